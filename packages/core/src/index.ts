@@ -3,3 +3,8 @@ export * from './backend/init';
 export * from './utils/random';
 export * from './nn/module';
 export * from './nn/init';
+export * from './config';
+export * from './moe';
+export * from './io';
+export * from './quant';
+export * from './train';

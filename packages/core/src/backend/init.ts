@@ -1,6 +1,7 @@
 import * as os from 'os';
 import { tf } from '../tf';
 import { registerWasmTrainingKernels } from './kernels';
+import { registerWasmSpeedKernels } from './kernels/speed';
 import { patchWasmThreadsForNode, unrefWasmWorkers } from './wasm-threads';
 
 /** Backends moe-zoo can run on, in the order {@link initBackend} tries them. */
@@ -67,6 +68,7 @@ async function startWasm(threads: number): Promise<number> {
   }
   unrefWasmWorkers();
   registerWasmTrainingKernels();
+  registerWasmSpeedKernels();
   return wasm.getThreadsCount();
 }
 

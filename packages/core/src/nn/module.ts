@@ -105,7 +105,10 @@ export abstract class Module {
    * unexpected name, or a shape mismatch, is an error naming the tensor.
    */
   loadStateDict(state: StateDict, { strict = true }: { strict?: boolean } = {}): void {
-    const own = this.stateDict();
+    const own: Record<string, tf.Variable> = Object.fromEntries([
+      ...this.namedParameters(),
+      ...this.namedBuffers(),
+    ]);
     if (strict) {
       const missing = Object.keys(own).filter((k) => !(k in state));
       const unexpected = Object.keys(state).filter((k) => !(k in own));
@@ -121,7 +124,7 @@ export abstract class Module {
       if (!tf.util.arraysEqual(t.shape, v.shape)) {
         throw new Error(`loadStateDict: "${name}" has shape [${t.shape}], expected [${v.shape}]`);
       }
-      v.assign(t.dtype === v.dtype ? t : tf.cast(t, v.dtype));
+      tf.tidy(() => v.assign(t.dtype === v.dtype ? t : tf.cast(t, v.dtype)));
     }
   }
 
@@ -135,6 +138,15 @@ export abstract class Module {
   /** Sets evaluation mode (no dropout, no noise, no routing statistics updates). */
   eval(): this {
     return this.train(false);
+  }
+
+  /**
+   * Called by the trainer after every optimizer step, outside the gradient: modules with state
+   * updated by rule rather than by gradient (e.g. the loss-free balancing bias) override it and
+   * call `super.afterStep()`.
+   */
+  afterStep(): void {
+    for (const c of this.ownChildren.values()) c.afterStep();
   }
 
   /** Number of scalar parameters (trainable only with `trainableOnly`). Buffers are not counted. */

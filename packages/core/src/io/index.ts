@@ -1,0 +1,31 @@
+/** Checkpoints that are safe to load: safetensors, atomic writes, manifests with checksums. */
+export { CheckpointError, type CheckpointErrorCode, type CheckpointErrorContext } from './errors';
+export {
+  encodeSafetensors,
+  decodeSafetensors,
+  tensorToData,
+  dataToTensor,
+  type TensorData,
+  type SafetensorsDtype,
+  type DecodedSafetensors,
+} from './safetensors';
+export { writeFileAtomic, writeFilesAtomic, type AtomicWriteOptions } from './atomic';
+export {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_FORMAT_VERSION,
+  LIBRARY_VERSION,
+  MANIFEST_FILE,
+  MODEL_FILE,
+  manifestSchema,
+  parseManifest,
+  validateConfig,
+  type Manifest,
+} from './manifest';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  loadIntoModule,
+  type SaveCheckpointOptions,
+  type LoadCheckpointOptions,
+  type LoadedCheckpoint,
+} from './checkpoint';

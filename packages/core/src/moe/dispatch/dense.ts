@@ -1,0 +1,33 @@
+import { tf } from '../../tf';
+import { countAssignments } from '../ops';
+import type { ExpertChoice, TokenChoice } from '../routers/router';
+import type { DispatchInput, DispatchResult } from './types';
+
+/** The [T, E] combine matrix G: G[t, e] = weight of expert e for token t (0 if not assigned). */
+export function combineMatrix(assignment: TokenChoice | ExpertChoice, tokens: number, experts: number): tf.Tensor2D {
+  if (assignment.kind === 'token') {
+    const mask = tf.oneHot(assignment.indices, experts); // [T, k, E]
+    return tf.sum(tf.mul(mask, tf.expandDims(assignment.weights, -1)), 1) as tf.Tensor2D;
+  }
+  const mask = tf.oneHot(assignment.tokens, tokens); // [E, C, T]
+  return tf.transpose(tf.sum(tf.mul(mask, tf.expandDims(assignment.weights, -1)), 1)) as tf.Tensor2D;
+}
+
+/** Per-expert routed counts and drops (none) of an assignment. */
+export function assignmentCounts(assignment: TokenChoice | ExpertChoice, experts: number): tf.Tensor1D {
+  return assignment.kind === 'token'
+    ? countAssignments(assignment.indices, experts)
+    : tf.fill([experts], assignment.tokens.shape[1]);
+}
+
+/**
+ * Dense reference dispatch: every expert runs on every token and the outputs are mixed by the
+ * combine matrix. Exact and differentiable, E/k times the FLOPs of the sparse paths.
+ */
+export function denseDispatch({ x, assignment, experts }: DispatchInput): DispatchResult {
+  const e = experts.numExperts;
+  const all = experts.forwardAll(x); // [E, T, D]
+  const g = combineMatrix(assignment, x.shape[0], e); // [T, E]
+  const y = tf.sum(tf.mul(all, tf.expandDims(tf.transpose(g), -1)), 0) as tf.Tensor2D;
+  return { y, counts: assignmentCounts(assignment, e), dropped: tf.scalar(0) };
+}

@@ -1,0 +1,64 @@
+import { fanInUniform } from '../../nn/init';
+import { tf } from '../../tf';
+import { ActivationName, activate } from './activation';
+import { ExpertBank } from './bank';
+
+export interface FfnBankOptions {
+  numExperts: number;
+  dim: number;
+  hidden: number;
+  activation?: ActivationName;
+}
+
+/**
+ * E two-layer FFN experts with stacked weights: `w1` [E, D, H], `b1` [E, H], `w2` [E, H, D],
+ * `b2` [E, D]. Expert e computes `act(x w1[e] + b1[e]) w2[e] + b2[e]`.
+ *
+ * @example
+ * ```ts
+ * const experts = new FfnExperts({ numExperts: 8, dim: 64, hidden: 128, activation: 'gelu' });
+ * ```
+ */
+export class FfnExperts extends ExpertBank {
+  readonly w1: tf.Variable;
+  readonly b1: tf.Variable;
+  readonly w2: tf.Variable;
+  readonly b2: tf.Variable;
+  readonly hidden: number;
+  readonly activation: ActivationName;
+
+  constructor(o: FfnBankOptions) {
+    super(o.numExperts, o.dim);
+    this.hidden = o.hidden;
+    this.activation = o.activation ?? 'gelu';
+    const e = o.numExperts;
+    this.w1 = this.param('w1', fanInUniform([e, o.dim, o.hidden], o.dim));
+    this.b1 = this.param('b1', tf.zeros([e, o.hidden]));
+    this.w2 = this.param('w2', fanInUniform([e, o.hidden, o.dim], o.hidden));
+    this.b2 = this.param('b2', tf.zeros([e, o.dim]));
+  }
+
+  forwardAll(x: tf.Tensor2D): tf.Tensor3D {
+    const e = this.numExperts;
+    const xs = tf.broadcastTo(tf.expandDims(x, 0), [e, ...x.shape]);
+    const h = activate(tf.add(tf.matMul(xs, this.w1), tf.expandDims(this.b1, 1)), this.activation);
+    return tf.add(tf.matMul(h, this.w2), tf.expandDims(this.b2, 1)) as tf.Tensor3D;
+  }
+
+  forwardGroups(groups: (tf.Tensor2D | undefined)[]): (tf.Tensor2D | undefined)[] {
+    const [w1, b1, w2, b2] = [this.w1, this.b1, this.w2, this.b2].map((v) => tf.unstack(v));
+    return groups.map((x, e) => {
+      if (!x) return undefined;
+      const h = activate(tf.add(tf.matMul(x, w1[e]), b1[e]), this.activation);
+      return tf.add(tf.matMul(h, w2[e]), b2[e]) as tf.Tensor2D;
+    });
+  }
+
+  paramsPerExpert(): number {
+    return 2 * this.dim * this.hidden + this.hidden + this.dim;
+  }
+
+  flopsPerToken(): number {
+    return 4 * this.dim * this.hidden;
+  }
+}

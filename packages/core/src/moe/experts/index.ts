@@ -1,0 +1,4 @@
+export * from './bank';
+export * from './activation';
+export * from './ffn-bank';
+export * from './swiglu-bank';

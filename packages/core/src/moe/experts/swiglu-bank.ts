@@ -1,0 +1,56 @@
+import { fanInUniform } from '../../nn/init';
+import { tf } from '../../tf';
+import { ExpertBank } from './bank';
+
+export interface SwiGluBankOptions {
+  numExperts: number;
+  dim: number;
+  hidden: number;
+}
+
+/**
+ * E SwiGLU experts with stacked weights `w1`, `w3` [E, D, H] and `w2` [E, H, D] (no biases):
+ * expert e computes `(silu(x w1[e]) * x w3[e]) w2[e]`.
+ *
+ * @example
+ * ```ts
+ * const experts = new SwiGluExperts({ numExperts: 8, dim: 64, hidden: 96 });
+ * ```
+ */
+export class SwiGluExperts extends ExpertBank {
+  readonly w1: tf.Variable;
+  readonly w3: tf.Variable;
+  readonly w2: tf.Variable;
+  readonly hidden: number;
+
+  constructor(o: SwiGluBankOptions) {
+    super(o.numExperts, o.dim);
+    this.hidden = o.hidden;
+    this.w1 = this.param('w1', fanInUniform([o.numExperts, o.dim, o.hidden], o.dim));
+    this.w3 = this.param('w3', fanInUniform([o.numExperts, o.dim, o.hidden], o.dim));
+    this.w2 = this.param('w2', fanInUniform([o.numExperts, o.hidden, o.dim], o.hidden));
+  }
+
+  private expert(x: tf.Tensor, w1: tf.Tensor, w3: tf.Tensor, w2: tf.Tensor): tf.Tensor {
+    const gate = tf.matMul(x, w1);
+    return tf.matMul(tf.mul(tf.mul(gate, tf.sigmoid(gate)), tf.matMul(x, w3)), w2);
+  }
+
+  forwardAll(x: tf.Tensor2D): tf.Tensor3D {
+    const xs = tf.broadcastTo(tf.expandDims(x, 0), [this.numExperts, ...x.shape]);
+    return this.expert(xs, this.w1, this.w3, this.w2) as tf.Tensor3D;
+  }
+
+  forwardGroups(groups: (tf.Tensor2D | undefined)[]): (tf.Tensor2D | undefined)[] {
+    const [w1, w3, w2] = [this.w1, this.w3, this.w2].map((v) => tf.unstack(v));
+    return groups.map((x, e) => (x ? (this.expert(x, w1[e], w3[e], w2[e]) as tf.Tensor2D) : undefined));
+  }
+
+  paramsPerExpert(): number {
+    return 3 * this.dim * this.hidden;
+  }
+
+  flopsPerToken(): number {
+    return 6 * this.dim * this.hidden;
+  }
+}

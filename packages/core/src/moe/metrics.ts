@@ -1,0 +1,62 @@
+import type { MoEAux, RoutingMetrics } from './types';
+
+/** MaxVio = (max load - mean load) / mean load over per-expert counts; 0 when balanced. */
+export function maxViolation(counts: ArrayLike<number>): number {
+  let sum = 0;
+  let max = 0;
+  for (let i = 0; i < counts.length; i++) {
+    sum += counts[i];
+    max = Math.max(max, counts[i]);
+  }
+  const mean = sum / counts.length;
+  return mean > 0 ? (max - mean) / mean : 0;
+}
+
+/** Mean per-row entropy (nats) of a row-stochastic [T, E] matrix given as flat values. */
+export function meanEntropy(probs: ArrayLike<number>, experts: number): number {
+  const rows = probs.length / experts;
+  let h = 0;
+  for (let i = 0; i < probs.length; i++) {
+    const p = probs[i];
+    if (p > 0) h -= p * Math.log(p);
+  }
+  return rows > 0 ? h / rows : 0;
+}
+
+/**
+ * Reads the routing metrics of one MoE call back to the host (one small readback per tensor).
+ *
+ * @example
+ * ```ts
+ * const { y, aux } = moe.forward(x);
+ * const m = routingMetrics(aux); // { load: [...], maxVio, entropy, dropRate, unusedExperts }
+ * ```
+ */
+export function routingMetrics(aux: MoEAux): RoutingMetrics {
+  const counts = Array.from(aux.counts.dataSync());
+  const total = counts.reduce((s, c) => s + c, 0);
+  const experts = counts.length;
+  const assignments = aux.indices.size;
+  return {
+    load: counts.map((c) => (total > 0 ? c / total : 0)),
+    maxVio: maxViolation(counts),
+    entropy: meanEntropy(aux.probs.dataSync(), experts),
+    dropRate: assignments > 0 ? aux.dropped.dataSync()[0] / assignments : 0,
+    unusedExperts: counts.filter((c) => c === 0).length,
+  };
+}
+
+/** Averages the metrics of several MoE layers (per-expert loads averaged element-wise). */
+export function averageMetrics(list: RoutingMetrics[]): RoutingMetrics | undefined {
+  if (list.length === 0) return undefined;
+  const n = list.length;
+  const e = list[0].load.length;
+  const sameWidth = list.every((m) => m.load.length === e);
+  return {
+    load: sameWidth ? list[0].load.map((_, i) => list.reduce((s, m) => s + m.load[i], 0) / n) : [],
+    maxVio: list.reduce((s, m) => s + m.maxVio, 0) / n,
+    entropy: list.reduce((s, m) => s + m.entropy, 0) / n,
+    dropRate: list.reduce((s, m) => s + m.dropRate, 0) / n,
+    unusedExperts: list.reduce((s, m) => s + m.unusedExperts, 0) / n,
+  };
+}

@@ -1,0 +1,68 @@
+import { fanInUniform } from '../../nn/init';
+import { tf } from '../../tf';
+import { gatherRows, topkIndices } from '../ops';
+import { RouteResult, Router } from './router';
+
+export interface BalancedRouterOptions {
+  dim: number;
+  numExperts: number;
+}
+
+/**
+ * Solves the balanced assignment greedily: (token, expert) pairs in decreasing score order,
+ * each accepted while the token is free and the expert has room. Expert e has room for
+ * floor(T/E) tokens, plus one for the first T mod E experts, so loads are exactly equal when E
+ * divides T and differ by at most one otherwise.
+ */
+export function balancedAssignment(scores: Float32Array, tokens: number, experts: number): Int32Array {
+  const order = new Uint32Array(tokens * experts);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  order.sort((a, b) => scores[b] - scores[a] || a - b);
+  const room = Array.from({ length: experts }, (_, e) => Math.floor(tokens / experts) + (e < tokens % experts ? 1 : 0));
+  const out = new Int32Array(tokens).fill(-1);
+  let placed = 0;
+  for (let i = 0; i < order.length && placed < tokens; i++) {
+    const t = Math.floor(order[i] / experts);
+    const e = order[i] % experts;
+    if (out[t] >= 0 || room[e] === 0) continue;
+    out[t] = e;
+    room[e]--;
+    placed++;
+  }
+  return out;
+}
+
+/**
+ * BASE layers (Lewis et al. 2021): in training every expert gets the same number of tokens
+ * (a balanced assignment of the scores `x W`), so no balancing loss is needed; in evaluation each
+ * token takes its best expert. The weight is `σ(score)` of the chosen expert.
+ *
+ * @example
+ * ```ts
+ * const r = new BalancedRouter({ dim: 64, numExperts: 8 });
+ * ```
+ */
+export class BalancedRouter extends Router {
+  readonly weight: tf.Variable;
+  private readonly dim: number;
+
+  constructor(o: BalancedRouterOptions) {
+    super(o.numExperts, 1);
+    this.dim = o.dim;
+    this.weight = this.param('weight', fanInUniform([o.dim, o.numExperts], o.dim));
+  }
+
+  route(x: tf.Tensor2D): RouteResult {
+    const logits = tf.matMul(x, this.weight) as tf.Tensor2D;
+    const t = x.shape[0];
+    const indices = this.training
+      ? tf.tensor2d(balancedAssignment(logits.dataSync() as Float32Array, t, this.numExperts), [t, 1], 'int32')
+      : topkIndices(logits, 1);
+    const weights = tf.sigmoid(gatherRows(logits, indices)) as tf.Tensor2D;
+    return { assignment: { kind: 'token', indices, weights }, logits, probs: tf.softmax(logits) as tf.Tensor2D };
+  }
+
+  flopsPerToken(): number {
+    return 2 * this.dim * this.numExperts;
+  }
+}

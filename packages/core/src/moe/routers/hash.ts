@@ -1,0 +1,49 @@
+import { tf } from '../../tf';
+import { RouteContext, RouteResult, Router } from './router';
+
+export interface HashRouterOptions {
+  numExperts: number;
+  /** Salt mixed into the hash, so different layers can route differently. */
+  seed?: number;
+}
+
+function mix(id: number, seed: number): number {
+  let h = (id ^ seed) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * Hash routing (Roller et al. 2021): a fixed, parameter-free map from token id to one expert
+ * (weight 1). Without token ids it hashes the position.
+ *
+ * @example
+ * ```ts
+ * const r = new HashRouter({ numExperts: 8 });
+ * r.route(x, { tokenIds }); // the same id always goes to the same expert
+ * ```
+ */
+export class HashRouter extends Router {
+  private readonly seed: number;
+
+  constructor(o: HashRouterOptions) {
+    super(o.numExperts, 1);
+    this.seed = o.seed ?? 0x5bd1e995;
+  }
+
+  route(x: tf.Tensor2D, ctx: RouteContext = {}): RouteResult {
+    const t = x.shape[0];
+    const ids = ctx.tokenIds instanceof tf.Tensor ? ctx.tokenIds.dataSync() : ctx.tokenIds;
+    if (ids && ids.length !== t) throw new Error(`hash router: tokenIds has ${ids.length} entries for ${t} tokens`);
+    const experts = new Int32Array(t);
+    for (let i = 0; i < t; i++) experts[i] = mix(ids ? ids[i] : i, this.seed) % this.numExperts;
+    const indices = tf.tensor2d(experts, [t, 1], 'int32');
+    const probs = tf.oneHot(tf.reshape(indices, [-1]), this.numExperts).cast('float32') as tf.Tensor2D;
+    return { assignment: { kind: 'token', indices, weights: tf.ones([t, 1]) }, logits: probs, probs };
+  }
+
+  flopsPerToken(): number {
+    return 0;
+  }
+}

@@ -1,0 +1,38 @@
+import type { RouterConfig } from '../../config/moe';
+import { BalancedRouter } from './balanced';
+import { ExpertChoiceRouter } from './expert-choice';
+import { HashRouter } from './hash';
+import { NoisyTopKRouter } from './noisy-topk';
+import type { Router } from './router';
+import { SigmoidLossFreeRouter } from './sigmoid-loss-free';
+import { SoftmaxTopKRouter } from './softmax-topk';
+import { UncertaintyRouter } from './uncertainty';
+
+export * from './router';
+export * from './softmax-topk';
+export * from './noisy-topk';
+export * from './sigmoid-loss-free';
+export * from './expert-choice';
+export * from './hash';
+export * from './balanced';
+export * from './uncertainty';
+
+/** Builds the router a config names (the registry Tutel/HF-style configs select from). */
+export function createRouter(config: RouterConfig, dim: number, numExperts: number, k: number): Router {
+  switch (config.type) {
+    case 'softmax':
+      return new SoftmaxTopKRouter({ dim, numExperts, k, jitter: config.jitter, normalize: config.normalize });
+    case 'noisy':
+      return new NoisyTopKRouter({ dim, numExperts, k });
+    case 'sigmoid-loss-free':
+      return new SigmoidLossFreeRouter({ dim, numExperts, k, biasUpdateRate: config.biasUpdateRate, routeScale: config.routeScale });
+    case 'expert-choice':
+      return new ExpertChoiceRouter({ dim, numExperts, capacityFactor: config.capacityFactor, scoring: config.scoring });
+    case 'hash':
+      return new HashRouter({ numExperts, seed: config.seed });
+    case 'balanced':
+      return new BalancedRouter({ dim, numExperts });
+    case 'uncertainty':
+      return new UncertaintyRouter({ dim, numExperts, k, samples: config.samples, dropout: config.dropout, sampleAtInference: config.sampleAtInference });
+  }
+}

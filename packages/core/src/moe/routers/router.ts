@@ -1,0 +1,62 @@
+import { Module } from '../../nn/module';
+import { tf } from '../../tf';
+
+/** Each token chose `k` experts: `indices` [T, k] int32 and their `weights` [T, k]. */
+export interface TokenChoice {
+  kind: 'token';
+  indices: tf.Tensor2D;
+  weights: tf.Tensor2D;
+}
+
+/** Each expert chose `C` tokens: `tokens` [E, C] int32 and their `weights` [E, C]. */
+export interface ExpertChoice {
+  kind: 'expert';
+  tokens: tf.Tensor2D;
+  weights: tf.Tensor2D;
+}
+
+/** What a router returns. Weights are gathered from the scores, never obtained through top-k. */
+export interface RouteResult {
+  assignment: TokenChoice | ExpertChoice;
+  /** Raw router logits [T, E] (for the z-loss). */
+  logits: tf.Tensor2D;
+  /** The routing distribution [T, E] (rows sum to 1), for the balance losses and entropy. */
+  probs: tf.Tensor2D;
+  /** A differentiable per-expert load estimate [E] for CV² (noisy top-k); counts otherwise. */
+  smoothLoad?: tf.Tensor1D;
+}
+
+/** Optional per-call routing context. */
+export interface RouteContext {
+  /** Token ids [T] for routers that route by id (hash routing). */
+  tokenIds?: Int32Array | tf.Tensor1D;
+}
+
+/**
+ * A router maps tokens [T, D] to an assignment of experts. Subclasses are one file each.
+ *
+ * @example
+ * ```ts
+ * const router = new SoftmaxTopKRouter({ dim: 64, numExperts: 8, k: 2 });
+ * const { assignment, probs } = router.route(x); // assignment.kind === 'token'
+ * ```
+ */
+export abstract class Router extends Module {
+  constructor(
+    readonly numExperts: number,
+    readonly k: number,
+  ) {
+    super();
+    if (!Number.isInteger(numExperts) || numExperts < 1) {
+      throw new Error(`router: numExperts must be a positive integer, got ${numExperts}`);
+    }
+    if (!Number.isInteger(k) || k < 1 || k > numExperts) {
+      throw new Error(`router: k must be an integer in [1, numExperts=${numExperts}], got ${k}`);
+    }
+  }
+
+  abstract route(x: tf.Tensor2D, ctx?: RouteContext): RouteResult;
+
+  /** FLOPs per token of the scoring (2·D·E for a linear router). */
+  abstract flopsPerToken(): number;
+}

@@ -1,0 +1,80 @@
+import { fanInUniform } from '../../nn/init';
+import { tf } from '../../tf';
+import { countAssignments, gatherRows, normalizeRows, topkIndices } from '../ops';
+import { RouteResult, Router } from './router';
+
+export interface SigmoidLossFreeOptions {
+  dim: number;
+  numExperts: number;
+  k: number;
+  /** Bias update rate u of the sign rule (0.001 in the paper); 0 disables balancing. */
+  biasUpdateRate?: number;
+  /** Multiplier of the renormalised weights (DeepSeek-V3's route_scale). */
+  routeScale?: number;
+}
+
+/**
+ * Auxiliary-loss-free balancing (Wang et al. 2024, DeepSeek-V3): sigmoid scores `s = σ(x W)`,
+ * experts selected on `s + b`, weights from the unbiased `s` renormalised over the selected.
+ * The bias `b` is a buffer, never trained by gradient: after each optimizer step it moves by
+ * `u · sign(mean(c) - c_i)` from the counts `c` of the step's batches.
+ *
+ * @example
+ * ```ts
+ * const r = new SigmoidLossFreeRouter({ dim: 64, numExperts: 16, k: 2, biasUpdateRate: 1e-3 });
+ * ```
+ */
+export class SigmoidLossFreeRouter extends Router {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  private readonly rate: number;
+  private readonly scale: number;
+  private readonly dim: number;
+  private pending: tf.Tensor1D | undefined;
+
+  constructor(o: SigmoidLossFreeOptions) {
+    super(o.numExperts, o.k);
+    this.dim = o.dim;
+    this.rate = o.biasUpdateRate ?? 1e-3;
+    this.scale = o.routeScale ?? 1;
+    this.weight = this.param('weight', fanInUniform([o.dim, o.numExperts], o.dim));
+    this.bias = this.buffer('bias', tf.zeros([o.numExperts]));
+  }
+
+  route(x: tf.Tensor2D): RouteResult {
+    const logits = tf.matMul(x, this.weight) as tf.Tensor2D;
+    const scores = tf.sigmoid(logits) as tf.Tensor2D;
+    const indices = topkIndices(tf.add(scores, this.bias) as tf.Tensor2D, this.k);
+    const weights = tf.mul(normalizeRows(gatherRows(scores, indices)), this.scale) as tf.Tensor2D;
+    if (this.training && this.rate > 0) this.recordCounts(countAssignments(indices, this.numExperts));
+    return { assignment: { kind: 'token', indices, weights }, logits, probs: normalizeRows(scores) };
+  }
+
+  private recordCounts(counts: tf.Tensor1D): void {
+    const total = this.pending ? tf.add(this.pending, counts) : tf.clone(counts);
+    this.pending?.dispose();
+    this.pending = tf.keep(total as tf.Tensor1D);
+  }
+
+  /** The sign-rule bias update from the counts recorded since the last step. */
+  override afterStep(): void {
+    super.afterStep();
+    if (!this.pending) return;
+    const counts = this.pending;
+    this.pending = undefined;
+    tf.tidy(() => {
+      const delta = tf.mul(tf.sign(tf.sub(tf.mean(counts), counts)), this.rate);
+      this.bias.assign(tf.add(this.bias, delta));
+    });
+    counts.dispose();
+  }
+
+  flopsPerToken(): number {
+    return 2 * this.dim * this.numExperts;
+  }
+
+  override dispose(): void {
+    this.pending?.dispose();
+    super.dispose();
+  }
+}

@@ -1,0 +1,116 @@
+import { tf } from '../tf';
+import { Dropout } from './dropout';
+import { Linear } from './linear';
+import { Module } from './module';
+
+/** Options of {@link MultiHeadAttention}. */
+export interface MultiHeadAttentionOptions {
+  /** Feature size of the key/value input for cross-attention (default: `dim`). */
+  kvDim?: number;
+  /** Dropout on the attention probabilities (default 0). */
+  dropout?: number;
+  /** Biases in the q/k/v/out projections (default true). */
+  bias?: boolean;
+  /** Zero-initialise the output projection so the layer starts as exactly 0 (adapters). */
+  zeroInitOut?: boolean;
+}
+
+/** Added to masked-out scores: large enough to vanish under softmax, finite so rows of all -inf do not NaN. */
+const MASKED = -1e9;
+
+/**
+ * A causal mask for self-attention over `length` positions: boolean [L, L], true where a query
+ * may attend (key position <= query position).
+ *
+ * @example
+ * ```ts
+ * const y = attn.forward(x, undefined, causalMask(x.shape[1]));
+ * ```
+ */
+export function causalMask(length: number): tf.Tensor2D {
+  return tf.tidy(() => tf.cast(tf.linalg.bandPart(tf.ones([length, length]), -1, 0), 'bool') as tf.Tensor2D);
+}
+
+/**
+ * Multi-head scaled dot-product attention, for self-attention (`forward(x)`) and
+ * cross-attention (`forward(q, kv)`, with `kvDim` when kv has another feature size).
+ * Projections are the Linear children `q`, `k`, `v` (kvDim -> dim) and `out`.
+ *
+ * `mask` is [Lq, Lk] or [B, Lq, Lk], either boolean (true = may attend) or additive float
+ * (added to the scores, e.g. 0 / -1e9).
+ *
+ * @example
+ * ```ts
+ * const attn = new MultiHeadAttention(32, 4);
+ * const self = attn.forward(x);                              // x: [B, L, 32]
+ * const xattn = new MultiHeadAttention(32, 4, { kvDim: 16 });
+ * const cross = xattn.forward(x, memory);                    // memory: [B, M, 16]
+ * ```
+ */
+export class MultiHeadAttention extends Module {
+  readonly q: Linear;
+  readonly k: Linear;
+  readonly v: Linear;
+  readonly out: Linear;
+  readonly attnDrop: Dropout;
+  readonly headDim: number;
+  readonly kvDim: number;
+
+  constructor(
+    readonly dim: number,
+    readonly heads: number,
+    { kvDim = dim, dropout = 0, bias = true, zeroInitOut = false }: MultiHeadAttentionOptions = {},
+  ) {
+    super();
+    if (dim % heads !== 0) throw new Error(`MultiHeadAttention: dim ${dim} is not divisible by heads ${heads}`);
+    this.headDim = dim / heads;
+    this.kvDim = kvDim;
+    this.q = this.child('q', new Linear(dim, dim, { bias }));
+    this.k = this.child('k', new Linear(kvDim, dim, { bias }));
+    this.v = this.child('v', new Linear(kvDim, dim, { bias }));
+    this.out = this.child('out', new Linear(dim, dim, { bias, zeroInit: zeroInitOut }));
+    this.attnDrop = this.child('attnDrop', new Dropout(dropout));
+  }
+
+  /**
+   * @param q queries [B, Lq, dim] (or [Lq, dim])
+   * @param kv keys/values [B, Lk, kvDim] (or [Lk, kvDim]); defaults to `q`
+   * @param mask boolean or additive [Lq, Lk] or [B, Lq, Lk]
+   * @returns [B, Lq, dim] (or [Lq, dim])
+   */
+  forward(q: tf.Tensor, kv: tf.Tensor = q, mask?: tf.Tensor): tf.Tensor {
+    const unbatched = q.rank === 2;
+    if ((q.rank !== 2 && q.rank !== 3) || kv.rank !== q.rank) {
+      throw new Error(`MultiHeadAttention: q [${q.shape}] and kv [${kv.shape}] must both be [B, L, D] or [L, D]`);
+    }
+    return tf.tidy(() => {
+      const q3: tf.Tensor3D = unbatched ? tf.expandDims(q, 0) : (q as tf.Tensor3D);
+      const kv3: tf.Tensor3D = unbatched ? tf.expandDims(kv, 0) : (kv as tf.Tensor3D);
+      const [b, lq] = q3.shape;
+      const lk = kv3.shape[1];
+      if (kv3.shape[0] !== b) throw new Error(`MultiHeadAttention: batch of q [${q.shape}] and kv [${kv.shape}] differ`);
+      const split = (t: tf.Tensor, len: number) =>
+        tf.transpose(tf.reshape(t, [b, len, this.heads, this.headDim]), [0, 2, 1, 3]);
+      const qh = split(this.q.forward(q3), lq); // [B, H, Lq, hd]
+      const kh = split(this.k.forward(kv3), lk); // [B, H, Lk, hd]
+      const vh = split(this.v.forward(kv3), lk);
+      let scores = tf.mul(tf.matMul(qh, kh, false, true), 1 / Math.sqrt(this.headDim)); // [B, H, Lq, Lk]
+      if (mask) scores = tf.add(scores, this.additiveMask(mask, b, lq, lk));
+      const probs = this.attnDrop.forward(tf.softmax(scores, -1));
+      const ctx = tf.reshape(tf.transpose(tf.matMul(probs, vh), [0, 2, 1, 3]), [b, lq, this.dim]);
+      const y = this.out.forward(ctx);
+      return unbatched ? tf.squeeze(y, [0]) : y;
+    });
+  }
+
+  /** The mask as float, broadcastable to [B, H, Lq, Lk]. */
+  private additiveMask(mask: tf.Tensor, b: number, lq: number, lk: number): tf.Tensor {
+    const ok =
+      (mask.rank === 2 && mask.shape[0] === lq && mask.shape[1] === lk) ||
+      (mask.rank === 3 && mask.shape[0] === b && mask.shape[1] === lq && mask.shape[2] === lk);
+    if (!ok) throw new Error(`MultiHeadAttention: mask [${mask.shape}] must be [${lq}, ${lk}] or [${b}, ${lq}, ${lk}]`);
+    const additive =
+      mask.dtype === 'bool' ? tf.mul(tf.sub(1, tf.cast(mask, 'float32')), MASKED) : tf.cast(mask, 'float32');
+    return mask.rank === 3 ? tf.expandDims(additive, 1) : additive;
+  }
+}

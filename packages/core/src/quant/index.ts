@@ -1,0 +1,4 @@
+export * from './ternary';
+export * from './int8';
+export * from './packing';
+export * from './bytes';
