@@ -1,5 +1,14 @@
 import { initBackend, setSeed, tf } from '../src';
-import { dispatch, DispatchKind, FfnExperts, SwiGluExperts, SoftmaxTopKRouter, ExpertChoiceRouter, ExpertBank, Router } from '../src/moe';
+import {
+  dispatch,
+  DispatchKind,
+  FfnExperts,
+  SwiGluExperts,
+  SoftmaxTopKRouter,
+  ExpertChoiceRouter,
+  ExpertBank,
+  Router,
+} from '../src/moe';
 
 beforeAll(async () => {
   await initBackend();
@@ -16,19 +25,50 @@ function run(kind: DispatchKind, router: Router, bank: ExpertBank, x: tf.Variabl
   return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => {
       const r = router.route(x as tf.Tensor2D);
-      const out = dispatch(kind, { x: x as tf.Tensor2D, assignment: r.assignment, experts: bank, capacityFactor: 100 });
+      const out = dispatch(kind, {
+        x: x as tf.Tensor2D,
+        assignment: r.assignment,
+        experts: bank,
+        capacityFactor: 100,
+      });
       return tf.sum(tf.mul(out.y, tf.sin(tf.range(0, out.y.size).reshape(out.y.shape)))) as tf.Scalar;
     }, [x, ...router.parameters(), ...bank.parameters()]);
-    const y = dispatch(kind, { x: x as tf.Tensor2D, assignment: router.route(x as tf.Tensor2D).assignment, experts: bank, capacityFactor: 100 });
-    return { value: tf.keep(value), y: tf.keep(y.y), counts: tf.keep(y.counts), grads: Object.values(grads).map((g) => tf.keep(g)) };
+    const y = dispatch(kind, {
+      x: x as tf.Tensor2D,
+      assignment: router.route(x as tf.Tensor2D).assignment,
+      experts: bank,
+      capacityFactor: 100,
+    });
+    return {
+      value: tf.keep(value),
+      y: tf.keep(y.y),
+      counts: tf.keep(y.counts),
+      grads: Object.values(grads).map((g) => tf.keep(g)),
+    };
   });
 }
 
 describe.each([
-  ['ffn top-2', () => new SoftmaxTopKRouter({ dim: 16, numExperts: 4, k: 2 }), () => new FfnExperts({ numExperts: 4, dim: 16, hidden: 24 })],
-  ['swiglu top-1', () => new SoftmaxTopKRouter({ dim: 16, numExperts: 6, k: 1 }), () => new SwiGluExperts({ numExperts: 6, dim: 16, hidden: 12 })],
-  ['ffn top-3 of 8', () => new SoftmaxTopKRouter({ dim: 16, numExperts: 8, k: 3 }), () => new FfnExperts({ numExperts: 8, dim: 16, hidden: 8, activation: 'relu' })],
-  ['expert choice', () => new ExpertChoiceRouter({ dim: 16, numExperts: 4, capacityFactor: 1.5 }), () => new FfnExperts({ numExperts: 4, dim: 16, hidden: 24 })],
+  [
+    'ffn top-2',
+    () => new SoftmaxTopKRouter({ dim: 16, numExperts: 4, k: 2 }),
+    () => new FfnExperts({ numExperts: 4, dim: 16, hidden: 24 }),
+  ],
+  [
+    'swiglu top-1',
+    () => new SoftmaxTopKRouter({ dim: 16, numExperts: 6, k: 1 }),
+    () => new SwiGluExperts({ numExperts: 6, dim: 16, hidden: 12 }),
+  ],
+  [
+    'ffn top-3 of 8',
+    () => new SoftmaxTopKRouter({ dim: 16, numExperts: 8, k: 3 }),
+    () => new FfnExperts({ numExperts: 8, dim: 16, hidden: 8, activation: 'relu' }),
+  ],
+  [
+    'expert choice',
+    () => new ExpertChoiceRouter({ dim: 16, numExperts: 4, capacityFactor: 1.5 }),
+    () => new FfnExperts({ numExperts: 4, dim: 16, hidden: 24 }),
+  ],
 ])('dispatch paths agree: %s', (_name, makeRouter, makeBank) => {
   it('dense, sorted and capacity (nothing dropped) give the same output and gradients to 1e-5', () => {
     setSeed(7);
@@ -39,7 +79,9 @@ describe.each([
     for (const kind of ['sorted', 'capacity'] as const) {
       const other = run(kind, router, bank, x);
       expect(maxRelDiff(other.y, dense.y)).toBeLessThan(1e-5);
-      expect(Math.abs(other.value.dataSync()[0] - dense.value.dataSync()[0])).toBeLessThan(1e-4 * Math.abs(dense.value.dataSync()[0]) + 1e-5);
+      expect(Math.abs(other.value.dataSync()[0] - dense.value.dataSync()[0])).toBeLessThan(
+        1e-4 * Math.abs(dense.value.dataSync()[0]) + 1e-5,
+      );
       expect(Array.from(other.counts.dataSync())).toEqual(Array.from(dense.counts.dataSync()));
       other.grads.forEach((g, i) => expect(maxRelDiff(g, dense.grads[i])).toBeLessThan(1e-5));
     }
@@ -54,7 +96,12 @@ describe('capacity dispatch', () => {
     // All six tokens pick expert 0 first and expert 1 second: capacity ceil(0.5·6·2/2) = 3 per expert.
     const indices = tf.tensor2d([0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1], [6, 2], 'int32');
     const weights = tf.fill([6, 2], 0.5) as tf.Tensor2D;
-    const out = dispatch('capacity', { x, assignment: { kind: 'token', indices, weights }, experts: bank, capacityFactor: 0.5 });
+    const out = dispatch('capacity', {
+      x,
+      assignment: { kind: 'token', indices, weights },
+      experts: bank,
+      capacityFactor: 0.5,
+    });
     expect(out.dropped.dataSync()[0]).toBe(6);
     expect(Array.from(out.counts.dataSync())).toEqual([6, 6]);
     const all = bank.forwardAll(x);
@@ -74,7 +121,9 @@ describe('capacity dispatch', () => {
       tf.tidy(() => {
         const { value, grads } = tf.variableGrads(() => {
           const r = router.route(x as tf.Tensor2D);
-          return tf.sum(dispatch('sorted', { x: x as tf.Tensor2D, assignment: r.assignment, experts: bank }).y) as tf.Scalar;
+          return tf.sum(
+            dispatch('sorted', { x: x as tf.Tensor2D, assignment: r.assignment, experts: bank }).y,
+          ) as tf.Scalar;
         });
         value.dispose();
         Object.values(grads).forEach((g) => g.dispose());

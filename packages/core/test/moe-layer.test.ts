@@ -1,4 +1,13 @@
-import { ConfigError, fineGrained, initBackend, MoELayer, selfContrastLogits, setSeed, tf, upcycle } from '../src';
+import {
+  ConfigError,
+  fineGrained,
+  initBackend,
+  MoELayer,
+  selfContrastLogits,
+  setSeed,
+  tf,
+  upcycle,
+} from '../src';
 
 beforeAll(async () => {
   await initBackend();
@@ -10,50 +19,65 @@ function lossOf(layer: MoELayer, x: tf.Tensor, r: tf.Tensor): tf.Scalar {
 }
 
 describe('MoELayer', () => {
-  it.each(['dense', 'sorted', 'capacity'] as const)('%s dispatch: gradients match central finite differences', (dispatch) => {
-    setSeed(11);
-    const layer = new MoELayer({
-      dim: 6, hidden: 10, numExperts: 4, topK: 2, dispatch, capacityFactor: 4,
-      losses: { aux: 0.1, z: 0.01 },
-    });
-    layer.eval(); // no jitter; routing statistics still produce the aux terms
-    const x = tf.variable(tf.randomNormal([8, 6], 0, 1, 'float32', 1));
-    const r = tf.randomNormal([8, 6], 0, 1, 'float32', 2);
-    const params = [x, ...layer.parameters()];
-    const { grads } = tf.variableGrads(() => lossOf(layer, x, r), params);
-    const eps = 1e-2;
-    const routing = () => Array.from(layer.forward(x).aux.indices.dataSync()).join(',');
-    const base = routing();
-    let checked = 0;
-    for (const v of params) {
-      const g = grads[v.name].dataSync();
-      const values = v.dataSync().slice();
-      for (let n = 0; n < 6; n++) {
-        const i = (n * 7919 + 13) % values.length;
-        const at = (delta: number) => {
-          const copy = values.slice();
-          copy[i] += delta;
-          v.assign(tf.tensor(copy, v.shape));
-          return { loss: lossOf(layer, x, r).dataSync()[0], route: routing() };
-        };
-        const plus = at(eps);
-        const minus = at(-eps);
-        v.assign(tf.tensor(values, v.shape));
-        if (plus.route !== base || minus.route !== base) continue; // a routing flip is not differentiable
-        const numeric = (plus.loss - minus.loss) / (2 * eps);
-        expect(Math.abs(numeric - g[i])).toBeLessThan(2e-2 * Math.max(1, Math.abs(numeric)));
-        checked++;
+  it.each(['dense', 'sorted', 'capacity'] as const)(
+    '%s dispatch: gradients match central finite differences',
+    (dispatch) => {
+      setSeed(11);
+      const layer = new MoELayer({
+        dim: 6,
+        hidden: 10,
+        numExperts: 4,
+        topK: 2,
+        dispatch,
+        capacityFactor: 4,
+        losses: { aux: 0.1, z: 0.01 },
+      });
+      layer.eval(); // no jitter; routing statistics still produce the aux terms
+      const x = tf.variable(tf.randomNormal([8, 6], 0, 1, 'float32', 1));
+      const r = tf.randomNormal([8, 6], 0, 1, 'float32', 2);
+      const params = [x, ...layer.parameters()];
+      const { grads } = tf.variableGrads(() => lossOf(layer, x, r), params);
+      const eps = 1e-2;
+      const routing = () => Array.from(layer.forward(x).aux.indices.dataSync()).join(',');
+      const base = routing();
+      let checked = 0;
+      for (const v of params) {
+        const g = grads[v.name].dataSync();
+        const values = v.dataSync().slice();
+        for (let n = 0; n < 6; n++) {
+          const i = (n * 7919 + 13) % values.length;
+          const at = (delta: number) => {
+            const copy = values.slice();
+            copy[i] += delta;
+            v.assign(tf.tensor(copy, v.shape));
+            return { loss: lossOf(layer, x, r).dataSync()[0], route: routing() };
+          };
+          const plus = at(eps);
+          const minus = at(-eps);
+          v.assign(tf.tensor(values, v.shape));
+          if (plus.route !== base || minus.route !== base) continue; // a routing flip is not differentiable
+          const numeric = (plus.loss - minus.loss) / (2 * eps);
+          expect(Math.abs(numeric - g[i])).toBeLessThan(2e-2 * Math.max(1, Math.abs(numeric)));
+          checked++;
+        }
       }
-    }
-    expect(checked).toBeGreaterThan(30);
-  });
+      expect(checked).toBeGreaterThan(30);
+    },
+  );
 
   it('rejects bad configs naming the field', () => {
     expect(() => new MoELayer({ dim: 8, hidden: 16, numExperts: 4, topK: 5 })).toThrow(ConfigError);
     expect(() => new MoELayer({ dim: 8, hidden: 16, numExperts: 4, topK: 5 })).toThrow(/topK/);
     expect(() => new MoELayer({ dim: -1, hidden: 16, numExperts: 4, topK: 1 })).toThrow(/dim/);
-    expect(() =>
-      new MoELayer({ dim: 8, hidden: 16, numExperts: 4, topK: 1, router: { type: 'sigmoid-loss-free', biasUpdateRate: -1 } }),
+    expect(
+      () =>
+        new MoELayer({
+          dim: 8,
+          hidden: 16,
+          numExperts: 4,
+          topK: 1,
+          router: { type: 'sigmoid-loss-free', biasUpdateRate: -1 },
+        }),
     ).toThrow(/router\.biasUpdateRate/);
     const layer = new MoELayer({ dim: 8, hidden: 16, numExperts: 4, topK: 1 });
     expect(() => layer.forward(tf.zeros([3, 7]))).toThrow(/last dimension is 7, config.dim is 8/);
@@ -79,7 +103,10 @@ describe('MoELayer', () => {
     upcycle(layer.experts, { w1, b1, w2, b2 });
     const x = tf.randomNormal([10, d]);
     const hidden = tf.add(tf.matMul(x, w1), b1);
-    const gelu = tf.mul(tf.mul(0.5, hidden), tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(hidden, tf.mul(0.044715, tf.pow(hidden, 3)))))));
+    const gelu = tf.mul(
+      tf.mul(0.5, hidden),
+      tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(hidden, tf.mul(0.044715, tf.pow(hidden, 3)))))),
+    );
     const dense = tf.add(tf.matMul(gelu, w2), b2);
     const diff = tf.max(tf.abs(tf.sub(layer.forward(x).y, dense))).dataSync()[0];
     expect(diff).toBeLessThan(1e-4);
@@ -104,7 +131,13 @@ describe('MoELayer', () => {
   });
 
   it('takes [B, L, D] input, keeps the shape and adds the sequence-level aux loss', () => {
-    const layer = new MoELayer({ dim: 8, hidden: 8, numExperts: 4, topK: 1, losses: { aux: 0, seqAux: 0.5, z: 0.1, cv2: 0.1 } });
+    const layer = new MoELayer({
+      dim: 8,
+      hidden: 8,
+      numExperts: 4,
+      topK: 1,
+      losses: { aux: 0, seqAux: 0.5, z: 0.1, cv2: 0.1 },
+    });
     const { y, aux } = layer.forward(tf.randomNormal([3, 5, 8]));
     expect(y.shape).toEqual([3, 5, 8]);
     expect(Object.keys(aux.losses).sort()).toEqual(['cv2', 'seqAux', 'z']);

@@ -1,5 +1,14 @@
 import { initBackend, tf } from '../src';
-import { cvSquared, gshardAuxLoss, importanceLoadLoss, maxViolation, meanEntropy, sequenceAuxLoss, switchAuxLoss, zLoss } from '../src/moe';
+import {
+  cvSquared,
+  gshardAuxLoss,
+  importanceLoadLoss,
+  maxViolation,
+  meanEntropy,
+  sequenceAuxLoss,
+  switchAuxLoss,
+  zLoss,
+} from '../src/moe';
 
 beforeAll(async () => {
   await initBackend();

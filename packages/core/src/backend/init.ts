@@ -32,14 +32,17 @@ let current: BackendInfo | undefined;
 function parseBackend(value: string | undefined): BackendName | 'auto' {
   if (value === undefined || value === '' || value === 'auto') return 'auto';
   if ((BACKEND_ORDER as readonly string[]).includes(value)) return value as BackendName;
-  throw new Error(`MOE_BACKEND/--backend: unknown backend "${value}"; expected one of auto, ${BACKEND_ORDER.join(', ')}`);
+  throw new Error(
+    `MOE_BACKEND/--backend: unknown backend "${value}"; expected one of auto, ${BACKEND_ORDER.join(', ')}`,
+  );
 }
 
 function defaultThreads(): number {
   const fromEnv = process.env.MOE_THREADS;
   if (fromEnv !== undefined && fromEnv !== '') {
     const n = Number(fromEnv);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`MOE_THREADS must be a positive integer, got "${fromEnv}"`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new Error(`MOE_THREADS must be a positive integer, got "${fromEnv}"`);
     return n;
   }
   return Math.max(1, Math.min(2, os.cpus().length));
@@ -48,6 +51,8 @@ function defaultThreads(): number {
 async function tryTensorflow(): Promise<string> {
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
     try {
+      // Optional packages: loaded only when present, so no static import.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
       require(pkg);
     } catch {
       continue;
@@ -58,6 +63,8 @@ async function tryTensorflow(): Promise<string> {
 }
 
 async function startWasm(threads: number): Promise<number> {
+  // Importing the wasm backend registers it at top priority; load it only when chosen.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
   const isNode = typeof process !== 'undefined' && !!process.versions?.node;
   const restore = isNode && threads > 1 ? patchWasmThreadsForNode(wasm.setThreadsCount, threads) : undefined;
@@ -106,7 +113,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       return current;
     } catch (err) {
       const reason = `${name}: ${(err as Error).message.split('\n')[0]}`;
-      if (wanted !== 'auto') throw new Error(`backend ${reason}`);
+      if (wanted !== 'auto') throw new Error(`backend ${reason}`, { cause: err });
       skipped.push(reason);
     }
   }

@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import os = require('os');
+import os from 'os';
 import * as path from 'path';
 import { tf } from '../tf';
 
@@ -12,6 +12,8 @@ import { tf } from '../tf';
 export function patchWasmThreadsForNode(setThreadsCount: (n: number) => void, threads: number): () => void {
   const mainJs = require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js');
   const workerModule = path.join(path.dirname(mainJs), 'tfjs-backend-wasm-threaded-simd.worker.js');
+  // The worker source ships as a CommonJS module exporting a string.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { wasmWorkerContents } = require(workerModule) as { wasmWorkerContents: string };
   const needle =
     'var objectUrl=URL.createObjectURL(e.data.urlOrBlob);importScripts(objectUrl);URL.revokeObjectURL(objectUrl)';

@@ -63,7 +63,11 @@ export const MoELayerConfigSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.topK > c.numExperts) {
-      ctx.addIssue({ code: 'custom', path: ['topK'], message: `topK (${c.topK}) exceeds numExperts (${c.numExperts})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['topK'],
+        message: `topK (${c.topK}) exceeds numExperts (${c.numExperts})`,
+      });
     }
   });
 export type MoELayerConfig = z.output<typeof MoELayerConfigSchema>;

@@ -7,4 +7,5 @@ export * from './experts';
 export * from './dispatch';
 export * from './layer';
 export * from './upcycle';
+export * from './grouped-matmul';
 export * from './scmoe';

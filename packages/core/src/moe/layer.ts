@@ -58,7 +58,9 @@ export class MoELayer extends Module {
     this.router = this.child('router', createRouter(c.router, c.dim, c.numExperts, c.topK));
     this.experts = this.child('experts', buildExperts(c, c.numExperts, c.hidden));
     this.shared =
-      c.sharedExperts > 0 ? this.child('shared', buildExperts(c, c.sharedExperts, c.sharedHidden ?? c.hidden)) : undefined;
+      c.sharedExperts > 0
+        ? this.child('shared', buildExperts(c, c.sharedExperts, c.sharedHidden ?? c.hidden))
+        : undefined;
   }
 
   forward(x: tf.Tensor, options: MoEForwardOptions = {}): { y: tf.Tensor; aux: MoEAux } {
@@ -70,7 +72,9 @@ export class MoELayer extends Module {
     const x2 = tf.reshape(x, [-1, d]) as tf.Tensor2D;
     const route = this.router.route(x2, options);
     const assignment =
-      options.rankOverride === undefined ? route.assignment : this.rankAssignment(route.probs, options.rankOverride);
+      options.rankOverride === undefined
+        ? route.assignment
+        : this.rankAssignment(route.probs, options.rankOverride);
     const out = dispatch(this.config.dispatch, {
       x: x2,
       assignment,
@@ -79,8 +83,7 @@ export class MoELayer extends Module {
     });
     let y = out.y;
     if (this.shared) {
-      const s = this.shared.forwardGroups(new Array(this.shared.numExperts).fill(x2));
-      y = tf.addN([y, ...(s as tf.Tensor2D[])]);
+      y = tf.add(y, tf.sum(this.shared.forwardAll(x2), 0)) as tf.Tensor2D;
     }
     const losses = this.losses(route.logits, route.probs, out.counts, assignment, route.smoothLoad, seqLen);
     const indices = assignment.kind === 'token' ? assignment.indices : assignment.tokens;
@@ -132,7 +135,11 @@ export class MoELayer extends Module {
   /** Routed experts each token runs on average (k; the capacity factor for expert choice). */
   expertsPerToken(): number {
     const r = this.config.router;
-    return r.type === 'expert-choice' ? r.capacityFactor : r.type === 'hash' || r.type === 'balanced' ? 1 : this.config.topK;
+    return r.type === 'expert-choice'
+      ? r.capacityFactor
+      : r.type === 'hash' || r.type === 'balanced'
+        ? 1
+        : this.config.topK;
   }
 
   /** FLOPs per token of the sparse paths (router + k experts + shared experts). */

@@ -59,7 +59,8 @@ export function importanceLoadLoss(gates: tf.Tensor2D, load: tf.Tensor1D): tf.Sc
 export function sequenceAuxLoss(probs: tf.Tensor2D, indices: tf.Tensor2D, seqLen: number): tf.Scalar {
   return tf.tidy(() => {
     const [t, e] = probs.shape;
-    if (t % seqLen !== 0) throw new Error(`sequenceAuxLoss: ${t} tokens is not a multiple of seqLen ${seqLen}`);
+    if (t % seqLen !== 0)
+      throw new Error(`sequenceAuxLoss: ${t} tokens is not a multiple of seqLen ${seqLen}`);
     const b = t / seqLen;
     const k = indices.shape[1];
     const counts = tf.sum(tf.reshape(tf.oneHot(indices, e), [b, seqLen * k, e]), 1); // [B, E]

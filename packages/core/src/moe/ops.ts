@@ -32,7 +32,10 @@ export function unaryCustomGrad(
     const input = inputs[0] as tf.Tensor;
     const save = inputs[1] as (tensors: tf.Tensor[]) => void;
     save(keep);
-    return { value: tf.tidy(() => f(input)), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => gradFunc(dy, saved) };
+    return {
+      value: tf.tidy(() => f(input)),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => gradFunc(dy, saved),
+    };
   });
   return op(x);
 }

@@ -19,13 +19,22 @@ export interface ContrastOptions {
  * const prediction = tf.argMax(z, -1);
  * ```
  */
-export function selfContrastLogits(strong: tf.Tensor2D, weak: tf.Tensor2D, o: ContrastOptions = {}): tf.Tensor2D {
+export function selfContrastLogits(
+  strong: tf.Tensor2D,
+  weak: tf.Tensor2D,
+  o: ContrastOptions = {},
+): tf.Tensor2D {
   const alpha = o.alpha ?? 0.1;
   const beta = o.beta ?? 0.5;
-  if (!(alpha > 0 && alpha <= 1)) throw new Error(`selfContrastLogits: alpha must be in (0, 1], got ${alpha}`);
+  if (!(alpha > 0 && alpha <= 1))
+    throw new Error(`selfContrastLogits: alpha must be in (0, 1], got ${alpha}`);
   return tf.tidy(() => {
     const threshold = tf.add(tf.max(strong, -1, true), Math.log(alpha));
     const contrast = tf.sub(tf.mul(1 + beta, strong), tf.mul(beta, weak));
-    return tf.where(tf.greaterEqual(strong, threshold), contrast, tf.fill(strong.shape, -Infinity)) as tf.Tensor2D;
+    return tf.where(
+      tf.greaterEqual(strong, threshold),
+      contrast,
+      tf.fill(strong.shape, -Infinity),
+    ) as tf.Tensor2D;
   });
 }

@@ -125,7 +125,9 @@ export class PositionalEmbedding2d extends Module {
     const isGrid = x.rank >= 3 && s[x.rank - 3] === h && s[x.rank - 2] === w && s[x.rank - 1] === dim;
     const isTokens = x.rank >= 2 && s[x.rank - 2] === h * w && s[x.rank - 1] === dim;
     if (!isGrid && !isTokens) {
-      throw new Error(`PositionalEmbedding2d: input [${s}] is neither [..., ${h}, ${w}, ${dim}] nor [..., ${h * w}, ${dim}]`);
+      throw new Error(
+        `PositionalEmbedding2d: input [${s}] is neither [..., ${h}, ${w}, ${dim}] nor [..., ${h * w}, ${dim}]`,
+      );
     }
     return tf.tidy(() => tf.add(x, isGrid ? this.weight : tf.reshape(this.weight, [h * w, dim])));
   }

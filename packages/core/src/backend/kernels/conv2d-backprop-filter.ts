@@ -59,7 +59,10 @@ function composed({ x, dy, wasm, conv }: BackpropFilterArgs): tf.TensorInfo {
   const [ci, kh, kw, co] = full.shape;
   let cropped = full;
   if (kh !== conv.filterHeight || kw !== conv.filterWidth) {
-    cropped = run(tf.Slice, full, wasm, { begin: [0, 0, 0, 0], size: [ci, conv.filterHeight, conv.filterWidth, co] });
+    cropped = run(tf.Slice, full, wasm, {
+      begin: [0, 0, 0, 0],
+      size: [ci, conv.filterHeight, conv.filterWidth, co],
+    });
     wasm.disposeData(full.dataId);
   }
   const out = run(tf.Transpose, cropped, wasm, { perm: [1, 2, 0, 3] });

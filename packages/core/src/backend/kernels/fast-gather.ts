@@ -17,8 +17,16 @@ export function makeFastGather(original: tf.KernelFunc): tf.KernelFunc {
     const ax = axis < 0 ? axis + x.shape.length : axis;
     if (ax !== 0 || batchDims !== 0 || x.shape.length < 2) return original(args);
     const backend = args.backend as BackendLike;
-    const idx = reshape({ inputs: { x: indices }, backend: args.backend, attrs: { shape: [...indices.shape, 1] } }) as tf.TensorInfo;
-    const out = gatherNd({ inputs: { params: x, indices: idx }, backend: args.backend, attrs: {} }) as tf.TensorInfo;
+    const idx = reshape({
+      inputs: { x: indices },
+      backend: args.backend,
+      attrs: { shape: [...indices.shape, 1] },
+    }) as tf.TensorInfo;
+    const out = gatherNd({
+      inputs: { params: x, indices: idx },
+      backend: args.backend,
+      attrs: {},
+    }) as tf.TensorInfo;
     backend.disposeData(idx.dataId);
     return out;
   };

@@ -35,7 +35,11 @@ export function makeFastBatchMatMul(original: tf.KernelFunc): tf.KernelFunc {
     const [m, n] = [a3.shape[1], b3.shape[2]];
     let out: tf.TensorInfo;
     if (batch === 1) {
-      out = original({ inputs: { a: a3, b: b3 }, backend: args.backend, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo;
+      out = original({
+        inputs: { a: a3, b: b3 },
+        backend: args.backend,
+        attrs: { transposeA: false, transposeB: false },
+      }) as tf.TensorInfo;
     } else {
       const pick = (x: tf.TensorInfo, i: number) =>
         x.shape[0] === 1

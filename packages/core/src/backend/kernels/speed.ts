@@ -1,6 +1,7 @@
 import { tf } from '../../tf';
 import { makeFastBatchMatMul } from './fast-matmul';
 import { makeFastGather } from './fast-gather';
+import { makeFastSlice } from './fast-slice';
 
 let installed = false;
 
@@ -13,11 +14,12 @@ function replace(name: string, make: (original: tf.KernelFunc) => tf.KernelFunc)
 
 /**
  * Replaces the wasm kernels whose stock implementation falls off XNNPACK's fast path in shapes
- * training hits all the time (transposed and batched matMul, row gathers). Idempotent.
+ * training hits all the time (transposed and batched matMul, row gathers, slices). Idempotent.
  */
 export function registerWasmSpeedKernels(): void {
   if (installed) return;
   installed = true;
   replace('BatchMatMul', makeFastBatchMatMul);
   replace('GatherV2', makeFastGather);
+  replace('Slice', makeFastSlice);
 }

@@ -4,7 +4,11 @@ import type { ExpertChoice, TokenChoice } from '../routers/router';
 import type { DispatchInput, DispatchResult } from './types';
 
 /** The [T, E] combine matrix G: G[t, e] = weight of expert e for token t (0 if not assigned). */
-export function combineMatrix(assignment: TokenChoice | ExpertChoice, tokens: number, experts: number): tf.Tensor2D {
+export function combineMatrix(
+  assignment: TokenChoice | ExpertChoice,
+  tokens: number,
+  experts: number,
+): tf.Tensor2D {
   if (assignment.kind === 'token') {
     const mask = tf.oneHot(assignment.indices, experts); // [T, k, E]
     return tf.sum(tf.mul(mask, tf.expandDims(assignment.weights, -1)), 1) as tf.Tensor2D;

@@ -28,7 +28,13 @@ export interface DispatchPlan {
  * Plan for token choice: `indices` [T·k] (row-major [T, k]). Each expert keeps at most
  * `capacity` pairs, first-choice slots before second-choice ones, then by token order (GShard).
  */
-export function planTokenChoice(indices: Int32Array, tokens: number, k: number, experts: number, capacity = Infinity): DispatchPlan {
+export function planTokenChoice(
+  indices: Int32Array,
+  tokens: number,
+  k: number,
+  experts: number,
+  capacity = Infinity,
+): DispatchPlan {
   const routed = new Array<number>(experts).fill(0);
   const keptPerExpert = new Array<number>(experts).fill(0);
   const keep = new Uint8Array(tokens * k);

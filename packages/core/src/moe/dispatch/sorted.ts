@@ -8,18 +8,14 @@ function int32(a: Int32Array, shape: number[]): tf.Tensor {
   return tf.tensor(a, shape, 'int32');
 }
 
-/** Runs the plan: gather tokens by expert, one 2-D product per expert, scatter back, weight. */
+/** Runs the plan: gather tokens by expert, grouped products, scatter back, weight. */
 function execute(x: tf.Tensor2D, weights: tf.Tensor2D, plan: DispatchPlan, experts: ExpertBank): tf.Tensor2D {
   const { tokens, slots, kept } = plan;
   const d = x.shape[1];
   if (kept === 0) return tf.zerosLike(x);
   const slotPos = int32(plan.slotPos, [tokens, slots]) as tf.Tensor2D;
   const sorted = routeRows(x, int32(plan.srcToken, [kept]) as tf.Tensor1D, slotPos, false, plan.hasEmpty);
-  const groups = tf.split(sorted, plan.groupSizes.filter((n) => n > 0)) as tf.Tensor2D[];
-  let g = 0;
-  const outs = experts.forwardGroups(plan.groupSizes.map((n) => (n > 0 ? groups[g++] : undefined)));
-  const present = outs.filter((o): o is tf.Tensor2D => o !== undefined);
-  const out = present.length === 1 ? present[0] : (tf.concat(present) as tf.Tensor2D);
+  const out = experts.forwardSorted(sorted, plan.groupSizes);
   const perSlot = routeRows(
     out,
     int32(plan.slotPos, [tokens * slots]) as tf.Tensor1D,
@@ -34,7 +30,10 @@ function execute(x: tf.Tensor2D, weights: tf.Tensor2D, plan: DispatchPlan, exper
 /** Expert-choice weights [E, C] laid out per (token, slot) [T, R], zero where a slot is empty. */
 function slotWeights(weights: tf.Tensor2D, plan: DispatchPlan): tf.Tensor2D {
   const flat = tf.concat([tf.reshape(weights, [-1]), tf.zeros([1])]);
-  return tf.reshape(tf.gather(flat, int32(plan.slotPos, [plan.tokens * plan.slots])), [plan.tokens, plan.slots]) as tf.Tensor2D;
+  return tf.reshape(tf.gather(flat, int32(plan.slotPos, [plan.tokens * plan.slots])), [
+    plan.tokens,
+    plan.slots,
+  ]) as tf.Tensor2D;
 }
 
 /**

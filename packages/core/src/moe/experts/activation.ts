@@ -1,3 +1,4 @@
+import { gelu, silu } from '../../nn/activations';
 import { tf } from '../../tf';
 
 /** Expert activations by name. */
@@ -5,14 +6,5 @@ export type ActivationName = 'gelu' | 'relu' | 'silu';
 
 /** Applies an activation by name (GELU is the tanh approximation). */
 export function activate(x: tf.Tensor, name: ActivationName): tf.Tensor {
-  switch (name) {
-    case 'relu':
-      return tf.relu(x);
-    case 'silu':
-      return tf.mul(x, tf.sigmoid(x));
-    case 'gelu': {
-      const inner = tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
-      return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
-    }
-  }
+  return name === 'relu' ? tf.relu(x) : name === 'silu' ? silu(x) : gelu(x);
 }

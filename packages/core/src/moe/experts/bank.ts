@@ -17,10 +17,10 @@ export abstract class ExpertBank extends Module {
   abstract forwardAll(x: tf.Tensor2D): tf.Tensor3D;
 
   /**
-   * Expert e on its own tokens: `groups[e]` is [n_e, D] (n_e may be 0 — then `undefined`), the
-   * result has the same layout. Implementations slice their stacked weights once per call.
+   * Each expert on its own tokens: rows of `x` [N, D] are sorted by expert, expert e owning the
+   * next `sizes[e]` rows (possibly 0). Returns [N, D] in the same order.
    */
-  abstract forwardGroups(groups: (tf.Tensor2D | undefined)[]): (tf.Tensor2D | undefined)[];
+  abstract forwardSorted(x: tf.Tensor2D, sizes: number[]): tf.Tensor2D;
 
   /** Parameters of one expert. */
   abstract paramsPerExpert(): number;

@@ -1,5 +1,6 @@
 import { fanInUniform } from '../../nn/init';
 import { tf } from '../../tf';
+import { groupedMatMul } from '../grouped-matmul';
 import { ActivationName, activate } from './activation';
 import { ExpertBank } from './bank';
 
@@ -45,13 +46,9 @@ export class FfnExperts extends ExpertBank {
     return tf.add(tf.matMul(h, this.w2), tf.expandDims(this.b2, 1)) as tf.Tensor3D;
   }
 
-  forwardGroups(groups: (tf.Tensor2D | undefined)[]): (tf.Tensor2D | undefined)[] {
-    const [w1, b1, w2, b2] = [this.w1, this.b1, this.w2, this.b2].map((v) => tf.unstack(v));
-    return groups.map((x, e) => {
-      if (!x) return undefined;
-      const h = activate(tf.add(tf.matMul(x, w1[e]), b1[e]), this.activation);
-      return tf.add(tf.matMul(h, w2[e]), b2[e]) as tf.Tensor2D;
-    });
+  forwardSorted(x: tf.Tensor2D, sizes: number[]): tf.Tensor2D {
+    const h = activate(groupedMatMul(x, this.w1 as tf.Tensor3D, sizes, this.b1 as tf.Tensor2D), this.activation);
+    return groupedMatMul(h as tf.Tensor2D, this.w2 as tf.Tensor3D, sizes, this.b2 as tf.Tensor2D);
   }
 
   paramsPerExpert(): number {

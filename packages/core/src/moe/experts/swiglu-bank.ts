@@ -1,5 +1,7 @@
+import { silu } from '../../nn/activations';
 import { fanInUniform } from '../../nn/init';
 import { tf } from '../../tf';
+import { groupedMatMul } from '../grouped-matmul';
 import { ExpertBank } from './bank';
 
 export interface SwiGluBankOptions {
@@ -32,8 +34,7 @@ export class SwiGluExperts extends ExpertBank {
   }
 
   private expert(x: tf.Tensor, w1: tf.Tensor, w3: tf.Tensor, w2: tf.Tensor): tf.Tensor {
-    const gate = tf.matMul(x, w1);
-    return tf.matMul(tf.mul(tf.mul(gate, tf.sigmoid(gate)), tf.matMul(x, w3)), w2);
+    return tf.matMul(tf.mul(silu(tf.matMul(x, w1)), tf.matMul(x, w3)), w2);
   }
 
   forwardAll(x: tf.Tensor2D): tf.Tensor3D {
@@ -41,9 +42,9 @@ export class SwiGluExperts extends ExpertBank {
     return this.expert(xs, this.w1, this.w3, this.w2) as tf.Tensor3D;
   }
 
-  forwardGroups(groups: (tf.Tensor2D | undefined)[]): (tf.Tensor2D | undefined)[] {
-    const [w1, w3, w2] = [this.w1, this.w3, this.w2].map((v) => tf.unstack(v));
-    return groups.map((x, e) => (x ? (this.expert(x, w1[e], w3[e], w2[e]) as tf.Tensor2D) : undefined));
+  forwardSorted(x: tf.Tensor2D, sizes: number[]): tf.Tensor2D {
+    const gmm = (a: tf.Tensor, w: tf.Variable) => groupedMatMul(a as tf.Tensor2D, w as tf.Tensor3D, sizes);
+    return gmm(tf.mul(silu(gmm(x, this.w1)), gmm(x, this.w3)), this.w2);
   }
 
   paramsPerExpert(): number {

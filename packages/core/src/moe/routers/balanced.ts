@@ -18,7 +18,10 @@ export function balancedAssignment(scores: Float32Array, tokens: number, experts
   const order = new Uint32Array(tokens * experts);
   for (let i = 0; i < order.length; i++) order[i] = i;
   order.sort((a, b) => scores[b] - scores[a] || a - b);
-  const room = Array.from({ length: experts }, (_, e) => Math.floor(tokens / experts) + (e < tokens % experts ? 1 : 0));
+  const room = Array.from(
+    { length: experts },
+    (_, e) => Math.floor(tokens / experts) + (e < tokens % experts ? 1 : 0),
+  );
   const out = new Int32Array(tokens).fill(-1);
   let placed = 0;
   for (let i = 0; i < order.length && placed < tokens; i++) {
@@ -56,10 +59,18 @@ export class BalancedRouter extends Router {
     const logits = tf.matMul(x, this.weight) as tf.Tensor2D;
     const t = x.shape[0];
     const indices = this.training
-      ? tf.tensor2d(balancedAssignment(logits.dataSync() as Float32Array, t, this.numExperts), [t, 1], 'int32')
+      ? tf.tensor2d(
+          balancedAssignment(logits.dataSync() as Float32Array, t, this.numExperts),
+          [t, 1],
+          'int32',
+        )
       : topkIndices(logits, 1);
     const weights = tf.sigmoid(gatherRows(logits, indices)) as tf.Tensor2D;
-    return { assignment: { kind: 'token', indices, weights }, logits, probs: tf.softmax(logits) as tf.Tensor2D };
+    return {
+      assignment: { kind: 'token', indices, weights },
+      logits,
+      probs: tf.softmax(logits) as tf.Tensor2D,
+    };
   }
 
   flopsPerToken(): number {

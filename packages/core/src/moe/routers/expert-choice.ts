@@ -31,7 +31,8 @@ export class ExpertChoiceRouter extends Router {
     super(o.numExperts, 1);
     this.dim = o.dim;
     this.capacityFactor = o.capacityFactor ?? 1;
-    if (!(this.capacityFactor > 0)) throw new Error(`expert-choice: capacityFactor must be > 0, got ${o.capacityFactor}`);
+    if (!(this.capacityFactor > 0))
+      throw new Error(`expert-choice: capacityFactor must be > 0, got ${o.capacityFactor}`);
     this.scoring = o.scoring ?? 'softmax';
     this.weight = this.param('weight', fanInUniform([o.dim, o.numExperts], o.dim));
   }
@@ -46,8 +47,13 @@ export class ExpertChoiceRouter extends Router {
     const scores = (this.scoring === 'softmax' ? tf.softmax(logits) : tf.sigmoid(logits)) as tf.Tensor2D;
     const byExpert = tf.transpose(scores) as tf.Tensor2D; // [E, T]
     const tokens = topkIndices(byExpert, this.capacity(x.shape[0]));
-    const weights = tf.sum(tf.mul(tf.oneHot(tokens, x.shape[0]), tf.expandDims(byExpert, 1)), -1) as tf.Tensor2D;
-    const probs = (this.scoring === 'softmax' ? scores : tf.div(scores, tf.sum(scores, -1, true))) as tf.Tensor2D;
+    const weights = tf.sum(
+      tf.mul(tf.oneHot(tokens, x.shape[0]), tf.expandDims(byExpert, 1)),
+      -1,
+    ) as tf.Tensor2D;
+    const probs = (
+      this.scoring === 'softmax' ? scores : tf.div(scores, tf.sum(scores, -1, true))
+    ) as tf.Tensor2D;
     return { assignment: { kind: 'expert', tokens, weights }, logits, probs };
   }
 

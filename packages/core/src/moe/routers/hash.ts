@@ -35,7 +35,8 @@ export class HashRouter extends Router {
   route(x: tf.Tensor2D, ctx: RouteContext = {}): RouteResult {
     const t = x.shape[0];
     const ids = ctx.tokenIds instanceof tf.Tensor ? ctx.tokenIds.dataSync() : ctx.tokenIds;
-    if (ids && ids.length !== t) throw new Error(`hash router: tokenIds has ${ids.length} entries for ${t} tokens`);
+    if (ids && ids.length !== t)
+      throw new Error(`hash router: tokenIds has ${ids.length} entries for ${t} tokens`);
     const experts = new Int32Array(t);
     for (let i = 0; i < t; i++) experts[i] = mix(ids ? ids[i] : i, this.seed) % this.numExperts;
     const indices = tf.tensor2d(experts, [t, 1], 'int32');

@@ -21,18 +21,42 @@ export * from './uncertainty';
 export function createRouter(config: RouterConfig, dim: number, numExperts: number, k: number): Router {
   switch (config.type) {
     case 'softmax':
-      return new SoftmaxTopKRouter({ dim, numExperts, k, jitter: config.jitter, normalize: config.normalize });
+      return new SoftmaxTopKRouter({
+        dim,
+        numExperts,
+        k,
+        jitter: config.jitter,
+        normalize: config.normalize,
+      });
     case 'noisy':
       return new NoisyTopKRouter({ dim, numExperts, k });
     case 'sigmoid-loss-free':
-      return new SigmoidLossFreeRouter({ dim, numExperts, k, biasUpdateRate: config.biasUpdateRate, routeScale: config.routeScale });
+      return new SigmoidLossFreeRouter({
+        dim,
+        numExperts,
+        k,
+        biasUpdateRate: config.biasUpdateRate,
+        routeScale: config.routeScale,
+      });
     case 'expert-choice':
-      return new ExpertChoiceRouter({ dim, numExperts, capacityFactor: config.capacityFactor, scoring: config.scoring });
+      return new ExpertChoiceRouter({
+        dim,
+        numExperts,
+        capacityFactor: config.capacityFactor,
+        scoring: config.scoring,
+      });
     case 'hash':
       return new HashRouter({ numExperts, seed: config.seed });
     case 'balanced':
       return new BalancedRouter({ dim, numExperts });
     case 'uncertainty':
-      return new UncertaintyRouter({ dim, numExperts, k, samples: config.samples, dropout: config.dropout, sampleAtInference: config.sampleAtInference });
+      return new UncertaintyRouter({
+        dim,
+        numExperts,
+        k,
+        samples: config.samples,
+        dropout: config.dropout,
+        sampleAtInference: config.sampleAtInference,
+      });
   }
 }

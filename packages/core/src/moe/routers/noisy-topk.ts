@@ -56,7 +56,11 @@ export class NoisyTopKRouter extends Router {
       const top = tf.topk(h, this.k + 1).values;
       const thresholdIn = tf.slice(top, [0, this.k], [-1, 1]);
       const thresholdOut = tf.slice(top, [0, this.k - 1], [-1, 1]);
-      return tf.where(tf.greater(h, thresholdIn), tf.broadcastTo(thresholdIn, h.shape), tf.broadcastTo(thresholdOut, h.shape));
+      return tf.where(
+        tf.greater(h, thresholdIn),
+        tf.broadcastTo(thresholdIn, h.shape),
+        tf.broadcastTo(thresholdOut, h.shape),
+      );
     });
     const z = tf.div(tf.sub(clean, threshold), std);
     const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.div(z, Math.SQRT2))));

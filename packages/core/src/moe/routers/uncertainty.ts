@@ -50,7 +50,11 @@ export class UncertaintyRouter extends Router {
     if (!this.training && !this.atInference) {
       const probs = tf.softmax(logits) as tf.Tensor2D;
       const indices = topkIndices(probs, this.k);
-      return { assignment: { kind: 'token', indices, weights: normalizeRows(gatherRows(probs, indices)) }, logits, probs };
+      return {
+        assignment: { kind: 'token', indices, weights: normalizeRows(gatherRows(probs, indices)) },
+        logits,
+        probs,
+      };
     }
     const draws = Array.from({ length: this.samples }, () =>
       tf.softmax(tf.matMul(tf.dropout(x, this.rate, undefined, nextSeed()), this.weight)),
