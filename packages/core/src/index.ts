@@ -7,3 +7,4 @@ export * from './moe';
 export * from './io';
 export * from './quant';
 export * from './train';
+export * from './models';

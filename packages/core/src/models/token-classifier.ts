@@ -1,0 +1,127 @@
+import { MoELayerConfigInput } from '../config/moe';
+import { MoELayer } from '../moe/layer';
+import type { MoEAux } from '../moe/types';
+import { GeluFFN } from '../nn/ffn';
+import { LayerNorm } from '../nn/layer-norm';
+import { Linear } from '../nn/linear';
+import { Module } from '../nn/module';
+import { PositionalEmbedding } from '../nn/positional';
+import { FfnModule, TransformerBlock } from '../nn/transformer-block';
+import { tf } from '../tf';
+
+/** The FFN slot of each block: a dense GELU FFN, or an MoE layer (its `dim` is filled in). */
+export type FfnSpec = { kind: 'dense'; hidden: number } | { kind: 'moe'; moe: Omit<MoELayerConfigInput, 'dim'> };
+
+export interface TokenClassifierOptions {
+  /** Features per input token (e.g. 49 for 7x7 patches). */
+  inputDim: number;
+  /** Tokens per sample (for the learned positions). */
+  tokens: number;
+  dim: number;
+  heads: number;
+  depth: number;
+  numClasses: number;
+  ffn: FfnSpec;
+  /** With an MoE spec: MoE in every `moeEvery`-th block starting with the last (1 = all, 2 = alternate). */
+  moeEvery?: number;
+  /** Dense FFN hidden width of the blocks without MoE (default: the MoE active hidden width). */
+  denseHidden?: number;
+  dropout?: number;
+}
+
+/**
+ * A small pre-norm transformer over token features with a mean-pooled classification head:
+ * the common test bed of core (patch classifiers for images, frame classifiers for audio).
+ * FFN slots are dense or MoE, so dense and MoE twins differ only there.
+ *
+ * @example
+ * ```ts
+ * const model = new TokenClassifier({
+ *   inputDim: 49, tokens: 16, dim: 48, heads: 4, depth: 2, numClasses: 10,
+ *   ffn: { kind: 'moe', moe: { hidden: 64, numExperts: 8, topK: 2 } },
+ * });
+ * const { logits, aux } = model.forward(imagePatches(images, 7)); // images [B, 28, 28]
+ * ```
+ */
+export class TokenClassifier extends Module {
+  readonly embed: Linear;
+  readonly pos: PositionalEmbedding;
+  readonly blocks: TransformerBlock[];
+  readonly norm: LayerNorm;
+  readonly head: Linear;
+  readonly options: TokenClassifierOptions;
+
+  constructor(o: TokenClassifierOptions) {
+    super();
+    this.options = o;
+    this.embed = this.child('embed', new Linear(o.inputDim, o.dim));
+    this.pos = this.child('pos', new PositionalEmbedding(o.tokens, o.dim));
+    const every = o.moeEvery ?? 1;
+    this.blocks = this.childList(
+      'blocks',
+      Array.from({ length: o.depth }, (_, i) => {
+        const moe = o.ffn.kind === 'moe' && (o.depth - 1 - i) % every === 0;
+        return new TransformerBlock({ dim: o.dim, heads: o.heads, ffn: this.ffnFor(moe), dropout: o.dropout ?? 0 });
+      }),
+    );
+    this.norm = this.child('norm', new LayerNorm(o.dim));
+    this.head = this.child('head', new Linear(o.dim, o.numClasses));
+  }
+
+  private ffnFor(moe: boolean): FfnModule {
+    const spec = this.options.ffn;
+    if (moe && spec.kind === 'moe') return new MoELayer({ ...spec.moe, dim: this.options.dim });
+    const hidden =
+      spec.kind === 'dense' ? spec.hidden : (this.options.denseHidden ?? spec.moe.hidden * spec.moe.topK);
+    return new GeluFFN(this.options.dim, hidden);
+  }
+
+  /** x [B, L, inputDim] -> class logits [B, numClasses] and the MoE layers' aux. */
+  forward(x: tf.Tensor): { logits: tf.Tensor2D; aux: MoEAux[] } {
+    const aux: MoEAux[] = [];
+    let h = this.pos.forward(this.embed.forward(x));
+    for (const block of this.blocks) {
+      const out = block.forward(h);
+      h = out.y;
+      aux.push(...out.aux);
+    }
+    const pooled = tf.mean(this.norm.forward(h), 1);
+    return { logits: this.head.forward(pooled) as tf.Tensor2D, aux };
+  }
+
+  /** The MoE layers, in block order. */
+  moeLayers(): MoELayer[] {
+    return this.blocks.map((b) => b.ffn).filter((f): f is MoELayer => f instanceof MoELayer);
+  }
+
+  /** Parameters a sample uses: all but the routed experts each token skips. */
+  activeParams(): number {
+    return this.countParams() - this.moeLayers().reduce((s, m) => s + m.countParams() - m.activeParams(), 0);
+  }
+
+  /** Forward FLOPs per sample (2 per multiply-add), counting only the experts a token uses. */
+  flopsPerSample(): number {
+    const { inputDim, tokens: l, dim: d, numClasses } = this.options;
+    let flops = 2 * l * inputDim * d + 2 * d * numClasses;
+    for (const block of this.blocks) {
+      flops += 2 * l * 4 * d * d + 2 * 2 * l * l * d; // q, k, v, out projections; scores and mixing
+      const ffn = block.ffn;
+      flops += l * (ffn instanceof MoELayer ? ffn.flopsPerToken() : 4 * d * (ffn as GeluFFN).hidden);
+    }
+    return flops;
+  }
+}
+
+/**
+ * Cuts images into non-overlapping p x p patches: [B, H, W] or [B, H, W, C] -> [B, (H/p)(W/p), p·p·C],
+ * patches in row-major order.
+ */
+export function imagePatches(images: tf.Tensor, p: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const x = images.rank === 3 ? tf.expandDims(images, -1) : images;
+    const [b, h, w, c] = x.shape;
+    if (h % p !== 0 || w % p !== 0) throw new Error(`imagePatches: image ${h}x${w} is not divisible by patch ${p}`);
+    const grid = tf.reshape(x, [b, h / p, p, w / p, p, c]);
+    return tf.reshape(tf.transpose(grid, [0, 1, 3, 2, 4, 5]), [b, (h / p) * (w / p), p * p * c]) as tf.Tensor3D;
+  });
+}
