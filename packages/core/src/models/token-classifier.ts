@@ -10,7 +10,8 @@ import { FfnModule, TransformerBlock } from '../nn/transformer-block';
 import { tf } from '../tf';
 
 /** The FFN slot of each block: a dense GELU FFN, or an MoE layer (its `dim` is filled in). */
-export type FfnSpec = { kind: 'dense'; hidden: number } | { kind: 'moe'; moe: Omit<MoELayerConfigInput, 'dim'> };
+export type FfnSpec =
+  { kind: 'dense'; hidden: number } | { kind: 'moe'; moe: Omit<MoELayerConfigInput, 'dim'> };
 
 export interface TokenClassifierOptions {
   /** Features per input token (e.g. 49 for 7x7 patches). */
@@ -61,7 +62,12 @@ export class TokenClassifier extends Module {
       'blocks',
       Array.from({ length: o.depth }, (_, i) => {
         const moe = o.ffn.kind === 'moe' && (o.depth - 1 - i) % every === 0;
-        return new TransformerBlock({ dim: o.dim, heads: o.heads, ffn: this.ffnFor(moe), dropout: o.dropout ?? 0 });
+        return new TransformerBlock({
+          dim: o.dim,
+          heads: o.heads,
+          ffn: this.ffnFor(moe),
+          dropout: o.dropout ?? 0,
+        });
       }),
     );
     this.norm = this.child('norm', new LayerNorm(o.dim));
@@ -120,8 +126,13 @@ export function imagePatches(images: tf.Tensor, p: number): tf.Tensor3D {
   return tf.tidy(() => {
     const x = images.rank === 3 ? tf.expandDims(images, -1) : images;
     const [b, h, w, c] = x.shape;
-    if (h % p !== 0 || w % p !== 0) throw new Error(`imagePatches: image ${h}x${w} is not divisible by patch ${p}`);
+    if (h % p !== 0 || w % p !== 0)
+      throw new Error(`imagePatches: image ${h}x${w} is not divisible by patch ${p}`);
     const grid = tf.reshape(x, [b, h / p, p, w / p, p, c]);
-    return tf.reshape(tf.transpose(grid, [0, 1, 3, 2, 4, 5]), [b, (h / p) * (w / p), p * p * c]) as tf.Tensor3D;
+    return tf.reshape(tf.transpose(grid, [0, 1, 3, 2, 4, 5]), [
+      b,
+      (h / p) * (w / p),
+      p * p * c,
+    ]) as tf.Tensor3D;
   });
 }

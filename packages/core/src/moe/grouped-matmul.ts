@@ -19,9 +19,11 @@ function offsetsOf(sizes: number[]): number[] {
  */
 export function groupedMatMul(x: tf.Tensor2D, w: tf.Tensor3D, sizes: number[], b?: tf.Tensor2D): tf.Tensor2D {
   const [e, k, m] = w.shape;
-  if (sizes.length !== e) throw new Error(`groupedMatMul: ${sizes.length} group sizes for ${e} weight groups`);
+  if (sizes.length !== e)
+    throw new Error(`groupedMatMul: ${sizes.length} group sizes for ${e} weight groups`);
   const offsets = offsetsOf(sizes);
-  if (offsets[e] !== x.shape[0]) throw new Error(`groupedMatMul: group sizes sum to ${offsets[e]}, x has ${x.shape[0]} rows`);
+  if (offsets[e] !== x.shape[0])
+    throw new Error(`groupedMatMul: group sizes sum to ${offsets[e]}, x has ${x.shape[0]} rows`);
   if (x.shape[1] !== k) throw new Error(`groupedMatMul: x has ${x.shape[1]} columns, w expects ${k}`);
   const rows = (t: tf.Tensor, g: number) => tf.slice(t, [offsets[g], 0], [sizes[g], t.shape[1] as number]);
   const weight = (t: tf.Tensor, g: number) => tf.reshape(tf.slice(t, [g, 0, 0], [1, k, m]), [k, m]);
@@ -31,7 +33,11 @@ export function groupedMatMul(x: tf.Tensor2D, w: tf.Tensor3D, sizes: number[], b
     tf.tidy(() => {
       if (groups.length === 0) return tf.zeros([0, m]);
       const parts = groups.map((g) =>
-        tf.fused.matMul({ a: rows(xv, g), b: weight(wv, g), bias: bv ? tf.slice(tf.reshape(bv, [-1]), [g * m], [m]) : undefined }),
+        tf.fused.matMul({
+          a: rows(xv, g),
+          b: weight(wv, g),
+          bias: bv ? tf.slice(tf.reshape(bv, [-1]), [g * m], [m]) : undefined,
+        }),
       );
       return parts.length === 1 ? parts[0] : tf.concat(parts);
     });
@@ -39,13 +45,16 @@ export function groupedMatMul(x: tf.Tensor2D, w: tf.Tensor3D, sizes: number[], b
   const backward = (dy: tf.Tensor, xv: tf.Tensor, wv: tf.Tensor, withBias: boolean) =>
     tf.tidy(() => {
       const dxParts = groups.map((g) => tf.matMul(rows(dy, g), weight(wv, g), false, true));
-      const dx = dxParts.length === 0 ? tf.zerosLike(xv) : dxParts.length === 1 ? dxParts[0] : tf.concat(dxParts);
+      const dx =
+        dxParts.length === 0 ? tf.zerosLike(xv) : dxParts.length === 1 ? dxParts[0] : tf.concat(dxParts);
       const dwParts = sizes.map((n, g) =>
         n > 0 ? tf.reshape(tf.matMul(rows(xv, g), rows(dy, g), true, false), [1, k, m]) : tf.zeros([1, k, m]),
       );
       if (!withBias) return [dx, tf.concat(dwParts)];
       // A column sum as a [1, n] x [n, m] product: wasm's axis-0 Sum transposes first and is slower.
-      const dbParts = sizes.map((n, g) => (n > 0 ? tf.matMul(tf.ones([1, n]), rows(dy, g)) : tf.zeros([1, m])));
+      const dbParts = sizes.map((n, g) =>
+        n > 0 ? tf.matMul(tf.ones([1, n]), rows(dy, g)) : tf.zeros([1, m]),
+      );
       return [dx, tf.concat(dwParts), tf.concat(dbParts)];
     });
 
@@ -54,7 +63,10 @@ export function groupedMatMul(x: tf.Tensor2D, w: tf.Tensor3D, sizes: number[], b
     const op = tf.customGrad((...inputs: Input[]) => {
       const [xv, wv, bv] = inputs as tf.Tensor[];
       (inputs[3] as (s: tf.Tensor[]) => void)([xv, wv]);
-      return { value: forward(xv, wv, bv), gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => backward(dy, xs, ws, true) };
+      return {
+        value: forward(xv, wv, bv),
+        gradFunc: (dy: tf.Tensor, [xs, ws]: tf.Tensor[]) => backward(dy, xs, ws, true),
+      };
     });
     return op(x, w, b) as tf.Tensor2D;
   }

@@ -145,6 +145,29 @@ export class AdamW {
   }
 
   /**
+   * Computes the gradients of `loss` for the optimizer's parameters and applies one update.
+   * Returns the loss value. For whole models prefer {@link Trainer}, which also adds MoE aux
+   * losses, clips, guards and checkpoints.
+   *
+   * @example
+   * ```ts
+   * const opt = new AdamW(model, { lr: 1e-3 });
+   * const loss = opt.minimize(() => tf.losses.meanSquaredError(target, model.forward(x)) as tf.Scalar);
+   * ```
+   */
+  minimize(loss: () => tf.Scalar): number {
+    const named = this.namedParameters();
+    return tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(
+        loss,
+        named.map(([, v]) => v),
+      );
+      this.step(Object.fromEntries(named.map(([n, v]) => [n, grads[v.name]])));
+      return value.dataSync()[0];
+    });
+  }
+
+  /**
    * Moments (`m.<name>`, `v.<name>`) and the step count (`step`, int32 scalar) for a checkpoint.
    * The tensors are new snapshots owned by the caller (`tf.dispose` them).
    */

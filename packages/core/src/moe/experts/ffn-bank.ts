@@ -47,7 +47,10 @@ export class FfnExperts extends ExpertBank {
   }
 
   forwardSorted(x: tf.Tensor2D, sizes: number[]): tf.Tensor2D {
-    const h = activate(groupedMatMul(x, this.w1 as tf.Tensor3D, sizes, this.b1 as tf.Tensor2D), this.activation);
+    const h = activate(
+      groupedMatMul(x, this.w1 as tf.Tensor3D, sizes, this.b1 as tf.Tensor2D),
+      this.activation,
+    );
     return groupedMatMul(h as tf.Tensor2D, this.w2 as tf.Tensor3D, sizes, this.b2 as tf.Tensor2D);
   }
 
