@@ -288,3 +288,28 @@ describe('wasm training kernels', () => {
     );
   });
 });
+
+describe('wasm speed kernels', () => {
+  it('free every temporary: backend buffers stay flat over matMul, gather and slice, forward and backward', () => {
+    const backend = tf.engine().backend;
+    const a = tf.variable(tf.randomNormal([6, 5, 4]));
+    const b = tf.variable(tf.randomNormal([6, 4, 3]));
+    const table = tf.variable(tf.randomNormal([10, 4]));
+    const ids = tf.tensor1d([1, 3, 3, 9], 'int32');
+    const step = () =>
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => {
+          const y = tf.matMul(a, b, false, false);
+          const z = tf.matMul(tf.reshape(a, [30, 4]), tf.reshape(b, [6, 12]).slice([0, 0], [4, 12]));
+          const g = tf.gather(table, ids);
+          const t = tf.matMul(g, tf.reshape(b, [24, 3]).slice([2, 0], [4, 3]), false, false);
+          return tf.addN([tf.sum(y), tf.sum(z), tf.sum(t), tf.sum(tf.matMul(g, g, false, true))]) as tf.Scalar;
+        });
+        Object.values(grads).forEach((gr) => gr.dataSync());
+      });
+    step();
+    const before = backend.numDataIds();
+    for (let i = 0; i < 5; i++) step();
+    expect(backend.numDataIds()).toBe(before);
+  });
+});

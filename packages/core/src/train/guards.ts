@@ -22,10 +22,14 @@ export class TensorLeakError extends Error {
     readonly growth: number,
     /** Live tensors recorded after the warm-up. */
     readonly baseline: number,
+    /** What grew: tfjs tensors, or the backend's data buffers (a kernel that leaks memory). */
+    readonly what: 'tensors' | 'backend buffers' = 'tensors',
   ) {
     super(
-      `step ${step}: tensor leak, ${growth} more live tensors than after warm-up (${baseline} -> ${baseline + growth}); ` +
-        'something in the step (loss function, callback, model) creates tensors outside tf.tidy and does not dispose them',
+      `step ${step}: tensor leak, ${growth} more live ${what} than after warm-up (${baseline} -> ${baseline + growth}); ` +
+        (what === 'tensors'
+          ? 'something in the step (loss function, callback, model) creates tensors outside tf.tidy and does not dispose them'
+          : 'a backend kernel keeps buffers it no longer references'),
     );
     this.name = 'TensorLeakError';
   }
@@ -76,6 +80,7 @@ export class TensorLeakGuard {
   readonly warmupSteps: number;
   private seen = 0;
   private base: number | undefined;
+  private baseBuffers = 0;
 
   constructor({ tolerance = 0, warmupSteps = 1 }: LeakGuardOptions = {}) {
     if (!Number.isInteger(tolerance) || tolerance < 0) {
@@ -96,13 +101,20 @@ export class TensorLeakGuard {
   /** Call once at the end of every step, after everything the step created is disposed. */
   check(step: number): void {
     const now = tf.memory().numTensors;
+    // Buffers the backend holds; a kernel can leak these while every tensor is disposed.
+    const buffers = tf.engine().backend.numDataIds();
     this.seen++;
     if (this.seen <= this.warmupSteps) {
       this.base = this.seen === this.warmupSteps ? now : undefined;
+      this.baseBuffers = buffers;
       return;
     }
     const growth = now - (this.base as number);
     if (growth > this.tolerance) throw new TensorLeakError(step, growth, this.base as number);
+    const bufferGrowth = buffers - this.baseBuffers;
+    if (bufferGrowth > this.tolerance) {
+      throw new TensorLeakError(step, bufferGrowth, this.baseBuffers, 'backend buffers');
+    }
   }
 
   /** Starts a new warm-up (e.g. after loading a checkpoint). */

@@ -58,7 +58,8 @@ export function makeFastBatchMatMul(original: tf.KernelFunc): tf.KernelFunc {
     }
     const result = call('Reshape', args, { x: out }, { shape: [...outer, m, n] });
     keep(out);
-    for (const t of temps) if (t.dataId !== result.dataId) backend.disposeData(t.dataId);
+    // Reshape shares its input's data and adds a reference, so every temp (out included) drops one.
+    for (const t of temps) backend.disposeData(t.dataId);
     return result;
   };
 }
