@@ -1,0 +1,214 @@
+/** Runs suites: builds their context, times them, validates and writes their reports. */
+import { performance } from 'perf_hooks';
+import type { BackendInfo } from '@moe-zoo/core';
+import { formatSeconds } from './format';
+import type { BenchReporter } from './progress';
+import { readReport, reportPath, writeReport } from './reports';
+import { ReportValidationError, validateReport } from './schema';
+import type { Suite, SuiteContext, SuiteReport } from './types';
+
+/** Seeds of a quick run unless `--seeds` says otherwise. */
+export const QUICK_SEEDS = 1;
+/** Seeds of a full run unless `--seeds` says otherwise. */
+export const FULL_SEEDS = 3;
+
+/** Options of {@link runSuite} and {@link runSuites}. */
+export interface RunOptions {
+  /** Small data and few steps, for a first look and CI. */
+  quick: boolean;
+  /** Number of seeds; the suite gets seeds `[0, ..., seeds - 1]`. */
+  seeds: number;
+  /** Where `<suite>.json` goes (created if missing). */
+  outDir: string;
+  /** The backend `initBackend` selected. */
+  backend: BackendInfo;
+  /** Skip a suite whose report already exists with the same quick flag and seed count. */
+  resume?: boolean;
+  /** Progress bars or lines, and log output. */
+  reporter: BenchReporter;
+}
+
+/** A suite that threw or returned a malformed result; the message names the suite. */
+export class SuiteError extends Error {
+  constructor(
+    readonly suite: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SuiteError';
+  }
+}
+
+/** `[0, 1, ..., n - 1]`. */
+export function seedList(n: number): number[] {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`seeds must be a positive integer, got ${n}`);
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function describeMode(quick: boolean, seeds: number): string {
+  return `${quick ? 'quick' : 'full'}, ${seeds} seed${seeds === 1 ? '' : 's'}`;
+}
+
+/** The existing report of `suite` when `--resume` may reuse it, else undefined (with a log line why). */
+async function resumable(suite: Suite, options: RunOptions): Promise<SuiteReport | undefined> {
+  const file = reportPath(options.outDir, suite.name);
+  let existing: SuiteReport;
+  try {
+    existing = await readReport(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      options.reporter.log(`${suite.name}: cannot resume, running again (${(e as Error).message})`);
+    }
+    return undefined;
+  }
+  if (existing.quick === options.quick && existing.seeds.length === options.seeds) {
+    options.reporter.log(
+      `${suite.name}: skipped (--resume): ${file} already holds a run (${describeMode(options.quick, options.seeds)})`,
+    );
+    return existing;
+  }
+  options.reporter.log(
+    `${suite.name}: ${file} holds a run (${describeMode(existing.quick, existing.seeds.length)}), ` +
+      `not (${describeMode(options.quick, options.seeds)}); running again`,
+  );
+  return undefined;
+}
+
+function contextFor(suite: Suite, options: RunOptions, seeds: number[]): SuiteContext {
+  return {
+    quick: options.quick,
+    seeds,
+    backend: options.backend,
+    progress: (label, total) => options.reporter.progress(`${suite.name}: ${label}`, total),
+    log: (message) => options.reporter.log(`[${suite.name}] ${message}`),
+  };
+}
+
+/**
+ * Runs one suite and returns its report, which is also on disk as `<outDir>/<suite>.json`
+ * (written atomically) by then. The runner fills the header (suite, quick, backend, threads,
+ * seeds, startedAt, durationS) and validates the whole report against the contract.
+ *
+ * @throws {@link SuiteError} naming the suite when it throws or returns a malformed result
+ *   (the message then names the offending field, e.g. `rows[0].model`).
+ *
+ * @example
+ * ```ts
+ * const report = await runSuite(suite, { quick: true, seeds: 1, outDir: 'reports', backend, reporter });
+ * ```
+ */
+export async function runSuite(suite: Suite, options: RunOptions): Promise<SuiteReport> {
+  const seeds = seedList(options.seeds);
+  if (options.resume) {
+    const existing = await resumable(suite, options);
+    if (existing) return existing;
+  }
+  options.reporter.log(`${suite.name}: running (${describeMode(options.quick, options.seeds)})`);
+  const startedAt = new Date().toISOString();
+  const t0 = performance.now();
+  let result: unknown;
+  try {
+    result = await suite.run(contextFor(suite, options, seeds));
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new SuiteError(suite.name, `suite "${suite.name}" failed: ${why}`, { cause: e });
+  }
+  const durationS = Math.round(performance.now() - t0) / 1000;
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+    throw new SuiteError(
+      suite.name,
+      `suite "${suite.name}" returned no result object (got ${String(result)})`,
+    );
+  }
+  const header = {
+    suite: suite.name,
+    quick: options.quick,
+    backend: options.backend.name,
+    threads: options.backend.threads,
+    seeds,
+    startedAt,
+    durationS,
+  };
+  let report: SuiteReport;
+  try {
+    // Header first in the JSON; the runner's header values win over any the suite returned.
+    report = validateReport(
+      { ...header, ...result, ...header },
+      `suite "${suite.name}" returned an invalid result`,
+    );
+  } catch (e) {
+    throw new SuiteError(suite.name, (e as Error).message, { cause: e });
+  }
+  const file = await writeReport(options.outDir, report);
+  options.reporter.log(`${suite.name}: finished in ${formatSeconds(durationS)}, wrote ${file}`);
+  return report;
+}
+
+/** Callbacks of {@link runSuites}, e.g. to know which suites finished when interrupted. */
+export interface RunEvents {
+  onStart?(suite: string): void;
+  /** The suite's report is on disk (freshly written or reused by `--resume`). */
+  onReport?(report: SuiteReport): void;
+}
+
+/** What {@link runSuites} did. */
+export interface RunOutcome {
+  /** Reports of the suites that succeeded, in run order. */
+  reports: SuiteReport[];
+  /** Suites that failed, with their errors. */
+  failures: SuiteError[];
+  /** 0 when every suite succeeded, else 1. */
+  exitCode: 0 | 1;
+}
+
+function failureLines(error: SuiteError): string[] {
+  const lines = [`✗ ${error.message}`];
+  const cause = error.cause;
+  if (cause instanceof Error && !(cause instanceof ReportValidationError) && cause.stack) {
+    lines.push(
+      ...cause.stack
+        .split('\n')
+        .filter((l) => /^\s+at /.test(l))
+        .slice(0, 8),
+    );
+  }
+  return lines;
+}
+
+/**
+ * Runs suites one after the other. A failing suite is reported (with its name) and the others
+ * still run; the outcome's exit code is then 1.
+ *
+ * @example
+ * ```ts
+ * const { reports, exitCode } = await runSuites(SUITES, options);
+ * ```
+ */
+export async function runSuites(
+  suites: Suite[],
+  options: RunOptions,
+  events: RunEvents = {},
+): Promise<RunOutcome> {
+  const reports: SuiteReport[] = [];
+  const failures: SuiteError[] = [];
+  const overall = suites.length > 1 ? options.reporter.progress('suites', suites.length) : undefined;
+  for (const suite of suites) {
+    events.onStart?.(suite.name);
+    try {
+      const report = await runSuite(suite, options);
+      reports.push(report);
+      events.onReport?.(report);
+    } catch (e) {
+      const error =
+        e instanceof SuiteError
+          ? e
+          : new SuiteError(suite.name, `suite "${suite.name}" failed: ${(e as Error).message}`, { cause: e });
+      failures.push(error);
+      for (const line of failureLines(error)) options.reporter.log(line);
+    }
+    overall?.tick(1, { last: suite.name });
+  }
+  overall?.done();
+  return { reports, failures, exitCode: failures.length === 0 ? 0 : 1 };
+}

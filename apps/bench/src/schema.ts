@@ -1,0 +1,107 @@
+/**
+ * The zod schema of the bench JSON contract (architecture.md section 6), mirroring
+ * `types.ts`. Objects are strict so a misspelt optional field is an error, not silently dropped,
+ * and numbers must be finite (JSON cannot carry NaN or Infinity).
+ */
+import { z } from 'zod';
+import type { BenchRow, Claim, SuiteReport } from './types';
+
+const count = z.number().nonnegative();
+const numberMap = z.record(z.string(), z.number());
+
+/** Schema of one {@link BenchRow}. */
+export const benchRowSchema = z.strictObject({
+  model: z.string().min(1),
+  variant: z.string(),
+  task: z.string().min(1),
+  paramsTotal: count,
+  paramsActive: count,
+  flopsPerSample: count,
+  metrics: numberMap,
+  spread: numberMap.optional(),
+  latencyMsPerBatch: count,
+  trainSeconds: count,
+  series: z.record(z.string(), z.array(z.number())).optional(),
+});
+
+/** Schema of one {@link Claim}. */
+export const claimSchema = z.strictObject({
+  id: z.string().min(1),
+  paper: z.string().min(1),
+  statement: z.string().min(1),
+  holds: z.boolean(),
+  evidence: z.string(),
+});
+
+/** Schema of a whole {@link SuiteReport}, as written to `<out>/<suite>.json`. */
+export const suiteReportSchema = z.strictObject({
+  suite: z.string().min(1),
+  quick: z.boolean(),
+  backend: z.string().min(1),
+  threads: z.number().int().positive(),
+  seeds: z.array(z.number().int().nonnegative()).min(1),
+  startedAt: z.iso.datetime(),
+  durationS: count,
+  rows: z.array(benchRowSchema),
+  claims: z.array(claimSchema),
+  notes: z.array(z.string()).optional(),
+  mainMetrics: z.array(z.string()).optional(),
+});
+
+// Compile-time check that the schemas and the interfaces of types.ts describe the same shapes.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const shapesAgree: [
+  Same<z.infer<typeof benchRowSchema>, BenchRow>,
+  Same<z.infer<typeof claimSchema>, Claim>,
+  Same<z.infer<typeof suiteReportSchema>, SuiteReport>,
+] = [true, true, true];
+void shapesAgree;
+
+/** A report that does not match the contract; the message names every offending field. */
+export class ReportValidationError extends Error {
+  constructor(
+    message: string,
+    /** The offending fields as paths, e.g. `rows[0].model`. */
+    readonly fields: string[],
+  ) {
+    super(message);
+    this.name = 'ReportValidationError';
+  }
+}
+
+/** Formats a zod issue path as `rows[0].metrics.acc`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+/**
+ * Checks `value` against the contract and returns it typed, or throws a
+ * {@link ReportValidationError} whose message starts with `what` and names each bad field.
+ *
+ * @example
+ * ```ts
+ * validateReport(JSON.parse(text), 'reports/core.json'); // throws "reports/core.json: rows[0].model: ..."
+ * ```
+ */
+export function validateReport(value: unknown, what: string): SuiteReport {
+  const result = suiteReportSchema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const base = formatPath(issue.path);
+    // Unrecognised keys are reported on their parent; name the keys themselves.
+    if (issue.code === 'unrecognized_keys') {
+      return { field: issue.keys.map((k) => formatPath([...issue.path, k])).join(', '), issue };
+    }
+    return { field: base, issue };
+  });
+  const message = `${what}: ${problems.map((p) => `${p.field}: ${p.issue.message}`).join('; ')}`;
+  throw new ReportValidationError(
+    message,
+    problems.map((p) => p.field),
+  );
+}

@@ -1,0 +1,23 @@
+/**
+ * The suite registry: `moe-bench` runs and lists exactly these suites, in this order.
+ * To register a suite, import it and add it to {@link SUITES}, e.g.
+ *
+ * ```ts
+ * import { coreSuite } from './core';
+ * import { perfSuite } from './perf';
+ * export const SUITES: Suite[] = [coreSuite, perfSuite];
+ * ```
+ *
+ * A suite's `name` is its CLI name and the base name of its report (`<out>/<name>.json`).
+ */
+import type { Suite } from '../types';
+import { coreSuite } from './core';
+import { perfSuite } from './perf';
+
+/** Every registered suite, in run order. */
+export const SUITES: Suite[] = [perfSuite, coreSuite];
+
+/** The suite called `name` among `suites` (default {@link SUITES}), or undefined. */
+export function findSuite(name: string, suites: readonly Suite[] = SUITES): Suite | undefined {
+  return suites.find((s) => s.name === name);
+}

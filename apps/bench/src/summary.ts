@@ -1,0 +1,129 @@
+/** `<out>/summary.md`: the machine, the backend and every suite's rows and claims as Markdown. */
+import * as os from 'os';
+import * as path from 'path';
+import { writeFileAtomic } from '@moe-zoo/core';
+import { describeRun, formatCount, formatMetric, formatNumber, metricNames } from './format';
+import { verdict } from './leaderboard';
+import type { SuiteReport } from './types';
+
+/** File name of the summary inside the output directory. */
+export const SUMMARY_FILE = 'summary.md';
+
+/** The machine a summary was produced on. */
+export interface MachineInfo {
+  /** When the summary was written (ISO 8601). */
+  date: string;
+  cpuModel: string;
+  cpuCount: number;
+  memoryBytes: number;
+  /** e.g. `linux x64`. */
+  platform: string;
+  /** e.g. `v20.19.0`. */
+  node: string;
+}
+
+/** Describes this machine now. */
+export function machineInfo(now: Date = new Date()): MachineInfo {
+  const cpus = os.cpus();
+  return {
+    date: now.toISOString(),
+    cpuModel: cpus[0]?.model.trim() || 'unknown CPU',
+    cpuCount: cpus.length,
+    memoryBytes: os.totalmem(),
+    platform: `${os.platform()} ${os.arch()}`,
+    node: process.version,
+  };
+}
+
+/** Makes text safe inside a Markdown table cell. */
+function cell(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+
+function tableMd(headers: string[], rows: string[][]): string {
+  const line = (cells: string[]): string => `| ${cells.map(cell).join(' | ')} |`;
+  return [line(headers), `|${headers.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+function rowsMd(report: SuiteReport): string {
+  if (report.rows.length === 0) return '_No rows._';
+  const metrics = metricNames(report);
+  const headers = [
+    'model',
+    'variant',
+    'task',
+    'params total',
+    'params active',
+    'FLOPs/sample',
+    ...metrics,
+    'latency ms/batch',
+    'train s',
+  ];
+  const rows = report.rows.map((r) => [
+    r.model,
+    r.variant,
+    r.task,
+    formatCount(r.paramsTotal),
+    formatCount(r.paramsActive),
+    formatCount(r.flopsPerSample),
+    ...metrics.map((m) => formatMetric(r, m)),
+    formatNumber(r.latencyMsPerBatch),
+    formatNumber(r.trainSeconds),
+  ]);
+  return tableMd(headers, rows);
+}
+
+function claimsMd(report: SuiteReport): string {
+  if (report.claims.length === 0) return '_No claims._';
+  const rows = report.claims.map((c) => [`${c.id}: ${c.statement}`, c.paper, verdict(c), c.evidence]);
+  return tableMd(['claim', 'paper', 'holds', 'evidence'], rows);
+}
+
+function backendsOf(reports: SuiteReport[]): string {
+  const seen = [
+    ...new Set(reports.map((r) => `${r.backend}, ${r.threads} thread${r.threads === 1 ? '' : 's'}`)),
+  ];
+  return seen.length === 0 ? '-' : seen.join('; ');
+}
+
+/**
+ * Renders summary.md: the date, the machine (CPU model and count, memory), the backend and
+ * threads, then per suite a table of its rows and a table of its claims. Pure: the same input
+ * gives the same text.
+ *
+ * @example
+ * ```ts
+ * const md = renderSummary(reports, machineInfo());
+ * ```
+ */
+export function renderSummary(reports: SuiteReport[], machine: MachineInfo): string {
+  const gib = (machine.memoryBytes / 2 ** 30).toFixed(1);
+  const parts = [
+    '# moe-bench summary',
+    [
+      `- Date: ${machine.date}`,
+      `- Machine: ${machine.cpuModel}, ${machine.cpuCount} CPUs, ${gib} GiB memory (${machine.platform}, Node ${machine.node})`,
+      `- Backend: ${backendsOf(reports)}`,
+      `- Suites: ${reports.length === 0 ? 'none' : reports.map((r) => r.suite).join(', ')}`,
+    ].join('\n'),
+  ];
+  for (const report of reports) {
+    parts.push(`## ${report.suite}`, `${describeRun(report)}; started ${report.startedAt}.`);
+    parts.push(rowsMd(report), '### Claims', claimsMd(report));
+    if (report.notes && report.notes.length > 0) {
+      parts.push('### Notes', report.notes.map((n) => `- ${n}`).join('\n'));
+    }
+  }
+  return `${parts.join('\n\n')}\n`;
+}
+
+/** Writes `<outDir>/summary.md` atomically and returns its path. */
+export async function writeSummary(
+  outDir: string,
+  reports: SuiteReport[],
+  machine: MachineInfo = machineInfo(),
+): Promise<string> {
+  const file = path.join(outDir, SUMMARY_FILE);
+  await writeFileAtomic(file, renderSummary(reports, machine));
+  return file;
+}

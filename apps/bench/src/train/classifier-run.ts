@@ -1,0 +1,124 @@
+import {
+  AdamW,
+  imagePatches,
+  makeRng,
+  permutation,
+  RoutingMetrics,
+  tf,
+  TokenClassifier,
+  Trainer,
+  warmupCosine,
+} from '@moe-zoo/core';
+import type { ImageSet } from '../data/fashion-mnist';
+import type { ProgressHandle } from '../types';
+import { timeOnce } from '../perf/timing';
+
+export interface ClassifierRun {
+  accuracy: number;
+  trainSeconds: number;
+  latencyMsPerBatch: number;
+  losses: number[];
+  maxVio: number[];
+  load: number[] | undefined;
+}
+
+function batch(set: ImageSet, idx: ArrayLike<number>) {
+  const size = set.height * set.width;
+  const x = new Float32Array(idx.length * size);
+  const y = new Int32Array(idx.length);
+  for (let i = 0; i < idx.length; i++) {
+    x.set(set.x.subarray(idx[i] * size, (idx[i] + 1) * size), i * size);
+    y[i] = set.y[idx[i]];
+  }
+  return { images: tf.tensor3d(x, [idx.length, set.height, set.width]), labels: tf.tensor1d(y, 'int32') };
+}
+
+/** Test accuracy in batches of 500, in eval mode. */
+export function evaluate(model: TokenClassifier, set: ImageSet, patch: number): number {
+  model.eval();
+  let correct = 0;
+  for (let from = 0; from < set.n; from += 500) {
+    const idx = Array.from({ length: Math.min(500, set.n - from) }, (_, i) => from + i);
+    const { images, labels } = batch(set, idx);
+    correct += tf.tidy(() => {
+      const pred = tf.argMax(model.forward(imagePatches(images, patch)).logits, -1);
+      return tf.sum(tf.cast(tf.equal(pred, labels), 'int32')).dataSync()[0];
+    });
+    tf.dispose([images, labels]);
+  }
+  return correct / set.n;
+}
+
+/**
+ * Trains a patch classifier with core's Trainer (AdamW, warmup + cosine, aux losses on) and
+ * reports test accuracy, training time, per-step loss and MaxVio, and inference latency.
+ */
+export async function runClassifier(o: {
+  model: TokenClassifier;
+  train: ImageSet;
+  test: ImageSet;
+  patch: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  progress: ProgressHandle;
+}): Promise<ClassifierRun> {
+  const { model, train, patch, batchSize, seed } = o;
+  const perEpoch = Math.floor(train.n / batchSize);
+  const order = (epoch: number) => permutation(train.n, makeRng(seed * 7919 + epoch));
+  const losses: number[] = [];
+  const maxVio: number[] = [];
+  let lastRouting: RoutingMetrics | undefined;
+  const trainer = new Trainer({
+    model,
+    optimizer: new AdamW(model, {
+      lr: warmupCosine({
+        peak: o.lr,
+        warmupSteps: Math.ceil(perEpoch / 4),
+        totalSteps: perEpoch * o.epochs,
+        minLr: o.lr / 20,
+      }),
+      weightDecay: 0.01,
+    }),
+    epochs: o.epochs,
+    seed,
+    clipNorm: 1,
+    progress: false,
+    data: {
+      numBatches: () => perEpoch,
+      batch: (epoch, i) => batch(train, order(epoch).subarray(i * batchSize, (i + 1) * batchSize)),
+    },
+    loss: ({ images, labels }, m) => {
+      const { logits, aux } = m.forward(imagePatches(images, patch));
+      return { loss: tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 10), logits) as tf.Scalar, aux };
+    },
+    callbacks: {
+      onStep: (s) => {
+        losses.push(s.loss);
+        if (s.routing) {
+          maxVio.push(s.routing.maxVio);
+          lastRouting = s.routing;
+        }
+        o.progress.tick(1, { loss: s.loss.toFixed(3) });
+      },
+    },
+  });
+  const start = Date.now();
+  await trainer.fit();
+  const trainSeconds = (Date.now() - start) / 1000;
+  o.progress.done();
+  const accuracy = evaluate(model, o.test, patch);
+  const probe = batch(
+    o.test,
+    Array.from({ length: batchSize }, (_, i) => i),
+  );
+  const infer = () =>
+    tf.tidy(() => {
+      model.forward(imagePatches(probe.images, patch)).logits.dataSync();
+    });
+  infer();
+  const latencyMsPerBatch = Math.min(timeOnce(infer), timeOnce(infer), timeOnce(infer));
+  tf.dispose([probe.images, probe.labels]);
+  return { accuracy, trainSeconds, latencyMsPerBatch, losses, maxVio, load: lastRouting?.load };
+}

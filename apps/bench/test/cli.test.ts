@@ -1,0 +1,407 @@
+import { EventEmitter } from 'events';
+import { promises as fsp } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Writable } from 'stream';
+import { createProgram } from '../src/cli';
+import { formatCount } from '../src/format';
+import { renderLeaderboard } from '../src/leaderboard';
+import { LineReporter } from '../src/progress';
+import { validateReport } from '../src/schema';
+import { renderSummary, type MachineInfo } from '../src/summary';
+import type { Suite, SuiteContext, SuiteReport, SuiteResult } from '../src/types';
+
+/** A writable stream that keeps what was written. */
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+const RESULT: SuiteResult = {
+  rows: [
+    {
+      model: 'mofme',
+      variant: 'linear-fm',
+      task: 'allweather',
+      paramsTotal: 1_234_567,
+      paramsActive: 300_000,
+      flopsPerSample: 4_560_000,
+      metrics: { psnr: 27.123, ssim: 0.8812 },
+      spread: { psnr: 0.25 },
+      latencyMsPerBatch: 12.5,
+      trainSeconds: 3.2,
+    },
+    {
+      model: 'dense',
+      variant: 'baseline',
+      task: 'allweather',
+      paramsTotal: 2_000_000,
+      paramsActive: 2_000_000,
+      flopsPerSample: 9_000_000,
+      metrics: { psnr: 26.5, ssim: 0.87 },
+      latencyMsPerBatch: 20,
+      trainSeconds: 4,
+    },
+  ],
+  claims: [
+    {
+      id: 'mofme-fewer-params',
+      paper: 'MoFME',
+      statement: 'MoFME matches dense quality with fewer active parameters',
+      holds: true,
+      evidence: 'psnr 27.12 vs 26.5 at 15% of the active params',
+    },
+    {
+      id: 'mofme-faster',
+      paper: 'MoFME',
+      statement: 'MoFME is faster per batch',
+      holds: false,
+      evidence: 'latency 12.5 vs 20 ms | within noise',
+    },
+  ],
+};
+
+/** A fake suite that counts its runs and records the context it got. */
+function fakeSuite(
+  name: string,
+  behaviour: (ctx: SuiteContext) => Promise<unknown> = async () => RESULT,
+): Suite & { runs: number; contexts: SuiteContext[] } {
+  const suite = {
+    name,
+    description: `the ${name} suite`,
+    runs: 0,
+    contexts: [] as SuiteContext[],
+    async run(ctx: SuiteContext): Promise<SuiteResult> {
+      suite.runs++;
+      suite.contexts.push(ctx);
+      const p = ctx.progress('train', 20);
+      for (let i = 0; i < 20; i++) p.tick(1, { loss: 1 / (i + 1) });
+      p.done();
+      return (await behaviour(ctx)) as SuiteResult;
+    },
+  };
+  return suite;
+}
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(suites: Suite[], argv: string[], signals = new EventEmitter()): Promise<Run> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await createProgram(suites, { io: { stdout, stderr }, signals, tty: false }).run(argv);
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+async function readJson(file: string): Promise<SuiteReport> {
+  return JSON.parse(await fsp.readFile(file, 'utf8')) as SuiteReport;
+}
+
+let out: string;
+beforeEach(async () => {
+  out = await fsp.mkdtemp(path.join(os.tmpdir(), 'moe-bench-'));
+});
+afterEach(async () => {
+  await fsp.rm(out, { recursive: true, force: true });
+});
+
+describe('moe-bench list', () => {
+  it('prints each suite name and description', async () => {
+    const r = await cli([fakeSuite('fake'), fakeSuite('other-suite')], ['list']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('fake         the fake suite\nother-suite  the other-suite suite\n');
+  });
+});
+
+describe('moe-bench run', () => {
+  it('writes <suite>.json matching the contract and summary.md with the claims', async () => {
+    const fake = fakeSuite('fake');
+    const r = await cli([fake], ['run', 'fake', '--seeds', '2', '--out', out, '--backend', 'cpu']);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(fake.contexts[0].seeds).toEqual([0, 1]);
+    expect(fake.contexts[0].quick).toBe(false);
+
+    const report = await readJson(path.join(out, 'fake.json'));
+    expect(() => validateReport(report, 'fake.json')).not.toThrow();
+    expect(report).toMatchObject({ suite: 'fake', quick: false, backend: 'cpu', threads: 1, seeds: [0, 1] });
+    expect(Object.keys(report).slice(0, 7)).toEqual([
+      'suite',
+      'quick',
+      'backend',
+      'threads',
+      'seeds',
+      'startedAt',
+      'durationS',
+    ]);
+    expect(new Date(report.startedAt).toISOString()).toBe(report.startedAt);
+    expect(report.durationS).toBeGreaterThanOrEqual(0);
+    expect(report.rows).toEqual(RESULT.rows);
+    expect(report.claims).toEqual(RESULT.claims);
+
+    const summary = await fsp.readFile(path.join(out, 'summary.md'), 'utf8');
+    expect(summary).toContain('MoFME matches dense quality with fewer active parameters');
+    expect(summary).toContain('| ✗ does not hold |');
+    expect(summary).toContain('cpu, 1 thread');
+
+    expect(r.stdout.split('\n')[0]).toBe('backend: cpu, 1 thread (@tensorflow/tfjs-backend-cpu)');
+    expect(r.stdout).toContain('== fake (full, seeds 0,1, cpu x1,');
+    expect(r.stdout).toContain('✓ holds');
+    expect(r.stdout).toContain(`summary: ${path.join(out, 'summary.md')}`);
+    // plain progress: at most one line per tenth plus the end line
+    expect(r.stderr.match(/^fake: train: /gm)?.length).toBeLessThanOrEqual(10);
+    expect(r.stderr).toMatch(/^fake: train: done 20\/20 in /m);
+  });
+
+  it('rejects a malformed suite result naming the field, and writes no report', async () => {
+    const bad = fakeSuite('bad', async () => ({
+      rows: [{ ...RESULT.rows[0], model: undefined }],
+      claims: [{ ...RESULT.claims[0], extra: 1 }],
+    }));
+    const r = await cli([bad], ['run', 'bad', '--out', out, '--backend', 'cpu']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('suite "bad" returned an invalid result');
+    expect(r.stderr).toContain('rows[0].model');
+    expect(r.stderr).toContain('claims[0].extra');
+    await expect(fsp.access(path.join(out, 'bad.json'))).rejects.toThrow();
+  });
+
+  it('exits 2 on an unknown suite, listing the known names', async () => {
+    const r = await cli([fakeSuite('fake'), fakeSuite('other')], ['run', 'nope', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown suite "nope"; known suites: fake, other');
+  });
+
+  it.each(['0', '-1', '1.5', 'abc'])('rejects --seeds %s naming the flag', async (seeds) => {
+    const fake = fakeSuite('fake');
+    const r = await cli([fake], ['run', 'fake', '--seeds', seeds, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--seeds');
+    expect(fake.runs).toBe(0);
+  });
+
+  it('rejects an unknown --backend naming the flag', async () => {
+    const r = await cli([fakeSuite('fake')], ['run', 'fake', '--backend', 'gpu', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--backend');
+  });
+
+  it('--resume skips a suite whose report has the same mode and seed count', async () => {
+    const fake = fakeSuite('fake');
+    const argv = ['run', 'fake', '--quick', '--out', out, '--backend', 'cpu'];
+    expect((await cli([fake], argv)).code).toBe(0);
+    expect(fake.runs).toBe(1);
+
+    const resumed = await cli([fake], [...argv, '--resume']);
+    expect(resumed.code).toBe(0);
+    expect(fake.runs).toBe(1);
+    expect(resumed.stderr).toContain('fake: skipped (--resume)');
+    expect(resumed.stdout).toContain('== fake (quick, seeds 0,');
+
+    // a different seed count is not the same run
+    expect((await cli([fake], [...argv, '--resume', '--seeds', '2'])).code).toBe(0);
+    expect(fake.runs).toBe(2);
+  });
+
+  it('keeps running after a throwing suite and exits 1', async () => {
+    const boom = fakeSuite('boom', async () => {
+      throw new Error('kaboom');
+    });
+    const fake = fakeSuite('fake');
+    const r = await cli([boom, fake], ['run', 'boom', 'fake', '--out', out, '--backend', 'cpu']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('suite "boom" failed: kaboom');
+    expect(r.stderr).toContain('1 suite(s) failed: boom');
+    expect(fake.runs).toBe(1);
+    expect((await readJson(path.join(out, 'fake.json'))).suite).toBe('fake');
+  });
+
+  it('summary.md covers every report in the output directory', async () => {
+    await cli([fakeSuite('first')], ['run', 'first', '--out', out, '--backend', 'cpu']);
+    await cli([fakeSuite('second')], ['run', 'second', '--out', out, '--backend', 'cpu']);
+    const summary = await fsp.readFile(path.join(out, 'summary.md'), 'utf8');
+    expect(summary).toContain('## first');
+    expect(summary).toContain('## second');
+  });
+});
+
+describe('moe-bench without a command, and perf', () => {
+  it('runs every suite in quick mode with one seed', async () => {
+    const a = fakeSuite('a');
+    const b = fakeSuite('b');
+    const r = await cli([a, b], ['--out', out, '--backend', 'cpu']);
+    expect(r.code).toBe(0);
+    for (const s of [a, b]) {
+      expect(s.contexts[0]).toMatchObject({ quick: true, seeds: [0] });
+      expect(await readJson(path.join(out, `${s.name}.json`))).toMatchObject({ quick: true, seeds: [0] });
+    }
+  });
+
+  it('--seeds N without a command runs full mode with N seeds', async () => {
+    const a = fakeSuite('a');
+    const r = await cli([a], ['--seeds', '3', '--out', out, '--backend', 'cpu']);
+    expect(r.code).toBe(0);
+    expect(a.contexts[0]).toMatchObject({ quick: false, seeds: [0, 1, 2] });
+  });
+
+  it('perf is run perf with the same flags', async () => {
+    const perf = fakeSuite('perf');
+    const r = await cli(
+      [fakeSuite('core'), perf],
+      ['perf', '--quick', '--seeds', '2', '--out', out, '--backend', 'cpu'],
+    );
+    expect(r.code).toBe(0);
+    expect(perf.contexts[0]).toMatchObject({ quick: true, seeds: [0, 1] });
+    expect(await readJson(path.join(out, 'perf.json'))).toMatchObject({ suite: 'perf', quick: true });
+  });
+});
+
+describe('SIGINT', () => {
+  it('exits 130 naming the completed suites, whose reports are on disk', async () => {
+    const signals = new EventEmitter();
+    const hang = fakeSuite('hang', () => {
+      setImmediate(() => signals.emit('SIGINT'));
+      return new Promise<never>(() => {});
+    });
+    const r = await cli([fakeSuite('done'), hang], ['--out', out, '--backend', 'cpu'], signals);
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('interrupted while running "hang"');
+    expect(r.stderr).toContain('completed: done');
+    expect(r.stderr).toContain('--resume');
+    expect((await readJson(path.join(out, 'done.json'))).suite).toBe('done');
+    expect(signals.listenerCount('SIGINT')).toBe(0);
+  });
+});
+
+const FIXED: SuiteReport = {
+  suite: 'restoration',
+  quick: true,
+  backend: 'wasm',
+  threads: 2,
+  seeds: [0, 1],
+  startedAt: '2025-01-02T03:04:05.000Z',
+  durationS: 75.5,
+  ...RESULT,
+  notes: ['tiny data'],
+};
+
+const MACHINE: MachineInfo = {
+  date: '2025-01-02T04:00:00.000Z',
+  cpuModel: 'Test CPU 3000',
+  cpuCount: 8,
+  memoryBytes: 16 * 2 ** 30,
+  platform: 'linux x64',
+  node: 'v20.0.0',
+};
+
+describe('renderSummary', () => {
+  it('renders the machine, backend, rows and claims as Markdown', () => {
+    const md = renderSummary([FIXED], MACHINE);
+    expect(md).toBe(
+      [
+        '# moe-bench summary',
+        '',
+        '- Date: 2025-01-02T04:00:00.000Z',
+        '- Machine: Test CPU 3000, 8 CPUs, 16.0 GiB memory (linux x64, Node v20.0.0)',
+        '- Backend: wasm, 2 threads',
+        '- Suites: restoration',
+        '',
+        '## restoration',
+        '',
+        'quick, seeds 0,1, wasm x2, 1m16s; started 2025-01-02T03:04:05.000Z.',
+        '',
+        '| model | variant | task | params total | params active | FLOPs/sample | psnr | ssim | latency ms/batch | train s |',
+        '|---|---|---|---|---|---|---|---|---|---|',
+        '| mofme | linear-fm | allweather | 1.23M | 300K | 4.56M | 27.12±0.25 | 0.8812 | 12.5 | 3.2 |',
+        '| dense | baseline | allweather | 2M | 2M | 9M | 26.5 | 0.87 | 20 | 4 |',
+        '',
+        '### Claims',
+        '',
+        '| claim | paper | holds | evidence |',
+        '|---|---|---|---|',
+        '| mofme-fewer-params: MoFME matches dense quality with fewer active parameters | MoFME | ✓ holds | psnr 27.12 vs 26.5 at 15% of the active params |',
+        '| mofme-faster: MoFME is faster per batch | MoFME | ✗ does not hold | latency 12.5 vs 20 ms \\| within noise |',
+        '',
+        '### Notes',
+        '',
+        '- tiny data',
+        '',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('renderLeaderboard', () => {
+  it('renders aligned columns and the claims, without colour codes by default', () => {
+    expect(renderLeaderboard([FIXED])).toBe(
+      [
+        '== restoration (quick, seeds 0,1, wasm x2, 1m16s) ==',
+        'model  variant    task        params tot/act  FLOPs/sample        psnr    ssim  ms/batch',
+        '-----  ---------  ----------  --------------  ------------  ----------  ------  --------',
+        'mofme  linear-fm  allweather      1.23M/300K         4.56M  27.12±0.25  0.8812      12.5',
+        'dense  baseline   allweather           2M/2M            9M        26.5    0.87        20',
+        '',
+        'claims:',
+        '  ✓ holds          mofme-fewer-params (MoFME): MoFME matches dense quality with fewer active parameters',
+        '                   evidence: psnr 27.12 vs 26.5 at 15% of the active params',
+        '  ✗ does not hold  mofme-faster (MoFME): MoFME is faster per batch',
+        '                   evidence: latency 12.5 vs 20 ms | within noise',
+        '',
+        'note: tiny data',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('colours verdicts only when asked', () => {
+    const colored = renderLeaderboard([FIXED], { color: true });
+    expect(colored).toContain('\x1b[32m✓ holds');
+    expect(colored).toContain('\x1b[31m✗ does not hold');
+  });
+
+  it('shows the suite-chosen main metrics and counts the hidden ones', () => {
+    const text = renderLeaderboard([{ ...FIXED, mainMetrics: ['ssim'] }]);
+    expect(text.split('\n')[1]).toBe(
+      'model  variant    task        params tot/act  FLOPs/sample    ssim  ms/batch',
+    );
+    expect(text).toContain('(+1 more metrics in restoration.json)');
+  });
+});
+
+describe('formatCount', () => {
+  it.each([
+    [950, '950'],
+    [1000, '1K'],
+    [12_345, '12.3K'],
+    [999_999, '1M'],
+    [1_234_567, '1.23M'],
+    [2e9, '2G'],
+  ])('%d -> %s', (n, text) => {
+    expect(formatCount(n)).toBe(text);
+  });
+});
+
+describe('LineReporter', () => {
+  it('prints at most one line per tenth plus the end', () => {
+    const stream = new Capture();
+    let t = 0;
+    const reporter = new LineReporter({ stream, now: () => t });
+    const h = reporter.progress('train', 100);
+    for (let i = 0; i < 100; i++) {
+      t += 100;
+      h.tick(1, { loss: 0.5 });
+    }
+    h.done();
+    h.done();
+    const lines = stream.text.trimEnd().split('\n');
+    expect(lines).toHaveLength(10);
+    expect(lines[0]).toBe('train: 10/100 (10%) elapsed 1.0s eta 9s | loss=0.5');
+    expect(lines[9]).toBe('train: done 100/100 in 10.0s | loss=0.5');
+  });
+});
