@@ -303,7 +303,12 @@ describe('wasm speed kernels', () => {
           const z = tf.matMul(tf.reshape(a, [30, 4]), tf.reshape(b, [6, 12]).slice([0, 0], [4, 12]));
           const g = tf.gather(table, ids);
           const t = tf.matMul(g, tf.reshape(b, [24, 3]).slice([2, 0], [4, 3]), false, false);
-          return tf.addN([tf.sum(y), tf.sum(z), tf.sum(t), tf.sum(tf.matMul(g, g, false, true))]) as tf.Scalar;
+          return tf.addN([
+            tf.sum(y),
+            tf.sum(z),
+            tf.sum(t),
+            tf.sum(tf.matMul(g, g, false, true)),
+          ]) as tf.Scalar;
         });
         Object.values(grads).forEach((gr) => gr.dataSync());
       });
