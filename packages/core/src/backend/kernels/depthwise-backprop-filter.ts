@@ -1,5 +1,6 @@
 import { tf } from '../../tf';
 import type { WasmKernelBackend } from '.';
+import { depthwiseGeometry } from './depthwise-geometry';
 
 /**
  * DepthwiseConv2dNativeBackpropFilter for the wasm backend (NHWC), the math of the cpu kernel on
@@ -11,20 +12,16 @@ export const depthwiseConv2dBackpropFilter: tf.KernelFunc = ({ inputs, backend, 
   const { strides, dilations, pad, dimRoundingMode, filterShape } =
     attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
   const wasm = backend as WasmKernelBackend;
-  const conv = tf.backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
+  const { n, h, w, ci, oh, ow, co, kh, kw, sh, sw, dh, dw, top, left, chMul } = depthwiseGeometry(
+    x.shape,
     filterShape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
+    {
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+    },
   );
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow } = conv;
-  const { outChannels: co, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = conv;
-  const { dilationHeight: dh, dilationWidth: dw } = conv;
-  const { top, left } = conv.padInfo;
-  const chMul = co / ci;
   const xv = wasm.readSync(x.dataId);
   const dyv = wasm.readSync(dy.dataId);
   // Filter [KH,KW,CI,chMul] flattens to (kr*KW + kc)*CO + d2 with d2 = d1*chMul + m.

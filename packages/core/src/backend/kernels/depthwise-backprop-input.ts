@@ -1,5 +1,6 @@
 import { tf } from '../../tf';
 import type { WasmKernelBackend } from '.';
+import { depthwiseGeometry } from './depthwise-geometry';
 
 /**
  * DepthwiseConv2dNativeBackpropInput for the wasm backend (NHWC), the math of the cpu kernel on
@@ -12,20 +13,16 @@ export const depthwiseConv2dBackpropInput: tf.KernelFunc = ({ inputs, backend, a
   const { strides, dilations, pad, dimRoundingMode, inputShape } =
     attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
   const wasm = backend as WasmKernelBackend;
-  const conv = tf.backend_util.computeConv2DInfo(
+  const { n, h, w, ci, oh, ow, co, kh, kw, sh, sw, dh, dw, top, left, chMul } = depthwiseGeometry(
     inputShape,
-    filter.shape as [number, number, number, number],
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
+    filter.shape,
+    {
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+    },
   );
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outHeight: oh, outWidth: ow } = conv;
-  const { outChannels: co, filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = conv;
-  const { dilationHeight: dh, dilationWidth: dw } = conv;
-  const { top, left } = conv.padInfo;
-  const chMul = co / ci;
   const dyv = wasm.readSync(dy.dataId);
   const fv = wasm.readSync(filter.dataId);
   const acc = new Float64Array(n * h * w * ci);
@@ -52,7 +49,7 @@ export const depthwiseConv2dBackpropInput: tf.KernelFunc = ({ inputs, backend, a
       }
     }
   }
-  const out = wasm.makeOutput(conv.inShape, 'float32');
+  const out = wasm.makeOutput([n, h, w, ci], 'float32');
   wasm.typedArrayFromHeap(out).set(acc);
   return out;
 };
