@@ -8,3 +8,4 @@ export * from './io';
 export * from './quant';
 export * from './train';
 export * from './models';
+export * from './metrics';

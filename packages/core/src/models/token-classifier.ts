@@ -1,4 +1,5 @@
 import { MoELayerConfigInput } from '../config/moe';
+import { parameterCounts } from '../metrics/params';
 import { MoELayer } from '../moe/layer';
 import type { MoEAux } from '../moe/types';
 import { GeluFFN } from '../nn/ffn';
@@ -102,7 +103,7 @@ export class TokenClassifier extends Module {
 
   /** Parameters a sample uses: all but the routed experts each token skips. */
   activeParams(): number {
-    return this.countParams() - this.moeLayers().reduce((s, m) => s + m.countParams() - m.activeParams(), 0);
+    return parameterCounts(this).active;
   }
 
   /** Forward FLOPs per sample (2 per multiply-add), counting only the experts a token uses. */
