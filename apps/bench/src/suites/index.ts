@@ -11,11 +11,13 @@
  * A suite's `name` is its CLI name and the base name of its report (`<out>/<name>.json`).
  */
 import type { Suite } from '../types';
+import { audioSuite } from './audio';
 import { coreSuite } from './core';
 import { perfSuite } from './perf';
+import { restorationSuite } from './restoration';
 
 /** Every registered suite, in run order. */
-export const SUITES: Suite[] = [perfSuite, coreSuite];
+export const SUITES: Suite[] = [perfSuite, coreSuite, audioSuite, restorationSuite];
 
 /** The suite called `name` among `suites` (default {@link SUITES}), or undefined. */
 export function findSuite(name: string, suites: readonly Suite[] = SUITES): Suite | undefined {

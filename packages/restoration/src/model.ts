@@ -1,0 +1,185 @@
+import {
+  Conv2d,
+  GeluFFN,
+  LayerNorm,
+  Linear,
+  MoELayer,
+  Module,
+  parseConfig,
+  PositionalEmbedding,
+  tf,
+  TransformerBlock,
+  type FfnModule,
+  type MoEAux,
+  type MoELayerConfigInput,
+} from '@moe-zoo/core';
+import { z } from 'zod';
+import { MoFMELayer, type MoFMEConfigInput } from './mofme';
+
+const looseRecord = z.record(z.string(), z.unknown());
+
+/** The FFN slot of each block. The `moe` / `mofme` objects are validated by their own layers. */
+export const FfnSlotSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('dense'), hidden: z.number().int().positive() }),
+  z.object({ kind: z.literal('moe'), moe: looseRecord }),
+  z.object({ kind: z.literal('mofme'), mofme: looseRecord }),
+]);
+
+/** Config of {@link RestorationNet} (stored in checkpoints). */
+export const RestorationConfigSchema = z
+  .object({
+    /** Side of the square tiles the net sees (default 32). */
+    tile: z.number().int().positive().default(32),
+    /** Feature channels of the conv head and tail (default 16). */
+    channels: z.number().int().positive().default(16),
+    /** Token patch side on the feature map (default 4 -> 64 tokens on a 32 tile). */
+    patch: z.number().int().positive().default(4),
+    dim: z.number().int().positive().default(48),
+    heads: z.number().int().positive().default(4),
+    depth: z.number().int().positive().default(2),
+    ffn: FfnSlotSchema,
+    dropout: z.number().min(0).max(0.9).default(0),
+  })
+  .superRefine((c, ctx) => {
+    if (c.tile % c.patch !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['patch'],
+        message: `patch ${c.patch} must divide tile ${c.tile}`,
+      });
+    }
+  });
+/** Parsed {@link RestorationConfigSchema}. */
+export type RestorationConfig = z.output<typeof RestorationConfigSchema>;
+/** Input form of {@link RestorationConfigSchema}. */
+export type RestorationConfigInput = z.input<typeof RestorationConfigSchema>;
+
+/** What {@link RestorationNet.forward} returns. */
+export interface RestorationOutput {
+  /** Restored tiles [B, tile, tile, 3] (not clipped; clip for display and metrics). */
+  y: tf.Tensor4D;
+  /** Aux of each MoE/MoFME block. */
+  aux: MoEAux[];
+}
+
+/**
+ * A miniature MoWE restoration transformer (methods.md 3.1): conv head (3 -> C, two 3x3 convs),
+ * p x p patch tokens (strided conv C -> D) with learned positions, `depth` pre-norm transformer
+ * blocks whose FFN slot is a dense FFN, core's {@link MoELayer}, or a {@link MoFMELayer}, then a
+ * linear tail back to pixels (D -> p*p*C, pixel re-arrangement), fused with the head features by
+ * two 3x3 convs to 3 channels, added to the input (global residual; a choice of this miniature,
+ * the released scripts disable it).
+ *
+ * @example
+ * ```ts
+ * const net = new RestorationNet({ ffn: { kind: 'mofme', mofme: { numExperts: 8, topK: 2 } } });
+ * const { y } = net.forward(rainy); // rainy [B, 32, 32, 3] in [0, 1]
+ * ```
+ */
+export class RestorationNet extends Module {
+  readonly config: RestorationConfig;
+  readonly head1: Conv2d;
+  readonly head2: Conv2d;
+  readonly embed: Conv2d;
+  readonly pos: PositionalEmbedding;
+  readonly blocks: TransformerBlock[];
+  readonly norm: LayerNorm;
+  readonly unembed: Linear;
+  readonly fuse: Conv2d;
+  readonly out: Conv2d;
+
+  constructor(config: RestorationConfigInput) {
+    super();
+    const c = parseConfig(RestorationConfigSchema, config, 'restoration config');
+    this.config = c;
+    const tokens = (c.tile / c.patch) ** 2;
+    this.head1 = this.child('head1', new Conv2d(3, c.channels, 3, { padding: 'same' }));
+    this.head2 = this.child('head2', new Conv2d(c.channels, c.channels, 3, { padding: 'same' }));
+    this.embed = this.child('embed', new Conv2d(c.channels, c.dim, c.patch, { stride: c.patch }));
+    this.pos = this.child('pos', new PositionalEmbedding(tokens, c.dim));
+    this.blocks = this.childList(
+      'blocks',
+      Array.from(
+        { length: c.depth },
+        () => new TransformerBlock({ dim: c.dim, heads: c.heads, ffn: this.makeFfn(), dropout: c.dropout }),
+      ),
+    );
+    this.norm = this.child('norm', new LayerNorm(c.dim));
+    this.unembed = this.child('unembed', new Linear(c.dim, c.patch * c.patch * c.channels));
+    this.fuse = this.child('fuse', new Conv2d(2 * c.channels, c.channels, 3, { padding: 'same' }));
+    this.out = this.child('out', new Conv2d(c.channels, 3, 3, { padding: 'same' }));
+  }
+
+  private makeFfn(): FfnModule {
+    const { ffn, dim } = this.config;
+    if (ffn.kind === 'dense') return new GeluFFN(dim, ffn.hidden);
+    if (ffn.kind === 'moe') return new MoELayer({ ...(ffn.moe as Omit<MoELayerConfigInput, 'dim'>), dim });
+    return new MoFMELayer({ ...(ffn.mofme as Omit<MoFMEConfigInput, 'dim'>), dim });
+  }
+
+  /** Degraded tiles [B, tile, tile, 3] in [0, 1] -> restored tiles and the MoE aux. */
+  forward(x: tf.Tensor4D): RestorationOutput {
+    const { tile, patch: p, channels: ch, dim } = this.config;
+    const [b, h, w, c] = x.shape;
+    if (h !== tile || w !== tile || c !== 3) {
+      throw new Error(`RestorationNet: expected tiles [B, ${tile}, ${tile}, 3], got [${x.shape}]`);
+    }
+    const g = tile / p;
+    const feat = tf.tidy(() => tf.relu(this.head2.forward(tf.relu(this.head1.forward(x)))));
+    let hTok = tf.tidy(() => this.pos.forward(tf.reshape(this.embed.forward(feat), [b, g * g, dim])));
+    const aux: MoEAux[] = [];
+    for (const block of this.blocks) {
+      const o = block.forward(hTok);
+      hTok.dispose();
+      hTok = o.y;
+      aux.push(...o.aux);
+    }
+    const y = tf.tidy(() => {
+      const pix = this.unembed.forward(this.norm.forward(hTok)); // [B, g*g, p*p*C]
+      const grid = tf.reshape(tf.transpose(tf.reshape(pix, [b, g, g, p, p, ch]), [0, 1, 3, 2, 4, 5]), [
+        b,
+        tile,
+        tile,
+        ch,
+      ]);
+      const fused = tf.relu(this.fuse.forward(tf.concat([feat, grid], -1)));
+      return tf.add(x, this.out.forward(fused)) as tf.Tensor4D;
+    });
+    hTok.dispose();
+    feat.dispose();
+    return { y, aux };
+  }
+
+  /** The MoE / MoFME layers, in block order. */
+  routedLayers(): (MoELayer | MoFMELayer)[] {
+    return this.blocks
+      .map((blk) => blk.ffn)
+      .filter((f): f is MoELayer | MoFMELayer => f instanceof MoELayer || f instanceof MoFMELayer);
+  }
+
+  /** Parameters one tile uses (experts a token skips are not counted). */
+  activeParams(): number {
+    return (
+      this.countParams() - this.routedLayers().reduce((s, m) => s + m.countParams() - m.activeParams(), 0)
+    );
+  }
+
+  /** Forward FLOPs per tile (2 per multiply-add), counting the experts actually run. */
+  flopsPerSample(): number {
+    const { tile, channels: ch, patch: p, dim: d } = this.config;
+    const px = tile * tile;
+    const l = (tile / p) ** 2;
+    let flops = 2 * px * 9 * (3 * ch + ch * ch + 2 * ch * ch + ch * 3); // head1, head2, fuse, out
+    flops += 2 * l * p * p * ch * d * 2; // patch embed and unembed
+    for (const block of this.blocks) {
+      flops += 2 * l * 4 * d * d + 2 * 2 * l * l * d;
+      const f = block.ffn;
+      flops +=
+        l *
+        (f instanceof MoELayer || f instanceof MoFMELayer
+          ? f.flopsPerToken()
+          : 4 * d * (f as GeluFFN).hidden);
+    }
+    return flops;
+  }
+}

@@ -1,0 +1,150 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { AdamW, initBackend, MoELayer, setSeed, tf } from '@moe-zoo/core';
+import {
+  encodeImage,
+  evaluateRestoration,
+  FiLMExperts,
+  loadRestorationNet,
+  makePatchSet,
+  MoFMELayer,
+  restoreImage,
+  RestorationNet,
+  routingTaskInformation,
+  saveRestorationNet,
+  trainRestoration,
+} from '../src';
+import { main as cli } from '../src/cli';
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+describe('FiLMExperts', () => {
+  it.each(['linear', 'vector'] as const)('%s: sorted rows match the dense path', (modulation) => {
+    setSeed(1);
+    const fm = new FiLMExperts({ numExperts: 3, dim: 8, modulation });
+    const x = tf.randomNormal([7, 8], 0, 1, 'float32', 4) as tf.Tensor2D;
+    const sizes = [2, 0, 5];
+    const all = fm.forwardAll(x).arraySync();
+    const sorted = fm.forwardSorted(x, sizes).arraySync();
+    const owner = [0, 0, 2, 2, 2, 2, 2];
+    owner.forEach((e, t) => sorted[t].forEach((v, j) => expect(v).toBeCloseTo(all[e][t][j], 4)));
+    expect(fm.paramsPerExpert()).toBe(modulation === 'linear' ? 2 * 64 + 16 : 16);
+    fm.dispose();
+  });
+});
+
+describe('MoFMELayer', () => {
+  it('keeps shapes, agrees across dispatch paths and has gradients for every parameter', () => {
+    setSeed(2);
+    const dense = new MoFMELayer({ dim: 8, numExperts: 4, topK: 2 });
+    const sorted = new MoFMELayer({ dim: 8, numExperts: 4, topK: 2, dispatch: 'sorted' });
+    sorted.loadStateDict(dense.stateDict());
+    const x = tf.randomNormal([2, 5, 8], 0, 1, 'float32', 5);
+    const a = dense.forward(x);
+    const b = sorted.forward(x);
+    expect(a.y.shape).toEqual([2, 5, 8]);
+    expect(a.aux.probs.shape).toEqual([10, 4]);
+    expect(a.aux.indices.shape).toEqual([10, 2]);
+    expect(Math.max(...tf.abs(tf.sub(a.y, b.y)).dataSync())).toBeLessThan(1e-4);
+    const params = dense.parameters();
+    const { grads } = tf.variableGrads(() => tf.sum(tf.square(dense.forward(x).y)) as tf.Scalar, params);
+    for (const p of params) {
+      expect(grads[p.name]).toBeDefined();
+      expect(tf.sum(tf.abs(grads[p.name])).dataSync()[0]).toBeGreaterThan(0);
+    }
+    expect(() => dense.forward(tf.zeros([3, 7]))).toThrow(/dim/);
+    expect(() => new MoFMELayer({ dim: 8, numExperts: 2, topK: 3 })).toThrow(/topK/);
+  });
+
+  it('is far smaller than a parallel-FFN MoE with the same E and trains with the UaR router', () => {
+    const moe = new MoELayer({ dim: 32, hidden: 128, numExperts: 16, topK: 2 });
+    const lin = new MoFMELayer({ dim: 32, numExperts: 16, topK: 2, modulation: 'linear' });
+    const vec = new MoFMELayer({ dim: 32, numExperts: 16, topK: 2, modulation: 'vector' });
+    expect(lin.countParams() / moe.countParams()).toBeLessThan(0.35);
+    expect(vec.countParams() / moe.countParams()).toBeLessThan(0.1);
+    setSeed(3);
+    const uar = new MoFMELayer({ dim: 16, numExperts: 4, topK: 2, router: { type: 'uncertainty' } });
+    const x = tf.randomNormal([64, 16], 0, 1, 'float32', 6);
+    const target = tf.tanh(x);
+    const opt = new AdamW(uar, { lr: 1e-2 });
+    const loss = () => tf.losses.meanSquaredError(target, uar.forward(x).y) as tf.Scalar;
+    const first = opt.minimize(loss);
+    let last = first;
+    for (let i = 0; i < 30; i++) last = opt.minimize(loss);
+    expect(last).toBeLessThan(first * 0.7);
+  });
+});
+
+describe('RestorationNet', () => {
+  it.each([
+    { kind: 'dense' as const, hidden: 32 },
+    { kind: 'moe' as const, moe: { hidden: 32, numExperts: 4, topK: 2 } },
+    { kind: 'mofme' as const, mofme: { numExperts: 4, topK: 2, modulation: 'vector' } },
+  ])('restores tiles with an FFN slot of kind $kind', (ffn) => {
+    const net = new RestorationNet({ dim: 16, heads: 2, channels: 8, ffn });
+    const { y, aux } = net.forward(tf.zeros([2, 32, 32, 3]));
+    expect(y.shape).toEqual([2, 32, 32, 3]);
+    expect(aux.length).toBe(ffn.kind === 'dense' ? 0 : 2);
+    expect(net.activeParams()).toBeLessThanOrEqual(net.countParams());
+    expect(net.flopsPerSample()).toBeGreaterThan(0);
+    expect(() => net.forward(tf.zeros([1, 16, 16, 3]))).toThrow(/tiles/);
+    net.dispose();
+  });
+
+  it('learns: L1 loss drops and PSNR beats the degraded input; restores, saves and loads', async () => {
+    setSeed(0);
+    const train = makePatchSet({ split: 'train', n: 384, seed: 0 });
+    const test = makePatchSet({ split: 'test', n: 64, seed: 0 });
+    const net = new RestorationNet({
+      dim: 32,
+      heads: 4,
+      channels: 12,
+      ffn: { kind: 'mofme', mofme: { numExperts: 4, topK: 2 } },
+    });
+    const { losses } = await trainRestoration({ model: net, train, epochs: 3, batchSize: 32, lr: 3e-3 });
+    const head = losses.slice(0, 3).reduce((a, b) => a + b) / 3;
+    const tail = losses.slice(-3).reduce((a, b) => a + b) / 3;
+    expect(tail).toBeLessThan(head * 0.8);
+    const ev = evaluateRestoration(net, test);
+    expect(ev.byTask.all.psnr).toBeGreaterThan(ev.byTask.all.inputPsnr);
+    expect(ev.routing.length).toBe(2);
+    const info = routingTaskInformation(ev.routing[0]);
+    expect(info).toBeGreaterThanOrEqual(0);
+    expect(info).toBeLessThanOrEqual(1);
+
+    // Any size: smaller than a tile, and not a multiple of the stride.
+    const small = { width: 20, height: 13, data: new Float32Array(20 * 13 * 3).fill(0.5) };
+    expect(restoreImage(net, small).data.length).toBe(20 * 13 * 3);
+    const odd = { width: 75, height: 41, data: new Float32Array(75 * 41 * 3).map((_, i) => (i % 7) / 7) };
+    const restored = restoreImage(net, odd, { batchTiles: 3 });
+    expect(restored.width).toBe(75);
+    expect(restored.data.every((v) => v >= 0 && v <= 1)).toBe(true);
+    expect(() => restoreImage(net, odd, { maxPixels: 100 })).toThrow(/exceeds/);
+
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resto-ckpt-'));
+    await saveRestorationNet(net, dir);
+    const again = await loadRestorationNet(dir);
+    const a = restoreImage(again, odd, { batchTiles: 8 });
+    expect(Math.max(...a.data.map((v, i) => Math.abs(v - restored.data[i])))).toBeLessThan(1e-5);
+
+    // The CLI restores a real file and fails clearly on a bad one.
+    const input = path.join(dir, 'in.png');
+    fs.writeFileSync(input, encodeImage(odd, 'png'));
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    expect(await cli([dir, input, path.join(dir, 'out.jpg')])).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'out.jpg'))).toBe(true);
+    fs.writeFileSync(path.join(dir, 'bad.png'), 'not an image');
+    expect(await cli([dir, path.join(dir, 'bad.png'), path.join(dir, 'o.png')])).toBe(1);
+    expect(err.mock.calls.flat().join(' ')).toMatch(/UNSUPPORTED/);
+    expect(await cli([dir])).toBe(2);
+    log.mockRestore();
+    err.mockRestore();
+    fs.rmSync(dir, { recursive: true, force: true });
+    net.dispose();
+    again.dispose();
+  });
+});
