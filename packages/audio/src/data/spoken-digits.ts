@@ -64,7 +64,7 @@ export interface SpokenDigitsOptions {
   cache?: boolean;
 }
 
-/** Train and test sets with disjoint voices. */
+/** Train and test sets with disjoint speakers (`trainVoices`/`testVoices` list the accents). */
 export interface SpokenDigits {
   train: AudioSet;
   test: AudioSet;
@@ -115,8 +115,12 @@ export function loadSpokenDigits(dir: string, o: SpokenDigitsOptions = {}): Spok
     throw new Error(`${manifestPath}: invalid manifest at "${issue.path.join('.')}": ${issue.message}`);
   }
   const utts = parsed.data.utterances;
-  const voices = [...new Set(utts.map((u) => u.voice))].sort();
-  if (voices.length < 2) throw new Error(`${manifestPath}: need at least 2 voices for a voice split`);
+  // A voice is `accent@pitchBand`; the speaker is the accent, and all its pitch bands stay on one
+  // side of the split, so no test speaker is heard in training.
+  const speaker = (u: Utt) => u.voice.split('@')[0];
+  const voices = [...new Set(utts.map(speaker))].sort();
+  if (voices.length < 2)
+    throw new Error(`${manifestPath}: need at least 2 accents (speakers) for a speaker split`);
   const r = rng32(seed * 7919 + 1);
   const shuffled = voices
     .map((v) => ({ v, k: r() }))
@@ -129,11 +133,11 @@ export function loadSpokenDigits(dir: string, o: SpokenDigitsOptions = {}): Spok
   const testVoices = shuffled.slice(0, nTest).sort();
   const trainVoices = shuffled.slice(nTest).sort();
   const trainUtts = subsample(
-    utts.filter((u) => trainVoices.includes(u.voice)),
+    utts.filter((u) => trainVoices.includes(speaker(u))),
     o.maxTrain,
   );
   const testUtts = subsample(
-    utts.filter((u) => testVoices.includes(u.voice)),
+    utts.filter((u) => testVoices.includes(speaker(u))),
     o.maxTest,
   );
   const build = (list: Utt[], split: string) =>
