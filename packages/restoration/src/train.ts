@@ -1,4 +1,4 @@
-import { AdamW, makeRng, permutation, tf, Trainer, warmupCosine } from '@moe-zoo/core';
+import { fitShuffled, tf } from '@moe-zoo/core';
 import { patchBatch, type PatchSet } from './data';
 import { psnr, ssim } from './metrics';
 import type { RestorationNet } from './model';
@@ -41,32 +41,16 @@ export async function trainRestoration(o: TrainRestorationOptions): Promise<Trai
   const batchSize = o.batchSize ?? 32;
   const lr = o.lr ?? 2e-3;
   const seed = o.seed ?? 0;
-  const perEpoch = Math.max(1, Math.floor(o.train.n / batchSize));
   const losses: number[] = [];
   o.model.train();
-  const trainer = new Trainer({
+  const { seconds } = await fitShuffled({
     model: o.model,
-    optimizer: new AdamW(o.model, {
-      lr: warmupCosine({
-        peak: lr,
-        warmupSteps: Math.ceil(perEpoch / 4),
-        totalSteps: perEpoch * o.epochs,
-        minLr: lr / 20,
-      }),
-      weightDecay: 0.01,
-    }),
+    samples: o.train.n,
+    makeBatch: (idx) => patchBatch(o.train, idx),
     epochs: o.epochs,
+    batchSize,
+    lr,
     seed,
-    clipNorm: 1,
-    progress: false,
-    data: {
-      numBatches: () => perEpoch,
-      batch: (epoch, i) =>
-        patchBatch(
-          o.train,
-          permutation(o.train.n, makeRng(seed * 7919 + epoch)).subarray(i * batchSize, (i + 1) * batchSize),
-        ),
-    },
     loss: ({ x, y }, m) => {
       const out = m.forward(x);
       return { loss: l1Loss(out.y, y), aux: out.aux };
@@ -78,9 +62,7 @@ export async function trainRestoration(o: TrainRestorationOptions): Promise<Trai
       },
     },
   });
-  const start = Date.now();
-  await trainer.fit();
-  return { losses, trainSeconds: (Date.now() - start) / 1000 };
+  return { losses, trainSeconds: seconds };
 }
 
 /** Quality of one weather type (or `all`). */

@@ -1,14 +1,4 @@
-import {
-  AdamW,
-  imagePatches,
-  makeRng,
-  permutation,
-  RoutingMetrics,
-  tf,
-  TokenClassifier,
-  Trainer,
-  warmupCosine,
-} from '@moe-zoo/core';
+import { fitShuffled, imagePatches, RoutingMetrics, tf, TokenClassifier } from '@moe-zoo/core';
 import type { ImageSet } from '../data/fashion-mnist';
 import type { ProgressHandle } from '../types';
 import { timeOnce } from '../perf/timing';
@@ -50,7 +40,7 @@ export function evaluate(model: TokenClassifier, set: ImageSet, patch: number): 
 }
 
 /**
- * Trains a patch classifier with core's Trainer (AdamW, warmup + cosine, aux losses on) and
+ * Trains a patch classifier with core's `fitShuffled` (AdamW, warmup + cosine, aux losses on) and
  * reports test accuracy, training time, per-step loss and MaxVio, and inference latency.
  */
 export async function runClassifier(o: {
@@ -65,30 +55,17 @@ export async function runClassifier(o: {
   progress: ProgressHandle;
 }): Promise<ClassifierRun> {
   const { model, train, patch, batchSize, seed } = o;
-  const perEpoch = Math.floor(train.n / batchSize);
-  const order = (epoch: number) => permutation(train.n, makeRng(seed * 7919 + epoch));
   const losses: number[] = [];
   const maxVio: number[] = [];
   let lastRouting: RoutingMetrics | undefined;
-  const trainer = new Trainer({
+  const { seconds: trainSeconds } = await fitShuffled({
     model,
-    optimizer: new AdamW(model, {
-      lr: warmupCosine({
-        peak: o.lr,
-        warmupSteps: Math.ceil(perEpoch / 4),
-        totalSteps: perEpoch * o.epochs,
-        minLr: o.lr / 20,
-      }),
-      weightDecay: 0.01,
-    }),
+    samples: train.n,
+    makeBatch: (idx) => batch(train, idx),
     epochs: o.epochs,
+    batchSize,
+    lr: o.lr,
     seed,
-    clipNorm: 1,
-    progress: false,
-    data: {
-      numBatches: () => perEpoch,
-      batch: (epoch, i) => batch(train, order(epoch).subarray(i * batchSize, (i + 1) * batchSize)),
-    },
     loss: ({ images, labels }, m) => {
       const { logits, aux } = m.forward(imagePatches(images, patch));
       return { loss: tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 10), logits) as tf.Scalar, aux };
@@ -104,9 +81,6 @@ export async function runClassifier(o: {
       },
     },
   });
-  const start = Date.now();
-  await trainer.fit();
-  const trainSeconds = (Date.now() - start) / 1000;
   o.progress.done();
   const accuracy = evaluate(model, o.test, patch);
   const probe = batch(

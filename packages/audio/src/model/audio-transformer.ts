@@ -1,14 +1,4 @@
-import {
-  AdamW,
-  loadCheckpoint,
-  makeRng,
-  permutation,
-  saveCheckpoint,
-  tf,
-  TokenClassifier,
-  Trainer,
-  warmupCosine,
-} from '@moe-zoo/core';
+import { fitShuffled, loadCheckpoint, saveCheckpoint, tf, TokenClassifier } from '@moe-zoo/core';
 import { z } from 'zod';
 import type { AudioSet } from '../data/spoken-digits';
 import { DEFAULT_FEATURES, featureShape } from '../data/preprocess';
@@ -95,34 +85,19 @@ export async function trainAudioClassifier(
   const batchSize = o.batchSize ?? 32;
   const lr = o.lr ?? 3e-3;
   const seed = o.seed ?? 0;
-  const perEpoch = Math.floor(train.n / batchSize);
-  if (perEpoch < 1) throw new Error(`trainAudioClassifier: ${train.n} samples < batch size ${batchSize}`);
+  if (train.n < batchSize)
+    throw new Error(`trainAudioClassifier: ${train.n} samples < batch size ${batchSize}`);
   const numClasses = model.options.numClasses;
   const losses: number[] = [];
   const maxVio: number[] = [];
-  const trainer = new Trainer({
+  const { seconds } = await fitShuffled({
     model,
-    optimizer: new AdamW(model, {
-      lr: warmupCosine({
-        peak: lr,
-        warmupSteps: Math.ceil(perEpoch / 4),
-        totalSteps: perEpoch * o.epochs,
-        minLr: lr / 20,
-      }),
-      weightDecay: 0.01,
-    }),
+    samples: train.n,
+    makeBatch: (idx) => batchOf(train, idx),
     epochs: o.epochs,
+    batchSize,
+    lr,
     seed,
-    clipNorm: 1,
-    progress: false,
-    data: {
-      numBatches: () => perEpoch,
-      batch: (epoch, i) =>
-        batchOf(
-          train,
-          permutation(train.n, makeRng(seed * 7919 + epoch)).subarray(i * batchSize, (i + 1) * batchSize),
-        ),
-    },
     loss: ({ x, y }, m) => {
       const { logits, aux } = m.forward(x);
       return { loss: tf.losses.softmaxCrossEntropy(tf.oneHot(y, numClasses), logits) as tf.Scalar, aux };
@@ -135,9 +110,7 @@ export async function trainAudioClassifier(
       },
     },
   });
-  const start = Date.now();
-  await trainer.fit();
-  return { losses, maxVio, seconds: (Date.now() - start) / 1000 };
+  return { losses, maxVio, seconds };
 }
 
 /** Predictions and, for MoE models, per-sample expert usage. */

@@ -5,3 +5,4 @@ export * from './guards';
 export * from './progress';
 export * from './callbacks';
 export * from './trainer';
+export * from './fit';
