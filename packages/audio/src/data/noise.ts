@@ -1,21 +1,11 @@
-/** A deterministic generator in [0, 1) (mulberry32). */
-export function rng32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { makeRng } from '@moe-zoo/core';
 
 /**
  * Background noise: a seeded mix of white and low-passed (rumble-like) Gaussian noise, with a
  * slowly varying amplitude, so it is not a flat floor the model can subtract.
  */
 export function backgroundNoise(n: number, seed: number): Float32Array {
-  const r = rng32(seed);
+  const r = makeRng(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
   const mix = r();
   const pole = 0.9 + 0.09 * r();

@@ -1,9 +1,10 @@
+import { makeRng } from '@moe-zoo/core';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { decodeWav } from '../wav';
-import { addNoise, rng32 } from './noise';
+import { addNoise } from './noise';
 import {
   DEFAULT_FEATURES,
   featureShape,
@@ -121,7 +122,7 @@ export function loadSpokenDigits(dir: string, o: SpokenDigitsOptions = {}): Spok
   const voices = [...new Set(utts.map(speaker))].sort();
   if (voices.length < 2)
     throw new Error(`${manifestPath}: need at least 2 accents (speakers) for a speaker split`);
-  const r = rng32(seed * 7919 + 1);
+  const r = makeRng(seed * 7919 + 1);
   const shuffled = voices
     .map((v) => ({ v, k: r() }))
     .sort((a, b) => a.k - b.k)

@@ -1,4 +1,4 @@
-import { rng32 } from '../data/noise';
+import { makeRng } from '@moe-zoo/core';
 
 /** Normalised expert-usage distribution of each group: groups → E probabilities. */
 export function usageByGroup(
@@ -60,7 +60,7 @@ export function specialisation(
     meanPairwiseTv([...usageByGroup(usage, numExperts, g).values()]);
   const tv = stat(groups);
   const labels = Array.from(groups);
-  const r = rng32(seed + 12345);
+  const r = makeRng(seed + 12345);
   const base: number[] = [];
   for (let s = 0; s < shuffles; s++) {
     for (let i = labels.length - 1; i > 0; i--) {
