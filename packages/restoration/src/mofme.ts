@@ -8,6 +8,7 @@ import {
   Linear,
   Module,
   parseConfig,
+  refineTopK,
   RouterConfigSchema,
   switchAuxLoss,
   tf,
@@ -135,15 +136,7 @@ export const MoFMEConfigSchema = z
     /** Switch aux-loss coefficient (MoFME uses none: default 0). */
     auxLoss: z.number().min(0).default(0),
   })
-  .superRefine((c, ctx) => {
-    if (c.topK > c.numExperts) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['topK'],
-        message: `topK (${c.topK}) exceeds numExperts (${c.numExperts})`,
-      });
-    }
-  });
+  .superRefine(refineTopK);
 /** Parsed {@link MoFMEConfigSchema}. */
 export type MoFMEConfig = z.output<typeof MoFMEConfigSchema>;
 /** Input form of {@link MoFMEConfigSchema} (defaults optional). */

@@ -42,6 +42,20 @@ export const MoELossConfigSchema = z.object({
 });
 
 /**
+ * A zod refinement for any expert config: `topK` may not exceed `numExperts` (reported on `topK`).
+ * Use as `schema.superRefine(refineTopK)`.
+ */
+export function refineTopK(c: { topK: number; numExperts: number }, ctx: z.RefinementCtx): void {
+  if (c.topK > c.numExperts) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['topK'],
+      message: `topK (${c.topK}) exceeds numExperts (${c.numExperts})`,
+    });
+  }
+}
+
+/**
  * The MoE layer's configuration: the single source of truth for {@link MoELayer}.
  * `hidden` is the hidden width of ONE routed expert.
  */
@@ -61,15 +75,7 @@ export const MoELayerConfigSchema = z
     sharedHidden: z.number().int().positive().optional(),
     losses: MoELossConfigSchema.prefault({}),
   })
-  .superRefine((c, ctx) => {
-    if (c.topK > c.numExperts) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['topK'],
-        message: `topK (${c.topK}) exceeds numExperts (${c.numExperts})`,
-      });
-    }
-  });
+  .superRefine(refineTopK);
 export type MoELayerConfig = z.output<typeof MoELayerConfigSchema>;
 export type MoELayerConfigInput = z.input<typeof MoELayerConfigSchema>;
 
