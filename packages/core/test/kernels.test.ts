@@ -180,6 +180,34 @@ describe('wasm training kernels', () => {
     }
   });
 
+  it('Conv2DBackpropInput (XNNPACK composed) matches cpu over strides, paddings and filter shapes', async () => {
+    for (const stride of [1, 2, 3, 4]) {
+      for (const pad of PADS) {
+        for (const square of [true, false]) {
+          const { xShape, filterShape } = convCase(undefined, square);
+          const dyShape = outShape(xShape, filterShape, stride, pad, false);
+          const attrs = { strides: stride, pad, dataFormat: 'NHWC', inputShape: xShape };
+          await compare(
+            `Conv2DBackpropInput ${xShape} ${filterShape} s${stride} ${pad}`,
+            [randn(dyShape), randn(filterShape)],
+            (dy, filter) => run(tf.Conv2DBackpropInput, { dy, filter }, attrs),
+          );
+        }
+      }
+    }
+    // The restoration net's shapes: 3x3 'same' and a 4x4 stride-4 patch embedding.
+    for (const [xShape, filterShape, stride, pad] of [
+      [[4, 32, 32, 32], [3, 3, 32, 16], 1, 'same'],
+      [[4, 32, 32, 16], [4, 4, 16, 48], 4, 'valid'],
+    ] as [Shape4, Shape4, number, Pad][]) {
+      const dyShape = outShape(xShape, filterShape, stride, pad, false);
+      const attrs = { strides: stride, pad, dataFormat: 'NHWC', inputShape: xShape };
+      await compare(`Conv2DBackpropInput ${xShape}`, [randn(dyShape), randn(filterShape)], (dy, filter) =>
+        run(tf.Conv2DBackpropInput, { dy, filter }, attrs),
+      );
+    }
+  });
+
   it('Conv2DBackpropFilter falls back to the loop where the composed conv is too small', async () => {
     // ceil rounding adds an output row whose window runs past the input.
     const xShape: Shape4 = [2, 6, 7, 3];
@@ -290,7 +318,7 @@ describe('wasm training kernels', () => {
 });
 
 describe('wasm speed kernels', () => {
-  it('free every temporary: backend buffers stay flat over matMul, gather and slice, forward and backward', () => {
+  it('free every temporary: backend buffers stay flat over matMul, gather, slice and conv, forward and backward', () => {
     const backend = tf.engine().backend;
     const a = tf.variable(tf.randomNormal([6, 5, 4]));
     const b = tf.variable(tf.randomNormal([6, 4, 3]));
@@ -303,7 +331,15 @@ describe('wasm speed kernels', () => {
           const z = tf.matMul(tf.reshape(a, [30, 4]), tf.reshape(b, [6, 12]).slice([0, 0], [4, 12]));
           const g = tf.gather(table, ids);
           const t = tf.matMul(g, tf.reshape(b, [24, 3]).slice([2, 0], [4, 3]), false, false);
+          const img = tf.reshape(tf.slice(tf.reshape(a, [120]), [0], [96]), [2, 4, 4, 3]);
+          const conv = tf.conv2d(
+            img as tf.Tensor4D,
+            tf.reshape(tf.slice(tf.reshape(b, [72]), [0], [54]), [3, 3, 3, 2]) as tf.Tensor4D,
+            2,
+            'same',
+          );
           return tf.addN([
+            tf.sum(conv),
             tf.sum(y),
             tf.sum(z),
             tf.sum(t),

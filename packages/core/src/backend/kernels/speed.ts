@@ -1,4 +1,5 @@
 import { tf } from '../../tf';
+import { makeFastConv2DBackpropInput } from './fast-conv-backprop-input';
 import { makeFastBatchMatMul } from './fast-matmul';
 import { makeFastGather } from './fast-gather';
 import { makeFastSlice } from './fast-slice';
@@ -14,7 +15,8 @@ function replace(name: string, make: (original: tf.KernelFunc) => tf.KernelFunc)
 
 /**
  * Replaces the wasm kernels whose stock implementation falls off XNNPACK's fast path in shapes
- * training hits all the time (transposed and batched matMul, row gathers, slices). Idempotent.
+ * training hits all the time (transposed and batched matMul, row gathers, slices, the conv input
+ * gradient). Idempotent.
  */
 export function registerWasmSpeedKernels(): void {
   if (installed) return;
@@ -22,4 +24,5 @@ export function registerWasmSpeedKernels(): void {
   replace('BatchMatMul', makeFastBatchMatMul);
   replace('GatherV2', makeFastGather);
   replace('Slice', makeFastSlice);
+  replace('Conv2DBackpropInput', makeFastConv2DBackpropInput);
 }
