@@ -1,6 +1,7 @@
 export * from './tf';
 export * from './backend/init';
 export * from './utils/random';
+export * from './utils/cache-dir';
 export * from './nn';
 export * from './config';
 export * from './moe';

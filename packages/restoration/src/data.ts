@@ -1,8 +1,7 @@
 import { promises as fsp } from 'fs';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { makeRng, tf } from '@moe-zoo/core';
+import { cacheDir, makeRng, tf } from '@moe-zoo/core';
 import { cropImage, downscale, type RgbImage } from './image';
 import { decodeImage } from './image-io';
 import { degrade, WEATHER_TYPES, type WeatherType } from './weather';
@@ -58,12 +57,12 @@ export interface PatchSetOptions {
   seed?: number;
   /** Weather types to use, cycled (default all four). */
   weather?: readonly WeatherType[];
-  /** Cache folder (default `$MOE_ZOO_CACHE` or `<tmp>/moe-zoo-cache`); `false` disables caching. */
+  /** Cache folder (default core's `cacheDir('restoration')`: `<repo>/.cache/restoration`); `false` disables caching. */
   cacheDir?: string | false;
 }
 
 function defaultCacheDir(): string {
-  return process.env.MOE_ZOO_CACHE ?? path.join(os.tmpdir(), 'moe-zoo-cache');
+  return cacheDir('restoration');
 }
 
 /**
@@ -152,4 +151,13 @@ export async function clearPatchCache(cacheDir = defaultCacheDir()): Promise<voi
       .filter((n) => n.startsWith('restoration-'))
       .map((n) => fsp.rm(path.join(cacheDir, n), { force: true })),
   );
+}
+
+/** Patch `i` of a set as an image: its clean target or its degraded input. */
+export function patchImage(set: PatchSet, i: number, which: 'clean' | 'degraded'): RgbImage {
+  if (!Number.isInteger(i) || i < 0 || i >= set.n)
+    throw new RangeError(`patchImage: index ${i} outside 0..${set.n - 1}`);
+  const per = set.size * set.size * 3;
+  const src = which === 'clean' ? set.clean : set.degraded;
+  return { width: set.size, height: set.size, data: src.slice(i * per, (i + 1) * per) };
 }

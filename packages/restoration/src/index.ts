@@ -1,5 +1,6 @@
 export * from './metrics';
 export * from './image';
+export * from './grid';
 export * from './image-io';
 export * from './weather';
 export * from './data';

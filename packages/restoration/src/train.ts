@@ -1,4 +1,4 @@
-import { fitShuffled, tf } from '@moe-zoo/core';
+import { fitShuffled, tf, type StepInfo } from '@moe-zoo/core';
 import { patchBatch, type PatchSet } from './data';
 import { psnr, ssim } from './metrics';
 import type { RestorationNet } from './model';
@@ -13,8 +13,8 @@ export interface TrainRestorationOptions {
   /** Peak learning rate of the warmup + cosine schedule (default 2e-3). */
   lr?: number;
   seed?: number;
-  /** Called after every step with the L1 loss. */
-  onStep?: (step: number, loss: number) => void;
+  /** Called after every step with the L1 loss and the step's record (routing metrics for MoE nets). */
+  onStep?: (step: number, loss: number, info: StepInfo) => void;
 }
 
 /** What {@link trainRestoration} returns. */
@@ -58,7 +58,7 @@ export async function trainRestoration(o: TrainRestorationOptions): Promise<Trai
     callbacks: {
       onStep: (s) => {
         losses.push(s.loss);
-        o.onStep?.(s.step, s.loss);
+        o.onStep?.(s.step, s.loss, s);
       },
     },
   });
@@ -83,12 +83,14 @@ export interface RestorationEval {
    * is a length-E vector (empty for a dense model).
    */
   routing: number[][][];
+  /** Share of the top-k assignments each expert received, per routed layer (`load[layer][expert]`). */
+  load: number[][];
 }
 
 /**
  * Restores every patch of `set` in eval mode (outputs clipped to [0, 1]) and reports PSNR/SSIM
  * per weather type and overall, for the output and for the degraded input, plus the mean
- * routing distribution per weather type.
+ * routing distribution per weather type and each expert's share of the assignments.
  */
 export function evaluateRestoration(model: RestorationNet, set: PatchSet, batchSize = 100): RestorationEval {
   model.eval();
@@ -100,6 +102,7 @@ export function evaluateRestoration(model: RestorationNet, set: PatchSet, batchS
   const numTasks = WEATHER_TYPES.length;
   const sums: number[][][] = Array.from({ length: layers }, () => Array.from({ length: numTasks }, () => []));
   const tokenCounts = new Array<number>(numTasks).fill(0);
+  const assigned: number[][] = Array.from({ length: layers }, () => []);
   for (let from = 0; from < set.n; from += batchSize) {
     const idx = Array.from({ length: Math.min(batchSize, set.n - from) }, (_, i) => from + i);
     const { x, y } = patchBatch(set, idx);
@@ -110,6 +113,7 @@ export function evaluateRestoration(model: RestorationNet, set: PatchSet, batchS
     inP.push(...psnr(x, y));
     inS.push(...ssim(x, y));
     aux.forEach((a, li) => {
+      a.counts.dataSync().forEach((c, e) => (assigned[li][e] = (assigned[li][e] ?? 0) + c));
       const probs = a.probs.arraySync();
       const perSample = probs.length / idx.length;
       probs.forEach((row, t) => {
@@ -140,7 +144,11 @@ export function evaluateRestoration(model: RestorationNet, set: PatchSet, batchS
   const routing = sums.map((perTask) =>
     perTask.map((acc, ti) => acc.map((s) => s / Math.max(1, tokenCounts[ti]))),
   );
-  return { byTask, routing };
+  const load = assigned.map((c) => {
+    const total = c.reduce((t, v) => t + v, 0);
+    return c.map((v) => v / Math.max(1, total));
+  });
+  return { byTask, routing, load };
 }
 
 /**

@@ -1,7 +1,11 @@
 import { setSeed, tf } from '@moe-zoo/core';
 import {
+  composeGrid,
+  encodeImage,
   evaluateRestoration,
   makePatchSet,
+  patchImage,
+  restoreImage,
   patchBatch,
   RestorationNet,
   routingTaskInformation,
@@ -9,10 +13,11 @@ import {
   WEATHER_TYPES,
   type PatchSet,
   type RestorationConfigInput,
+  type RgbImage,
 } from '@moe-zoo/restoration';
 import { timeInterleaved } from '../perf/timing';
 import { aggregate, fmt } from '../stats';
-import type { BenchRow, Claim, Suite, SuiteContext } from '../types';
+import type { BenchRow, Claim, Suite, SuiteContext, SuiteSeries } from '../types';
 
 type FfnSlot = RestorationConfigInput['ffn'];
 
@@ -28,15 +33,17 @@ const DIM = 48;
 
 function arms(quick: boolean): Arm[] {
   const out: Arm[] = [{ model: 'dense', variant: 'ffn-4d', ffn: { kind: 'dense', hidden: 4 * DIM } }];
+  // Every arm at E=8, k=2; full mode sweeps E in {4, 16} and k=4 for the MoE and linear MoFME.
   const grid: [number, number][] = quick
     ? [[8, 2]]
     : [
-        [4, 2],
         [8, 2],
+        [4, 2],
         [16, 2],
         [8, 4],
       ];
   for (const [e, k] of grid) {
+    const main = e === 8 && k === 2;
     const moe = { hidden: 4 * DIM, numExperts: e, topK: k, losses: { aux: 0 } };
     out.push({
       model: 'moe',
@@ -44,7 +51,7 @@ function arms(quick: boolean): Arm[] {
       ffn: { kind: 'moe', moe: { ...moe, dispatch: 'sorted' } },
       twin: { kind: 'moe', moe: { ...moe, dispatch: 'dense' } },
     });
-    for (const modulation of ['linear', 'vector'] as const) {
+    for (const modulation of main ? (['linear', 'vector'] as const) : (['linear'] as const)) {
       const fm = { numExperts: e, topK: k, modulation };
       out.push({
         model: 'mofme',
@@ -53,6 +60,7 @@ function arms(quick: boolean): Arm[] {
         twin: { kind: 'mofme', mofme: { ...fm, dispatch: 'sorted' } },
       });
     }
+    if (!main) continue;
     const uar = {
       numExperts: e,
       topK: k,
@@ -102,25 +110,35 @@ function latencies(net: RestorationNet, arm: Arm, probe: tf.Tensor4D, reps: numb
   return Object.fromEntries(Object.entries(timed).map(([k, v]) => [k, v.medianMs]));
 }
 
+/** What one arm contributes: rows, chart series and its restorations of the picture-grid patches. */
+interface ArmResult {
+  rows: BenchRow[];
+  series: Required<SuiteSeries>;
+  pictures: RgbImage[];
+}
+
 async function runArm(
   ctx: SuiteContext,
   arm: Arm,
-  train: PatchSet,
-  test: PatchSet,
+  data: { train: PatchSet; test: PatchSet; pictureIdx: number[] },
   epochs: number,
-): Promise<BenchRow[]> {
+): Promise<ArmResult> {
+  const { train, test } = data;
   const batchSize = 32;
   const perSeedByTask: Record<string, Record<string, number>[]> = {};
+  const series: Required<SuiteSeries> = { expertLoad: [], balance: [] };
+  const tag = { model: arm.model, variant: arm.variant };
   let trainSeconds = 0;
-  let lat: Record<string, number> = {};
   let net: RestorationNet | undefined;
   let lossSeries: number[] = [];
+  let pictures: RgbImage[] = [];
   for (const seed of ctx.seeds) {
     net?.dispose();
     setSeed(seed);
     net = new RestorationNet({ dim: DIM, ffn: arm.ffn });
     const steps = epochs * Math.floor(train.n / batchSize);
     const bar = ctx.progress(`restoration ${arm.model} ${arm.variant} seed ${seed}`, steps);
+    const first = seed === ctx.seeds[0];
     const run = await trainRestoration({
       model: net,
       train,
@@ -128,7 +146,12 @@ async function runArm(
       batchSize,
       lr: 2e-3,
       seed,
-      onStep: (_s, loss) => bar.tick(1, { loss: loss.toFixed(4) }),
+      onStep: (step, loss, info) => {
+        bar.tick(1, { loss: loss.toFixed(4) });
+        if (first && info.routing && (step % 4 === 0 || step === steps)) {
+          series.balance.push({ ...tag, step, maxVio: info.routing.maxVio });
+        }
+      },
     });
     bar.done();
     trainSeconds += run.trainSeconds;
@@ -144,6 +167,14 @@ async function runArm(
       };
       if (task === 'all' && mi.length) m.routeTaskInfo = mi.reduce((a, b) => a + b, 0) / mi.length;
       (perSeedByTask[task] ??= []).push(m);
+    }
+    if (first) {
+      ev.load.forEach((perExpert, layer) =>
+        perExpert.forEach((load, expert) => series.expertLoad.push({ ...tag, layer, expert, load })),
+      );
+      pictures = data.pictureIdx.map((i) =>
+        restoreImage(net as RestorationNet, patchImage(test, i, 'degraded')),
+      );
     }
     if (ev.routing.length) {
       const last = ev.routing[ev.routing.length - 1];
@@ -162,15 +193,14 @@ async function runArm(
     test,
     Array.from({ length: batchSize }, (_, i) => i),
   );
-  lat = latencies(m, arm, probe.x, ctx.quick ? 7 : 20);
+  const lat = latencies(m, arm, probe.x, ctx.quick ? 7 : 20);
   tf.dispose([probe.x, probe.y]);
   const own = lat[dispatchOf(arm.ffn)];
   const rows = Object.entries(perSeedByTask).map(([task, perSeed]): BenchRow => {
     const { metrics, spread } = aggregate(perSeed);
     if (task === 'all') for (const [k, v] of Object.entries(lat)) metrics[`latencyMs_${k}`] = v;
     return {
-      model: arm.model,
-      variant: arm.variant,
+      ...tag,
       task,
       paramsTotal: m.countParams(),
       paramsActive: m.activeParams(),
@@ -183,76 +213,120 @@ async function runArm(
     };
   });
   m.dispose();
-  return rows;
+  return { rows, series, pictures };
+}
+
+/** The first `perType` test patches of each weather type, in weather order. */
+function pictureIndices(test: PatchSet, perType: number): number[] {
+  return WEATHER_TYPES.flatMap((_, ti) =>
+    Array.from(test.tasks.keys())
+      .filter((i) => test.tasks[i] === ti)
+      .slice(0, perType),
+  );
+}
+
+/** Degraded | each pictured arm's restoration | clean, one row per patch. */
+function pictureGrid(test: PatchSet, idx: number[], arms: { label: string; pictures: RgbImage[] }[]) {
+  const rows = idx.map((i, r) => [
+    patchImage(test, i, 'degraded'),
+    ...arms.map((a) => a.pictures[r]),
+    patchImage(test, i, 'clean'),
+  ]);
+  const columns = ['degraded', ...arms.map((a) => a.label), 'clean'].join(' | ');
+  return {
+    name: 'picture-grid',
+    title: `Test patches, ${idx.length / WEATHER_TYPES.length} per weather type (rows: ${WEATHER_TYPES.join(', ')}); columns: ${columns}`,
+    png: new Uint8Array(encodeImage(composeGrid(rows, { scale: 3, gap: 3 }), 'png')),
+  };
 }
 
 function find(rows: BenchRow[], model: string, variant: string, task = 'all'): BenchRow | undefined {
   return rows.find((r) => r.model === model && r.variant === variant && r.task === task);
 }
 
-function claims(rows: BenchRow[]): Claim[] {
-  const out: Claim[] = [];
-  const ek = 'e8k2'; // in both modes (full mode also runs E 4, 16 and k 4)
-  const moe = find(rows, 'moe', `parallel-ffn-${ek}`);
-  const lin = find(rows, 'mofme', `linear-fm-${ek}`);
-  const vec = find(rows, 'mofme', `vector-fm-${ek}`);
-  const uar = find(rows, 'mofme-uar', `linear-fm-${ek}`);
-  if (!moe || !lin || !vec || !uar) return out;
-  const ratio = (r: BenchRow) => r.paramsTotal / moe.paramsTotal;
-  out.push({
-    id: 'mofme-fewer-params',
-    paper: 'MoFME (Zhang et al., AAAI 2024)',
-    statement: `MoFME (linear FM, as in the released code) has <= 40% of the total parameters of the parallel-FFN MoE with the same E (${ek})`,
-    holds: ratio(lin) <= 0.4,
-    evidence: `whole net: linear-FM ${lin.paramsTotal} (${(100 * ratio(lin)).toFixed(1)}%), vector-FM ${vec.paramsTotal} (${(100 * ratio(vec)).toFixed(1)}%) vs MoE ${moe.paramsTotal}`,
-  });
-  const l = (r: BenchRow, k: string) => r.metrics[`latencyMs_${k}`];
-  out.push({
-    id: 'mofme-faster',
-    paper: 'MoFME (Zhang et al., AAAI 2024)',
-    statement:
-      'MoFME inference latency <= 0.75x the parallel-FFN MoE with the same E, both with dense dispatch (every expert on every token, as in the paper code)',
-    holds: l(lin, 'dense') <= 0.75 * l(moe, 'dense'),
-    evidence: `ms per batch of 32 tiles, dense: MoFME ${l(lin, 'dense').toFixed(1)} vs MoE ${l(moe, 'dense').toFixed(1)} (${(l(lin, 'dense') / l(moe, 'dense')).toFixed(2)}x); sorted (k experts only): MoFME ${l(lin, 'sorted').toFixed(1)} vs MoE ${l(moe, 'sorted').toFixed(1)} (${(l(lin, 'sorted') / l(moe, 'sorted')).toFixed(2)}x)`,
-  });
-  out.push({
-    id: 'mofme-quality',
-    paper: 'MoFME (Zhang et al., AAAI 2024)',
-    statement: 'MoFME PSNR >= parallel-FFN MoE PSNR - 0.1 dB (same E, k)',
-    holds: lin.metrics.psnr >= moe.metrics.psnr - 0.1,
-    evidence: `PSNR linear-FM ${fmt(lin.metrics, lin.spread, 'psnr', 2)}, vector-FM ${fmt(vec.metrics, vec.spread, 'psnr', 2)} vs MoE ${fmt(moe.metrics, moe.spread, 'psnr', 2)} dB (degraded input ${moe.metrics.inputPsnr.toFixed(2)})`,
-  });
-  out.push({
-    id: 'uar-psnr',
-    paper: 'MoFME (Zhang et al., AAAI 2024)',
-    statement: 'the uncertainty-aware router (MC dropout, diagonal) gives PSNR >= the plain top-k router',
-    holds: uar.metrics.psnr >= lin.metrics.psnr,
-    evidence: `PSNR UaR ${fmt(uar.metrics, uar.spread, 'psnr', 2)} vs plain ${fmt(lin.metrics, lin.spread, 'psnr', 2)} dB`,
-  });
-  out.push({
-    id: 'uar-routing-tracks-weather',
-    paper: 'MoFME (Zhang et al., AAAI 2024)',
-    statement: 'routing weights track the weather type more with UaR than with the plain router',
-    holds: (uar.metrics.routeTaskInfo ?? 0) > (lin.metrics.routeTaskInfo ?? 0),
-    evidence: `normalised mutual information between weather type and expert (0 = none, 1 = fully separated): UaR ${(uar.metrics.routeTaskInfo ?? 0).toFixed(3)} vs plain ${(lin.metrics.routeTaskInfo ?? 0).toFixed(3)} (MoE ${(moe.metrics.routeTaskInfo ?? 0).toFixed(3)})`,
-  });
-  return out;
-}
+const PAPER = 'MoFME (Zhang et al., AAAI 2024)';
 
-/** Parameter growth per extra expert (no training): the MoFME claim that its cost is nearly flat in E. */
-function paramGrowthNote(): string {
+/** Total parameters of the whole net per E (constructed, not trained): MoE, linear and vector MoFME. */
+function paramTable(): { e: number; moe: number; linear: number; vector: number }[] {
   const count = (ffn: FfnSlot) => {
     const n = new RestorationNet({ dim: DIM, ffn });
     const c = n.countParams();
     n.dispose();
     return c;
   };
-  const parts = [4, 8, 16].map((e) => {
-    const moe = count({ kind: 'moe', moe: { hidden: 4 * DIM, numExperts: e, topK: 2 } });
-    const lin = count({ kind: 'mofme', mofme: { numExperts: e, topK: 2, modulation: 'linear' } });
-    const vec = count({ kind: 'mofme', mofme: { numExperts: e, topK: 2, modulation: 'vector' } });
-    return `E=${e}: MoE ${moe}, MoFME-linear ${lin} (${((100 * lin) / moe).toFixed(0)}%), MoFME-vector ${vec} (${((100 * vec) / moe).toFixed(0)}%)`;
+  return [4, 8, 16].map((e) => ({
+    e,
+    moe: count({ kind: 'moe', moe: { hidden: 4 * DIM, numExperts: e, topK: 2 } }),
+    linear: count({ kind: 'mofme', mofme: { numExperts: e, topK: 2, modulation: 'linear' } }),
+    vector: count({ kind: 'mofme', mofme: { numExperts: e, topK: 2, modulation: 'vector' } }),
+  }));
+}
+
+const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(1)}%`;
+
+function paramClaims(): Claim[] {
+  return paramTable().map(({ e, moe, linear, vector }) => ({
+    id: `mofme-fewer-params-e${e}`,
+    paper: PAPER,
+    statement: `MoFME (linear FM, as in the released code) has <= 40% of the total parameters of the parallel-FFN MoE at E=${e}`,
+    holds: linear <= 0.4 * moe,
+    evidence: `whole net (D=${DIM}, 2 blocks): linear-FM ${linear} (${pct(linear, moe)}), vector-FM ${vector} (${pct(vector, moe)}) vs MoE ${moe}; per FFN layer the ratio is (2+2E+8)/(8E) D^2, under 40% only from E=16`,
+  }));
+}
+
+function trainedClaims(rows: BenchRow[]): Claim[] {
+  const out: Claim[] = [];
+  const moe = find(rows, 'moe', 'parallel-ffn-e8k2');
+  const lin = find(rows, 'mofme', 'linear-fm-e8k2');
+  const vec = find(rows, 'mofme', 'vector-fm-e8k2');
+  const uar = find(rows, 'mofme-uar', 'linear-fm-e8k2');
+  if (!moe || !lin || !vec || !uar) return out;
+  const l = (r: BenchRow, k: string) => r.metrics[`latencyMs_${k}`];
+  out.push({
+    id: 'mofme-faster',
+    paper: PAPER,
+    statement:
+      'MoFME inference latency <= 0.75x the parallel-FFN MoE with the same E (8), both with dense dispatch (every expert on every token, as in the paper code)',
+    holds: l(lin, 'dense') <= 0.75 * l(moe, 'dense'),
+    evidence: `ms per batch of 32 tiles, dense: MoFME ${l(lin, 'dense').toFixed(1)} vs MoE ${l(moe, 'dense').toFixed(1)} (${(l(lin, 'dense') / l(moe, 'dense')).toFixed(2)}x); sorted (k experts only): MoFME ${l(lin, 'sorted').toFixed(1)} vs MoE ${l(moe, 'sorted').toFixed(1)} (${(l(lin, 'sorted') / l(moe, 'sorted')).toFixed(2)}x)`,
   });
+  for (const r of rows.filter((x) => x.model === 'moe' && x.task === 'all')) {
+    const ek = r.variant.replace('parallel-ffn-', '');
+    const fm = find(rows, 'mofme', `linear-fm-${ek}`);
+    if (!fm) continue;
+    const extra = ek === 'e8k2' ? `, vector-FM ${fmt(vec.metrics, vec.spread, 'psnr', 2)}` : '';
+    out.push({
+      id: `mofme-quality-${ek}`,
+      paper: PAPER,
+      statement: `MoFME PSNR >= parallel-FFN MoE PSNR - 0.1 dB (${ek})`,
+      holds: fm.metrics.psnr >= r.metrics.psnr - 0.1,
+      evidence: `PSNR linear-FM ${fmt(fm.metrics, fm.spread, 'psnr', 2)}${extra} vs MoE ${fmt(r.metrics, r.spread, 'psnr', 2)} dB (degraded input ${r.metrics.inputPsnr.toFixed(2)})`,
+    });
+  }
+  out.push({
+    id: 'uar-psnr',
+    paper: PAPER,
+    statement: 'the uncertainty-aware router (MC dropout, diagonal) gives PSNR >= the plain top-k router',
+    holds: uar.metrics.psnr >= lin.metrics.psnr,
+    evidence: `PSNR UaR ${fmt(uar.metrics, uar.spread, 'psnr', 2)} vs plain ${fmt(lin.metrics, lin.spread, 'psnr', 2)} dB`,
+  });
+  const info = (r: BenchRow) => fmt(r.metrics, r.spread, 'routeTaskInfo', 3);
+  out.push({
+    id: 'uar-routing-tracks-weather',
+    paper: PAPER,
+    statement: 'routing weights track the weather type more with UaR than with the plain router',
+    holds: (uar.metrics.routeTaskInfo ?? 0) > (lin.metrics.routeTaskInfo ?? 0),
+    evidence: `normalised mutual information between weather type and routing (0 = none, 1 = fully separated): UaR ${info(uar)} vs plain ${info(lin)} (MoE ${info(moe)})`,
+  });
+  return out;
+}
+
+/** Parameter growth per extra expert (no training): the MoFME claim that its cost is nearly flat in E. */
+function paramGrowthNote(): string {
+  const parts = paramTable().map(
+    ({ e, moe, linear, vector }) =>
+      `E=${e}: MoE ${moe}, MoFME-linear ${linear} (${pct(linear, moe)}), MoFME-vector ${vector} (${pct(vector, moe)})`,
+  );
   return `Total parameters of the whole net (2 blocks, D=${DIM}) by E: ${parts.join('; ')}.`;
 }
 
@@ -262,31 +336,44 @@ export const restorationSuite: Suite = {
   description:
     'All-weather restoration (rain / snow / haze / mixed on @stdlib photos, 32x32 patches): dense FFN, parallel-FFN MoE, MoFME (linear and vector FM) and MoFME + uncertainty-aware router',
   async run(ctx) {
-    const train = makePatchSet({ split: 'train', n: ctx.quick ? 512 : 3000, seed: 0 });
+    const train = makePatchSet({ split: 'train', n: ctx.quick ? 1024 : 3000, seed: 0 });
     const test = makePatchSet({ split: 'test', n: ctx.quick ? 200 : 800, seed: 0 });
-    const epochs = ctx.quick ? 2 : 6;
+    const epochs = ctx.quick ? 3 : 6;
+    const data = { train, test, pictureIdx: pictureIndices(test, 2) };
     const rows: BenchRow[] = [];
-    for (const arm of arms(ctx.quick)) rows.push(...(await runArm(ctx, arm, train, test, epochs)));
-    const input = find(rows, 'dense', 'ffn-4d');
-    const degradedRows: BenchRow[] = input
-      ? rows
-          .filter((r) => r.model === 'dense')
-          .map((r) => ({
-            model: 'input',
-            variant: 'degraded',
-            task: r.task,
-            paramsTotal: 0,
-            paramsActive: 0,
-            flopsPerSample: 0,
-            metrics: { psnr: r.metrics.inputPsnr, ssim: r.metrics.inputSsim },
-            latencyMsPerBatch: 0,
-            trainSeconds: 0,
-          }))
-      : [];
+    const series: Required<SuiteSeries> = { expertLoad: [], balance: [] };
+    const pictured: { label: string; pictures: RgbImage[] }[] = [];
+    for (const arm of arms(ctx.quick)) {
+      const r = await runArm(ctx, arm, data, epochs);
+      rows.push(...r.rows);
+      series.expertLoad.push(...r.series.expertLoad);
+      series.balance.push(...r.series.balance);
+      if (
+        ['ffn-4d', 'parallel-ffn-e8k2', 'linear-fm-e8k2'].includes(arm.variant) &&
+        arm.model !== 'mofme-uar'
+      ) {
+        pictured.push({ label: `${arm.model} ${arm.variant}`, pictures: r.pictures });
+      }
+    }
+    const degradedRows: BenchRow[] = rows
+      .filter((r) => r.model === 'dense')
+      .map((r) => ({
+        model: 'input',
+        variant: 'degraded',
+        task: r.task,
+        paramsTotal: 0,
+        paramsActive: 0,
+        flopsPerSample: 0,
+        metrics: { psnr: r.metrics.inputPsnr, ssim: r.metrics.inputSsim },
+        latencyMsPerBatch: 0,
+        trainSeconds: 0,
+      }));
     return {
       rows: [...degradedRows, ...rows],
-      claims: claims(rows),
+      claims: [...paramClaims(), ...trainedClaims(rows)],
       mainMetrics: ['psnr', 'ssim', 'inputPsnr', 'routeTaskInfo', 'latencyMs_dense', 'latencyMs_sorted'],
+      series,
+      figures: [pictureGrid(test, data.pictureIdx, pictured)],
       notes: [
         `Clean patches: random 32x32 crops of 5 @stdlib photos (downscaled 3x); test patches from 2 other photos kept whole for test only. ${train.n} train / ${test.n} test patches, weather types cycled (rain, snow, haze, mixed), degradations seeded per patch.`,
         `Net: conv head (3->16), 4x4 patch tokens (64 per tile), D=${DIM}, 2 pre-norm blocks with the FFN slot under test, linear tail + conv fuse, global residual; L1 loss, AdamW 2e-3 warmup+cosine, batch 32, ${epochs} epochs.`,
