@@ -3,12 +3,17 @@ import * as os from 'os';
 import * as path from 'path';
 import { AdamW, initBackend, MoELayer, setSeed, tf } from '@moe-zoo/core';
 import {
+  cropImage,
+  degrade,
+  downscale,
   encodeImage,
   evaluateRestoration,
   FiLMExperts,
   loadRestorationNet,
+  loadPhoto,
   makePatchSet,
   MoFMELayer,
+  psnr,
   restoreImage,
   RestorationNet,
   routingTaskInformation,
@@ -123,6 +128,19 @@ describe('RestorationNet', () => {
     expect(restored.width).toBe(75);
     expect(restored.data.every((v) => v >= 0 && v <= 1)).toBe(true);
     expect(() => restoreImage(net, odd, { maxPixels: 100 })).toThrow(/exceeds/);
+
+    // End to end on a real photo the net never saw in training: a snowy 96x80 crop of a test photo.
+    const clean = cropImage(downscale(loadPhoto('locomotion-house-cat'), 3), 100, 60, 96, 80);
+    const snowy = degrade(clean, 'snow', 7);
+    const fixed = restoreImage(net, snowy, { batchTiles: 4 });
+    const asTensor = (im: typeof clean) => tf.tensor3d(im.data, [im.height, im.width, 3]);
+    const [before, after] = [snowy, fixed].map((im) => {
+      const [a, b] = [asTensor(im), asTensor(clean)];
+      const value = psnr(a, b)[0];
+      tf.dispose([a, b]);
+      return value;
+    });
+    expect(after).toBeGreaterThan(before);
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resto-ckpt-'));
     await saveRestorationNet(net, dir);
