@@ -181,3 +181,34 @@ describe('MoELayer', () => {
     }
   });
 });
+
+describe('MoELayer memory', () => {
+  it('leaves only what it returns when called outside tf.tidy (every router kind and dispatch path)', () => {
+    const x = tf.randomNormal([12, 8], 0, 1, 'float32', 3);
+    const routers = [{ type: 'softmax' }, { type: 'sigmoid-loss-free' }, { type: 'expert-choice' }] as const;
+    for (const router of routers) {
+      for (const dispatch of ['dense', 'sorted', 'capacity'] as const) {
+        const layer = new MoELayer({
+          dim: 8,
+          hidden: 16,
+          numExperts: 4,
+          topK: 2,
+          router,
+          dispatch,
+          sharedExperts: 1,
+        });
+        const run = () => {
+          const { y, aux } = layer.forward(x);
+          tf.dispose([y, aux.counts, aux.probs, aux.dropped, aux.indices, ...Object.values(aux.losses)]);
+        };
+        run(); // a router may keep state from the first call (the loss-free bias counts)
+        const before = tf.memory().numTensors;
+        run();
+        run();
+        expect([router.type, dispatch, tf.memory().numTensors - before]).toEqual([router.type, dispatch, 0]);
+        layer.dispose();
+      }
+    }
+    x.dispose();
+  });
+});

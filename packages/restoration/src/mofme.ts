@@ -1,5 +1,8 @@
 import {
+  assignmentTensors,
   createRouter,
+  disposeExcept,
+  routeTidy,
   dispatch,
   ExpertBank,
   fanInUniform,
@@ -13,6 +16,7 @@ import {
   switchAuxLoss,
   tf,
   type MoEAux,
+  type ResidualReadingFfn,
   type Router,
 } from '@moe-zoo/core';
 import { z } from 'zod';
@@ -135,6 +139,11 @@ export const MoFMEConfigSchema = z
     dropout: z.number().min(0).max(0.9).default(0),
     /** Switch aux-loss coefficient (MoFME uses none: default 0). */
     auxLoss: z.number().min(0).default(0),
+    /**
+     * What the router reads inside a transformer block: `normed` (LN x, like the experts) or
+     * `residual` (the un-normalised stream x, as in the released code's `Transformer_MoE_FiLM`).
+     */
+    routerInput: z.enum(['normed', 'residual']).default('normed'),
   })
   .superRefine(refineTopK);
 /** Parsed {@link MoFMEConfigSchema}. */
@@ -156,7 +165,7 @@ export type MoFMEConfigInput = z.input<typeof MoFMEConfigSchema>;
  * const uar = new MoFMELayer({ dim: 48, numExperts: 8, topK: 2, router: { type: 'uncertainty' } });
  * ```
  */
-export class MoFMELayer extends Module {
+export class MoFMELayer extends Module implements ResidualReadingFfn {
   readonly config: MoFMEConfig;
   readonly router: Router;
   readonly wa: Linear;
@@ -178,14 +187,32 @@ export class MoFMELayer extends Module {
     this.adaptor = this.child('adaptor', new GeluFFN(c.dim, c.dim * c.adaptorRatio, { dropout: c.dropout }));
   }
 
+  /** True when configured with `routerInput: 'residual'` (a transformer block then passes x too). */
+  get readsResidual(): boolean {
+    return this.config.routerInput === 'residual';
+  }
+
   /** x [T, D] or [B, L, D] -> same shape, plus the routing aux (no balance loss unless `auxLoss`). */
   forward(x: tf.Tensor): { y: tf.Tensor; aux: MoEAux } {
+    return this.run(x, x);
+  }
+
+  /** Experts on `normed` (LN x), router on `residual` (x); both [T, D]. */
+  forwardWithResidual(normed: tf.Tensor, residual: tf.Tensor): { y: tf.Tensor; aux: MoEAux } {
+    return this.run(normed, residual);
+  }
+
+  private run(x: tf.Tensor, routerX: tf.Tensor): { y: tf.Tensor; aux: MoEAux } {
     const d = this.config.dim;
     if (x.shape[x.rank - 1] !== d) {
       throw new Error(`MoFMELayer: input last dimension is ${x.shape[x.rank - 1]}, config.dim is ${d}`);
     }
+    if (routerX.size !== x.size) {
+      throw new Error(`MoFMELayer: router input [${routerX.shape}] does not match the tokens [${x.shape}]`);
+    }
     const x2 = tf.reshape(x, [-1, d]) as tf.Tensor2D;
-    const route = this.router.route(x2);
+    const r2 = routerX === x ? x2 : (tf.reshape(routerX, [-1, d]) as tf.Tensor2D);
+    const route = routeTidy(this.router, r2);
     if (route.assignment.kind !== 'token') throw new Error('MoFMELayer: needs a token-choice router');
     const u = tf.tidy(() => tf.mul(gelu(this.wa.forward(x2)), this.wb.forward(x2))) as tf.Tensor2D;
     const out = dispatch(this.config.dispatch, { x: u, assignment: route.assignment, experts: this.experts });
@@ -194,17 +221,15 @@ export class MoFMELayer extends Module {
     if (this.config.auxLoss > 0) {
       losses.aux = tf.mul(this.config.auxLoss, switchAuxLoss(route.probs, out.counts));
     }
-    u.dispose();
-    out.y.dispose();
+    const shaped = tf.reshape(y, x.shape);
+    const { indices } = route.assignment;
+    disposeExcept(
+      [u, out.y, y, x2, r2, route.logits, route.smoothLoad, ...assignmentTensors(route.assignment)],
+      [shaped, out.counts, route.probs, out.dropped, indices],
+    );
     return {
-      y: tf.reshape(y, x.shape),
-      aux: {
-        losses,
-        counts: out.counts,
-        probs: route.probs,
-        dropped: out.dropped,
-        indices: route.assignment.indices,
-      },
+      y: shaped,
+      aux: { losses, counts: out.counts, probs: route.probs, dropped: out.dropped, indices },
     };
   }
 

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AdamW, initBackend, MoELayer, setSeed, tf } from '@moe-zoo/core';
+import { AdamW, initBackend, MoELayer, setSeed, tf, TransformerBlock } from '@moe-zoo/core';
 import {
   cropImage,
   degrade,
@@ -42,6 +42,29 @@ describe('FiLMExperts', () => {
 });
 
 describe('MoFMELayer', () => {
+  it('routes on the un-normalised residual stream inside a block when routerInput is residual', () => {
+    setSeed(4);
+    const layer = new MoFMELayer({ dim: 8, numExperts: 4, topK: 2, routerInput: 'residual' });
+    const block = new TransformerBlock({ dim: 8, heads: 2, ffn: layer });
+    block.eval();
+    const x = tf.add(tf.mul(tf.randomNormal([2, 5, 8], 0, 1, 'float32', 9), 3), 1);
+    const before = tf.memory().numTensors;
+    const { y, aux } = block.forward(x);
+    const got = tf.tensor(aux[0].probs.arraySync());
+    const a = aux[0];
+    tf.dispose([y, a.counts, a.probs, a.dropped, a.indices]);
+    expect(tf.memory().numTensors).toBe(before + 1); // only `got`
+    tf.tidy(() => {
+      const h = tf.reshape(tf.add(x, block.attn.forward(block.ln1.forward(x))), [-1, 8]);
+      const onResidual = layer.router.route(h as tf.Tensor2D).probs;
+      const onNormed = layer.router.route(block.ln2.forward(h) as tf.Tensor2D).probs;
+      const gap = (p: tf.Tensor, q: tf.Tensor) => Math.max(...tf.abs(tf.sub(p, q)).dataSync());
+      expect(gap(got, onResidual)).toBeLessThan(1e-5);
+      expect(gap(got, onNormed)).toBeGreaterThan(1e-3);
+    });
+    expect(() => layer.forwardWithResidual(tf.zeros([3, 8]), tf.zeros([4, 8]))).toThrow(/router input/);
+  });
+
   it('keeps shapes, agrees across dispatch paths and has gradients for every parameter', () => {
     setSeed(2);
     const dense = new MoFMELayer({ dim: 8, numExperts: 4, topK: 2 });

@@ -8,8 +8,16 @@ import type { ExpertBank } from './experts/bank';
 import { FfnExperts } from './experts/ffn-bank';
 import { SwiGluExperts } from './experts/swiglu-bank';
 import { importanceLoadLoss, sequenceAuxLoss, switchAuxLoss, zLoss } from './losses';
-import { topkIndices } from './ops';
-import { createRouter, ExpertChoice, RouteContext, Router, TokenChoice } from './routers';
+import { disposeExcept, topkIndices } from './ops';
+import {
+  assignmentTensors,
+  createRouter,
+  routeTidy,
+  ExpertChoice,
+  RouteContext,
+  Router,
+  TokenChoice,
+} from './routers';
 import type { MoEAux } from './types';
 
 /** Per-call options of {@link MoELayer.forward}. */
@@ -70,7 +78,7 @@ export class MoELayer extends Module {
     }
     const seqLen = options.seqLen ?? (x.rank === 3 ? x.shape[1] : undefined);
     const x2 = tf.reshape(x, [-1, d]) as tf.Tensor2D;
-    const route = this.router.route(x2, options);
+    const route = routeTidy(this.router, x2, options);
     const assignment =
       options.rankOverride === undefined
         ? route.assignment
@@ -83,14 +91,28 @@ export class MoELayer extends Module {
     });
     let y = out.y;
     if (this.shared) {
-      y = tf.add(y, tf.sum(this.shared.forwardAll(x2), 0)) as tf.Tensor2D;
+      const shared = this.shared;
+      y = tf.tidy(() => tf.add(out.y, tf.sum(shared.forwardAll(x2), 0)) as tf.Tensor2D);
     }
-    const losses = this.losses(route.logits, route.probs, out.counts, assignment, route.smoothLoad, seqLen);
+    const losses = tf.tidy(() =>
+      this.losses(route.logits, route.probs, out.counts, assignment, route.smoothLoad, seqLen),
+    );
     const indices = assignment.kind === 'token' ? assignment.indices : assignment.tokens;
-    return {
-      y: tf.reshape(y, x.shape),
-      aux: { losses, counts: out.counts, probs: route.probs, dropped: out.dropped, indices },
-    };
+    const shaped = tf.reshape(y, x.shape);
+    const aux = { losses, counts: out.counts, probs: route.probs, dropped: out.dropped, indices };
+    disposeExcept(
+      [
+        x2,
+        out.y,
+        y,
+        route.logits,
+        route.smoothLoad,
+        ...assignmentTensors(route.assignment),
+        ...assignmentTensors(assignment),
+      ],
+      [shaped, aux.counts, aux.probs, aux.dropped, indices],
+    );
+    return { y: shaped, aux };
   }
 
   private rankAssignment(probs: tf.Tensor2D, rank: number): TokenChoice {

@@ -9,6 +9,21 @@ import { RMSNorm } from './rms-norm';
 /** What can fill the FFN slot of a {@link TransformerBlock}: a dense FFN or an MoE layer. */
 export type FfnModule = Module & { forward(x: tf.Tensor): FfnOutput };
 
+/**
+ * An FFN slot that also reads the block's un-normalised residual stream, e.g. a router on `x`
+ * next to experts on `LN x` (MoFME's released code). The block calls `forwardWithResidual`
+ * instead of `forward` when `readsResidual` is true.
+ */
+export interface ResidualReadingFfn {
+  readonly readsResidual: boolean;
+  /** `normed` = `LN x`, `residual` = `x`, both [T, dim]. */
+  forwardWithResidual(normed: tf.Tensor, residual: tf.Tensor): FfnOutput;
+}
+
+function readsResidual(ffn: FfnModule): ffn is FfnModule & ResidualReadingFfn {
+  return (ffn as Partial<ResidualReadingFfn>).readsResidual === true;
+}
+
 /** Options of {@link TransformerBlock}. */
 export interface TransformerBlockOptions {
   dim: number;
@@ -68,10 +83,14 @@ export class TransformerBlock extends Module {
       tf.add(x, this.drop.forward(this.attn.forward(this.ln1.forward(x), undefined, mask))),
     );
     const tokens = tf.tidy(() => tf.reshape(this.ln2.forward(h), [-1, this.dim]));
-    const out = this.ffn.forward(tokens);
+    const residual = readsResidual(this.ffn) ? tf.reshape(h, [-1, this.dim]) : undefined;
+    const out =
+      residual && readsResidual(this.ffn)
+        ? this.ffn.forwardWithResidual(tokens, residual)
+        : this.ffn.forward(tokens);
     const [f, aux] = 'aux' in out ? [out.y, [out.aux]] : [out, []];
     const y = tf.tidy(() => tf.add(h, this.drop.forward(tf.reshape(f, h.shape))));
-    for (const t of new Set([h, tokens, f])) t.dispose();
+    for (const t of new Set([h, tokens, f, ...(residual ? [residual] : [])])) t.dispose();
     return { y, aux };
   }
 }

@@ -1,3 +1,4 @@
+import { tf } from '../../tf';
 import { capacityDispatch } from './capacity';
 import { denseDispatch } from './dense';
 import { sortedDispatch } from './sorted';
@@ -9,8 +10,7 @@ export { denseDispatch, combineMatrix } from './dense';
 export { sortedDispatch } from './sorted';
 export { capacityDispatch, expertCapacity } from './capacity';
 
-/** Runs the named dispatch path. */
-export function dispatch(kind: DispatchKind, input: DispatchInput): DispatchResult {
+function run(kind: DispatchKind, input: DispatchInput): DispatchResult {
   switch (kind) {
     case 'dense':
       return denseDispatch(input);
@@ -19,4 +19,9 @@ export function dispatch(kind: DispatchKind, input: DispatchInput): DispatchResu
     case 'capacity':
       return capacityDispatch(input);
   }
+}
+
+/** Runs the named dispatch path; intermediates are freed, only `y`, `counts` and `dropped` remain. */
+export function dispatch(kind: DispatchKind, input: DispatchInput): DispatchResult {
+  return tf.tidy(() => run(kind, input) as unknown as tf.TensorContainer) as unknown as DispatchResult;
 }

@@ -15,6 +15,19 @@ export interface ExpertChoice {
   weights: tf.Tensor2D;
 }
 
+/** The tensors an assignment holds (for disposal). */
+export function assignmentTensors(a: TokenChoice | ExpertChoice): tf.Tensor2D[] {
+  return a.kind === 'token' ? [a.indices, a.weights] : [a.tokens, a.weights];
+}
+
+/**
+ * `router.route(x, ctx)` keeping only the tensors of its result (the logits, probabilities and
+ * assignment); everything else the router made is freed, also outside `tf.tidy`.
+ */
+export function routeTidy(router: Router, x: tf.Tensor2D, ctx?: RouteContext): RouteResult {
+  return tf.tidy(() => router.route(x, ctx) as unknown as tf.TensorContainer) as unknown as RouteResult;
+}
+
 /** What a router returns. Weights are gathered from the scores, never obtained through top-k. */
 export interface RouteResult {
   assignment: TokenChoice | ExpertChoice;
