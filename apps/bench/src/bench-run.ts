@@ -9,7 +9,7 @@ import { renderLeaderboard } from './leaderboard';
 import { createReporter } from './progress';
 import { readAllReports } from './reports';
 import { runSuites, type RunOutcome } from './runner';
-import { writeSummary } from './summary';
+import { writeReportFiles } from './summary';
 import type { Suite, SuiteReport } from './types';
 
 /** Exit code of a run interrupted by SIGINT (128 + 2). */
@@ -119,10 +119,11 @@ export async function executeRun(plan: BenchRunPlan, env: BenchRunEnv): Promise<
   io.stdout.write(`\n${renderLeaderboard(outcome.reports, { color: !!io.stdout.isTTY })}`);
   const all = await readAllReports(plan.outDir);
   for (const why of all.skipped) io.stderr.write(`summary: skipped ${why}\n`);
-  const summary = await writeSummary(plan.outDir, all.reports);
+  const files = await writeReportFiles(plan.outDir, all.reports);
+  for (const w of files.warnings) io.stderr.write(`report: ${w}\n`);
   io.stdout.write(
     `\nreports: ${plan.outDir} (${all.reports.map((r) => `${r.suite}.json`).join(', ') || 'none'})\n` +
-      `summary: ${summary}\n`,
+      `summary: ${files.summary}\nhtml: ${files.html}\n`,
   );
   if (outcome.failures.length > 0) {
     const names = outcome.failures.map((f) => f.suite).join(', ');

@@ -3,9 +3,10 @@ import { performance } from 'perf_hooks';
 import type { BackendInfo } from '@moe-zoo/core';
 import { formatSeconds } from './format';
 import type { BenchReporter } from './progress';
-import { readReport, reportPath, writeReport } from './reports';
+import { checkFigures, figureFileName, readReport, reportPath, writeFigures, writeReport } from './reports';
 import { ReportValidationError, validateReport } from './schema';
-import type { Suite, SuiteContext, SuiteReport } from './types';
+import { refreshSummary } from './summary';
+import type { Suite, SuiteContext, SuiteFigure, SuiteReport } from './types';
 
 /** Seeds of a quick run unless `--seeds` says otherwise. */
 export const QUICK_SEEDS = 1;
@@ -26,6 +27,11 @@ export interface RunOptions {
   resume?: boolean;
   /** Progress bars or lines, and log output. */
   reporter: BenchReporter;
+  /**
+   * Rewrite `summary.md` and `index.html` in `outDir` from every report there after each suite
+   * (default true), so an interrupted run still leaves a readable report.
+   */
+  summary?: boolean;
 }
 
 /** A suite that threw or returned a malformed result; the message names the suite. */
@@ -86,9 +92,52 @@ function contextFor(suite: Suite, options: RunOptions, seeds: number[]): SuiteCo
 }
 
 /**
+ * Validates what a suite returned: the report (header first in the JSON; the runner's header
+ * values win over any the suite returned) and the figures, reporting every bad field of both.
+ */
+function checkResult(
+  suite: Suite,
+  header: Pick<SuiteReport, 'suite' | 'quick' | 'backend' | 'threads' | 'seeds' | 'startedAt' | 'durationS'>,
+  result: Record<string, unknown>,
+): { report: SuiteReport; figures: SuiteFigure[] } {
+  const what = `suite "${suite.name}" returned an invalid result`;
+  const { figures: rawFigures, ...rest } = result;
+  const errors: ReportValidationError[] = [];
+  let figures: SuiteFigure[] = [];
+  try {
+    figures = checkFigures(rawFigures, what);
+  } catch (e) {
+    errors.push(e as ReportValidationError);
+  }
+  const refs = figures.map((f) => ({
+    name: f.name,
+    title: f.title,
+    file: figureFileName(suite.name, f.name),
+  }));
+  let report: SuiteReport | undefined;
+  try {
+    report = validateReport(
+      { ...header, ...rest, ...header, ...(refs.length > 0 ? { figures: refs } : {}) },
+      what,
+    );
+  } catch (e) {
+    errors.push(e as ReportValidationError);
+  }
+  if (errors.length > 0 || !report) {
+    const fields = errors.flatMap((e) => e.fields);
+    const details = errors.map((e) => e.message.slice(what.length + 2)).join('; ');
+    const error = new ReportValidationError(`${what}: ${details}`, fields);
+    throw new SuiteError(suite.name, error.message, { cause: error });
+  }
+  return { report, figures };
+}
+
+/**
  * Runs one suite and returns its report, which is also on disk as `<outDir>/<suite>.json`
- * (written atomically) by then. The runner fills the header (suite, quick, backend, threads,
- * seeds, startedAt, durationS) and validates the whole report against the contract.
+ * (written atomically) by then, with its figures as `<outDir>/<suite>-<name>.png`. The runner
+ * fills the header (suite, quick, backend, threads, seeds, startedAt, durationS), validates the
+ * whole report against the contract, then (unless `summary: false`) rewrites summary.md and
+ * index.html from every report in `outDir`.
  *
  * @throws {@link SuiteError} naming the suite when it throws or returns a malformed result
  *   (the message then names the offending field, e.g. `rows[0].model`).
@@ -130,18 +179,18 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<Suite
     startedAt,
     durationS,
   };
-  let report: SuiteReport;
-  try {
-    // Header first in the JSON; the runner's header values win over any the suite returned.
-    report = validateReport(
-      { ...header, ...result, ...header },
-      `suite "${suite.name}" returned an invalid result`,
-    );
-  } catch (e) {
-    throw new SuiteError(suite.name, (e as Error).message, { cause: e });
-  }
+  const { report, figures } = checkResult(suite, header, result as Record<string, unknown>);
+  await writeFigures(options.outDir, suite.name, figures);
   const file = await writeReport(options.outDir, report);
   options.reporter.log(`${suite.name}: finished in ${formatSeconds(durationS)}, wrote ${file}`);
+  if (options.summary !== false) {
+    try {
+      const { warnings } = await refreshSummary(options.outDir);
+      for (const w of warnings) options.reporter.log(`report: ${w}`);
+    } catch (e) {
+      options.reporter.log(`${suite.name}: could not update the summary: ${(e as Error).message}`);
+    }
+  }
   return report;
 }
 

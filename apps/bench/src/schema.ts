@@ -4,7 +4,15 @@
  * and numbers must be finite (JSON cannot carry NaN or Infinity).
  */
 import { z } from 'zod';
-import type { BenchRow, Claim, SuiteReport } from './types';
+import type {
+  BalancePoint,
+  BenchRow,
+  Claim,
+  ExpertLoadPoint,
+  FigureRef,
+  SuiteReport,
+  SuiteSeries,
+} from './types';
 
 const count = z.number().nonnegative();
 const numberMap = z.record(z.string(), z.number());
@@ -33,6 +41,43 @@ export const claimSchema = z.strictObject({
   evidence: z.string(),
 });
 
+const index = z.number().int().nonnegative();
+
+/** Schema of one {@link ExpertLoadPoint}. */
+export const expertLoadPointSchema = z.strictObject({
+  model: z.string().min(1),
+  variant: z.string(),
+  layer: index,
+  expert: index,
+  load: z.number().min(0).max(1),
+});
+
+/** Schema of one {@link BalancePoint}. */
+export const balancePointSchema = z.strictObject({
+  model: z.string().min(1),
+  variant: z.string(),
+  step: index,
+  maxVio: count,
+});
+
+/** Schema of {@link SuiteSeries}. */
+export const suiteSeriesSchema = z.strictObject({
+  expertLoad: z.array(expertLoadPointSchema).optional(),
+  balance: z.array(balancePointSchema).optional(),
+});
+
+/** A figure name: letters, digits, `-`, `_`, `.`, starting with a letter or digit (it becomes a file name). */
+export const FIGURE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** Schema of one {@link FigureRef}: `file` is a plain `.png` file name inside the report folder. */
+export const figureRefSchema = z.strictObject({
+  name: z.string().regex(FIGURE_NAME, 'must be letters, digits, "-", "_" or "." (a file name part)'),
+  title: z.string(),
+  file: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.png$/, 'must be a .png file name inside the report folder'),
+});
+
 /** Schema of a whole {@link SuiteReport}, as written to `<out>/<suite>.json`. */
 export const suiteReportSchema = z.strictObject({
   suite: z.string().min(1),
@@ -46,6 +91,8 @@ export const suiteReportSchema = z.strictObject({
   claims: z.array(claimSchema),
   notes: z.array(z.string()).optional(),
   mainMetrics: z.array(z.string()).optional(),
+  series: suiteSeriesSchema.optional(),
+  figures: z.array(figureRefSchema).optional(),
 });
 
 // Compile-time check that the schemas and the interfaces of types.ts describe the same shapes.
@@ -54,7 +101,11 @@ const shapesAgree: [
   Same<z.infer<typeof benchRowSchema>, BenchRow>,
   Same<z.infer<typeof claimSchema>, Claim>,
   Same<z.infer<typeof suiteReportSchema>, SuiteReport>,
-] = [true, true, true];
+  Same<z.infer<typeof suiteSeriesSchema>, SuiteSeries>,
+  Same<z.infer<typeof expertLoadPointSchema>, ExpertLoadPoint>,
+  Same<z.infer<typeof balancePointSchema>, BalancePoint>,
+  Same<z.infer<typeof figureRefSchema>, FigureRef>,
+] = [true, true, true, true, true, true, true];
 void shapesAgree;
 
 /** A report that does not match the contract; the message names every offending field. */

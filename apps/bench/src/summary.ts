@@ -1,9 +1,14 @@
-/** `<out>/summary.md`: the machine, the backend and every suite's rows and claims as Markdown. */
+/**
+ * `<out>/summary.md`: the machine, the backend and every suite's rows and claims as Markdown;
+ * written together with the HTML report `<out>/index.html`.
+ */
 import * as os from 'os';
 import * as path from 'path';
 import { writeFileAtomic } from '@moe-zoo/core';
 import { describeRun, formatCount, formatMetric, formatNumber, metricNames } from './format';
+import { writeHtmlReport } from './html';
 import { verdict } from './leaderboard';
+import { readAllReports } from './reports';
 import type { SuiteReport } from './types';
 
 /** File name of the summary inside the output directory. */
@@ -110,6 +115,10 @@ export function renderSummary(reports: SuiteReport[], machine: MachineInfo): str
   for (const report of reports) {
     parts.push(`## ${report.suite}`, `${describeRun(report)}; started ${report.startedAt}.`);
     parts.push(rowsMd(report), '### Claims', claimsMd(report));
+    if (report.figures && report.figures.length > 0) {
+      const alt = (t: string): string => t.replace(/[[\]\\]/g, '\\$&').replace(/\r?\n/g, ' ');
+      parts.push('### Figures', report.figures.map((f) => `![${alt(f.title)}](${f.file})`).join('\n\n'));
+    }
     if (report.notes && report.notes.length > 0) {
       parts.push('### Notes', report.notes.map((n) => `- ${n}`).join('\n'));
     }
@@ -117,13 +126,57 @@ export function renderSummary(reports: SuiteReport[], machine: MachineInfo): str
   return `${parts.join('\n\n')}\n`;
 }
 
-/** Writes `<outDir>/summary.md` atomically and returns its path. */
+/** What {@link writeReportFiles} wrote. */
+export interface ReportFiles {
+  /** Path of summary.md. */
+  summary: string;
+  /** Path of index.html. */
+  html: string;
+  /** Chart ids of index.html, in page order. */
+  charts: string[];
+  /** Missing or unreadable figures and chart compiler warnings. */
+  warnings: string[];
+}
+
+/**
+ * Writes `<outDir>/summary.md` and `<outDir>/index.html` (the self-contained HTML report with
+ * charts and figures), each atomically.
+ */
+export async function writeReportFiles(
+  outDir: string,
+  reports: SuiteReport[],
+  machine: MachineInfo = machineInfo(),
+): Promise<ReportFiles> {
+  const summary = path.join(outDir, SUMMARY_FILE);
+  await writeFileAtomic(summary, renderSummary(reports, machine));
+  try {
+    const { file, charts, warnings } = await writeHtmlReport(outDir, reports, machine);
+    return { summary, html: file, charts, warnings };
+  } catch (e) {
+    throw new Error(`${path.join(outDir, 'index.html')}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/**
+ * Writes `<outDir>/summary.md` and `<outDir>/index.html` atomically and returns the summary's
+ * path (see {@link writeReportFiles} for both paths and the warnings).
+ */
 export async function writeSummary(
   outDir: string,
   reports: SuiteReport[],
   machine: MachineInfo = machineInfo(),
 ): Promise<string> {
-  const file = path.join(outDir, SUMMARY_FILE);
-  await writeFileAtomic(file, renderSummary(reports, machine));
-  return file;
+  return (await writeReportFiles(outDir, reports, machine)).summary;
+}
+
+/**
+ * Rewrites summary.md and index.html from every valid report in `outDir`. `skipped` has one
+ * message per `.json` file that is not a valid report.
+ */
+export async function refreshSummary(
+  outDir: string,
+  machine: MachineInfo = machineInfo(),
+): Promise<ReportFiles & { skipped: string[] }> {
+  const all = await readAllReports(outDir);
+  return { ...(await writeReportFiles(outDir, all.reports, machine)), skipped: all.skipped };
 }

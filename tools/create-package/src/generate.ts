@@ -1,0 +1,125 @@
+/** Writes a new model package and its bench suite from the templates. */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { CreatePackageError } from './errors';
+import { fillTemplate, namesOf, type PackageNames } from './names';
+import { addBenchDependency, registerSuite } from './register';
+import { validateName } from './validate';
+
+/** The templates shipped with this tool. */
+export const TEMPLATES_DIR = path.join(__dirname, '..', 'templates');
+
+/** Options of {@link createPackage}. */
+export interface CreatePackageOptions {
+  /** The new package's name without scope, e.g. `speech-moe` (package `@moe-zoo/speech-moe`). */
+  name: string;
+  /** The workspace root (holds nx.json, packages/, apps/bench). */
+  root: string;
+  /** Also write apps/bench/src/suites/<name>.ts and register it (default true). */
+  suite?: boolean;
+  /** Format the written files with the workspace's prettier when it is installed (default true). */
+  format?: boolean;
+}
+
+/** What {@link createPackage} did. */
+export interface CreatedPackage {
+  names: PackageNames;
+  /** Absolute path of packages/<name>. */
+  dir: string;
+  /** Files written or changed, relative to the root, in order. */
+  files: string[];
+}
+
+function templateFiles(dir: string, prefix = ''): string[] {
+  return fs
+    .readdirSync(path.join(dir, prefix), { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory() ? templateFiles(dir, path.join(prefix, e.name)) : [path.join(prefix, e.name)],
+    )
+    .sort();
+}
+
+/** The workspace's prettier CLI, if installed. */
+function prettierBin(root: string): string | undefined {
+  try {
+    return require.resolve('prettier/bin/prettier.cjs', { paths: [root] });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Formats files with the workspace's prettier and config (a child process: prettier 3 loads its
+ * plugins with dynamic imports, which not every host allows in-process).
+ */
+function formatFiles(root: string, files: string[]): void {
+  const bin = prettierBin(root);
+  if (!bin || files.length === 0) return;
+  try {
+    execFileSync(process.execPath, [bin, '--write', '--log-level', 'warn', ...files], {
+      cwd: root,
+      stdio: 'pipe',
+    });
+  } catch (e) {
+    const stderr = (e as { stderr?: Buffer }).stderr?.toString() ?? '';
+    throw new CreatePackageError(
+      `prettier could not format the generated files: ${stderr || (e as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Scaffolds `packages/<name>` (package.json, tsconfigs, jest config, README with a runnable
+ * example, src with data, a tiny MoE model on core's TokenClassifier and a fitShuffled training
+ * loop, tests) and, unless `suite: false`, `apps/bench/src/suites/<name>.ts` registered in
+ * suites/index.ts with the bench depending on the new package. Validates the name first and
+ * writes nothing when it is bad.
+ *
+ * @example
+ * ```ts
+ * const { files } = await createPackage({ name: 'speech-moe', root: '/repo' });
+ * ```
+ */
+export async function createPackage(o: CreatePackageOptions): Promise<CreatedPackage> {
+  const root = path.resolve(o.root);
+  if (!fs.existsSync(path.join(root, 'packages'))) {
+    throw new CreatePackageError(
+      `${root} is not a moe-zoo workspace root (no packages/ folder); pass --root`,
+    );
+  }
+  validateName(o.name, root);
+  const names = namesOf(o.name);
+  const withSuite = o.suite ?? true;
+  const bench = path.join(root, 'apps', 'bench');
+  const indexFile = path.join(bench, 'src', 'suites', 'index.ts');
+  const benchManifest = path.join(bench, 'package.json');
+  if (withSuite && !(fs.existsSync(indexFile) && fs.existsSync(benchManifest))) {
+    throw new CreatePackageError(`${root} has no apps/bench (suites/index.ts, package.json); use --no-suite`);
+  }
+
+  // Render everything before writing anything, so a bad template leaves the workspace as it was.
+  const writes: [string, string][] = [];
+  const packageDir = path.join(root, 'packages', names.name);
+  const packageTemplates = path.join(TEMPLATES_DIR, 'package');
+  for (const rel of templateFiles(packageTemplates)) {
+    const target = path.join(packageDir, rel.replace(/\.tmpl$/, ''));
+    writes.push([target, fillTemplate(fs.readFileSync(path.join(packageTemplates, rel), 'utf8'), names)]);
+  }
+  if (withSuite) {
+    const suite = fs.readFileSync(path.join(TEMPLATES_DIR, 'bench', 'suite.ts.tmpl'), 'utf8');
+    writes.push([path.join(bench, 'src', 'suites', `${names.name}.ts`), fillTemplate(suite, names)]);
+    writes.push([indexFile, registerSuite(fs.readFileSync(indexFile, 'utf8'), names)]);
+    writes.push([benchManifest, addBenchDependency(fs.readFileSync(benchManifest, 'utf8'), names)]);
+  }
+  for (const [file, text] of writes) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+  }
+  if (o.format !== false)
+    formatFiles(
+      root,
+      writes.map(([file]) => file),
+    );
+  return { names, dir: packageDir, files: writes.map(([file]) => path.relative(root, file)) };
+}

@@ -1,0 +1,7 @@
+/** @moe-zoo/create-package: scaffolds new moe-zoo model packages. */
+export { main, findRoot } from './cli';
+export { CreatePackageError } from './errors';
+export { createPackage, TEMPLATES_DIR, type CreatedPackage, type CreatePackageOptions } from './generate';
+export { fillTemplate, namesOf, type PackageNames } from './names';
+export { addBenchDependency, registerSuite } from './register';
+export { MAX_NAME_LENGTH, NAME_PATTERN, validateName, workspacePackageNames } from './validate';
