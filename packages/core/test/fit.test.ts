@@ -12,6 +12,7 @@ describe('fitShuffled', () => {
     const run = async (seed: number) => {
       setSeed(seed);
       const model = new Linear(4, 1);
+      const before = tf.memory().numTensors;
       const seen: number[][] = [];
       const { history } = await fitShuffled({
         model,
@@ -27,6 +28,9 @@ describe('fitShuffled', () => {
         },
         loss: ({ x, y }, m) => ({ loss: tf.losses.meanSquaredError(y, m.forward(x)) as tf.Scalar }),
       });
+      // Nothing outlives the run but the model: no optimizer moments, no batches.
+      expect(tf.memory().numTensors).toBe(before);
+      model.dispose();
       return { losses: history.steps.map((s) => s.loss), seen };
     };
     const a = await run(3);

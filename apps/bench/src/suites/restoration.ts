@@ -348,8 +348,17 @@ export const restorationSuite: Suite = {
     const rows: BenchRow[] = [];
     const series: Required<SuiteSeries> = { expertLoad: [], balance: [] };
     const pictured: { label: string; pictures: RgbImage[] }[] = [];
+    const failed: string[] = [];
     for (const arm of arms(ctx.quick)) {
-      const r = await runArm(ctx, arm, data, epochs);
+      let r: ArmResult;
+      try {
+        r = await runArm(ctx, arm, data, epochs);
+      } catch (e) {
+        // One arm failing (e.g. the wasm heap running out late in a long run) keeps the others' results.
+        failed.push(`${arm.model} ${arm.variant}: ${(e as Error).message.split('\n')[0]}`);
+        ctx.log(`arm ${arm.model} ${arm.variant} failed: ${(e as Error).message}`);
+        continue;
+      }
       rows.push(...r.rows);
       series.expertLoad.push(...r.series.expertLoad);
       series.balance.push(...r.series.balance);
@@ -380,6 +389,7 @@ export const restorationSuite: Suite = {
       series,
       figures: [pictureGrid(test, data.pictureIdx, pictured)],
       notes: [
+        ...failed.map((f) => `FAILED arm (no rows): ${f}`),
         `Clean patches: random 32x32 crops of 5 @stdlib photos (downscaled 3x); test patches from 2 other photos kept whole for test only. ${train.n} train / ${test.n} test patches, weather types cycled (rain, snow, haze, mixed), degradations seeded per patch.`,
         `Net: conv head (3->16), 4x4 patch tokens (64 per tile), D=${DIM}, 2 pre-norm blocks with the FFN slot under test, linear tail + conv fuse, global residual; L1 loss, AdamW 2e-3 warmup+cosine, batch 32, ${epochs} epochs.`,
         ...(ctx.quick

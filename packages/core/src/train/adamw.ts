@@ -81,8 +81,8 @@ export class AdamW {
       if (this.slots.has(name)) throw new Error(`AdamW: parameter "${name}" is given twice`);
       this.slots.set(name, {
         param,
-        m: tf.variable(tf.zerosLike(param), false),
-        v: tf.variable(tf.zerosLike(param), false),
+        m: tf.tidy(() => tf.variable(tf.zerosLike(param), false)),
+        v: tf.tidy(() => tf.variable(tf.zerosLike(param), false)),
         decay: weightDecay > 0 && !noDecay(name),
       });
     }

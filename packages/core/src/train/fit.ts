@@ -50,17 +50,18 @@ export async function fitShuffled<B, M extends Module>(
       shuffled = { epoch, order: permutation(o.samples, makeRng(o.seed * 7919 + epoch)) };
     return shuffled.order;
   };
+  const optimizer = new AdamW(o.model, {
+    lr: warmupCosine({
+      peak: o.lr,
+      warmupSteps: Math.ceil(perEpoch / 4),
+      totalSteps: perEpoch * o.epochs,
+      minLr: o.lr / 20,
+    }),
+    weightDecay: o.weightDecay ?? 0.01,
+  });
   const trainer = new Trainer({
     model: o.model,
-    optimizer: new AdamW(o.model, {
-      lr: warmupCosine({
-        peak: o.lr,
-        warmupSteps: Math.ceil(perEpoch / 4),
-        totalSteps: perEpoch * o.epochs,
-        minLr: o.lr / 20,
-      }),
-      weightDecay: o.weightDecay ?? 0.01,
-    }),
+    optimizer,
     epochs: o.epochs,
     seed: o.seed,
     clipNorm: o.clipNorm ?? 1,
@@ -73,6 +74,10 @@ export async function fitShuffled<B, M extends Module>(
     callbacks: o.callbacks,
   });
   const start = Date.now();
-  const history = await trainer.fit();
-  return { history, seconds: (Date.now() - start) / 1000 };
+  try {
+    const history = await trainer.fit();
+    return { history, seconds: (Date.now() - start) / 1000 };
+  } finally {
+    optimizer.dispose(); // the moments die with the run; only the model's weights remain
+  }
 }
