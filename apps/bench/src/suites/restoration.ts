@@ -190,7 +190,7 @@ async function runArm(
       );
     }
     ctx.log(
-      `${arm.model} ${arm.variant} seed ${seed}: PSNR ${ev.byTask.all.psnr.toFixed(2)} dB (input ${ev.byTask.all.inputPsnr.toFixed(2)}), SSIM ${ev.byTask.all.ssim.toFixed(3)}`,
+      `${arm.model} ${arm.variant} seed ${seed}: PSNR ${ev.byTask.all.psnr.toFixed(2)} dB (input ${ev.byTask.all.inputPsnr.toFixed(2)}), SSIM ${ev.byTask.all.ssim.toFixed(3)}${mi.length ? `, routing-weather NMI ${(mi.reduce((a, b) => a + b, 0) / mi.length).toFixed(3)}` : ''}`,
     );
   }
   const m = net as RestorationNet;
