@@ -14,10 +14,11 @@ import type { Suite } from '../types';
 import { audioSuite } from './audio';
 import { coreSuite } from './core';
 import { perfSuite } from './perf';
+import { multimodalSuite } from './multimodal';
 import { restorationSuite } from './restoration';
 
 /** Every registered suite, in run order. */
-export const SUITES: Suite[] = [perfSuite, coreSuite, audioSuite, restorationSuite];
+export const SUITES: Suite[] = [perfSuite, coreSuite, audioSuite, restorationSuite, multimodalSuite];
 
 /** The suite called `name` among `suites` (default {@link SUITES}), or undefined. */
 export function findSuite(name: string, suites: readonly Suite[] = SUITES): Suite | undefined {

@@ -1,0 +1,3 @@
+export * from './mnist-images';
+export * from './data';
+export * from './batch';

@@ -1,0 +1,3 @@
+export * from './kmeans';
+export * from './image-tokens';
+export * from './interleaved';

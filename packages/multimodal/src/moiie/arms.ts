@@ -1,0 +1,110 @@
+import { GeluFFN, nextSeed, tf, upcycle } from '@moe-zoo/core';
+import { copyMatchingWeights, moeLayerIndices, VqaTransformer } from '../vqa/model';
+import { GroupRoutedMoE, type GroupRoutedMoEConfigInput } from './group-moe';
+
+/** The four arms of the MoIIE comparison. */
+export const MOIIE_ARMS = ['dense', 'vanilla', 'modality', 'moiie'] as const;
+export type MoiieArm = (typeof MOIIE_ARMS)[number];
+
+/** Token modalities of the VQA model. */
+export const IMAGE = 1;
+export const TEXT = 0;
+
+/**
+ * Routing groups of each MoE arm over 4 experts (top-2 everywhere, so 2 experts run per token):
+ * - `vanilla`: one router over all 4 experts for every token;
+ * - `modality`: disjoint experts, image tokens → {0, 1}, text tokens → {2, 3};
+ * - `moiie`: visual router over {V=0, S1=1, S2=2}, textual router over {S1=1, S2=2, L=3}.
+ */
+export function armGroups(arm: Exclude<MoiieArm, 'dense'>): GroupRoutedMoEConfigInput['groups'] {
+  switch (arm) {
+    case 'vanilla':
+      return [{ name: 'all', modalities: [TEXT, IMAGE], experts: [0, 1, 2, 3] }];
+    case 'modality':
+      return [
+        { name: 'vis', modalities: [IMAGE], experts: [0, 1] },
+        { name: 'txt', modalities: [TEXT], experts: [2, 3] },
+      ];
+    case 'moiie':
+      return [
+        { name: 'vis', modalities: [IMAGE], experts: [0, 1, 2] },
+        { name: 'txt', modalities: [TEXT], experts: [1, 2, 3] },
+      ];
+  }
+}
+
+/** Options of {@link upcycleArm}. */
+export interface UpcycleArmOptions {
+  /** Balance-loss coefficient per router (default 0.001, MoIIE's). */
+  aux?: number;
+  /** Relative Gaussian noise on the copied weights, so copies can diverge (default 0.01). */
+  noise?: number;
+  dispatch?: 'dense' | 'sorted';
+}
+
+/** Adds relative Gaussian noise (`noise` × RMS of `w`) — a new tensor. */
+function jitter(w: tf.Tensor, noise: number): tf.Tensor {
+  return tf.tidy(() => {
+    if (noise <= 0) return tf.clone(w);
+    const rms = tf.sqrt(tf.add(tf.mean(tf.square(w)), 1e-12));
+    return tf.add(w, tf.mul(tf.randomNormal(w.shape, 0, 1, 'float32', nextSeed()), tf.mul(rms, noise)));
+  });
+}
+
+/**
+ * A dense FFN of twice the width with the same function: hidden units duplicated, the output
+ * projection halved (plus `noise` on the duplicated input weights so the copies can diverge).
+ */
+export function widenFfn(ffn: GeluFFN, noise: number): GeluFFN {
+  const wide = new GeluFFN(ffn.dim, 2 * ffn.hidden);
+  tf.tidy(() => {
+    wide.fc1.weight.assign(jitter(tf.concat([ffn.fc1.weight, ffn.fc1.weight], 1), noise));
+    (wide.fc1.bias as tf.Variable).assign(tf.concat([ffn.fc1.bias as tf.Tensor, ffn.fc1.bias as tf.Tensor]));
+    wide.fc2.weight.assign(tf.mul(tf.concat([ffn.fc2.weight, ffn.fc2.weight], 0), 0.5));
+    (wide.fc2.bias as tf.Variable).assign(ffn.fc2.bias as tf.Tensor);
+  });
+  return wide;
+}
+
+/**
+ * Stage 2 of the MoIIE recipe: turns a trained dense {@link VqaTransformer} into one arm. The FFN of
+ * every odd layer becomes
+ * - `dense`: a dense FFN of width 2·hidden (duplicated units), i.e. the active FFN width of the MoE arms;
+ * - `vanilla` / `modality` / `moiie`: a {@link GroupRoutedMoE} of 4 experts of width `hidden`, each a
+ *   copy of the dense FFN (sparse upcycling), top-2, with the arm's routing groups.
+ * Everything else is copied. So the three MoE arms have equal expert parameters and equal active
+ * parameters up to the router sizes. The caller seeds the random stream (router init, noise).
+ *
+ * @example
+ * ```ts
+ * const model = upcycleArm(base, 'moiie'); // then model.trainOnly('all') and trainVqa(...)
+ * ```
+ */
+export function upcycleArm(base: VqaTransformer, arm: MoiieArm, o: UpcycleArmOptions = {}): VqaTransformer {
+  const noise = o.noise ?? 0.01;
+  const moe = new Set(moeLayerIndices(base.config.depth));
+  const model = new VqaTransformer(base.config, (layer, cfg) => {
+    const src = base.blocks[layer].ffn;
+    if (!(src instanceof GeluFFN))
+      throw new Error(`upcycleArm: block ${layer} of the base model is not a dense GeluFFN`);
+    if (!moe.has(layer)) return new GeluFFN(cfg.dim, src.hidden);
+    if (arm === 'dense') return widenFfn(src, noise);
+    const layerMoe = new GroupRoutedMoE({
+      dim: cfg.dim,
+      hidden: src.hidden,
+      numExperts: 4,
+      topK: 2,
+      groups: armGroups(arm),
+      aux: o.aux ?? 0.001,
+      dispatch: o.dispatch ?? 'sorted',
+    });
+    upcycle(
+      layerMoe.experts,
+      { w1: src.fc1.weight, b1: src.fc1.bias, w2: src.fc2.weight, b2: src.fc2.bias },
+      noise,
+    );
+    return layerMoe;
+  });
+  copyMatchingWeights(base, model, (name) => [...moe].some((l) => name.startsWith(`blocks.${l}.ffn.`)));
+  return model;
+}

@@ -1,0 +1,3 @@
+export * from './group-moe';
+export * from './arms';
+export * from './recipe';

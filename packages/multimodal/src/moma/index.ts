@@ -1,0 +1,5 @@
+export * from './aux-router';
+export * from './grouped-ec';
+export * from './lm';
+export * from './train';
+export * from './savings';

@@ -1,0 +1,125 @@
+import { fitShuffled, tf } from '@moe-zoo/core';
+import { avBatch, type AvBatch } from '../avdigits/batch';
+import type { AvSet } from '../avdigits/data';
+import type { AvModel } from './model';
+import { rateKey, type RatePair } from './rates';
+
+/** Options of {@link trainAvModel}. */
+export interface TrainAvOptions {
+  /** Rate pairs of every batch; the loss is the mean of their cross-entropies (MoME's recipe). */
+  rates: readonly RatePair[];
+  epochs: number;
+  batchSize?: number;
+  lr?: number;
+  seed?: number;
+  /** Called after every step with the loss (mean over rates, without the balance loss). */
+  onStep?: (loss: number) => void;
+}
+
+/**
+ * Trains the trainable parameters of an {@link AvModel} (everything for pre-training, only the
+ * adapters after {@link AvModel.freezeBackbone}) with core's `fitShuffled` (AdamW, warmup +
+ * cosine, clipping, MoE balance loss added). Returns the per-step losses and the wall time.
+ */
+export async function trainAvModel(
+  model: AvModel,
+  train: AvSet,
+  o: TrainAvOptions,
+): Promise<{ losses: number[]; seconds: number }> {
+  const batchSize = o.batchSize ?? 32;
+  if (o.rates.length === 0) throw new Error('trainAvModel: rates is empty');
+  if (train.n < batchSize) throw new Error(`trainAvModel: ${train.n} samples < batch size ${batchSize}`);
+  if (model.countParams(true) === 0) throw new Error('trainAvModel: the model has no trainable parameter');
+  const losses: number[] = [];
+  const { seconds } = await fitShuffled<AvBatch, AvModel>({
+    model,
+    samples: train.n,
+    makeBatch: (idx) => avBatch(train, idx),
+    epochs: o.epochs,
+    batchSize,
+    lr: o.lr ?? 3e-3,
+    seed: o.seed ?? 0,
+    loss: ({ audio, video, y }, m) => {
+      const labels = tf.oneHot(y, m.backbone.config.numClasses);
+      const aux = [];
+      const terms: tf.Scalar[] = [];
+      for (const rate of o.rates) {
+        const out = m.forward(audio, video, rate);
+        terms.push(tf.losses.softmaxCrossEntropy(labels, out.logits) as tf.Scalar);
+        aux.push(...out.aux);
+      }
+      const loss = (terms.length === 1 ? terms[0] : tf.div(tf.addN(terms), terms.length)) as tf.Scalar;
+      return { loss, aux };
+    },
+    callbacks: { onStep: (s) => (losses.push(s.loss), o.onStep?.(s.loss)) },
+  });
+  return { losses, seconds };
+}
+
+/** Expert choices of one adapter layer at one rate: `indices` [n × tokens × k]. */
+export interface LayerRoutes {
+  n: number;
+  tokens: number;
+  k: number;
+  indices: Int32Array;
+}
+
+/** Evaluation of an {@link AvModel} at one rate pair. */
+export interface AvRateEvaluation {
+  accuracy: number;
+  predictions: Int32Array;
+  /** Per MoME layer, the experts each token chose (empty without MoME adapters). */
+  routes: LayerRoutes[];
+}
+
+/**
+ * Accuracy (and, for MoME, the chosen experts) of a model at each rate pair, in eval mode and in
+ * batches; keyed by {@link rateKey}.
+ */
+export function evaluateAvModel(
+  model: AvModel,
+  set: AvSet,
+  rates: readonly RatePair[],
+  batchSize = 128,
+): Record<string, AvRateEvaluation> {
+  const wasTraining = model.training;
+  model.eval();
+  const out: Record<string, AvRateEvaluation> = {};
+  try {
+    for (const rate of rates) {
+      const [la, lv] = model.backbone.tokensAt(rate);
+      const tokens = la + lv;
+      const predictions = new Int32Array(set.n);
+      let routes: LayerRoutes[] = [];
+      let correct = 0;
+      for (let from = 0; from < set.n; from += batchSize) {
+        const idx = Array.from({ length: Math.min(batchSize, set.n - from) }, (_, i) => from + i);
+        const batch = avBatch(set, idx);
+        const { pred, indices } = tf.tidy(() => {
+          const r = model.forward(batch.audio, batch.video, rate);
+          return {
+            pred: tf.argMax(r.logits, -1).dataSync() as Int32Array,
+            indices: r.aux.map((a) => ({ k: a.indices.shape[1], data: a.indices.dataSync() as Int32Array })),
+          };
+        });
+        tf.dispose([batch.audio, batch.video, batch.y]);
+        if (from === 0)
+          routes = indices.map(({ k }) => ({
+            n: set.n,
+            tokens,
+            k,
+            indices: new Int32Array(set.n * tokens * k),
+          }));
+        indices.forEach(({ data }, l) => routes[l].indices.set(data, from * tokens * routes[l].k));
+        for (let i = 0; i < idx.length; i++) {
+          predictions[from + i] = pred[i];
+          if (pred[i] === set.y[from + i]) correct++;
+        }
+      }
+      out[rateKey(rate)] = { accuracy: correct / set.n, predictions, routes };
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  return out;
+}

@@ -1,0 +1,125 @@
+import { GeluFFN, MoELayer, tf, upcycle } from '@moe-zoo/core';
+import { copyMatchingWeights, moeLayerIndices, VqaTransformer } from '../vqa/model';
+import type { FfnSlot } from '../vqa/slots';
+import { MoTELayer } from './mote-layer';
+import type { ExpertWeightFormat } from './quant-experts';
+
+/**
+ * Copies a trained dense {@link VqaTransformer} and replaces the FFN of every odd (MoE) layer by
+ * `make(layer, denseFfn)`; all other weights are copied. Only the MoE slots are left trainable
+ * (MoTE / MoE-LLaVA up-cycling trains only the MoE layers).
+ */
+export function replaceMoeSlots(
+  dense: VqaTransformer,
+  make: (layer: number, ffn: GeluFFN) => FfnSlot,
+): VqaTransformer {
+  const moe = new Set(moeLayerIndices(dense.config.depth));
+  const model = new VqaTransformer(dense.config, (layer, cfg) => {
+    const src = dense.blocks[layer].ffn;
+    if (!(src instanceof GeluFFN))
+      throw new Error(`replaceMoeSlots: block ${layer} of the dense model is not a GeluFFN`);
+    return moe.has(layer) ? make(layer, src) : new GeluFFN(cfg.dim, src.hidden);
+  });
+  copyMatchingWeights(dense, model, (name) => [...moe].some((l) => name.startsWith(`blocks.${l}.ffn.`)));
+  model.setTrainable(false);
+  for (const l of moe) model.blocks[l].ffn.setTrainable(true);
+  for (const l of moe) {
+    const slot = model.blocks[l].ffn;
+    if (slot instanceof MoTELayer) slot.shared.setTrainable(false);
+  }
+  return model;
+}
+
+/** Options of {@link buildMote}. */
+export interface BuildMoteOptions {
+  /** Routed experts per MoE layer (default 4). */
+  numExperts?: number;
+  /** 'ternary' (default) or 'binary' routed experts. */
+  format?: ExpertWeightFormat;
+  /** Routed experts start as the dense FFN ('ffn', default) or at random ('random'). */
+  init?: 'ffn' | 'random';
+  aux?: number;
+  dispatch?: 'dense' | 'sorted';
+}
+
+/**
+ * MoTE up-cycling of a trained dense model: in every MoE layer the dense FFN becomes the frozen
+ * full-precision shared expert, plus `numExperts` top-1 routed low-bit experts initialised from the
+ * same FFN (or at random). Only routers and routed experts train.
+ *
+ * @example
+ * ```ts
+ * const mote = buildMote(dense, { numExperts: 4 });
+ * await trainVqa(mote, train, { epochs: 2 });
+ * ```
+ */
+export function buildMote(dense: VqaTransformer, o: BuildMoteOptions = {}): VqaTransformer {
+  return replaceMoeSlots(dense, (_, ffn) => {
+    const layer = new MoTELayer({
+      dim: ffn.dim,
+      hidden: ffn.hidden,
+      numExperts: o.numExperts ?? 4,
+      format: o.format,
+      aux: o.aux,
+      dispatch: o.dispatch,
+    });
+    layer.loadShared(ffn);
+    if ((o.init ?? 'ffn') === 'ffn') {
+      upcycle(layer.experts, { w1: ffn.fc1.weight, b1: ffn.fc1.bias, w2: ffn.fc2.weight, b2: ffn.fc2.bias });
+    }
+    return layer;
+  });
+}
+
+/** Options of {@link buildFloatMoe}. */
+export interface BuildFloatMoeOptions {
+  numExperts?: number;
+  topK?: number;
+  /** Expert width; default the dense FFN's (equal expert count), smaller for equal memory. */
+  hidden?: number;
+  aux?: number;
+  dispatch?: 'dense' | 'sorted';
+}
+
+/**
+ * Full-precision MoE up-cycling (MoE-LLaVA style, no shared expert): `numExperts` float experts
+ * (default 4), top-k (default 2), aux 0.01. Experts of the dense FFN's width are copies of it; narrower
+ * experts (equal-memory baseline) take a cyclic window of `hidden` of the dense FFN's hidden units
+ * (expert e starts at unit e·H/E), with the output rows scaled by H/hidden so that, averaged over
+ * uniform routing, the layer starts close to the dense FFN.
+ */
+export function buildFloatMoe(dense: VqaTransformer, o: BuildFloatMoeOptions = {}): VqaTransformer {
+  return replaceMoeSlots(dense, (_, ffn) => {
+    const e = o.numExperts ?? 4;
+    const hidden = o.hidden ?? ffn.hidden;
+    const layer = new MoELayer({
+      dim: ffn.dim,
+      hidden,
+      numExperts: e,
+      topK: o.topK ?? 2,
+      dispatch: o.dispatch ?? 'sorted',
+      losses: { aux: o.aux ?? 0.01 },
+    });
+    const bias = (b: tf.Tensor | undefined, n: number) => b ?? tf.zeros([n]);
+    if (hidden === ffn.hidden) {
+      upcycle(layer.experts, { w1: ffn.fc1.weight, b1: ffn.fc1.bias, w2: ffn.fc2.weight, b2: ffn.fc2.bias });
+    } else {
+      tf.tidy(() => {
+        const units = Array.from({ length: e }, (_, ex) =>
+          Array.from({ length: hidden }, (_, j) => (Math.floor((ex * ffn.hidden) / e) + j) % ffn.hidden),
+        );
+        const idx = units.map((u) => tf.tensor1d(u, 'int32'));
+        const w1 = tf.stack(idx.map((i) => tf.gather(ffn.fc1.weight, i, 1)));
+        const b1 = tf.stack(idx.map((i) => tf.gather(bias(ffn.fc1.bias, ffn.hidden), i)));
+        const w2 = tf.stack(idx.map((i) => tf.mul(tf.gather(ffn.fc2.weight, i, 0), ffn.hidden / hidden)));
+        const b2 = tf.stack(idx.map(() => bias(ffn.fc2.bias, ffn.dim)));
+        const p = Object.fromEntries(layer.experts.namedParameters());
+        p.w1.assign(w1);
+        p.b1.assign(b1);
+        p.w2.assign(w2);
+        p.b2.assign(b2);
+      });
+    }
+    return layer;
+  });
+}

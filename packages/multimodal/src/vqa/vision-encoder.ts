@@ -1,0 +1,147 @@
+import { Conv2d, fitShuffled, Linear, makeRng, Module, tf } from '@moe-zoo/core';
+import type { VqaSet } from './data';
+import type { DigitImages } from './mnist';
+import { shiftImage } from './questions';
+
+/** Options of {@link DigitEncoder}. */
+export interface DigitEncoderOptions {
+  /** Channels of the first convolution (default 16). */
+  channels1?: number;
+  /** Channels of the second and third convolutions = the token width (default 32). */
+  channels?: number;
+}
+
+/**
+ * A small CNN "vision tower" (the miniature of a frozen pretrained image encoder such as SigLIP):
+ * three stride-2 ReLU convolutions 28×28 → 14×14 → 7×7 → 4×4, read out as 16 visual tokens of
+ * `channels` features. `head` (mean over tokens → 10 digits) is only used for its pre-training, so
+ * every token carries digit evidence while its activation still tells where the ink is.
+ *
+ * @example
+ * ```ts
+ * const enc = new DigitEncoder();
+ * const tokens = enc.tokens(tf.zeros([2, 28, 28, 1])); // [2, 16, 32]
+ * ```
+ */
+export class DigitEncoder extends Module {
+  readonly c1: Conv2d;
+  readonly c2: Conv2d;
+  readonly c3: Conv2d;
+  readonly head: Linear;
+  /** Features per token. */
+  readonly channels: number;
+  /** Tokens per image (a 4 × 4 grid). */
+  readonly count = 16;
+
+  constructor(o: DigitEncoderOptions = {}) {
+    super();
+    const c1 = o.channels1 ?? 16;
+    this.channels = o.channels ?? 32;
+    this.c1 = this.child('c1', new Conv2d(1, c1, 5, { stride: 2, padding: 'same' }));
+    this.c2 = this.child('c2', new Conv2d(c1, this.channels, 3, { stride: 2, padding: 'same' }));
+    this.c3 = this.child('c3', new Conv2d(this.channels, this.channels, 3, { stride: 2, padding: 'same' }));
+    this.head = this.child('head', new Linear(this.channels, 10));
+  }
+
+  /** Images [B, 28, 28, 1] → visual tokens [B, 16, channels]. */
+  tokens(images: tf.Tensor4D): tf.Tensor3D {
+    if (images.rank !== 4 || images.shape[1] !== 28 || images.shape[2] !== 28 || images.shape[3] !== 1) {
+      throw new Error(`DigitEncoder: images must be [B, 28, 28, 1], got [${images.shape}]`);
+    }
+    return tf.tidy(() => {
+      const h = tf.relu(this.c3.forward(tf.relu(this.c2.forward(tf.relu(this.c1.forward(images))))));
+      return tf.reshape(h, [images.shape[0], this.count, this.channels]) as tf.Tensor3D;
+    });
+  }
+
+  /** Digit logits [B, 10] (pre-training head). */
+  forward(images: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => this.head.forward(tf.mean(this.tokens(images), 1)) as tf.Tensor2D);
+  }
+}
+
+function imageBatch(pixels: Float32Array, idx: ArrayLike<number>): tf.Tensor4D {
+  const x = new Float32Array(idx.length * 784);
+  for (let i = 0; i < idx.length; i++) x.set(pixels.subarray(idx[i] * 784, (idx[i] + 1) * 784), i * 784);
+  return tf.tensor4d(x, [idx.length, 28, 28, 1]);
+}
+
+/** Options of {@link pretrainDigitEncoder}. */
+export interface PretrainEncoderOptions {
+  epochs: number;
+  seed: number;
+  /** Random shift in [-shift, shift] pixels per axis, drawn once per image (default 4, as in the VQA sets). */
+  shift?: number;
+  /** Default 64. */
+  batchSize?: number;
+  /** Peak learning rate (default 1e-2). */
+  lr?: number;
+}
+
+/**
+ * Pre-trains a {@link DigitEncoder} on digit classification (shifted images, as the VQA sets use),
+ * then freezes it. Returns the wall time.
+ */
+export async function pretrainDigitEncoder(
+  encoder: DigitEncoder,
+  images: DigitImages,
+  o: PretrainEncoderOptions,
+): Promise<{ seconds: number; losses: number[] }> {
+  const s = o.shift ?? 4;
+  const rng = makeRng(o.seed * 31 + 7);
+  const pixels = new Float32Array(images.n * 784);
+  for (let i = 0; i < images.n; i++) {
+    const dx = Math.floor(rng() * (2 * s + 1)) - s;
+    const dy = Math.floor(rng() * (2 * s + 1)) - s;
+    pixels.set(shiftImage(images.x.subarray(i * 784, (i + 1) * 784), dx, dy), i * 784);
+  }
+  encoder.setTrainable(true);
+  const losses: number[] = [];
+  const { seconds } = await fitShuffled({
+    model: encoder,
+    samples: images.n,
+    makeBatch: (idx) => ({
+      x: imageBatch(pixels, idx),
+      y: tf.tensor1d(
+        Int32Array.from(idx, (i) => images.y[i]),
+        'int32',
+      ),
+    }),
+    epochs: o.epochs,
+    batchSize: o.batchSize ?? 64,
+    lr: o.lr ?? 1e-2,
+    seed: o.seed,
+    loss: ({ x, y }, m) => ({
+      loss: tf.losses.softmaxCrossEntropy(tf.oneHot(y, 10), m.forward(x)) as tf.Scalar,
+    }),
+    callbacks: { onStep: (st) => void losses.push(st.loss) },
+  });
+  encoder.setTrainable(false);
+  return { seconds, losses };
+}
+
+/** Digit accuracy of the encoder's pre-training head on unshifted images. */
+export function encoderAccuracy(encoder: DigitEncoder, images: DigitImages, batchSize = 500): number {
+  let correct = 0;
+  for (let from = 0; from < images.n; from += batchSize) {
+    const idx = Int32Array.from({ length: Math.min(batchSize, images.n - from) }, (_, i) => from + i);
+    correct += tf.tidy(() => {
+      const pred = tf.argMax(encoder.forward(imageBatch(images.x, idx)), -1).dataSync();
+      return idx.reduce((s, j, i) => s + (pred[i] === images.y[j] ? 1 : 0), 0);
+    });
+  }
+  return correct / images.n;
+}
+
+/** The set with the (frozen) encoder's visual tokens computed for every image. */
+export function withEncoderTokens(set: VqaSet, encoder: DigitEncoder, batchSize = 500): VqaSet {
+  if (set.pixels.length === 0) throw new Error('withEncoderTokens: this is a text-only set (no images)');
+  const per = encoder.count * encoder.channels;
+  const data = new Float32Array(set.n * per);
+  for (let from = 0; from < set.n; from += batchSize) {
+    const idx = Int32Array.from({ length: Math.min(batchSize, set.n - from) }, (_, i) => from + i);
+    const t = tf.tidy(() => encoder.tokens(imageBatch(set.pixels, idx)).dataSync() as Float32Array);
+    data.set(t, from * per);
+  }
+  return { ...set, tokens: { count: encoder.count, dim: encoder.channels, data } };
+}

@@ -1,0 +1,237 @@
+import { ConfigError, countAssignments, initBackend, setSeed, switchAuxLoss, tf } from '@moe-zoo/core';
+import {
+  armGroups,
+  GroupRoutedMoE,
+  loadDigitImages,
+  makeVqaSet,
+  maskedSwitchAuxLoss,
+  MOIIE_ARMS,
+  sparseParameterCounts,
+  trainVqa,
+  upcycleArm,
+  vqaBatch,
+  vqaTokenizer,
+  VqaTransformer,
+  widenFfn,
+  withPatchTokens,
+  type VqaTransformer as Model,
+} from '../src';
+
+const D = 16;
+
+function moiie(aux = 0.001) {
+  return new GroupRoutedMoE({ dim: D, hidden: 8, numExperts: 4, topK: 2, groups: armGroups('moiie'), aux });
+}
+
+/** 40 tokens: image tokens first, then text, the last 5 padding. */
+function tokens() {
+  const x = tf.randomNormal([40, D], 0, 1, 'float32', 3) as tf.Tensor2D;
+  const modality = tf.tensor1d(
+    Array.from({ length: 40 }, (_, t) => (t < 24 ? 1 : 0)),
+    'int32',
+  );
+  const valid = tf.tensor1d(Array.from({ length: 40 }, (_, t) => (t < 35 ? 1 : 0)));
+  return { x, modality, valid };
+}
+
+describe('GroupRoutedMoE', () => {
+  beforeAll(async () => {
+    await initBackend();
+  });
+
+  it('routes image tokens over {V,S1,S2} and text tokens over {S1,S2,L} with renormalised top-2 softmax', () => {
+    setSeed(1);
+    const layer = moiie();
+    const { x, modality, valid } = tokens();
+    tf.tidy(() => {
+      const out = layer.forwardTokens(x, { modality, valid });
+      const { indices, probs } = 'aux' in out ? out.aux : ({} as never);
+      const idx = indices.arraySync() as number[][];
+      const p = probs.arraySync() as number[][];
+      idx.forEach((row, t) => {
+        const allowed = t < 24 ? [0, 1, 2] : [1, 2, 3];
+        expect(new Set(row).size).toBe(2);
+        row.forEach((e) => expect(allowed).toContain(e));
+        const outside = [0, 1, 2, 3].filter((e) => !allowed.includes(e));
+        outside.forEach((e) => expect(p[t][e]).toBe(0));
+        expect(p[t].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      });
+      // Reference: the subset softmax, top-2, renormalised, mixing the experts' outputs.
+      const all = layer.experts.forwardAll(x).arraySync() as number[][][];
+      const y = ('aux' in out ? out.y : out).arraySync() as number[][];
+      const logits = [
+        tf.matMul(x, layer.routers[0].weight).arraySync() as number[][],
+        tf.matMul(x, layer.routers[1].weight).arraySync() as number[][],
+      ];
+      for (let t = 0; t < 40; t++) {
+        const g = t < 24 ? 0 : 1;
+        const subset = g === 0 ? [0, 1, 2] : [1, 2, 3];
+        const z = logits[g][t];
+        const ez = z.map((v) => Math.exp(v - Math.max(...z)));
+        const pr = ez.map((v) => v / ez.reduce((a, b) => a + b, 0));
+        const order = [0, 1, 2].sort((a, b) => pr[b] - pr[a]).slice(0, 2);
+        const wsum = pr[order[0]] + pr[order[1]];
+        for (let dIdx = 0; dIdx < D; dIdx++) {
+          const ref = order.reduce((s, j) => s + (pr[j] / wsum) * all[subset[j]][t][dIdx], 0);
+          expect(y[t][dIdx]).toBeCloseTo(ref, 4);
+        }
+      }
+    });
+    tf.dispose([x, modality, valid]);
+    layer.dispose();
+  });
+
+  it('adds one balance loss per router over its own non-pad tokens (0.001 x Switch loss)', () => {
+    setSeed(2);
+    const layer = moiie(0.001);
+    const { x, modality, valid } = tokens();
+    tf.tidy(() => {
+      const out = layer.forwardTokens(x, { modality, valid });
+      const aux = 'aux' in out ? out.aux : ({} as never);
+      expect(Object.keys(aux.losses).sort()).toEqual(['aux_txt', 'aux_vis']);
+      // Image tokens 0..23 (all valid): Switch loss over experts {0, 1, 2}, as core computes it.
+      const imgProbs = tf.gather(tf.slice(aux.probs, [0, 0], [24, 4]), tf.tensor1d([0, 1, 2], 'int32'), 1);
+      const imgCounts = tf.slice(
+        countAssignments(tf.slice(aux.indices, [0, 0], [24, 2]) as tf.Tensor2D, 4),
+        [0],
+        [3],
+      );
+      const refVis = switchAuxLoss(imgProbs as tf.Tensor2D, imgCounts as tf.Tensor1D).dataSync()[0];
+      expect(aux.losses.aux_vis.dataSync()[0]).toBeCloseTo(0.001 * refVis, 7);
+      // Text tokens 24..34 only (35..39 are padding).
+      const txtProbs = tf.gather(tf.slice(aux.probs, [24, 0], [11, 4]), tf.tensor1d([1, 2, 3], 'int32'), 1);
+      const txtCounts = tf.slice(
+        countAssignments(tf.slice(aux.indices, [24, 0], [11, 2]) as tf.Tensor2D, 4),
+        [1],
+        [3],
+      );
+      const refTxt = switchAuxLoss(txtProbs as tf.Tensor2D, txtCounts as tf.Tensor1D).dataSync()[0];
+      expect(aux.losses.aux_txt.dataSync()[0]).toBeCloseTo(0.001 * refTxt, 7);
+      // With every token selected, the masked loss is core's Switch loss.
+      const full = maskedSwitchAuxLoss(aux.probs, aux.indices, tf.ones([40]) as tf.Tensor1D).dataSync()[0];
+      expect(full).toBeCloseTo(switchAuxLoss(aux.probs, countAssignments(aux.indices, 4)).dataSync()[0], 5);
+    });
+    tf.dispose([x, modality, valid]);
+    layer.dispose();
+  });
+
+  it('sends gradients to both routers and to the experts', () => {
+    setSeed(3);
+    const layer = moiie(0.01);
+    const { x, modality, valid } = tokens();
+    const { grads } = tf.variableGrads(() => {
+      const out = layer.forwardTokens(x, { modality, valid });
+      const [y, aux] = 'aux' in out ? [out.y, out.aux] : [out, undefined];
+      return tf.addN([tf.mean(tf.square(y)), ...Object.values(aux?.losses ?? {})]) as tf.Scalar;
+    }, layer.parameters());
+    const norms = Object.fromEntries(
+      layer.namedParameters().map(([n, v]) => [n, tf.norm(grads[v.name]).dataSync()[0]]),
+    );
+    expect(norms['router_vis.weight']).toBeGreaterThan(0);
+    expect(norms['router_txt.weight']).toBeGreaterThan(0);
+    expect(norms['experts.w1']).toBeGreaterThan(0);
+    tf.dispose([x, modality, valid, ...Object.values(grads)]);
+    layer.dispose();
+  });
+
+  it('validates its config, naming the field', () => {
+    const base = { dim: 8, hidden: 8, numExperts: 4, topK: 2 };
+    expect(
+      () => new GroupRoutedMoE({ ...base, groups: [{ name: 'a', modalities: [0], experts: [0] }] }),
+    ).toThrow(/topK/);
+    expect(
+      () =>
+        new GroupRoutedMoE({
+          ...base,
+          groups: [
+            { name: 'a', modalities: [0], experts: [0, 1] },
+            { name: 'b', modalities: [0], experts: [2, 3] },
+          ],
+        }),
+    ).toThrow(/groups\.1\.modalities/);
+    expect(
+      () => new GroupRoutedMoE({ ...base, groups: [{ name: 'a', modalities: [0], experts: [0, 9] }] }),
+    ).toThrow(ConfigError);
+    const layer = moiie();
+    const { x, valid } = tokens();
+    const modality = tf.fill([40], 2, 'int32') as tf.Tensor1D;
+    expect(() => layer.forwardTokens(x, { modality, valid })).toThrow(/no routing group covers/);
+    tf.dispose([x, valid, modality]);
+    layer.dispose();
+  });
+});
+
+describe('MoIIE arms', () => {
+  const tok = vqaTokenizer();
+  const set = withPatchTokens(makeVqaSet(loadDigitImages(0, 16), { n: 160, seed: 0, tokenizer: tok }), 7);
+  let base: Model;
+
+  beforeAll(async () => {
+    await initBackend();
+    setSeed(0);
+    base = new VqaTransformer({
+      vocabSize: tok.vocabSize,
+      patchDim: 49,
+      dim: D,
+      heads: 2,
+      hidden: 24,
+      depth: 4,
+    });
+  });
+  afterAll(() => base.dispose());
+
+  it('upcycles without changing the function, with equal expert and active parameters across arms', () => {
+    const batch = vqaBatch(set, [0, 1, 2, 3, 4, 5, 6, 7]);
+    const ref = tf.tidy(() => base.forward(batch).logits.arraySync());
+    const counts: Record<string, { total: number; active: number }> = {};
+    for (const arm of MOIIE_ARMS) {
+      setSeed(1);
+      const model = upcycleArm(base, arm, { noise: 0 });
+      const out = tf.tidy(() => model.forward(batch).logits.arraySync());
+      out.flat().forEach((v, i) => expect(v).toBeCloseTo(ref.flat()[i], 4));
+      counts[arm] = sparseParameterCounts(model);
+      model.dispose();
+    }
+    const moeLayers = 2; // blocks 1 and 3
+    // Same four experts everywhere: totals differ only by the routers (vanilla 4D, modality 2 x 2D, MoIIE 2 x 3D).
+    expect(counts.vanilla.total).toBe(counts.modality.total);
+    expect(counts.moiie.total - counts.vanilla.total).toBe(moeLayers * 2 * D);
+    // Active: 2 experts + the token's router; the dense twin (width 2H) has one output bias fewer.
+    expect(counts.vanilla.active - counts.dense.active).toBe(moeLayers * (4 * D + D));
+    expect(counts.modality.active - counts.dense.active).toBe(moeLayers * (2 * D + D));
+    expect(counts.moiie.active - counts.dense.active).toBe(moeLayers * (3 * D + D));
+    for (const arm of MOIIE_ARMS)
+      expect(Math.abs(counts[arm].active / counts.dense.active - 1)).toBeLessThan(0.02);
+    tf.dispose([batch.image, batch.question, batch.answer].filter((t) => t !== undefined));
+  });
+
+  it('widens a dense FFN to the same function', () => {
+    setSeed(2);
+    const ffn = base.blocks[1].ffn as Parameters<typeof widenFfn>[0];
+    const wide = widenFfn(ffn, 0);
+    expect(wide.hidden).toBe(2 * ffn.hidden);
+    const x = tf.randomNormal([5, D]);
+    const a = ffn.forward(x).dataSync();
+    wide
+      .forward(x)
+      .dataSync()
+      .forEach((v, i) => expect(v).toBeCloseTo(a[i], 5));
+    tf.dispose(x);
+    wide.dispose();
+  });
+
+  it("trains a MoIIE arm: the loss falls and the trainer adds both routers' balance terms", async () => {
+    setSeed(3);
+    const model = upcycleArm(base, 'moiie');
+    const r = await trainVqa(model, set, { epochs: 2, batchSize: 32, seed: 0 });
+    expect(r.maxVio.length).toBe(r.losses.length);
+    expect(r.losses.at(-1)).toBeLessThan(r.losses[0]);
+    expect(Object.keys(r.auxLosses).sort()).toEqual(['aux_txt', 'aux_vis']);
+    // Each is 0.001 x a Switch loss in (0, S = 3] summed over the 2 MoE layers.
+    for (const v of Object.values(r.auxLosses).flat()) {
+      expect(v).toBeGreaterThan(0);
+      expect(v).toBeLessThanOrEqual(0.001 * 3 * 2 + 1e-6);
+    }
+    model.dispose();
+  });
+});

@@ -1,0 +1,185 @@
+import { initBackend, setSeed, tf } from '@moe-zoo/core';
+import {
+  auxRouterAgreement,
+  encodeImages,
+  evaluateLm,
+  fitImageCodebook,
+  flopsSavings,
+  InterleavedLM,
+  interleavedTokenizer,
+  makeInterleavedSet,
+  mnistDigitImages,
+  ModalityGroupedMoE,
+  MOMA_ARMS,
+  movingAverage,
+  pairedStandardError,
+  trainAuxRouters,
+  trainLm,
+  type CollectedRouting,
+} from '../src';
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+/** 14 text, 30 image and 6 padding rows in a fixed shuffled order. */
+function modalities(): Uint8Array {
+  const m = new Uint8Array(50);
+  for (let i = 0; i < 50; i++) m[i] = i < 14 ? 1 : i < 44 ? 2 : 0;
+  for (let i = 49; i > 0; i--) {
+    const j = (i * 7919) % (i + 1);
+    [m[i], m[j]] = [m[j], m[i]];
+  }
+  return m;
+}
+
+describe('ModalityGroupedMoE (MoMa layer)', () => {
+  const groups = [
+    { name: 'text', modalities: [1], experts: 4 },
+    { name: 'image', modalities: [2], experts: 4 },
+  ];
+
+  it('routes each modality only to its group, with exact expert-choice capacity', () => {
+    setSeed(1);
+    const moe = new ModalityGroupedMoE({ dim: 8, hidden: 16, groups });
+    const modality = modalities();
+    const x = tf.randomNormal([50, 8], 0, 1, 'float32', 3) as tf.Tensor2D;
+    const collect: CollectedRouting[] = [];
+    const { y, stats } = moe.forward(x, { modality, routing: 'ec', collect });
+    // capacity = round(T_M / |E_M|): text round(14/4) = 4, image round(30/4) = 8 (Math.round(7.5) = 8).
+    expect(stats).toEqual([
+      { group: 'text', tokens: 14, pairs: 16 },
+      { group: 'image', tokens: 30, pairs: 32 },
+    ]);
+    for (const [c, cap] of [
+      [collect[0], 4],
+      [collect[1], 8],
+    ] as const) {
+      for (let e = 0; e < 4; e++) {
+        let load = 0;
+        for (let t = 0; t < c.tokens; t++) load += c.chosen[t * 4 + e];
+        expect(load).toBe(cap);
+      }
+    }
+    const out = y.arraySync();
+    modality.forEach((m, r) => m === 0 && expect(out[r].every((v) => v === 0)).toBe(true));
+    // Text outputs do not depend on the image tokens or the image experts.
+    const textOnly = moe
+      .forward(x, { modality: modality.map((m) => (m === 1 ? 1 : 0)), routing: 'ec' })
+      .y.arraySync();
+    moe.experts[1].w2.assign(tf.mul(moe.experts[1].w2, 3));
+    const perturbed = moe.forward(x, { modality, routing: 'ec' }).y.arraySync();
+    modality.forEach((m, r) => {
+      if (m === 1) {
+        out[r].forEach((v, j) => expect(textOnly[r][j]).toBeCloseTo(v, 5));
+        out[r].forEach((v, j) => expect(perturbed[r][j]).toBeCloseTo(v, 5));
+      }
+    });
+    const imageRowsChanged = modality.some(
+      (m, r) => m === 2 && out[r].some((v, j) => Math.abs(perturbed[r][j] - v) > 1e-4),
+    );
+    expect(imageRowsChanged).toBe(true);
+    expect(
+      () =>
+        new ModalityGroupedMoE({
+          dim: 8,
+          hidden: 8,
+          groups: [...groups, { name: 'x', modalities: [2], experts: 2 }],
+        }),
+    ).toThrow(/modality 2 is in more than one group/);
+    moe.dispose();
+    tf.dispose([x, y]);
+  });
+
+  it('mixed experts share one expert-choice pool over all modalities', () => {
+    setSeed(2);
+    const moe = new ModalityGroupedMoE({
+      dim: 8,
+      hidden: 16,
+      groups: [...MOMA_ARMS.mixed8.groups].map((g) => ({ ...g, modalities: [...g.modalities] })),
+    });
+    const x = tf.randomNormal([50, 8], 0, 1, 'float32', 4) as tf.Tensor2D;
+    const { y, stats } = moe.forward(x, { modality: modalities(), routing: 'ec' });
+    expect(stats).toEqual([{ group: 'mixed', tokens: 44, pairs: 8 * 6 }]); // round(44/8) = 6
+    moe.dispose();
+    tf.dispose([x, y]);
+  });
+});
+
+describe('interleaved LM with MoMa', () => {
+  const images = mnistDigitImages({ perClass: 30 });
+  const codebook = fitImageCodebook(images, { k: 16, seed: 0, maxPatches: 2000 });
+  const tok = interleavedTokenizer();
+  const codes = encodeImages(images, codebook);
+  const train = makeInterleavedSet(images, codes, codebook, tok, { n: 192, seed: 0 });
+  const held = makeInterleavedSet(images, codes, codebook, tok, { n: 64, seed: 1 });
+
+  // The README example on smaller data, with assertions.
+  it('learns, is leak-free and deterministic; auxiliary routers learn the EC decisions', async () => {
+    const make = () => {
+      setSeed(5);
+      return new InterleavedLM({
+        vocabSize: train.vocabSize,
+        seqLen: train.seqLen - 1,
+        ffn: MOMA_ARMS.moma4t4i,
+      });
+    };
+    const lm = make();
+    const before = evaluateLm(lm, held);
+    const curves = await trainLm(lm, train, { epochs: 4, seed: 0, lr: 1e-2 });
+    const after = evaluateLm(lm, held);
+    // Per-sequence losses average (weighted by tokens, equal here up to padding) to the total.
+    const seqMean = after.perSequence.image.reduce((a, v) => a + v, 0) / held.n;
+    expect(seqMean).toBeCloseTo(after.lossImage, 4);
+    expect(curves.loss.length).toBe(24);
+    expect(after.lossText).toBeLessThan(before.lossText - 1);
+    expect(after.lossImage).toBeLessThan(before.lossImage - 1);
+    expect(after.expertsPerToken).toEqual({ text: expect.closeTo(1, 1), image: expect.closeTo(1, 1) });
+    const n0 = tf.memory().numTensors;
+    evaluateLm(lm, held);
+    expect(tf.memory().numTensors).toBe(n0);
+
+    const again = make();
+    // Same seed, same batches and init: the first steps (before the schedules differ: 1 vs 4 epochs) match.
+    const curves2 = await trainLm(again, train, { epochs: 1, seed: 0, lr: 1e-2 });
+    curves2.loss.slice(0, 3).forEach((v, i) => expect(v).toBe(curves.loss[i]));
+    expect(curves2.image[0]).toBe(curves.image[0]);
+    again.dispose();
+
+    const frozen = lm.blocks[0].attn.q.weight.dataSync().slice();
+    const aux = await trainAuxRouters(lm, train, { epochs: 4, seed: 0, lr: 1e-2 });
+    expect(lm.blocks[0].attn.q.weight.dataSync()).toEqual(frozen); // main model frozen
+    expect(movingAverage(aux.losses, 4).at(-1)).toBeLessThan(aux.losses[0] * 0.8);
+    const agreement = auxRouterAgreement(lm, held);
+    expect(agreement.accuracy).toBeGreaterThan(0.75); // all-"no" would score 0.75 (1 of 4 experts per token)
+    const causal = evaluateLm(lm, held, { routing: 'aux' });
+    expect(Number.isFinite(causal.loss)).toBe(true);
+    expect(causal.loss).toBeLessThan(before.loss - 1);
+    lm.dispose();
+  });
+
+  it('dense and expert-choice arms are FLOP-matched', () => {
+    const arms = Object.values(MOMA_ARMS).map((ffn) => new InterleavedLM({ vocabSize: 60, seqLen: 40, ffn }));
+    const [dense, mixed, moma] = arms.map((m) => m.flopsPerSample(40, 40));
+    expect(Math.abs(moma - dense) / dense).toBeLessThan(0.02);
+    expect(Math.abs(mixed - dense) / dense).toBeLessThan(0.02);
+    expect(arms[2].countParams()).toBeGreaterThan(3 * arms[0].countParams() * 0.9);
+    expect(Math.abs(arms[2].activeParams() - arms[0].activeParams()) / arms[0].activeParams()).toBeLessThan(
+      0.03,
+    );
+    arms.forEach((m) => m.dispose());
+  });
+});
+
+describe('flopsSavings', () => {
+  it('measures the step ratio to equal loss', () => {
+    const base = Array.from({ length: 100 }, (_, i) => 10 - i * 0.05); // final 5.05
+    const fast = Array.from({ length: 100 }, (_, i) => 10 - i * 0.1); // reaches 5.05 at step 50.5
+    expect(flopsSavings(fast, base, 1).ratio).toBeCloseTo(100 / 51, 5);
+    expect(flopsSavings(base, fast, 1).ratio).toBeCloseTo(51 / 100, 5);
+    expect(() => flopsSavings([1], [1, 2], 1)).toThrow(/equal length/);
+    // Paired standard error: a constant shift has none; alternating ±1 differences have 1/sqrt(n)·sd.
+    expect(pairedStandardError([1, 2, 3], [0, 1, 2])).toBe(0);
+    expect(pairedStandardError([1, -1, 1, -1], [0, 0, 0, 0])).toBeCloseTo(Math.sqrt(4 / 3 / 4), 6);
+  });
+});
