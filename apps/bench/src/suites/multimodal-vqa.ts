@@ -59,7 +59,7 @@ const QUICK: VqaPlan = {
   textEpochs: 3,
   alignSamples: 1500,
   alignEpochs: 3,
-  sizes: [250, 500, 1000],
+  sizes: [200, 400, 800],
   epochs: 3,
   moteEpochs: 2,
   testSamples: 800,
