@@ -152,7 +152,7 @@ describe('npm run new-package', () => {
     const bench = path.join(root, 'apps', 'bench');
     const index = fs.readFileSync(path.join(bench, 'src', 'suites', 'index.ts'), 'utf8');
     expect(index).toContain("import { toyMoeSuite } from './toy-moe';");
-    expect(index).toMatch(/^export const SUITES: Suite\[\] = \[[^\]]*, toyMoeSuite\];$/m);
+    expect(index).toMatch(/^export const SUITES: Suite\[\] = \[[^\]]*\btoyMoeSuite,?\s*\];$/m); // Prettier may wrap it
     expect(index.match(/toyMoeSuite/g)).toHaveLength(2); // the import and the entry, not the doc example
     expect(JSON.parse(fs.readFileSync(path.join(bench, 'package.json'), 'utf8')).dependencies).toHaveProperty(
       '@moe-zoo/toy-moe',
