@@ -68,6 +68,43 @@ export function metricNames(report: SuiteReport): string[] {
   return [...seen];
 }
 
+/** Columns of a report's full results table; those from {@link ROW_TABLE_FIRST_NUMERIC} on are numbers. */
+export interface RowTable {
+  headers: string[];
+  rows: string[][];
+}
+
+/** Index of the first numeric column of {@link rowTable} (model, variant and task are text). */
+export const ROW_TABLE_FIRST_NUMERIC = 3;
+
+/** Every row of a report as formatted cells (unescaped), with every metric as a column. */
+export function rowTable(report: SuiteReport): RowTable {
+  const metrics = metricNames(report);
+  const headers = [
+    'model',
+    'variant',
+    'task',
+    'params total',
+    'params active',
+    'FLOPs/sample',
+    ...metrics,
+    'latency ms/batch',
+    'train s',
+  ];
+  const rows = report.rows.map((r) => [
+    r.model,
+    r.variant,
+    r.task,
+    formatCount(r.paramsTotal),
+    formatCount(r.paramsActive),
+    formatCount(r.flopsPerSample),
+    ...metrics.map((m) => formatMetric(r, m)),
+    formatNumber(r.latencyMsPerBatch),
+    formatNumber(r.trainSeconds),
+  ]);
+  return { headers, rows };
+}
+
 /**
  * The metric columns to show: the suite's `mainMetrics` that occur in its rows, else the first
  * `limit` metric names seen.

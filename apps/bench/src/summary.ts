@@ -5,7 +5,7 @@
 import * as os from 'os';
 import * as path from 'path';
 import { writeFileAtomic } from '@moe-zoo/core';
-import { describeRun, formatCount, formatMetric, formatNumber, metricNames } from './format';
+import { describeRun, rowTable } from './format';
 import { writeHtmlReport } from './html';
 import { verdict } from './leaderboard';
 import { readAllReports } from './reports';
@@ -52,29 +52,7 @@ function tableMd(headers: string[], rows: string[][]): string {
 
 function rowsMd(report: SuiteReport): string {
   if (report.rows.length === 0) return '_No rows._';
-  const metrics = metricNames(report);
-  const headers = [
-    'model',
-    'variant',
-    'task',
-    'params total',
-    'params active',
-    'FLOPs/sample',
-    ...metrics,
-    'latency ms/batch',
-    'train s',
-  ];
-  const rows = report.rows.map((r) => [
-    r.model,
-    r.variant,
-    r.task,
-    formatCount(r.paramsTotal),
-    formatCount(r.paramsActive),
-    formatCount(r.flopsPerSample),
-    ...metrics.map((m) => formatMetric(r, m)),
-    formatNumber(r.latencyMsPerBatch),
-    formatNumber(r.trainSeconds),
-  ]);
+  const { headers, rows } = rowTable(report);
   return tableMd(headers, rows);
 }
 

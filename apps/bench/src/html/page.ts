@@ -3,7 +3,7 @@
  * claims, charts (inline SVG), pictures (PNG data URIs), result table and notes. The page has no
  * script and loads nothing (a Content-Security-Policy forbids it), so it works offline.
  */
-import { describeRun, formatCount, formatMetric, formatNumber, metricNames } from '../format';
+import { describeRun, ROW_TABLE_FIRST_NUMERIC, rowTable } from '../format';
 import { verdict } from '../leaderboard';
 import type { MachineInfo } from '../summary';
 import type { Claim, SuiteReport } from '../types';
@@ -92,31 +92,13 @@ function overview(reports: SuiteReport[]): string {
 
 function rowsTable(report: SuiteReport): string {
   if (report.rows.length === 0) return '<p><em>No rows.</em></p>';
-  const metrics = metricNames(report);
-  const headers = [
-    'model',
-    'variant',
-    'task',
-    'params total',
-    'params active',
-    'FLOPs/sample',
-    ...metrics,
-    'latency ms/batch',
-    'train s',
-  ];
-  const numeric = headers.map((_, i) => i >= 3);
-  const rows = report.rows.map((r) => [
-    esc(r.model),
-    esc(r.variant),
-    esc(r.task),
-    esc(formatCount(r.paramsTotal)),
-    esc(formatCount(r.paramsActive)),
-    esc(formatCount(r.flopsPerSample)),
-    ...metrics.map((m) => esc(formatMetric(r, m))),
-    esc(formatNumber(r.latencyMsPerBatch)),
-    esc(formatNumber(r.trainSeconds)),
-  ]);
-  return table(headers, rows, numeric);
+  const { headers, rows } = rowTable(report);
+  const numeric = headers.map((_, i) => i >= ROW_TABLE_FIRST_NUMERIC);
+  return table(
+    headers,
+    rows.map((cells) => cells.map(esc)),
+    numeric,
+  );
 }
 
 async function chartsHtml(report: SuiteReport, warnings: string[], ids: string[]): Promise<string> {
