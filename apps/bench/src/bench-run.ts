@@ -2,9 +2,14 @@
  * What `moe-bench run` does after argument parsing: start the backend, run the suites (with
  * SIGINT handling), print the leaderboard, write summary.md.
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import { initBackend, type BackendInfo, type BackendName, type ProgressStream } from '@moe-zoo/core';
+import {
+  findWorkspaceRoot,
+  initBackend,
+  type BackendInfo,
+  type BackendName,
+  type ProgressStream,
+} from '@moe-zoo/core';
 import { renderLeaderboard } from './leaderboard';
 import { createReporter } from './progress';
 import { readAllReports } from './reports';
@@ -47,17 +52,9 @@ export interface BenchRunEnv {
   tty?: boolean;
 }
 
-/** The nearest ancestor of `start` (inclusive) holding nx.json, or undefined. */
-export function findRepoRoot(start: string): string | undefined {
-  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'nx.json'))) return dir;
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
-
 /** `reports/` under the repository root (found from the cwd, then from this file), else under the cwd. */
 export function defaultOutDir(cwd: string = process.cwd()): string {
-  return path.join(findRepoRoot(cwd) ?? findRepoRoot(__dirname) ?? cwd, 'reports');
+  return path.join(findWorkspaceRoot(cwd) ?? findWorkspaceRoot(__dirname) ?? cwd, 'reports');
 }
 
 /** `backend: wasm, 2 threads (@tensorflow/tfjs-backend-wasm)`. */

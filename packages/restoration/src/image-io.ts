@@ -2,22 +2,10 @@ import { promises as fsp } from 'fs';
 import * as path from 'path';
 import * as jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
+import { ImageError, type ImageErrorCode } from '@moe-zoo/core';
 import type { RgbImage } from './image';
 
-/** Why an image could not be read or written. */
-export type ImageErrorCode = 'UNSUPPORTED' | 'CORRUPT' | 'TOO_LARGE' | 'IO';
-
-/** A clear, typed error for image files: the code says why, the message names the source. */
-export class ImageError extends Error {
-  constructor(
-    readonly code: ImageErrorCode,
-    message: string,
-    readonly source?: string,
-  ) {
-    super(`${source ? `${source}: ` : ''}${message}`);
-    this.name = 'ImageError';
-  }
-}
+export { ImageError, type ImageErrorCode };
 
 /** Options of {@link decodeImage}. */
 export interface DecodeOptions {

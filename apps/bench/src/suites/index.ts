@@ -16,9 +16,17 @@ import { coreSuite } from './core';
 import { perfSuite } from './perf';
 import { multimodalSuite } from './multimodal';
 import { restorationSuite } from './restoration';
+import { visionSuite } from './vision';
 
 /** Every registered suite, in run order. */
-export const SUITES: Suite[] = [perfSuite, coreSuite, audioSuite, restorationSuite, multimodalSuite];
+export const SUITES: Suite[] = [
+  perfSuite,
+  coreSuite,
+  audioSuite,
+  restorationSuite,
+  multimodalSuite,
+  visionSuite,
+];
 
 /** The suite called `name` among `suites` (default {@link SUITES}), or undefined. */
 export function findSuite(name: string, suites: readonly Suite[] = SUITES): Suite | undefined {

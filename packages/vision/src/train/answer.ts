@@ -1,0 +1,163 @@
+import { fitShuffled, tf } from '@moe-zoo/core';
+import { ANSWERS } from '../data/vocab';
+import type { VqaSet } from '../data/vqa';
+import type { FusionAnswerer } from '../model/fusion';
+import type { MoVA } from '../model/mova';
+import { allIndices, answersOf, fusedTokens, type FeatureBank, wordsOf } from './features';
+
+/** Options of the answer-model trainers. */
+export interface AnswerTrainOptions {
+  epochs: number;
+  batchSize?: number;
+  lr?: number;
+  seed?: number;
+  /** Train on these sample indices only (default all). */
+  samples?: Int32Array;
+  onStep?: (loss: number) => void;
+}
+
+/** What a trainer returns. */
+export interface AnswerTrainResult {
+  seconds: number;
+  losses: number[];
+}
+
+function crossEntropy(logits: tf.Tensor2D, answers: tf.Tensor1D): tf.Scalar {
+  return tf.losses.softmaxCrossEntropy(tf.oneHot(answers, ANSWERS.length), logits) as tf.Scalar;
+}
+
+function checkSamples(name: string, samples: Int32Array, batchSize: number): void {
+  if (samples.length < batchSize)
+    throw new Error(`${name}: ${samples.length} samples < batch size ${batchSize}`);
+}
+
+/**
+ * Trains a {@link FusionAnswerer} on precomputed frozen features of `sources` (base = -1,
+ * expert j = j) with core's `fitShuffled` (AdamW, warmup + cosine, clipping, leak guard).
+ */
+export async function trainFusionAnswerer(
+  model: FusionAnswerer,
+  bank: FeatureBank,
+  sources: number[],
+  set: VqaSet,
+  o: AnswerTrainOptions,
+): Promise<AnswerTrainResult> {
+  const samples = o.samples ?? allIndices(set.n);
+  const batchSize = o.batchSize ?? 64;
+  checkSamples('trainFusionAnswerer', samples, batchSize);
+  const losses: number[] = [];
+  const { seconds } = await fitShuffled({
+    model,
+    samples: samples.length,
+    makeBatch: (b) => {
+      const idx = Array.from(b, (i) => samples[i]);
+      return { x: fusedTokens(bank, sources, idx), w: wordsOf(set, idx), y: answersOf(set, idx) };
+    },
+    epochs: o.epochs,
+    batchSize,
+    lr: o.lr ?? 3e-3,
+    seed: o.seed ?? 0,
+    loss: ({ x, w, y }, m) => ({ loss: crossEntropy(m.forward(x, w), y) }),
+    callbacks: {
+      onStep: (s) => {
+        losses.push(s.loss);
+        o.onStep?.(s.loss);
+      },
+    },
+  });
+  return { seconds, losses };
+}
+
+/** Per-sample cross-entropy of a fusion answerer on `samples` (eval mode, batched), in `samples` order. */
+export function fusionLosses(
+  model: FusionAnswerer,
+  bank: FeatureBank,
+  sources: number[],
+  set: VqaSet,
+  samples: Int32Array = allIndices(set.n),
+  batchSize = 256,
+): Float32Array {
+  const out = new Float32Array(samples.length);
+  const wasTraining = model.training;
+  model.eval();
+  for (let from = 0; from < samples.length; from += batchSize) {
+    const idx = samples.subarray(from, from + batchSize);
+    const loss = tf.tidy(() => {
+      const logits = model.forward(fusedTokens(bank, sources, idx), wordsOf(set, idx));
+      const y = tf.oneHot(answersOf(set, idx), ANSWERS.length);
+      return tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), y), -1));
+    });
+    out.set(loss.dataSync(), from);
+    loss.dispose();
+  }
+  model.train(wasTraining);
+  return out;
+}
+
+/**
+ * The expert provider for training: rows of precomputed frozen expert tokens of the batch
+ * samples `idx` (batch row r = sample idx[r]).
+ */
+function bankProvider(bank: FeatureBank, idx: ArrayLike<number>) {
+  return (j: number, rows: Int32Array): tf.Tensor3D => {
+    const { tokens: l } = bank;
+    const c = bank.expertDims[j];
+    const out = new Float32Array(rows.length * l * c);
+    rows.forEach((r, i) =>
+      out.set(bank.experts[j].subarray(idx[r] * l * c, (idx[r] + 1) * l * c), i * l * c),
+    );
+    return tf.tensor3d(out, [rows.length, l, c]);
+  };
+}
+
+/** The routing mask rows of samples `idx` from an [n × E] mask. */
+function routingRows(routed: Uint8Array, e: number, idx: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(idx.length * e);
+  for (let i = 0; i < idx.length; i++) out.set(routed.subarray(idx[i] * e, (idx[i] + 1) * e), i * e);
+  return out;
+}
+
+/**
+ * Trains the MoVA fine stage (adapter + head; encoders frozen, features precomputed) with the
+ * routing annotations fed directly, as in the paper: `routed` [n × E] says which experts each
+ * training sample uses (the routing labels for MoVA, all ones without routing, a random subset
+ * for the random-routing ablation). Only routed experts' tokens enter a batch.
+ */
+export async function trainMoVAModel(
+  model: MoVA,
+  bank: FeatureBank,
+  set: VqaSet,
+  routed: Uint8Array,
+  o: AnswerTrainOptions,
+): Promise<AnswerTrainResult> {
+  const e = model.numExperts;
+  if (routed.length !== set.n * e)
+    throw new Error(`trainMoVAModel: routing mask has ${routed.length} entries, expected ${set.n} x ${e}`);
+  const samples = o.samples ?? allIndices(set.n);
+  const batchSize = o.batchSize ?? 64;
+  checkSamples('trainMoVAModel', samples, batchSize);
+  const losses: number[] = [];
+  const { seconds } = await fitShuffled({
+    model,
+    samples: samples.length,
+    makeBatch: (b) => {
+      const idx = Array.from(b, (i) => samples[i]);
+      return { idx, x: fusedTokens(bank, [-1], idx), w: wordsOf(set, idx), y: answersOf(set, idx) };
+    },
+    epochs: o.epochs,
+    batchSize,
+    lr: o.lr ?? 3e-3,
+    seed: o.seed ?? 0,
+    loss: ({ idx, x, w, y }, m) => {
+      const out = m.forward(x, w, routingRows(routed, e, idx), bankProvider(bank, idx));
+      return { loss: crossEntropy(out.logits, y) };
+    },
+    callbacks: {
+      onStep: (s) => {
+        losses.push(s.loss);
+        o.onStep?.(s.loss);
+      },
+    },
+  });
+  return { seconds, losses };
+}

@@ -1,0 +1,106 @@
+import { setSeed } from '@moe-zoo/core';
+import { ANSWERS, WORDS } from '../data/vocab';
+import type { VqaSet } from '../data/vqa';
+import { extendFusionAnswerer, FusionAnswerer } from '../model/fusion';
+import { routingLabels } from '../routing/labels';
+import { fusionLosses, trainFusionAnswerer } from './answer';
+import { BASE_SOURCE, sourceDim, type FeatureBank } from './features';
+
+/** Options of {@link buildRoutingLabels}. */
+export interface BuildRoutingLabelsOptions {
+  /** Epochs of each answerer. */
+  epochs: number;
+  batchSize?: number;
+  lr?: number;
+  seed?: number;
+  /** Most experts per sample (default 3). */
+  maxExperts?: number;
+  /** Loss margin of the rule (default 0: the paper's rule). */
+  margin?: number;
+  /** Width of the answerers (default 32). */
+  dim?: number;
+  onStep?: (loss: number) => void;
+}
+
+/** Per-sample losses of the base-only and base + expert j answerers, and the labels from them. */
+export interface RoutingLabelSet {
+  /** [n × E] row-major 0/1. */
+  labels: Uint8Array;
+  /** [n] loss with the base alone. */
+  baseLoss: Float32Array;
+  /** [n × E] loss with base + expert j. */
+  expertLoss: Float32Array;
+}
+
+/** A question set with the frozen features of its images. */
+export interface BankedSet {
+  bank: FeatureBank;
+  set: VqaSet;
+}
+
+/**
+ * Builds MoVA's routing labels by its rule (see {@link routingLabels}): the per-sample answer
+ * loss with the base alone against the loss with base + expert j, from E + 1 answer models (as
+ * the paper's N + 1 models) trained on a separate routing-data split `fit` and scored on each
+ * of `score` (so no labelled sample was seen by the answerers). To compare like with like,
+ * the answerers share one initialisation (expert j's input channels enter through
+ * zero-initialised weights, so every answerer starts as the same function) and see the same
+ * batches; only the expert's channels differ.
+ *
+ * @returns one label set per entry of `score`, in order
+ */
+export async function buildRoutingLabels(
+  fit: BankedSet,
+  score: BankedSet[],
+  o: BuildRoutingLabelsOptions,
+): Promise<{ labels: RoutingLabelSet[]; seconds: number }> {
+  const e = fit.bank.expertDims.length;
+  const seed = o.seed ?? 0;
+  const base = score.map((s) => new Float32Array(s.set.n));
+  const expert = score.map((s) => new Float32Array(s.set.n * e));
+  const start = Date.now();
+  setSeed(seed * 1000 + 37);
+  const init = new FusionAnswerer({
+    inputDim: fit.bank.baseDim,
+    tokens: fit.bank.tokens,
+    dim: o.dim ?? 32,
+    heads: 4,
+    blocks: 0,
+    vocabSize: WORDS.length,
+    numAnswers: ANSWERS.length,
+  });
+  try {
+    for (let c = 0; c <= e; c++) {
+      const sources = c === 0 ? [BASE_SOURCE] : [BASE_SOURCE, c - 1];
+      const model = extendFusionAnswerer(init, c === 0 ? 0 : sourceDim(fit.bank, c - 1));
+      try {
+        await trainFusionAnswerer(model, fit.bank, sources, fit.set, {
+          epochs: o.epochs,
+          batchSize: o.batchSize,
+          lr: o.lr,
+          seed: seed * 1000 + 38,
+          onStep: o.onStep,
+        });
+        score.forEach((s, k) => {
+          fusionLosses(model, s.bank, sources, s.set).forEach((v, i) => {
+            if (c === 0) base[k][i] = v;
+            else expert[k][i * e + c - 1] = v;
+          });
+        });
+      } finally {
+        model.dispose();
+      }
+    }
+  } finally {
+    init.dispose();
+  }
+  const rule = { maxExperts: o.maxExperts ?? 3, margin: o.margin ?? 0 };
+  return {
+    labels: score.map((_, k) => ({
+      labels: routingLabels(base[k], expert[k], rule),
+      baseLoss: base[k],
+      expertLoss: expert[k],
+    })),
+    seconds: (Date.now() - start) / 1000,
+  };
+}

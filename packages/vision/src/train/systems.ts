@@ -1,0 +1,134 @@
+import { tf } from '@moe-zoo/core';
+import { CONTENT_TYPES, QUESTIONS } from '../data/vocab';
+import type { VqaSet } from '../data/vqa';
+import type { ConvEncoder } from '../model/conv-encoder';
+import type { FusionAnswerer } from '../model/fusion';
+import type { MoVA } from '../model/mova';
+import { allIndices, wordsOf } from './features';
+
+/** What answering one batch from raw images computed. */
+export interface SystemOutput {
+  logits: tf.Tensor2D;
+  /** Expert-encoder runs (one per sample and expert computed). */
+  expertRuns: number;
+  /** Cross-attention calls (MoVA only). */
+  crossRows: number;
+  /** The routing used, [B × E] (MoVA only). */
+  routed?: Uint8Array;
+}
+
+/** A complete answering system: frozen encoders plus an answer model, run from raw images. */
+export interface AnswerSystem {
+  /** images [B, H, W] in [0, 1], question word ids [B, W] (int32). */
+  predict(images: tf.Tensor3D, words: tf.Tensor2D): SystemOutput;
+}
+
+/**
+ * A fusion system: every listed encoder runs on every image, tokens are concatenated
+ * channel-wise and answered by a {@link FusionAnswerer}. `experts` counts how many of the
+ * encoders are experts (the rest is the base), for the cost accounting.
+ */
+export function fusionSystem(encoders: ConvEncoder[], model: FusionAnswerer, experts: number): AnswerSystem {
+  return {
+    predict(images, words) {
+      const logits = tf.tidy(() => {
+        const feats = encoders.map((e) => e.forward(images));
+        return model.forward(feats.length === 1 ? feats[0] : tf.concat(feats, -1), words);
+      });
+      return { logits, expertRuns: experts * images.shape[0], crossRows: 0 };
+    },
+  };
+}
+
+/**
+ * Decides the experts of a batch from the pooled base tokens [B, baseDim] and the question
+ * words: [B × E] row-major 0/1.
+ */
+export type RoutingPolicy = (pooled: tf.Tensor2D, words: tf.Tensor2D) => Uint8Array;
+
+/**
+ * The full MoVA pipeline: base encoder -> routing policy (the coarse router, or an ablation) ->
+ * each routed expert encoder runs on exactly the images routed to it -> MoV-Adapter -> answer.
+ */
+export function movaSystem(o: {
+  base: ConvEncoder;
+  experts: ConvEncoder[];
+  model: MoVA;
+  route: RoutingPolicy;
+}): AnswerSystem {
+  return {
+    predict(images, words) {
+      const baseTokens = o.base.forward(images);
+      const pooled = tf.tidy(() => tf.mean(baseTokens, 1) as tf.Tensor2D);
+      const routed = o.route(pooled, words);
+      pooled.dispose();
+      let expertRuns = 0;
+      const out = o.model.forward(baseTokens, words, routed, (j, rows) => {
+        expertRuns += rows.length;
+        return tf.tidy(() => o.experts[j].forward(tf.gather(images, tf.tensor1d(rows, 'int32'))));
+      });
+      baseTokens.dispose();
+      return { logits: out.logits, expertRuns, crossRows: out.crossRows, routed };
+    },
+  };
+}
+
+/** Accuracy overall and per content type, with the measured costs. */
+export interface SystemEvaluation {
+  accuracy: number;
+  /** Accuracy per content type, in {@link CONTENT_TYPES} order. */
+  perType: number[];
+  /** Accuracy per question template, in {@link QUESTIONS} order (NaN where none). */
+  perQuestion: number[];
+  /** Measured expert-encoder runs per sample. */
+  expertsPerSample: number;
+  /** Measured cross-attention calls per sample. */
+  crossPerSample: number;
+  predictions: Int32Array;
+  /** The routing used per sample, [n × E] (MoVA systems only). */
+  routed?: Uint8Array;
+}
+
+/** Runs a system over a set from raw images in batches (models in eval mode). */
+export function evaluateSystem(system: AnswerSystem, set: VqaSet, batchSize = 200): SystemEvaluation {
+  const per = set.size * set.size;
+  const predictions = new Int32Array(set.n);
+  let expertRuns = 0;
+  let crossRows = 0;
+  let routed: Uint8Array | undefined;
+  for (let from = 0; from < set.n; from += batchSize) {
+    const n = Math.min(batchSize, set.n - from);
+    const images = tf.tensor3d(set.images.subarray(from * per, (from + n) * per), [n, set.size, set.size]);
+    const words = wordsOf(set, allIndices(set.n).subarray(from, from + n));
+    const out = system.predict(images, words);
+    const pred = tf.tidy(() => tf.argMax(out.logits, -1));
+    predictions.set(pred.dataSync(), from);
+    tf.dispose([images, words, out.logits, pred]);
+    expertRuns += out.expertRuns;
+    crossRows += out.crossRows;
+    if (out.routed) {
+      const e = out.routed.length / n;
+      routed ??= new Uint8Array(set.n * e);
+      routed.set(out.routed, from * e);
+    }
+  }
+  const hits = (keep: (i: number) => boolean) => {
+    let ok = 0;
+    let all = 0;
+    for (let i = 0; i < set.n; i++) {
+      if (!keep(i)) continue;
+      all++;
+      if (predictions[i] === set.answer[i]) ok++;
+    }
+    return all ? ok / all : NaN;
+  };
+  return {
+    accuracy: hits(() => true),
+    perType: CONTENT_TYPES.map((_, t) => hits((i) => set.type[i] === t)),
+    perQuestion: QUESTIONS.map((_, q) => hits((i) => set.question[i] === q)),
+    expertsPerSample: expertRuns / set.n,
+    crossPerSample: crossRows / set.n,
+    predictions,
+    routed,
+  };
+}

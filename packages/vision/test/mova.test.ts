@@ -1,0 +1,198 @@
+import { initBackend, Linear, MultiHeadAttention, setSeed, tf } from '@moe-zoo/core';
+import {
+  ANSWERS,
+  GroupedCrossAttention,
+  maskedTopKGate,
+  MoVA,
+  randomRouting,
+  routedFromProbs,
+  routingAgreement,
+  routingLabels,
+  selectTopK,
+  WORDS,
+  type RoutedExpertTokens,
+} from '../src';
+
+function makeMoVA(seed = 1, gating: 'learned' | 'uniform' = 'learned'): MoVA {
+  setSeed(seed);
+  return new MoVA({
+    baseDim: 12,
+    tokens: 16,
+    experts: 4,
+    expertDim: 8,
+    dim: 16,
+    heads: 2,
+    blocks: 2,
+    gating,
+    vocabSize: WORDS.length,
+    numAnswers: ANSWERS.length,
+  });
+}
+
+describe('MoVA building blocks', () => {
+  beforeAll(async () => {
+    await initBackend();
+  });
+
+  it('routing labels follow the paper rule: L_j < L_0, at most 3, lowest losses kept', () => {
+    const base = [1.0, 0.2, 2.0];
+    const experts = [
+      [0.5, 1.2, 0.9, 0.1], // three below 1.0
+      [0.3, 0.2, 0.25, 0.1], // only the last is strictly below 0.2 (0.2 is not)
+      [1.0, 1.5, 1.9, 0.2], // all four below 2.0 -> keep the three lowest
+    ].flat();
+    expect(Array.from(routingLabels(base, experts))).toEqual([1, 0, 1, 1, 0, 0, 0, 1, 1, 1, 0, 1]);
+    expect(Array.from(routingLabels(base, experts, { maxExperts: 1 }))).toEqual([
+      0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1,
+    ]);
+    expect(Array.from(routingLabels(base, experts, { margin: 0.5 }))).toEqual([
+      0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 1,
+    ]);
+    expect(() => routingLabels([1, 2], [1, 2, 3])).toThrow(/3 expert losses do not fit 2 samples/);
+  });
+
+  it('measures routing precision / recall and keeps subset sizes under random routing', () => {
+    const labels = Uint8Array.from([1, 0, 0, 1, 0, 1, 0, 0]);
+    const pred = Uint8Array.from([1, 1, 0, 0, 0, 1, 0, 0]);
+    const ag = routingAgreement(pred, labels, 4);
+    expect(ag.precision).toBeCloseTo(2 / 3);
+    expect(ag.recall).toBeCloseTo(2 / 3);
+    expect(ag.exactMatch).toBe(0.5);
+    expect(ag.expertsPerSample).toBe(1.5);
+    let s = 0;
+    const rng = () => (s = (s * 9301 + 49297) % 233280) / 233280;
+    const like = Uint8Array.from([1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0]);
+    const r = randomRouting(like, 4, rng);
+    for (let i = 0; i < 3; i++) {
+      const sum = (a: Uint8Array) => a.subarray(i * 4, i * 4 + 4).reduce((x, y) => x + y, 0);
+      expect(sum(r)).toBe(sum(like));
+    }
+    expect(Array.from(routedFromProbs([0.9, 0.6, 0.7, 0.8, 0.1, 0.2, 0.3, 0.4], 4))).toEqual([
+      1, 0, 1, 1, 0, 0, 0, 0,
+    ]);
+  });
+
+  it('masked gating: softmax over the routed top-k, renormalised; unrouted rows get nothing', () => {
+    const logits = tf.tensor2d(
+      [
+        [2, 1, 0, -1],
+        [0, 0, 0, 0],
+        [3, 2, 1, 0],
+        [5, 5, 5, 5],
+      ],
+      [4, 4],
+    );
+    const routed = Uint8Array.from([1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0]);
+    const { weights, selected } = maskedTopKGate(logits, routed, 3);
+    const w = weights.arraySync();
+    // Row 0: 4 routed -> top-3 (experts 0, 1, 2), renormalised softmax over them.
+    const z = Math.exp(2) + Math.exp(1) + Math.exp(0);
+    expect(w[0][0]).toBeCloseTo(Math.exp(2) / z, 5);
+    expect(w[0][1]).toBeCloseTo(Math.exp(1) / z, 5);
+    expect(w[0][2]).toBeCloseTo(1 / z, 5);
+    expect(w[0][3]).toBe(0);
+    expect(w[1]).toEqual([0, 0.5, 0, 0.5]);
+    expect(w[2]).toEqual([0, 0, 0, 0]); // nothing routed
+    expect(w[3]).toEqual([1, 0, 0, 0]);
+    for (const row of [w[0], w[1], w[3]]) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(Array.from(selected)).toEqual([1, 1, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0]);
+    // Gradients reach only the selected logits.
+    const g = tf
+      .grad((l: tf.Tensor) => {
+        const out = maskedTopKGate(l as tf.Tensor2D, routed, 3).weights;
+        return tf.sum(tf.mul(out, tf.tensor2d([[1, 2, 3, 4]], [1, 4])));
+      })(logits)
+      .arraySync() as number[][];
+    expect(g[0][3]).toBe(0);
+    expect(Math.abs(g[0][0])).toBeGreaterThan(0);
+    expect(g[2]).toEqual([0, 0, 0, 0]);
+    // Ties (a new, zero-initialised gate) go to different experts on different rows.
+    const tie = selectTopK(new Float32Array(8).fill(0.25), new Uint8Array(8).fill(1), 4, 3);
+    expect(Array.from(tie)).toEqual([1, 1, 1, 0, 0, 1, 1, 1]);
+    tf.dispose([logits, weights]);
+  });
+
+  it('grouped cross-attention equals one attention per expert, for pairs in any order', () => {
+    setSeed(3);
+    const ca = new GroupedCrossAttention({ experts: 3, dim: 8, kvDim: 6, kvTokens: 4, heads: 2 });
+    // Give the zero-initialised output projection values so the output is not trivially 0.
+    ca.wo.assign(tf.randomNormal([3, 8, 8], 0, 0.3, 'float32', 5));
+    ca.bo.assign(tf.randomNormal([3, 8], 0, 0.3, 'float32', 6));
+    const q = tf.randomNormal([5, 3, 8], 0, 1, 'float32', 7);
+    const kv = tf.randomNormal([5, 4, 6], 0, 1, 'float32', 8);
+    const expert = Int32Array.from([2, 0, 2, 1, 0]);
+    const got = ca.forward(q, kv, expert).arraySync();
+    for (let p = 0; p < 5; p++) {
+      const j = expert[p];
+      const mha = new MultiHeadAttention(8, 2, { kvDim: 6 });
+      const set = (lin: Linear, w: tf.Variable, b: tf.Variable) => {
+        lin.weight.assign(tf.gather(w, j));
+        (lin.bias as tf.Variable).assign(tf.gather(b, j));
+      };
+      set(mha.q, ca.wq, ca.bq);
+      set(mha.k, ca.wk, ca.bk);
+      set(mha.v, ca.wv, ca.bv);
+      set(mha.out, ca.wo, ca.bo);
+      const ref = tf.tidy(() => {
+        const x = tf.add(tf.slice(kv, [p, 0, 0], [1, 4, 6]), tf.gather(ca.pos, [j]));
+        const { mean, variance } = tf.moments(x, -1, true);
+        const kvn = tf.add(
+          tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), tf.gather(ca.lnGain, j)),
+          tf.gather(ca.lnBias, j),
+        );
+        return (mha.forward(tf.slice(q, [p, 0, 0], [1, 3, 8]), kvn).arraySync() as number[][][])[0];
+      });
+      for (let t = 0; t < 3; t++) for (let c = 0; c < 8; c++) expect(got[p][t][c]).toBeCloseTo(ref[t][c], 4);
+      mha.dispose();
+    }
+    tf.dispose([q, kv]);
+    ca.dispose();
+  });
+
+  it('starts as the identity: zero-initialised cross-attention and output layers', () => {
+    const mova = makeMoVA();
+    const x0 = tf.randomNormal([6, 16, 16], 0, 1, 'float32', 11) as tf.Tensor3D;
+    const q = tf.randomNormal([6, 16], 0, 1, 'float32', 12) as tf.Tensor2D;
+    const feats = tf.randomNormal([10, 16, 8], 0, 1, 'float32', 13) as tf.Tensor3D;
+    const routed = Uint8Array.from([1, 1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 1]);
+    const experts: RoutedExpertTokens = { rows: [], offset: [], tokens: feats };
+    let offset = 0;
+    for (let j = 0; j < 4; j++) {
+      const rows = [0, 1, 2, 3, 4, 5].filter((r) => routed[r * 4 + j]);
+      experts.rows.push(Int32Array.from(rows));
+      experts.offset.push(offset);
+      offset += rows.length;
+    }
+    expect(offset).toBe(10);
+    const stats = { crossRows: 0 };
+    const out = mova.adapt(x0, q, routed, experts, stats);
+    expect(tf.max(tf.abs(tf.sub(out, x0))).dataSync()[0]).toBe(0);
+    // Top-3 of 4 for row 0, everything routed elsewhere, in each of the 2 blocks.
+    expect(stats.crossRows).toBe(2 * (3 + 0 + 2 + 1 + 1 + 2));
+    tf.dispose([x0, q, feats, out]);
+    mova.dispose();
+  });
+
+  it('computes only the routed experts, for exactly their rows', () => {
+    const mova = makeMoVA(2);
+    const base = tf.randomNormal([5, 16, 12], 0, 1, 'float32', 21);
+    const words = tf.tensor2d(new Int32Array(5 * 8).fill(1), [5, 8], 'int32');
+    const routed = Uint8Array.from([0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0]);
+    const calls: [number, number[]][] = [];
+    const out = mova.forward(base, words, routed, (j, rows) => {
+      calls.push([j, Array.from(rows)]);
+      return tf.randomNormal([rows.length, 16, 8]) as tf.Tensor3D;
+    });
+    expect(calls).toEqual([
+      [1, [0, 2]],
+      [3, [2, 3]],
+    ]);
+    expect(out.expertRows).toEqual([0, 2, 0, 2]);
+    expect(out.logits.shape).toEqual([5, ANSWERS.length]);
+    expect(() => mova.forward(base, words, routed, () => tf.zeros([1, 16, 8]) as tf.Tensor3D)).toThrow(
+      /expert 1 provider returned \[1,16,8\], expected \[2,16,8\]/,
+    );
+    tf.dispose([base, words, out.logits]);
+    mova.dispose();
+  });
+});
