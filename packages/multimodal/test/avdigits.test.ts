@@ -1,7 +1,7 @@
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
 import { loadSpokenDigits } from '@moe-zoo/audio';
 import { initBackend, tf } from '@moe-zoo/core';
-import { avBatch, avgPoolTokens, makeAvDigits, mnistDigitImages, MNIST_SPLITS } from '../src';
+import { avBatch, avgPoolTokens, makeAvDigits, loadDigitImages, MNIST_SPLITS } from '../src';
 
 /** [16 × 49] 7×7 patches back to a 28 × 28 image. */
 function unpatch(video: Float32Array, i: number): Float32Array {
@@ -37,8 +37,7 @@ describe('audio-visual digits', () => {
     const pairs = new Set(Array.from(av.train.snr, (s, i) => `${s}/${av.train.imageNoise[i]}`));
     expect(pairs.size).toBe(2 * 3);
     // Clean images are exact MNIST images of the right digit, from the split's own index range.
-    const pool = (split: 'train' | 'test', per: number) =>
-      mnistDigitImages({ from: MNIST_SPLITS[split].from, perClass: per });
+    const pool = (split: 'train' | 'test', per: number) => loadDigitImages(MNIST_SPLITS[split].from, per);
     const trainPool = pool('train', 200);
     const testPool = pool('test', 63);
     const find = (img: Float32Array, p: ReturnType<typeof pool>) =>

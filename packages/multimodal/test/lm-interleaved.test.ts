@@ -5,13 +5,13 @@ import {
   fitImageCodebook,
   interleavedTokenizer,
   makeInterleavedSet,
-  mnistDigitImages,
+  loadDigitImages,
   MODALITY,
 } from '../src';
 
 describe('image tokens and interleaved sequences', () => {
-  const train = mnistDigitImages({ perClass: 40 });
-  const test = mnistDigitImages({ from: 800, perClass: 10 });
+  const train = loadDigitImages(0, 40);
+  const test = loadDigitImages(800, 10);
   const codebook = fitImageCodebook(train, { k: 32, seed: 0, maxPatches: 3000 });
 
   it('reads disjoint MNIST slices with their labels', () => {
@@ -19,7 +19,7 @@ describe('image tokens and interleaved sequences', () => {
     expect(train.y[0]).toBe(0);
     expect(train.y[399]).toBe(9);
     expect(train.x.every((v) => v >= 0 && v <= 1)).toBe(true);
-    expect(() => mnistDigitImages({ from: 860, perClass: 10 })).toThrow(/digit 5 has 863 images/);
+    expect(() => loadDigitImages(860, 10)).toThrow(/exceeds the 863 images per class/);
   });
 
   it('codes held-out digits far better than a single mean patch, and is deterministic', () => {

@@ -8,7 +8,7 @@ import {
   InterleavedLM,
   interleavedTokenizer,
   makeInterleavedSet,
-  mnistDigitImages,
+  loadDigitImages,
   ModalityGroupedMoE,
   MOMA_ARMS,
   movingAverage,
@@ -107,7 +107,7 @@ describe('ModalityGroupedMoE (MoMa layer)', () => {
 });
 
 describe('interleaved LM with MoMa', () => {
-  const images = mnistDigitImages({ perClass: 30 });
+  const images = loadDigitImages(0, 30);
   const codebook = fitImageCodebook(images, { k: 16, seed: 0, maxPatches: 2000 });
   const tok = interleavedTokenizer();
   const codes = encodeImages(images, codebook);

@@ -14,7 +14,7 @@ import {
   lmBatch,
   makeAvDigits,
   makeInterleavedSet,
-  mnistDigitImages,
+  loadDigitImages,
   MNIST_SPLITS,
   MOMA_ARMS,
   momeOverlap,
@@ -349,8 +349,8 @@ interface LmData {
 }
 
 function lmData(seed: number, quick: boolean): LmData {
-  const trainImages = mnistDigitImages({ perClass: 300 });
-  const valImages = mnistDigitImages({ from: MNIST_SPLITS.test.from, perClass: 60 });
+  const trainImages = loadDigitImages(0, 300);
+  const valImages = loadDigitImages(MNIST_SPLITS.test.from, 60);
   const k = 64;
   const codebook = fitImageCodebook(trainImages, { k, seed });
   const tok = interleavedTokenizer();

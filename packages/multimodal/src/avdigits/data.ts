@@ -7,7 +7,7 @@ import {
   type FeatureConfig,
 } from '@moe-zoo/audio';
 import { makeRng } from '@moe-zoo/core';
-import { mnistDigitImages, MNIST_SPLITS, type DigitImageSet } from './mnist-images';
+import { loadDigitImages, MNIST_SPLITS, type DigitImages } from '../mnist';
 
 /** Audio-visual digits: each sample is a spoken digit and an image of the same digit, both noisy. */
 export interface AvSet {
@@ -70,7 +70,7 @@ function patchify(img: Float32Array, p: number, out: Float32Array, offset: numbe
 
 function pair(
   audio: AudioSet,
-  images: DigitImageSet,
+  images: DigitImages,
   levels: number[],
   snrCount: number,
   patch: number,
@@ -141,14 +141,14 @@ export function makeAvDigits(dir: string, o: AvDigitsOptions = {}): AvDigits {
     features: o.features ?? DEFAULT_FEATURES,
     cache: o.cache,
   });
-  const trainImages = mnistDigitImages({
-    from: MNIST_SPLITS.train.from,
-    perClass: Math.min(o.trainImagesPerClass ?? 200, MNIST_SPLITS.train.max),
-  });
-  const testImages = mnistDigitImages({
-    from: MNIST_SPLITS.test.from,
-    perClass: Math.min(o.testImagesPerClass ?? 63, MNIST_SPLITS.test.max),
-  });
+  const trainImages = loadDigitImages(
+    MNIST_SPLITS.train.from,
+    Math.min(o.trainImagesPerClass ?? 200, MNIST_SPLITS.train.max),
+  );
+  const testImages = loadDigitImages(
+    MNIST_SPLITS.test.from,
+    Math.min(o.testImagesPerClass ?? 63, MNIST_SPLITS.test.max),
+  );
   return {
     train: pair(spoken.train, trainImages, levels, snrs.length, patch, seed * 7919 + 11),
     test: pair(spoken.test, testImages, levels, snrs.length, patch, seed * 7919 + 12),

@@ -1,3 +1,2 @@
-export * from './mnist-images';
 export * from './data';
 export * from './batch';

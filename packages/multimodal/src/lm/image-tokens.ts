@@ -1,5 +1,5 @@
 import { makeRng, permutation } from '@moe-zoo/core';
-import type { DigitImageSet } from '../avdigits/mnist-images';
+import type { DigitImages } from '../mnist';
 import { kmeans, nearestCentroids } from './kmeans';
 
 /** A k-means codebook over p × p patches of 28 × 28 images: image → (28/p)² discrete tokens. */
@@ -26,7 +26,7 @@ export interface ImageCodebookOptions {
 }
 
 /** Row-major p × p patches of every image: [n × (28/p)² × p²]. */
-export function imagePatchRows(images: DigitImageSet, patch: number): Float32Array {
+export function imagePatchRows(images: DigitImages, patch: number): Float32Array {
   if (!(Number.isInteger(patch) && patch > 0 && 28 % patch === 0))
     throw new Error(`imagePatchRows: patch must divide 28, got ${patch}`);
   const g = 28 / patch;
@@ -48,11 +48,11 @@ export function imagePatchRows(images: DigitImageSet, patch: number): Float32Arr
  *
  * @example
  * ```ts
- * const codebook = fitImageCodebook(mnistDigitImages({ perClass: 100 }), { k: 64, seed: 0 });
+ * const codebook = fitImageCodebook(loadDigitImages(0, 100), { k: 64, seed: 0 });
  * const codes = encodeImages(images, codebook); // Int32Array [n × 16]
  * ```
  */
-export function fitImageCodebook(images: DigitImageSet, o: ImageCodebookOptions = {}): ImageCodebook {
+export function fitImageCodebook(images: DigitImages, o: ImageCodebookOptions = {}): ImageCodebook {
   const patch = o.patch ?? 7;
   const k = o.k ?? 64;
   const dim = patch * patch;
@@ -70,7 +70,7 @@ export function fitImageCodebook(images: DigitImageSet, o: ImageCodebookOptions 
 }
 
 /** Image tokens: the nearest code of every patch, [n × tokensPerImage]. */
-export function encodeImages(images: DigitImageSet, codebook: ImageCodebook): Int32Array {
+export function encodeImages(images: DigitImages, codebook: ImageCodebook): Int32Array {
   return nearestCentroids(imagePatchRows(images, codebook.patch), codebook.patch ** 2, codebook.centroids)
     .assignments;
 }

@@ -1,6 +1,6 @@
 import { DIGIT_WORDS } from '@moe-zoo/audio';
 import { makeRng } from '@moe-zoo/core';
-import type { DigitImageSet } from '../avdigits/mnist-images';
+import type { DigitImages } from '../mnist';
 import { WordTokenizer } from '../tokenizer';
 import type { ImageCodebook } from './image-tokens';
 
@@ -59,7 +59,7 @@ export interface InterleavedOptions {
  * ```
  */
 export function makeInterleavedSet(
-  images: DigitImageSet,
+  images: DigitImages,
   codes: Int32Array,
   codebook: Pick<ImageCodebook, 'k' | 'tokensPerImage'>,
   tokenizer: WordTokenizer,

@@ -1,6 +1,6 @@
 import { makeRng, permutation, tf } from '@moe-zoo/core';
 import type { WordTokenizer } from '../tokenizer';
-import type { DigitImages } from './mnist';
+import type { DigitImages } from '../mnist';
 import {
   askQuestion,
   captionOf,

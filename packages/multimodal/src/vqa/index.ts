@@ -1,4 +1,3 @@
-export * from './mnist';
 export * from './questions';
 export * from './data';
 export * from './vision-encoder';

@@ -1,6 +1,6 @@
 import { Conv2d, fitShuffled, Linear, makeRng, Module, tf } from '@moe-zoo/core';
 import type { VqaSet } from './data';
-import type { DigitImages } from './mnist';
+import type { DigitImages } from '../mnist';
 import { shiftImage } from './questions';
 
 /** Options of {@link DigitEncoder}. */
