@@ -76,17 +76,17 @@ const QUICK: Plan = {
 };
 
 const FULL: Plan = {
-  trainPerType: 2500,
+  trainPerType: 2000,
   testPerType: 500,
-  baseEpochs: 6,
-  expertEpochs: 12,
-  labelEpochs: 8,
+  baseEpochs: 5,
+  expertEpochs: 10,
+  labelEpochs: 5,
   routerSamples: 2000,
-  routerEpochs: 20,
-  armEpochs: 14,
+  routerEpochs: 12,
+  armEpochs: 9,
   batchSize: 128,
   lr: 1e-2,
-  vit: { trainPerClass: 600, testPerClass: 200, epochs: 8, depth: 4 },
+  vit: { trainPerClass: 300, testPerClass: 200, epochs: 4, depth: 2 },
 };
 
 /** The arms, in report order. */
