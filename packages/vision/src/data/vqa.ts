@@ -209,17 +209,12 @@ function captionOf(f: ImageFacts): number {
   return 20 + TEXT_ALPHABET.length + (f.bars.length - MIN_BARS);
 }
 
-function assemble(byType: Item[][], size: number, seed: number, split: Split): VqaSet {
-  // Round-robin over the types that still have items.
-  const order: [number, number][] = [];
-  const most = Math.max(...byType.map((b) => b.length));
-  for (let k = 0; k < most; k++) byType.forEach((b, t) => k < b.length && order.push([t, k]));
-  const n = order.length;
-  const per = size * size;
-  const set: VqaSet = {
+/** A zero-filled set of `n` questions over `size`×`size` images. */
+function emptyVqaSet(n: number, size: number): VqaSet {
+  return {
     n,
     size,
-    images: new Float32Array(n * per),
+    images: new Float32Array(n * size * size),
     type: new Int32Array(n),
     label: new Int32Array(n),
     text: [],
@@ -229,6 +224,16 @@ function assemble(byType: Item[][], size: number, seed: number, split: Split): V
     tokens: new Int32Array(n * MAX_WORDS),
     answer: new Int32Array(n),
   };
+}
+
+function assemble(byType: Item[][], size: number, seed: number, split: Split): VqaSet {
+  // Round-robin over the types that still have items.
+  const order: [number, number][] = [];
+  const most = Math.max(...byType.map((b) => b.length));
+  for (let k = 0; k < most; k++) byType.forEach((b, t) => k < b.length && order.push([t, k]));
+  const n = order.length;
+  const per = size * size;
+  const set = emptyVqaSet(n, size);
   const rng = makeRng(seed * 7919 + SPLIT_SALT[split] * 131 + 7);
   const templates = CONTENT_TYPES.map((t) =>
     QUESTIONS.map((q, i) => ({ q, i })).filter((e) => e.q.type === t),
@@ -316,19 +321,7 @@ export async function loadVisionData(o: VisionDataOptions = {}): Promise<VisionD
 export function subsetVqa(set: VqaSet, idx: ArrayLike<number>): VqaSet {
   const per = set.size * set.size;
   const n = idx.length;
-  const out: VqaSet = {
-    n,
-    size: set.size,
-    images: new Float32Array(n * per),
-    type: new Int32Array(n),
-    label: new Int32Array(n),
-    text: [],
-    bars: [],
-    caption: new Int32Array(n),
-    question: new Int32Array(n),
-    tokens: new Int32Array(n * MAX_WORDS),
-    answer: new Int32Array(n),
-  };
+  const out = emptyVqaSet(n, set.size);
   for (let i = 0; i < n; i++) {
     const k = idx[i];
     out.images.set(set.images.subarray(k * per, (k + 1) * per), i * per);
