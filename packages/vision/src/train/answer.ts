@@ -31,6 +31,54 @@ function checkSamples(name: string, samples: Int32Array, batchSize: number): voi
     throw new Error(`${name}: ${samples.length} samples < batch size ${batchSize}`);
 }
 
+/** One training batch of question indices with their frozen tokens, words and answers. */
+interface AnswerBatch {
+  idx: number[];
+  x: tf.Tensor3D;
+  w: tf.Tensor2D;
+  y: tf.Tensor1D;
+}
+
+/**
+ * The shared loop of the answer-model trainers: batches of `sources`' frozen tokens over the
+ * chosen samples, cross-entropy of `logits` against the answers, through core's `fitShuffled`
+ * (AdamW, warmup + cosine, clipping, leak guard).
+ */
+async function fitAnswerModel<M extends FusionAnswerer | MoVA>(
+  name: string,
+  model: M,
+  bank: FeatureBank,
+  sources: number[],
+  set: VqaSet,
+  o: AnswerTrainOptions,
+  logits: (b: AnswerBatch, m: M) => tf.Tensor2D,
+): Promise<AnswerTrainResult> {
+  const samples = o.samples ?? allIndices(set.n);
+  const batchSize = o.batchSize ?? 64;
+  checkSamples(name, samples, batchSize);
+  const losses: number[] = [];
+  const { seconds } = await fitShuffled({
+    model,
+    samples: samples.length,
+    makeBatch: (b): AnswerBatch => {
+      const idx = Array.from(b, (i) => samples[i]);
+      return { idx, x: fusedTokens(bank, sources, idx), w: wordsOf(set, idx), y: answersOf(set, idx) };
+    },
+    epochs: o.epochs,
+    batchSize,
+    lr: o.lr ?? 3e-3,
+    seed: o.seed ?? 0,
+    loss: (batch) => ({ loss: crossEntropy(logits(batch, model), batch.y) }),
+    callbacks: {
+      onStep: (s) => {
+        losses.push(s.loss);
+        o.onStep?.(s.loss);
+      },
+    },
+  });
+  return { seconds, losses };
+}
+
 /**
  * Trains a {@link FusionAnswerer} on precomputed frozen features of `sources` (base = -1,
  * expert j = j) with core's `fitShuffled` (AdamW, warmup + cosine, clipping, leak guard).
@@ -42,30 +90,9 @@ export async function trainFusionAnswerer(
   set: VqaSet,
   o: AnswerTrainOptions,
 ): Promise<AnswerTrainResult> {
-  const samples = o.samples ?? allIndices(set.n);
-  const batchSize = o.batchSize ?? 64;
-  checkSamples('trainFusionAnswerer', samples, batchSize);
-  const losses: number[] = [];
-  const { seconds } = await fitShuffled({
-    model,
-    samples: samples.length,
-    makeBatch: (b) => {
-      const idx = Array.from(b, (i) => samples[i]);
-      return { x: fusedTokens(bank, sources, idx), w: wordsOf(set, idx), y: answersOf(set, idx) };
-    },
-    epochs: o.epochs,
-    batchSize,
-    lr: o.lr ?? 3e-3,
-    seed: o.seed ?? 0,
-    loss: ({ x, w, y }, m) => ({ loss: crossEntropy(m.forward(x, w), y) }),
-    callbacks: {
-      onStep: (s) => {
-        losses.push(s.loss);
-        o.onStep?.(s.loss);
-      },
-    },
-  });
-  return { seconds, losses };
+  return fitAnswerModel('trainFusionAnswerer', model, bank, sources, set, o, ({ x, w }, m) =>
+    m.forward(x, w),
+  );
 }
 
 /** Per-sample cross-entropy of a fusion answerer on `samples` (eval mode, batched), in `samples` order. */
@@ -133,31 +160,7 @@ export async function trainMoVAModel(
   const e = model.numExperts;
   if (routed.length !== set.n * e)
     throw new Error(`trainMoVAModel: routing mask has ${routed.length} entries, expected ${set.n} x ${e}`);
-  const samples = o.samples ?? allIndices(set.n);
-  const batchSize = o.batchSize ?? 64;
-  checkSamples('trainMoVAModel', samples, batchSize);
-  const losses: number[] = [];
-  const { seconds } = await fitShuffled({
-    model,
-    samples: samples.length,
-    makeBatch: (b) => {
-      const idx = Array.from(b, (i) => samples[i]);
-      return { idx, x: fusedTokens(bank, [-1], idx), w: wordsOf(set, idx), y: answersOf(set, idx) };
-    },
-    epochs: o.epochs,
-    batchSize,
-    lr: o.lr ?? 3e-3,
-    seed: o.seed ?? 0,
-    loss: ({ idx, x, w, y }, m) => {
-      const out = m.forward(x, w, routingRows(routed, e, idx), bankProvider(bank, idx));
-      return { loss: crossEntropy(out.logits, y) };
-    },
-    callbacks: {
-      onStep: (s) => {
-        losses.push(s.loss);
-        o.onStep?.(s.loss);
-      },
-    },
+  return fitAnswerModel('trainMoVAModel', model, bank, [-1], set, o, ({ idx, x, w }, m) => {
+    return m.forward(x, w, routingRows(routed, e, idx), bankProvider(bank, idx)).logits;
   });
-  return { seconds, losses };
 }
