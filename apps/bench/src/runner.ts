@@ -1,6 +1,6 @@
 /** Runs suites: builds their context, times them, validates and writes their reports. */
 import { performance } from 'perf_hooks';
-import type { BackendInfo } from '@moe-zoo/core';
+import { setSeed, type BackendInfo } from '@moe-zoo/core';
 import { formatSeconds } from './format';
 import type { BenchReporter } from './progress';
 import { checkFigures, figureFileName, readReport, reportPath, writeFigures, writeReport } from './reports';
@@ -157,6 +157,8 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<Suite
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
   let result: unknown;
+  // A suite's numbers must not depend on which suites ran before it in the same process.
+  setSeed(0);
   try {
     result = await suite.run(contextFor(suite, options, seeds));
   } catch (e) {

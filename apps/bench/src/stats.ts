@@ -1,3 +1,5 @@
+import type { BenchRow } from './types';
+
 /** Mean of a list (NaN for an empty one). */
 export function mean(values: number[]): number {
   return values.reduce((s, v) => s + v, 0) / values.length;
@@ -24,6 +26,35 @@ export function aggregate(perSeed: Record<string, number>[]): {
     spread[n] = std(vals);
   }
   return { metrics, spread: perSeed.length > 1 ? spread : undefined };
+}
+
+/** One seed's measurements of a variant on a task. */
+export interface SeedRun {
+  metrics: Record<string, number>;
+  latencyMs: number;
+  trainSeconds: number;
+}
+
+/** What a leaderboard row says besides its measurements: which model, and its size. */
+export type RowHead = Pick<
+  BenchRow,
+  'model' | 'variant' | 'task' | 'paramsTotal' | 'paramsActive' | 'flopsPerSample'
+>;
+
+/**
+ * A leaderboard row from per-seed runs: each metric's mean with its spread over seeds (spread only
+ * with several seeds), mean latency and mean training time.
+ */
+export function seedRunsRow(head: RowHead, runs: SeedRun[], series?: Record<string, number[]>): BenchRow {
+  const { metrics, spread } = aggregate(runs.map((r) => r.metrics));
+  return {
+    ...head,
+    metrics,
+    ...(spread ? { spread } : {}),
+    latencyMsPerBatch: mean(runs.map((r) => r.latencyMs)),
+    trainSeconds: mean(runs.map((r) => r.trainSeconds)),
+    ...(series ? { series } : {}),
+  };
 }
 
 /** "0.812 ± 0.004" (the spread only with several seeds). */

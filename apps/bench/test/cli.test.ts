@@ -3,6 +3,7 @@ import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Writable } from 'stream';
+import { random, setSeed } from '@moe-zoo/core';
 import { createProgram } from '../src/cli';
 import { formatCount } from '../src/format';
 import { renderLeaderboard } from '../src/leaderboard';
@@ -221,6 +222,22 @@ describe('moe-bench run', () => {
     expect(r.stderr).toContain('1 suite(s) failed: boom');
     expect(fake.runs).toBe(1);
     expect((await readJson(path.join(out, 'fake.json'))).suite).toBe('fake');
+  });
+
+  it('starts every suite from the same random stream, whatever ran before it', async () => {
+    const firstDraws: number[] = [];
+    const drawing = (name: string) =>
+      fakeSuite(name, async () => {
+        firstDraws.push(random());
+        for (let i = 0; i < 17; i++) random();
+        return RESULT;
+      });
+    const argv = (...names: string[]) => ['run', ...names, '--out', out, '--backend', 'cpu'];
+    expect((await cli([drawing('a'), drawing('b')], argv('a', 'b'))).code).toBe(0);
+    setSeed(12345);
+    expect((await cli([drawing('b')], argv('b'))).code).toBe(0);
+    expect(firstDraws).toHaveLength(3);
+    expect(new Set(firstDraws).size).toBe(1);
   });
 
   it('summary.md covers every report in the output directory', async () => {

@@ -9,8 +9,9 @@ import {
   usageByGroup,
   type AudioSet,
 } from '@moe-zoo/audio';
+import { setSeed } from '@moe-zoo/core';
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
-import { aggregate, fmt, mean } from '../stats';
+import { fmt, mean, seedRunsRow, type SeedRun } from '../stats';
 import type { BenchRow, Claim, Suite } from '../types';
 
 /** Accuracy of the samples whose SNR is `snr`. */
@@ -47,15 +48,14 @@ export const audioSuite: Suite = {
     let testN = 0;
     let snrs: number[] = [];
     for (const kind of ['dense', 'moe'] as const) {
-      const perSeed: Record<string, number>[] = [];
-      let trainSeconds = 0;
-      let latency = 0;
+      const runs: SeedRun[] = [];
       let params = { total: 0, active: 0, flops: 0 };
       for (const seed of ctx.seeds) {
         const dir = ensureSpokenDigits({ seed });
         const data = loadSpokenDigits(dir, { seed });
         snrs = data.snrs;
         testN = data.test.n;
+        setSeed(seed);
         const model = createAudioTransformer({ kind });
         const steps = epochs * Math.floor(data.train.n / 32);
         const bar = ctx.progress(`audio ${kind} seed ${seed}`, steps);
@@ -68,7 +68,7 @@ export const audioSuite: Suite = {
         bar.done();
         const t0 = Date.now();
         const ev = evaluateAudio(model, data.test);
-        latency += ((Date.now() - t0) / Math.ceil(data.test.n / 256)) * (32 / 256);
+        const latencyMs = ((Date.now() - t0) / Math.ceil(data.test.n / 256)) * (32 / 256);
         const m: Record<string, number> = { accuracy: ev.accuracy };
         for (const s of data.snrs) m[`acc_${snrLabel(s)}`] = accuracyAt(data.test, ev.predictions, s);
         if (ev.usage) {
@@ -95,27 +95,26 @@ export const audioSuite: Suite = {
             `seed ${seed} expert usage per digit: ${fmtUsage(usageByGroup(ev.usage, ev.numExperts, data.test.y), (k) => DIGIT_WORDS[Number(k)])}`,
           );
         }
-        perSeed.push(m);
-        trainSeconds += run.seconds;
+        runs.push({ metrics: m, latencyMs, trainSeconds: run.seconds });
         params = { total: model.countParams(), active: model.activeParams(), flops: model.flopsPerSample() };
         ctx.log(
           `audio ${kind} seed ${seed}: accuracy ${ev.accuracy.toFixed(3)} (${run.seconds.toFixed(1)} s)`,
         );
         model.dispose();
       }
-      const { metrics, spread } = aggregate(perSeed);
-      rows.push({
-        model: 'audio-transformer',
-        variant: kind === 'moe' ? 'moe-8x48-top2' : 'dense-96',
-        task: 'spoken-digits',
-        paramsTotal: params.total,
-        paramsActive: params.active,
-        flopsPerSample: params.flops,
-        metrics,
-        spread,
-        latencyMsPerBatch: latency / ctx.seeds.length,
-        trainSeconds: trainSeconds / ctx.seeds.length,
-      });
+      rows.push(
+        seedRunsRow(
+          {
+            model: 'audio-transformer',
+            variant: kind === 'moe' ? 'moe-8x48-top2' : 'dense-96',
+            task: 'spoken-digits',
+            paramsTotal: params.total,
+            paramsActive: params.active,
+            flopsPerSample: params.flops,
+          },
+          runs,
+        ),
+      );
     }
     const [dense, moe] = rows;
     const p = (dense.metrics.accuracy + moe.metrics.accuracy) / 2;

@@ -1,6 +1,6 @@
-import { FfnSpec, imagePatches, tf, TokenClassifier } from '@moe-zoo/core';
+import { FfnSpec, imagePatches, setSeed, tf, TokenClassifier } from '@moe-zoo/core';
 import { loadFashionMnist, type ImageSet } from '../data/fashion-mnist';
-import { aggregate, fmt, mean } from '../stats';
+import { fmt, mean, seedRunsRow, type SeedRun } from '../stats';
 import { runClassifier } from '../train/classifier-run';
 import type {
   BalancePoint,
@@ -103,13 +103,13 @@ async function runArms(
   const batchSize = 64;
   const rows: BenchRow[] = [];
   for (const arm of arms) {
-    const perSeed: Record<string, number>[] = [];
+    const runs: SeedRun[] = [];
     const vioSeries: number[][] = [];
     let model: TokenClassifier | undefined;
-    let trainSeconds = 0;
-    let latency = 0;
     for (const seed of ctx.seeds) {
       model?.dispose();
+      // Every arm starts from the same initial weights for a seed: the comparison is paired.
+      setSeed(seed);
       model = new TokenClassifier({
         inputDim: PATCH * PATCH,
         tokens: TOKENS,
@@ -132,33 +132,35 @@ async function runArms(
         progress: ctx.progress(`${task} ${arm.variant} seed ${seed}`, steps),
       });
       const tail = run.maxVio.slice(Math.floor(run.maxVio.length * 0.75));
-      perSeed.push({ accuracy: run.accuracy, maxVio: mean(tail), finalLoss: mean(run.losses.slice(-20)) });
+      runs.push({
+        metrics: { accuracy: run.accuracy, maxVio: mean(tail), finalLoss: mean(run.losses.slice(-20)) },
+        latencyMs: run.latencyMsPerBatch,
+        trainSeconds: run.trainSeconds,
+      });
       vioSeries.push(run.maxVio);
       if (series && seed === ctx.seeds[0]) {
         series.balance.push(...balancePoints(arm.variant, run.maxVio));
         series.expertLoad.push(...expertLoadPoints(model, arm.variant, data.test));
       }
-      trainSeconds += run.trainSeconds;
-      latency += run.latencyMsPerBatch;
       ctx.log(
         `${task} ${arm.variant} seed ${seed}: accuracy ${run.accuracy.toFixed(3)}, MaxVio ${mean(tail).toFixed(3)}`,
       );
     }
     const m = model as TokenClassifier;
-    const { metrics, spread } = aggregate(perSeed);
-    rows.push({
-      model: 'token-classifier',
-      variant: arm.variant,
-      task,
-      paramsTotal: m.countParams(),
-      paramsActive: m.activeParams(),
-      flopsPerSample: m.flopsPerSample(),
-      metrics,
-      spread,
-      latencyMsPerBatch: latency / ctx.seeds.length,
-      trainSeconds: trainSeconds / ctx.seeds.length,
-      series: { maxVio: vioSeries[0] },
-    });
+    rows.push(
+      seedRunsRow(
+        {
+          model: 'token-classifier',
+          variant: arm.variant,
+          task,
+          paramsTotal: m.countParams(),
+          paramsActive: m.activeParams(),
+          flopsPerSample: m.flopsPerSample(),
+        },
+        runs,
+        { maxVio: vioSeries[0] },
+      ),
+    );
     m.dispose();
   }
   return rows;

@@ -34,7 +34,7 @@ import {
 } from '@moe-zoo/multimodal';
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
 import { median } from '../perf/timing';
-import { aggregate, fmt, mean } from '../stats';
+import { fmt, mean, seedRunsRow } from '../stats';
 import type { BenchRow, Claim, SuiteContext, SuiteResult } from '../types';
 
 /* ------------------------------------------------------------------------------------------------
@@ -55,7 +55,7 @@ function timeMs(f: () => void, reps = 5): number {
   return median(ms);
 }
 
-/** A row from per-seed metrics (means, with the spread over seeds). */
+/** A row from per-seed metrics and the per-seed costs gathered beside them. */
 function row(
   model: string,
   variant: string,
@@ -64,20 +64,18 @@ function row(
   o: { total: number; active: number; flops: number; latency: number[]; seconds: number[] },
   series?: Record<string, number[]>,
 ): BenchRow {
-  const { metrics, spread } = aggregate(perSeed);
-  return {
-    model,
-    variant,
-    task,
-    paramsTotal: o.total,
-    paramsActive: o.active,
-    flopsPerSample: Math.round(o.flops),
-    metrics,
-    ...(spread ? { spread } : {}),
-    latencyMsPerBatch: mean(o.latency),
-    trainSeconds: mean(o.seconds),
-    ...(series ? { series } : {}),
-  };
+  return seedRunsRow(
+    {
+      model,
+      variant,
+      task,
+      paramsTotal: o.total,
+      paramsActive: o.active,
+      flopsPerSample: Math.round(o.flops),
+    },
+    perSeed.map((metrics, i) => ({ metrics, latencyMs: o.latency[i], trainSeconds: o.seconds[i] })),
+    series,
+  );
 }
 
 /** Binomial standard error of an accuracy p on n samples. */

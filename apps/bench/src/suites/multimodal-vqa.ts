@@ -32,7 +32,7 @@ import {
   type VqaSet,
 } from '@moe-zoo/multimodal';
 import { median, timeOnce } from '../perf/timing';
-import { aggregate, fmt, mean } from '../stats';
+import { fmt, mean, seedRunsRow, type SeedRun } from '../stats';
 import type { BenchRow, Claim, SuiteContext, SuiteResult } from '../types';
 
 /** Sizes and schedules of one mode. */
@@ -87,13 +87,10 @@ const ARM_MODEL: Record<MoiieArm, string> = {
 };
 
 /** One measured model of one seed. */
-interface Measured {
-  metrics: Record<string, number>;
+interface Measured extends SeedRun {
   paramsTotal: number;
   paramsActive: number;
   flops: number;
-  latency: number;
-  trainSeconds: number;
 }
 
 /** Median ms of a forward pass on a batch of 64 test samples (eval mode). */
@@ -124,7 +121,7 @@ function measure(model: VqaTransformer, test: VqaSet, trainSeconds: number, maxV
     paramsTotal: total,
     paramsActive: active,
     flops: model.flopsPerSample(),
-    latency: latencyMs(model, test),
+    latencyMs: latencyMs(model, test),
     trainSeconds,
   };
 }
@@ -146,20 +143,18 @@ function expertMemory(model: VqaTransformer): number {
 }
 
 function rowOf(model: string, variant: string, runs: Measured[]): BenchRow {
-  const { metrics, spread } = aggregate(runs.map((r) => r.metrics));
-  return {
-    model,
-    variant,
-    task: 'digit-vqa',
-    paramsTotal: runs[0].paramsTotal,
-    paramsActive: runs[0].paramsActive,
-    flopsPerSample: runs[0].flops,
-    metrics,
-    spread,
-    latencyMsPerBatch: mean(runs.map((r) => r.latency)),
-    trainSeconds: mean(runs.map((r) => r.trainSeconds)),
-    series: runs.length > 1 ? { accuracy: runs.map((r) => r.metrics.accuracy) } : undefined,
-  };
+  return seedRunsRow(
+    {
+      model,
+      variant,
+      task: 'digit-vqa',
+      paramsTotal: runs[0].paramsTotal,
+      paramsActive: runs[0].paramsActive,
+      flopsPerSample: runs[0].flops,
+    },
+    runs,
+    runs.length > 1 ? { accuracy: runs.map((r) => r.metrics.accuracy) } : undefined,
+  );
 }
 
 /** Tolerance for "at least as good": the larger seed spread, or the binomial standard error. */

@@ -38,7 +38,7 @@ import {
   type VqaSet,
 } from '@moe-zoo/vision';
 import { timeOnce } from '../perf/timing';
-import { aggregate, fmt, mean } from '../stats';
+import { aggregate, fmt, mean, seedRunsRow, type SeedRun } from '../stats';
 import type { BenchRow, Claim, Suite, SuiteContext } from '../types';
 
 const EXPERTS = CONTENT_TYPES.length;
@@ -590,43 +590,50 @@ export const visionSuite: Suite = {
       const crossPerRun =
         overall.expertsPerSample > 0 ? overall.crossAttnPerSample / overall.expertsPerSample : 0;
       for (const task of [...CONTENT_TYPES, 'all']) {
-        const { metrics, spread } = aggregate(entry.metrics.map((m) => m[task]));
-        const eps = metrics.expertsPerSample;
-        const cps = task === 'all' ? metrics.crossAttnPerSample : eps * crossPerRun;
-        rows.push({
-          model:
-            arm === 'mova' || arm.includes('routing') || arm === 'uniform-gating' ? 'mova' : 'vision-fusion',
-          variant: arm,
-          task,
-          paramsTotal: entry.r[0].paramsTotal,
-          paramsActive: Math.round(mean(entry.r.map((r) => r.active(eps)))),
-          flopsPerSample: Math.round(mean(entry.r.map((r) => r.flops(eps, cps)))),
-          metrics,
-          spread,
-          latencyMsPerBatch: mean(entry.r.map((r) => r.latencyMs)),
-          trainSeconds: mean(entry.r.map((r) => r.trainSeconds)),
-        });
+        const runs = entry.r.map((r, i): SeedRun => ({
+          metrics: entry.metrics[i][task],
+          latencyMs: r.latencyMs,
+          trainSeconds: r.trainSeconds,
+        }));
+        const eps = mean(runs.map((r) => r.metrics.expertsPerSample));
+        const cps = task === 'all' ? mean(runs.map((r) => r.metrics.crossAttnPerSample)) : eps * crossPerRun;
+        rows.push(
+          seedRunsRow(
+            {
+              model:
+                arm === 'mova' || arm.includes('routing') || arm === 'uniform-gating'
+                  ? 'mova'
+                  : 'vision-fusion',
+              variant: arm,
+              task,
+              paramsTotal: entry.r[0].paramsTotal,
+              paramsActive: Math.round(mean(entry.r.map((r) => r.active(eps)))),
+              flopsPerSample: Math.round(mean(entry.r.map((r) => r.flops(eps, cps)))),
+            },
+            runs,
+          ),
+        );
       }
     }
     for (const kind of ['dense', 'moe'] as const) {
       const v = vit[kind];
-      const { metrics, spread } = aggregate(
-        v.map((x): Record<string, number> =>
-          kind === 'moe' ? { accuracy: x.accuracy, maxVio: x.maxVio } : { accuracy: x.accuracy },
+      rows.push(
+        seedRunsRow(
+          {
+            model: kind === 'moe' ? 'vmoe' : 'vit',
+            variant: kind === 'moe' ? 'vmoe-8x48-top2' : 'dense-96',
+            task: 'fashion-mnist',
+            paramsTotal: v[0].total,
+            paramsActive: v[0].active,
+            flopsPerSample: v[0].flops,
+          },
+          v.map((x): SeedRun => ({
+            metrics: kind === 'moe' ? { accuracy: x.accuracy, maxVio: x.maxVio } : { accuracy: x.accuracy },
+            latencyMs: x.latencyMs,
+            trainSeconds: x.seconds,
+          })),
         ),
       );
-      rows.push({
-        model: kind === 'moe' ? 'vmoe' : 'vit',
-        variant: kind === 'moe' ? 'vmoe-8x48-top2' : 'dense-96',
-        task: 'fashion-mnist',
-        paramsTotal: v[0].total,
-        paramsActive: v[0].active,
-        flopsPerSample: v[0].flops,
-        metrics,
-        spread,
-        latencyMsPerBatch: mean(v.map((x) => x.latencyMs)),
-        trainSeconds: mean(v.map((x) => x.seconds)),
-      });
     }
     return {
       rows,
