@@ -108,7 +108,7 @@ async function runArms(
     let model: TokenClassifier | undefined;
     for (const seed of ctx.seeds) {
       model?.dispose();
-      // Every arm starts from the same initial weights for a seed: the comparison is paired.
+      // Arms of the same shape start from the same weights for a seed: a paired comparison.
       setSeed(seed);
       model = new TokenClassifier({
         inputDim: PATCH * PATCH,
