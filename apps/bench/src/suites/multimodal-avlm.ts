@@ -34,14 +34,30 @@ import {
 } from '@moe-zoo/multimodal';
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
 import { median } from '../perf/timing';
-import { fmt, mean, seedRunsRow } from '../stats';
+import { fmt, mean, seedRunsRow, type SeedRun } from '../stats';
 import type { BenchRow, Claim, SuiteContext, SuiteResult } from '../types';
 
 /* ------------------------------------------------------------------------------------------------
  * Shared helpers
  * ---------------------------------------------------------------------------------------------- */
 
-type PerSeed = Record<string, number>[];
+/** A variant's size (as measured on its first seed) and its runs, one per seed. */
+interface VariantRuns {
+  total: number;
+  active: number;
+  flops: number;
+  runs: SeedRun[];
+}
+
+/** Adds one seed's run of `variant`; the size is kept from the first seed. */
+function record(
+  store: Record<string, VariantRuns>,
+  variant: string,
+  size: { total: number; active: number; flops: number },
+  run: SeedRun,
+): void {
+  (store[variant] ??= { ...size, runs: [] }).runs.push(run);
+}
 
 /** Median wall ms of `reps` calls after one warm-up. */
 function timeMs(f: () => void, reps = 5): number {
@@ -55,13 +71,12 @@ function timeMs(f: () => void, reps = 5): number {
   return median(ms);
 }
 
-/** A row from per-seed metrics and the per-seed costs gathered beside them. */
+/** A leaderboard row of a variant's runs. */
 function row(
   model: string,
   variant: string,
   task: string,
-  perSeed: PerSeed,
-  o: { total: number; active: number; flops: number; latency: number[]; seconds: number[] },
+  v: VariantRuns,
   series?: Record<string, number[]>,
 ): BenchRow {
   return seedRunsRow(
@@ -69,11 +84,11 @@ function row(
       model,
       variant,
       task,
-      paramsTotal: o.total,
-      paramsActive: o.active,
-      flopsPerSample: Math.round(o.flops),
+      paramsTotal: v.total,
+      paramsActive: v.active,
+      flopsPerSample: Math.round(v.flops),
     },
-    perSeed.map((metrics, i) => ({ metrics, latencyMs: o.latency[i], trainSeconds: o.seconds[i] })),
+    v.runs,
     series,
   );
 }
@@ -149,23 +164,7 @@ async function runMome(ctx: SuiteContext): Promise<MomeOutcome> {
   const epochs = quick ? 2 : 5;
   const perRateRates = quick ? HIGH : MOME_RATES;
   const arms = momeArms(quick);
-  const perSeed: Record<string, PerSeed> = { frozen: [] };
-  const cost: Record<
-    string,
-    { total: number; active: number; flops: number; latency: number[]; seconds: number[] }
-  > = {};
-  const addCost = (
-    k: string,
-    total: number,
-    active: number,
-    flops: number,
-    latency: number,
-    seconds: number,
-  ) => {
-    const c = (cost[k] ??= { total, active, flops, latency: [], seconds: [] });
-    c.latency.push(latency);
-    c.seconds.push(seconds);
-  };
+  const variants: Record<string, VariantRuns> = {};
   const meanFlops = (m: AvModel) => mean(MOME_RATES.map((r) => m.flopsPerSample(r)));
   let testN = 0;
   for (const seed of ctx.seeds) {
@@ -184,17 +183,18 @@ async function runMome(ctx: SuiteContext): Promise<MomeOutcome> {
     });
     bar.done();
     const frozenEval = evaluateAvModel(pre, av.test, [FULL_RATE, ...MOME_RATES]);
-    perSeed.frozen.push({
-      accuracy: mean(MOME_RATES.map((r) => frozenEval[rateKey(r)].accuracy)),
-      ...accuracyMetrics(frozenEval, [FULL_RATE, ...MOME_RATES]),
-    });
-    addCost(
+    record(
+      variants,
       'frozen',
-      pre.countParams(),
-      pre.countParams(),
-      meanFlops(pre),
-      avLatency(pre, av.test),
-      preRun.seconds,
+      { total: pre.countParams(), active: pre.countParams(), flops: meanFlops(pre) },
+      {
+        metrics: {
+          accuracy: mean(MOME_RATES.map((r) => frozenEval[rateKey(r)].accuracy)),
+          ...accuracyMetrics(frozenEval, [FULL_RATE, ...MOME_RATES]),
+        },
+        latencyMs: avLatency(pre, av.test),
+        trainSeconds: preRun.seconds,
+      },
     );
     ctx.log(`mome seed ${seed}: backbone ${fmtAcc(frozenEval)} (${preRun.seconds.toFixed(1)} s)`);
     // 2. Adapters on the frozen backbone.
@@ -237,15 +237,16 @@ async function runMome(ctx: SuiteContext): Promise<MomeOutcome> {
         last = model;
       }
       if (!arm.perRate) metrics.accuracy = mean(MOME_RATES.map((r) => metrics[`acc_${rateKey(r)}`]));
-      (perSeed[arm.variant] ??= []).push(metrics);
       const m = last as AvModel;
-      addCost(
+      record(
+        variants,
         arm.variant,
-        m.backbone.countParams() + groups.length * m.adapterParams(),
-        m.backbone.countParams() + m.activeAdapterParams(),
-        meanFlops(m),
-        latency,
-        seconds,
+        {
+          total: m.backbone.countParams() + groups.length * m.adapterParams(),
+          active: m.backbone.countParams() + m.activeAdapterParams(),
+          flops: meanFlops(m),
+        },
+        { metrics, latencyMs: latency, trainSeconds: seconds },
       );
       m.dispose();
       ctx.log(
@@ -255,8 +256,8 @@ async function runMome(ctx: SuiteContext): Promise<MomeOutcome> {
     pre.dispose();
   }
   const rows: BenchRow[] = [
-    row('mome', 'frozen-backbone', 'av-digits', perSeed.frozen, cost.frozen),
-    ...arms.map((a) => row('mome', a.variant, 'av-digits', perSeed[a.variant], cost[a.variant])),
+    row('mome', 'frozen-backbone', 'av-digits', variants.frozen),
+    ...arms.map((a) => row('mome', a.variant, 'av-digits', variants[a.variant])),
   ];
   return { rows, claims: momeClaims(rows, testN, quick), notes: momeNotes(quick, preEpochs, epochs) };
 }
@@ -377,11 +378,7 @@ async function runMoma(ctx: SuiteContext): Promise<MomeOutcome> {
   const quick = ctx.quick;
   const epochs = quick ? 2 : 4;
   const auxEpochs = quick ? 3 : 4;
-  const perSeed: Record<string, PerSeed> = {};
-  const cost: Record<
-    string,
-    { total: number; active: number; flops: number; latency: number[]; seconds: number[] }
-  > = {};
+  const variants: Record<string, VariantRuns> = {};
   const series: Record<string, Record<string, number[]>> = {};
   const sequences: SequenceLosses = {};
   for (const seed of ctx.seeds) {
@@ -434,16 +431,12 @@ async function runMoma(ctx: SuiteContext): Promise<MomeOutcome> {
         });
         latency = (latency + lmLatency(lm, val, 'aux')) / 2;
       }
-      (perSeed[variant] ??= []).push(m);
-      const c = (cost[variant] ??= {
-        total: lm.mainParams(),
-        active: lm.activeParams(),
-        flops: lm.flopsPerSample(tokens, routed),
-        latency: [],
-        seconds: [],
-      });
-      c.latency.push(latency);
-      c.seconds.push(seconds);
+      record(
+        variants,
+        variant,
+        { total: lm.mainParams(), active: lm.activeParams(), flops: lm.flopsPerSample(tokens, routed) },
+        { metrics: m, latencyMs: latency, trainSeconds: seconds },
+      );
       if (seed === ctx.seeds[0]) series[variant] = { trainLossText: cur.text, trainLossImage: cur.image };
       ctx.log(
         `moma seed ${seed}: ${variant} val loss text ${ev.lossText.toFixed(3)} image ${ev.lossImage.toFixed(3)}` +
@@ -454,7 +447,7 @@ async function runMoma(ctx: SuiteContext): Promise<MomeOutcome> {
     }
   }
   const rows = MOMA_VARIANTS.map(({ variant }) =>
-    row('moma', variant, 'interleaved-lm', perSeed[variant], cost[variant], series[variant]),
+    row('moma', variant, 'interleaved-lm', variants[variant], series[variant]),
   );
   return { rows, claims: momaClaims(rows, sequences), notes: momaNotes(quick, epochs, auxEpochs) };
 }
