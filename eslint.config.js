@@ -1,6 +1,7 @@
 // @ts-check
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
+const packageBoundaries = require('./eslint-rules/package-boundaries');
 
 module.exports = tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', 'reports/**', '.nx/**'] },
@@ -12,6 +13,12 @@ module.exports = tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // Dependencies point down the layers and go through package names (docs/architecture.md section 2).
+    files: ['**/*.{ts,js}'],
+    plugins: { 'moe-zoo': { rules: { 'package-boundaries': packageBoundaries } } },
+    rules: { 'moe-zoo/package-boundaries': 'error' },
   },
   {
     files: ['**/*.js'],

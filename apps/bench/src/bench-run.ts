@@ -4,6 +4,7 @@
  */
 import * as path from 'path';
 import {
+  createReporter,
   findWorkspaceRoot,
   initBackend,
   type BackendInfo,
@@ -11,7 +12,6 @@ import {
   type ProgressStream,
 } from '@moe-zoo/core';
 import { renderLeaderboard } from './leaderboard';
-import { createReporter } from './progress';
 import { readAllReports } from './reports';
 import { runSuites, type RunOutcome } from './runner';
 import { writeReportFiles } from './summary';

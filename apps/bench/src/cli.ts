@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `moe-bench`: lists and runs the bench suites, prints a leaderboard and writes
- * `<out>/<suite>.json` plus `<out>/summary.md` (architecture.md section 6).
+ * `<out>/<suite>.json` plus `<out>/summary.md` (docs/architecture.md section 6).
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import * as path from 'path';

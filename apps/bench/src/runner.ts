@@ -1,8 +1,7 @@
 /** Runs suites: builds their context, times them, validates and writes their reports. */
 import { performance } from 'perf_hooks';
-import { setSeed, type BackendInfo } from '@moe-zoo/core';
+import { setSeed, type BackendInfo, type Reporter } from '@moe-zoo/core';
 import { formatSeconds } from './format';
-import type { BenchReporter } from './progress';
 import { checkFigures, figureFileName, readReport, reportPath, writeFigures, writeReport } from './reports';
 import { ReportValidationError, validateReport } from './schema';
 import { refreshSummary } from './summary';
@@ -26,7 +25,7 @@ export interface RunOptions {
   /** Skip a suite whose report already exists with the same quick flag and seed count. */
   resume?: boolean;
   /** Progress bars or lines, and log output. */
-  reporter: BenchReporter;
+  reporter: Reporter;
   /**
    * Rewrite `summary.md` and `index.html` in `outDir` from every report there after each suite
    * (default true), so an interrupted run still leaves a readable report.

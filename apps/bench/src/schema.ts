@@ -1,5 +1,5 @@
 /**
- * The zod schema of the bench JSON contract (architecture.md section 6), mirroring
+ * The zod schema of the bench JSON contract (docs/architecture.md section 6), mirroring
  * `types.ts`. Objects are strict so a misspelt optional field is an error, not silently dropped,
  * and numbers must be finite (JSON cannot carry NaN or Infinity).
  */

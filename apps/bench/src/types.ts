@@ -1,6 +1,8 @@
-import type { BackendInfo } from '@moe-zoo/core';
+import type { BackendInfo, ProgressHandle } from '@moe-zoo/core';
 
-/** One measured configuration (architecture.md section 6). */
+export type { ProgressHandle };
+
+/** One measured configuration (docs/architecture.md section 6). */
 export interface BenchRow {
   model: string;
   variant: string;
@@ -91,12 +93,6 @@ export interface SuiteReport {
   series?: SuiteSeries;
   /** Figures written next to the report as `<suite>-<name>.png`. */
   figures?: FigureRef[];
-}
-
-/** A progress handle for one long piece of work (a training run, a timing loop). */
-export interface ProgressHandle {
-  tick(n?: number, info?: Record<string, string | number>): void;
-  done(): void;
 }
 
 /** What a suite gets to run with. */

@@ -2,17 +2,49 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
-import { initBackend } from '@moe-zoo/core';
+import { CheckpointError, initBackend, saveCheckpoint, setSeed, tf } from '@moe-zoo/core';
 import {
+  AUDIO_MODEL_NAME,
   classifyMain,
   classifyWav,
   createAudioTransformer,
+  DEFAULT_FEATURES,
   evaluateAudio,
+  featureShape,
+  loadAudioModel,
   loadSpokenDigits,
   saveAudioModel,
   specialisation,
   trainAudioClassifier,
+  type AudioModelConfigInput,
+  type AudioSet,
 } from '../src';
+
+const MOE = { kind: 'moe', moe: { hidden: 48, numExperts: 8, topK: 2 } } as const;
+const DENSE = { kind: 'dense', hidden: 96 } as const;
+
+/** A random (untrained) set of `n` samples shaped like the default log-mel tokens. */
+function randomSet(n: number): AudioSet {
+  const { tokens, dims } = featureShape(DEFAULT_FEATURES);
+  const x = Float32Array.from({ length: n * tokens * dims }, (_, i) => Math.sin(i * 0.37));
+  const y = Int32Array.from({ length: n }, (_, i) => i % 10);
+  return {
+    n,
+    tokens,
+    dims,
+    x,
+    y,
+    snr: new Float64Array(n).fill(Infinity),
+    voice: new Array<string>(n).fill('v'),
+  };
+}
+
+function logitsOf(model: ReturnType<typeof createAudioTransformer>, set: AudioSet): Float32Array {
+  model.eval();
+  return tf.tidy(
+    () => model.forward(tf.tensor3d(set.x, [set.n, set.tokens, set.dims])).logits.dataSync() as Float32Array,
+  );
+}
 
 describe('spoken digits + audio transformer', () => {
   let dir = '';
@@ -26,9 +58,9 @@ describe('spoken digits + audio transformer', () => {
     expect(data.trainVoices.some((v) => data.testVoices.includes(v))).toBe(false);
     expect(data.train.n).toBe(480);
     expect(data.test.n).toBe(200);
-    const config = { kind: 'moe' as const };
+    const config = { ffn: MOE } satisfies AudioModelConfigInput;
     const model = createAudioTransformer(config);
-    const dense = createAudioTransformer({ kind: 'dense' });
+    const dense = createAudioTransformer({ ffn: DENSE });
     expect(Math.abs(model.activeParams() - dense.activeParams()) / dense.activeParams()).toBeLessThan(0.03);
     dense.dispose();
     await trainAudioClassifier(model, data.train, { epochs: 3, batchSize: 32, seed: 0 });
@@ -57,5 +89,99 @@ describe('spoken digits + audio transformer', () => {
     const b = loadSpokenDigits(dir, { seed: 3, maxTrain: 20, maxTest: 10, cache: false });
     expect(a.testVoices).toEqual(b.testVoices);
     expect(a.train.x).toEqual(b.train.x);
+  });
+});
+
+describe('audio model config', () => {
+  beforeAll(async () => {
+    await initBackend();
+  });
+
+  it("passes core's router, dispatch and loss options to every MoE layer", () => {
+    const model = createAudioTransformer({
+      depth: 3,
+      moeEvery: 2,
+      ffn: {
+        kind: 'moe',
+        moe: {
+          hidden: 16,
+          numExperts: 4,
+          topK: 1,
+          router: { type: 'sigmoid-loss-free', biasUpdateRate: 0.01 },
+          dispatch: 'capacity',
+          capacityFactor: 1.5,
+          sharedExperts: 1,
+          losses: { aux: 0, z: 0.001 },
+        },
+      },
+    });
+    const layers = model.moeLayers();
+    expect(layers).toHaveLength(2); // blocks 0 and 2 (every 2nd, counting from the last)
+    for (const l of layers) {
+      expect(l.config.router).toEqual({ type: 'sigmoid-loss-free', biasUpdateRate: 0.01, routeScale: 1 });
+      expect(l.config.dispatch).toBe('capacity');
+      expect(l.config.capacityFactor).toBe(1.5);
+      expect(l.shared?.numExperts).toBe(1);
+      expect(l.config.losses).toEqual({ aux: 0, z: 0.001, cv2: 0, seqAux: 0 });
+    }
+    model.dispose();
+    expect(() =>
+      createAudioTransformer({ ffn: { kind: 'moe', moe: { hidden: 8, numExperts: 2, topK: 3 } } }),
+    ).toThrow(/audio model config: ffn\.moe\.topK: topK \(3\) exceeds numExperts \(2\)/);
+  });
+
+  it('counts expert usage per sample for token-choice and expert-choice routers', () => {
+    const set = randomSet(12);
+    const tokens = set.tokens;
+    for (const router of [
+      { type: 'softmax' as const },
+      { type: 'expert-choice' as const, capacityFactor: 2 },
+    ]) {
+      setSeed(1);
+      const model = createAudioTransformer({
+        ffn: { kind: 'moe', moe: { hidden: 16, numExperts: 4, topK: 2, router } },
+      });
+      const ev = evaluateAudio(model, set, 5); // batches of 5, 5, 2
+      const usage = ev.usage as Float64Array;
+      expect(model.training).toBe(true); // restored after evaluation
+      expect(ev.numExperts).toBe(4);
+      const perSample = Array.from({ length: set.n }, (_, i) =>
+        usage.subarray(i * 4, i * 4 + 4).reduce((a, b) => a + b, 0),
+      );
+      if (router.type === 'softmax') {
+        // Every token of every sample takes 2 experts in each of the 2 MoE layers.
+        expect(perSample).toEqual(new Array(set.n).fill(2 * 2 * tokens));
+      } else {
+        // Each expert takes capacityFactor x T / E tokens of a batch: 2 x T assignments per layer in total.
+        expect(perSample.reduce((a, b) => a + b, 0)).toBe(2 * 2 * set.n * tokens);
+        expect(perSample.some((v) => v !== 2 * 2 * tokens)).toBe(true);
+      }
+      model.dispose();
+    }
+  });
+
+  it('loads checkpoints with the older flat config and refuses invalid ones naming the field', async () => {
+    const set = randomSet(3);
+    for (const [legacy, ffn] of [
+      [{ kind: 'moe', hidden: 48, numExperts: 8, topK: 2 }, MOE],
+      [{ kind: 'dense', hidden: 48, topK: 2 }, DENSE],
+    ] as const) {
+      setSeed(2);
+      const model = createAudioTransformer({ ffn });
+      const dir = mkdtempSync(path.join(tmpdir(), 'audio-legacy-'));
+      const stored = { dim: 48, heads: 4, depth: 2, numClasses: 10, features: DEFAULT_FEATURES, ...legacy };
+      await saveCheckpoint(dir, { model: AUDIO_MODEL_NAME, state: model.stateDict(), config: stored });
+      const loaded = await loadAudioModel(dir);
+      expect(loaded.config.ffn).toMatchObject(ffn);
+      expect(loaded.model.countParams()).toBe(model.countParams());
+      expect(logitsOf(loaded.model, set)).toEqual(logitsOf(model, set));
+      loaded.model.dispose();
+      model.dispose();
+    }
+    const bad = mkdtempSync(path.join(tmpdir(), 'audio-legacy-bad-'));
+    await saveCheckpoint(bad, { model: AUDIO_MODEL_NAME, state: {}, config: { kind: 'moe', topK: 0 } });
+    const err = await loadAudioModel(bad).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckpointError);
+    expect((err as CheckpointError).field).toBe('config.topK');
   });
 });

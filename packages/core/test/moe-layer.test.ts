@@ -80,7 +80,7 @@ describe('MoELayer', () => {
         }),
     ).toThrow(/router\.biasUpdateRate/);
     const layer = new MoELayer({ dim: 8, hidden: 16, numExperts: 4, topK: 1 });
-    expect(() => layer.forward(tf.zeros([3, 7]))).toThrow(/last dimension is 7, config.dim is 8/);
+    expect(() => layer.forward(tf.zeros([3, 7]))).toThrow(/last dimension is 7, dim is 8/);
   });
 
   it('applies defaults: sorted dispatch, softmax router, aux loss 0.01', () => {

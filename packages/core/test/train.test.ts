@@ -2,9 +2,8 @@ import { Writable } from 'stream';
 import { initBackend, tf } from '../src';
 import {
   AdamW,
-  BarProgress,
-  LineProgress,
-  NoProgress,
+  BarReporter,
+  LineReporter,
   NonFiniteError,
   TensorLeakError,
   TensorLeakGuard,
@@ -12,12 +11,14 @@ import {
   clipByGlobalNorm,
   constantLr,
   createProgress,
+  createReporter,
   defaultNoDecay,
   formatEta,
   globalNorm,
   warmupCosine,
   warmupLinear,
   type ProgressReporter,
+  type Reporter,
 } from '../src/train';
 
 beforeAll(async () => {
@@ -207,11 +208,10 @@ class Sink extends Writable {
 }
 
 describe('progress', () => {
-  it('plain mode prints a line every N steps and at the last step', () => {
+  it('plain mode prints a line every N steps and one at the end', () => {
     const sink = new Sink(false);
     let t = 0;
     const p = createProgress({ stream: sink, every: 2, now: () => t });
-    expect(p).toBeInstanceOf(LineProgress);
     p.start(5, 0);
     for (let step = 1; step <= 5; step++) {
       t = step * 500;
@@ -220,22 +220,144 @@ describe('progress', () => {
     p.stop();
     const lines = sink.text.trim().split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toBe('train step 2/5 epoch 0 loss 0.50000 lr 1.00e-3 2.0 steps/s eta 2s');
-    expect(lines[2]).toMatch(/^train step 5\/5 .* eta 0s$/);
+    expect(lines[0]).toBe('train: 2/5 (40%) elapsed 1.0s eta 2s | epoch=0 loss=0.50000 lr=1.00e-3');
+    expect(lines[1]).toMatch(
+      /^train: 4\/5 \(80%\) elapsed 2\.0s eta \ds \| epoch=0 loss=0\.25000 lr=1\.00e-3$/,
+    );
+    expect(lines[2]).toBe('train: done 5/5 in 2.5s | epoch=0 loss=0.20000 lr=1.00e-3');
+  });
+
+  it('a resumed run counts from where it stopped, its rate from the resume', () => {
+    const sink = new Sink(false);
+    let t = 0;
+    const p = createProgress({ stream: sink, every: 2, label: 'fit', now: () => t });
+    p.start(10, 4);
+    t = 500;
+    p.update({ step: 5, epoch: 1, loss: 1, lr: 1e-3 });
+    t = 1000;
+    p.update({ step: 6, epoch: 1, loss: 0.5, lr: 1e-3 });
+    p.stop();
+    expect(sink.text).toBe(
+      'fit: 6/10 (60%) elapsed 1.0s eta 2s | epoch=1 loss=0.50000 lr=1.00e-3\n' +
+        'fit: done 6/10 in 1.0s | epoch=1 loss=0.50000 lr=1.00e-3\n',
+    );
   });
 
   it('bar mode on a terminal, silent when disabled, custom reporters pass through', () => {
     const sink = new Sink(true);
-    const bar = createProgress({ stream: sink });
-    expect(bar).toBeInstanceOf(BarProgress);
-    bar.start(5, 2);
-    bar.update({ step: 3, epoch: 0, loss: 0.25, lr: 1e-3 });
-    bar.stop();
-    expect(sink.text).toMatch(/3\/5 \| loss 0\.25000 \| lr 1\.00e-3/);
-    expect(createProgress(false)).toBeInstanceOf(NoProgress);
+    jest.useFakeTimers();
+    try {
+      const bar = createProgress({ stream: sink });
+      bar.start(5, 2);
+      bar.update({ step: 3, epoch: 0, loss: 0.25, lr: 1e-3 });
+      jest.advanceTimersByTime(250); // one redraw of the MultiBar
+      bar.stop();
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+    const drawn = `train [${'█'.repeat(14)}${'░'.repeat(10)}] 3/5 | ETA `;
+    expect(sink.text).toContain(drawn);
+    expect(sink.text).toMatch(/3\/5 \| ETA \S+ \| epoch=0 loss=0\.25000 lr=1\.00e-3/);
+    expect(sink.text).toMatch(/train: done 3\/5 in \S+ \| epoch=0 loss=0\.25000 lr=1\.00e-3\n/);
+
+    const write = jest.spyOn(process.stderr, 'write');
+    try {
+      const silent = createProgress(false);
+      silent.start(5, 0);
+      silent.update({ step: 5, epoch: 0, loss: 0.25, lr: 1e-3 });
+      silent.stop();
+      expect(write).not.toHaveBeenCalled();
+    } finally {
+      write.mockRestore();
+    }
     const custom: ProgressReporter = { start() {}, update() {}, stop() {} };
     expect(createProgress(custom)).toBe(custom);
     expect(formatEta(125)).toBe('2m05s');
     expect(formatEta(Infinity)).toBe('?');
+    expect(() => createProgress({ every: 0 })).toThrow(/every must be an integer >= 1/);
+  });
+
+  it('trains on a handle of a shared reporter without closing it', () => {
+    const calls: string[] = [];
+    const reporter: Reporter = {
+      progress: (label, total, start) => {
+        calls.push(`progress ${label} ${total} ${start}`);
+        return {
+          tick: (n, info) => calls.push(`tick ${n} ${JSON.stringify(info)}`),
+          done: () => calls.push('done'),
+        };
+      },
+      log: () => {},
+      close: () => calls.push('close'),
+    };
+    const p = createProgress({ reporter, label: 'moe seed 0' });
+    p.start(4, 1);
+    p.update({ step: 2, epoch: 0, loss: 2, lr: 0.01 });
+    p.stop();
+    expect(calls).toEqual([
+      'progress moe seed 0 4 1',
+      'tick 1 {"epoch":0,"loss":"2.0000","lr":"1.00e-2"}',
+      'done',
+    ]);
+  });
+});
+
+describe('reporter', () => {
+  it('picks bars on a terminal (or when forced) and lines otherwise', () => {
+    expect(createReporter({ stream: new Sink(false) })).toBeInstanceOf(LineReporter);
+    expect(createReporter({ stream: new Sink(true) })).toBeInstanceOf(BarReporter);
+    expect(createReporter({ stream: new Sink(true), tty: false })).toBeInstanceOf(LineReporter);
+    expect(createReporter({ stream: new Sink(false), tty: true })).toBeInstanceOf(BarReporter);
+  });
+
+  it('plain lines: at most one per tenth of a handle plus its end, logs in between', () => {
+    const sink = new Sink(false);
+    let t = 0;
+    const reporter = new LineReporter({ stream: sink, now: () => t });
+    const a = reporter.progress('a', 20);
+    const b = reporter.progress('b', 0);
+    for (let i = 0; i < 20; i++) {
+      t += 100;
+      a.tick(1, { loss: 1 / (i + 1) });
+      b.tick();
+    }
+    reporter.log('between');
+    a.done();
+    b.done();
+    a.done();
+    const lines = sink.text.trimEnd().split('\n');
+    expect(lines).toHaveLength(12);
+    expect(lines[0]).toBe('a: 2/20 (10%) elapsed 0.2s eta 2s | loss=0.5');
+    expect(lines.slice(9)).toEqual(['between', 'a: done 20/20 in 2.0s | loss=0.05', 'b: done in 2.0s']);
+  });
+
+  it('bars: one line per active handle, records and logs above them, stops when all are done', () => {
+    const sink = new Sink(true);
+    jest.useFakeTimers();
+    try {
+      let t = 0;
+      const reporter = new BarReporter({ stream: sink, now: () => t });
+      const a = reporter.progress('suite a', 4);
+      const b = reporter.progress('suite b', 2);
+      t = 1000;
+      a.tick(2, { loss: 0.5 });
+      b.tick();
+      reporter.log('a log line');
+      jest.advanceTimersByTime(250);
+      expect(sink.text).toContain(`suite a [${'█'.repeat(12)}${'░'.repeat(12)}] 2/4 | ETA 1s | loss=0.5`);
+      expect(sink.text).toContain(`suite b [${'█'.repeat(12)}${'░'.repeat(12)}] 1/2 | ETA 1s`);
+      expect(sink.text).toContain('a log line\n');
+      b.done();
+      expect(jest.getTimerCount()).toBe(1); // a is still drawn
+      a.done();
+      expect(jest.getTimerCount()).toBe(0);
+      expect(sink.text).toContain('suite b: done 1/2 in 1.0s\n');
+      expect(sink.text).toContain('suite a: done 2/4 in 1.0s | loss=0.5\n');
+      reporter.log('after');
+      expect(sink.text.endsWith('after\n')).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -1,12 +1,19 @@
-import { ConfigError, countAssignments, initBackend, setSeed, switchAuxLoss, tf } from '@moe-zoo/core';
+import {
+  ConfigError,
+  countAssignments,
+  initBackend,
+  moduleCosts,
+  RoutedLayer,
+  setSeed,
+  switchAuxLoss,
+  tf,
+} from '@moe-zoo/core';
 import {
   armGroups,
   GroupRoutedMoE,
   loadDigitImages,
   makeVqaSet,
-  maskedSwitchAuxLoss,
   MOIIE_ARMS,
-  sparseParameterCounts,
   trainVqa,
   upcycleArm,
   vqaBatch,
@@ -43,9 +50,10 @@ describe('GroupRoutedMoE', () => {
     setSeed(1);
     const layer = moiie();
     const { x, modality, valid } = tokens();
+    expect(layer).toBeInstanceOf(RoutedLayer);
     tf.tidy(() => {
-      const out = layer.forwardTokens(x, { modality, valid });
-      const { indices, probs } = 'aux' in out ? out.aux : ({} as never);
+      const out = layer.forward(x, { modality, valid });
+      const { indices, probs } = out.aux;
       const idx = indices.arraySync() as number[][];
       const p = probs.arraySync() as number[][];
       idx.forEach((row, t) => {
@@ -58,7 +66,7 @@ describe('GroupRoutedMoE', () => {
       });
       // Reference: the subset softmax, top-2, renormalised, mixing the experts' outputs.
       const all = layer.experts.forwardAll(x).arraySync() as number[][][];
-      const y = ('aux' in out ? out.y : out).arraySync() as number[][];
+      const y = out.y.arraySync() as number[][];
       const logits = [
         tf.matMul(x, layer.routers[0].weight).arraySync() as number[][],
         tf.matMul(x, layer.routers[1].weight).arraySync() as number[][],
@@ -86,8 +94,7 @@ describe('GroupRoutedMoE', () => {
     const layer = moiie(0.001);
     const { x, modality, valid } = tokens();
     tf.tidy(() => {
-      const out = layer.forwardTokens(x, { modality, valid });
-      const aux = 'aux' in out ? out.aux : ({} as never);
+      const { aux } = layer.forward(x, { modality, valid });
       expect(Object.keys(aux.losses).sort()).toEqual(['aux_txt', 'aux_vis']);
       // Image tokens 0..23 (all valid): Switch loss over experts {0, 1, 2}, as core computes it.
       const imgProbs = tf.gather(tf.slice(aux.probs, [0, 0], [24, 4]), tf.tensor1d([0, 1, 2], 'int32'), 1);
@@ -107,9 +114,16 @@ describe('GroupRoutedMoE', () => {
       );
       const refTxt = switchAuxLoss(txtProbs as tf.Tensor2D, txtCounts as tf.Tensor1D).dataSync()[0];
       expect(aux.losses.aux_txt.dataSync()[0]).toBeCloseTo(0.001 * refTxt, 7);
-      // With every token selected, the masked loss is core's Switch loss.
-      const full = maskedSwitchAuxLoss(aux.probs, aux.indices, tf.ones([40]) as tf.Tensor1D).dataSync()[0];
-      expect(full).toBeCloseTo(switchAuxLoss(aux.probs, countAssignments(aux.indices, 4)).dataSync()[0], 5);
+      // The loads count the 35 real tokens only; aux.valid is the mask.
+      const real = countAssignments(tf.slice(aux.indices, [0, 0], [35, 2]) as tf.Tensor2D, 4);
+      expect(Array.from(aux.counts.dataSync())).toEqual(Array.from(real.dataSync()));
+      expect(Array.from(aux.valid?.dataSync() ?? [])).toEqual(Array.from(valid.dataSync()));
+      // Without valid, the padding counts again (in the loads and in the text router's loss).
+      const unmasked = layer.forward(x, { modality }).aux;
+      expect(unmasked.counts.sum().dataSync()[0]).toBe(80);
+      expect(unmasked.valid).toBeUndefined();
+      expect(unmasked.losses.aux_vis.dataSync()[0]).toBeCloseTo(aux.losses.aux_vis.dataSync()[0], 9);
+      expect(unmasked.losses.aux_txt.dataSync()[0]).not.toBeCloseTo(aux.losses.aux_txt.dataSync()[0], 9);
     });
     tf.dispose([x, modality, valid]);
     layer.dispose();
@@ -120,9 +134,8 @@ describe('GroupRoutedMoE', () => {
     const layer = moiie(0.01);
     const { x, modality, valid } = tokens();
     const { grads } = tf.variableGrads(() => {
-      const out = layer.forwardTokens(x, { modality, valid });
-      const [y, aux] = 'aux' in out ? [out.y, out.aux] : [out, undefined];
-      return tf.addN([tf.mean(tf.square(y)), ...Object.values(aux?.losses ?? {})]) as tf.Scalar;
+      const { y, aux } = layer.forward(x, { modality, valid });
+      return tf.addN([tf.mean(tf.square(y)), ...Object.values(aux.losses)]) as tf.Scalar;
     }, layer.parameters());
     const norms = Object.fromEntries(
       layer.namedParameters().map(([n, v]) => [n, tf.norm(grads[v.name]).dataSync()[0]]),
@@ -155,8 +168,33 @@ describe('GroupRoutedMoE', () => {
     const layer = moiie();
     const { x, valid } = tokens();
     const modality = tf.fill([40], 2, 'int32') as tf.Tensor1D;
-    expect(() => layer.forwardTokens(x, { modality, valid })).toThrow(/no routing group covers/);
+    const n0 = tf.memory().numTensors;
+    expect(() => layer.forward(x, { modality, valid })).toThrow(/no routing group covers/);
+    expect(() => layer.forward(x, { valid })).toThrow(/ctx\.modality/);
+    expect(tf.memory().numTensors).toBe(n0);
     tf.dispose([x, valid, modality]);
+    layer.dispose();
+  });
+
+  it('leaves nothing behind but y and the aux tensors outside tf.tidy', () => {
+    setSeed(4);
+    const layer = moiie();
+    const { x, modality, valid } = tokens();
+    const n0 = tf.memory().numTensors;
+    const { y, aux } = layer.forward(x, { modality, valid });
+    const kept = [
+      y,
+      aux.counts,
+      aux.probs,
+      aux.dropped,
+      aux.indices,
+      aux.valid,
+      ...Object.values(aux.losses),
+    ];
+    expect(tf.memory().numTensors).toBe(n0 + kept.length);
+    tf.dispose(kept.filter((t) => t !== undefined));
+    expect(tf.memory().numTensors).toBe(n0);
+    tf.dispose([x, modality, valid]);
     layer.dispose();
   });
 });
@@ -183,13 +221,24 @@ describe('MoIIE arms', () => {
   it('upcycles without changing the function, with equal expert and active parameters across arms', () => {
     const batch = vqaBatch(set, [0, 1, 2, 3, 4, 5, 6, 7]);
     const ref = tf.tidy(() => base.forward(batch).logits.arraySync());
-    const counts: Record<string, { total: number; active: number }> = {};
+    const counts: Record<string, { total: number; active: number; flopsPerToken: number }> = {};
     for (const arm of MOIIE_ARMS) {
       setSeed(1);
       const model = upcycleArm(base, arm, { noise: 0 });
       const out = tf.tidy(() => model.forward(batch).logits.arraySync());
       out.flat().forEach((v, i) => expect(v).toBeCloseTo(ref.flat()[i], 4));
-      counts[arm] = sparseParameterCounts(model);
+      // The blocks hand the slots the padding mask: loads count the 8 x 16 image tokens and the
+      // non-pad question tokens only, 2 experts each.
+      tf.tidy(() => {
+        const real = 8 * 16 + tf.sum(tf.notEqual(batch.question, 0)).dataSync()[0];
+        const { aux } = model.forward(batch);
+        expect(aux).toHaveLength(arm === 'dense' ? 0 : 2);
+        for (const a of aux) {
+          expect(a.valid?.sum().dataSync()[0]).toBe(real);
+          expect(a.counts.sum().dataSync()[0]).toBe(2 * real);
+        }
+      });
+      counts[arm] = moduleCosts(model, 24);
       model.dispose();
     }
     const moeLayers = 2; // blocks 1 and 3
@@ -202,6 +251,10 @@ describe('MoIIE arms', () => {
     expect(counts.moiie.active - counts.dense.active).toBe(moeLayers * (3 * D + D));
     for (const arm of MOIIE_ARMS)
       expect(Math.abs(counts[arm].active / counts.dense.active - 1)).toBeLessThan(0.02);
+    // FLOPs per token: 2 experts (= the dense twin's FFN) plus the token's router (2 · D · S).
+    expect(counts.vanilla.flopsPerToken - counts.dense.flopsPerToken).toBe(moeLayers * 2 * D * 4);
+    expect(counts.modality.flopsPerToken - counts.dense.flopsPerToken).toBe(moeLayers * 2 * D * 2);
+    expect(counts.moiie.flopsPerToken - counts.dense.flopsPerToken).toBe(moeLayers * 2 * D * 3);
     tf.dispose([batch.image, batch.question, batch.answer].filter((t) => t !== undefined));
   });
 

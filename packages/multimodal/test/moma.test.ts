@@ -1,4 +1,4 @@
-import { initBackend, setSeed, tf } from '@moe-zoo/core';
+import { initBackend, moduleCosts, RoutedLayer, setSeed, tf } from '@moe-zoo/core';
 import {
   auxRouterAgreement,
   encodeImages,
@@ -38,16 +38,19 @@ describe('ModalityGroupedMoE (MoMa layer)', () => {
     { name: 'text', modalities: [1], experts: 4 },
     { name: 'image', modalities: [2], experts: 4 },
   ];
+  const codesTensor = (m: ArrayLike<number>) => tf.tensor1d(Int32Array.from(m), 'int32');
 
   it('routes each modality only to its group, with exact expert-choice capacity', () => {
     setSeed(1);
     const moe = new ModalityGroupedMoE({ dim: 8, hidden: 16, groups });
-    const modality = modalities();
+    expect(moe.layers.every((l) => l instanceof RoutedLayer)).toBe(true);
+    const codes = modalities();
+    const modality = codesTensor(codes);
     const x = tf.randomNormal([50, 8], 0, 1, 'float32', 3) as tf.Tensor2D;
     const collect: CollectedRouting[] = [];
-    const { y, stats } = moe.forward(x, { modality, routing: 'ec', collect });
+    const { y, aux } = moe.forward(x, { modality, routing: 'ec', collect });
     // capacity = round(T_M / |E_M|): text round(14/4) = 4, image round(30/4) = 8 (Math.round(7.5) = 8).
-    expect(stats).toEqual([
+    expect(moe.groupStats(aux, codes)).toEqual([
       { group: 'text', tokens: 14, pairs: 16 },
       { group: 'image', tokens: 30, pairs: 32 },
     ]);
@@ -61,21 +64,41 @@ describe('ModalityGroupedMoE (MoMa layer)', () => {
         expect(load).toBe(cap);
       }
     }
-    const out = y.arraySync();
-    modality.forEach((m, r) => m === 0 && expect(out[r].every((v) => v === 0)).toBe(true));
+    // The merged aux: loads per expert of both groups, each expert's chosen rows (global, -1-padded),
+    // probabilities only in the row's group columns, padding rows unrouted.
+    expect(Array.from(aux.counts.dataSync())).toEqual([4, 4, 4, 4, 8, 8, 8, 8]);
+    expect(aux.indices.shape).toEqual([8, 8]);
+    const chosen = aux.indices.arraySync() as number[][];
+    chosen.forEach((rows, e) => {
+      const real = rows.filter((r) => r >= 0);
+      expect(real).toHaveLength(e < 4 ? 4 : 8);
+      real.forEach((r) => expect(codes[r]).toBe(e < 4 ? 1 : 2));
+    });
+    const probs = aux.probs.arraySync() as number[][];
+    codes.forEach((m, r) => {
+      const [text, image] = [probs[r].slice(0, 4), probs[r].slice(4)].map((p) =>
+        p.reduce((a, b) => a + b, 0),
+      );
+      expect([text, image].map((v) => Math.round(v * 1e5) / 1e5)).toEqual(
+        m === 1 ? [1, 0] : m === 2 ? [0, 1] : [0, 0],
+      );
+    });
+    expect(Array.from(aux.valid?.dataSync() ?? [])).toEqual(Array.from(codes, (m) => (m > 0 ? 1 : 0)));
+    expect(aux.losses).toEqual({}); // expert choice is balanced by construction
+    const out = y.arraySync() as number[][];
+    codes.forEach((m, r) => m === 0 && expect(out[r].every((v) => v === 0)).toBe(true));
     // Text outputs do not depend on the image tokens or the image experts.
-    const textOnly = moe
-      .forward(x, { modality: modality.map((m) => (m === 1 ? 1 : 0)), routing: 'ec' })
-      .y.arraySync();
+    const textOnlyCodes = codesTensor(codes.map((m) => (m === 1 ? 1 : 0)));
+    const textOnly = tf.tidy(() => moe.forward(x, { modality: textOnlyCodes }).y.arraySync()) as number[][];
     moe.experts[1].w2.assign(tf.mul(moe.experts[1].w2, 3));
-    const perturbed = moe.forward(x, { modality, routing: 'ec' }).y.arraySync();
-    modality.forEach((m, r) => {
+    const perturbed = tf.tidy(() => moe.forward(x, { modality }).y.arraySync()) as number[][];
+    codes.forEach((m, r) => {
       if (m === 1) {
         out[r].forEach((v, j) => expect(textOnly[r][j]).toBeCloseTo(v, 5));
         out[r].forEach((v, j) => expect(perturbed[r][j]).toBeCloseTo(v, 5));
       }
     });
-    const imageRowsChanged = modality.some(
+    const imageRowsChanged = codes.some(
       (m, r) => m === 2 && out[r].some((v, j) => Math.abs(perturbed[r][j] - v) > 1e-4),
     );
     expect(imageRowsChanged).toBe(true);
@@ -87,8 +110,64 @@ describe('ModalityGroupedMoE (MoMa layer)', () => {
           groups: [...groups, { name: 'x', modalities: [2], experts: 2 }],
         }),
     ).toThrow(/modality 2 is in more than one group/);
+    expect(() => moe.forward(x, {})).toThrow(/ctx\.modality/);
+    // State-dict names are those of the layer before it was built on RoutedLayer.
+    expect(Object.keys(moe.stateDict()).sort()).toEqual(
+      [0, 1]
+        .flatMap((g) => [
+          `experts.${g}.w1`,
+          `experts.${g}.w2`,
+          `experts.${g}.w3`,
+          `routers.${g}.weight`,
+          `auxRouters.${g}.fc1.weight`,
+          `auxRouters.${g}.fc1.bias`,
+          `auxRouters.${g}.fc2.weight`,
+          `auxRouters.${g}.fc2.bias`,
+        ])
+        .sort(),
+    );
     moe.dispose();
-    tf.dispose([x, y]);
+    tf.dispose([x, y, modality, textOnlyCodes, ...Object.values(aux)]);
+  });
+
+  it('routes causally with the auxiliary routers: experts whose aux logit is positive, weighted by the main score', () => {
+    setSeed(3);
+    const moe = new ModalityGroupedMoE({ dim: 8, hidden: 16, groups });
+    const codes = modalities();
+    const modality = codesTensor(codes);
+    const x = tf.randomNormal([50, 8], 0, 1, 'float32', 5) as tf.Tensor2D;
+    const n0 = tf.memory().numTensors;
+    const { y, aux } = moe.forward(x, { modality, routing: 'aux' });
+    const kept = [y, aux.counts, aux.probs, aux.dropped, aux.indices, aux.valid];
+    expect(tf.memory().numTensors).toBe(n0 + kept.length); // nothing else left behind
+    const out = y.arraySync() as number[][];
+    const ids = aux.indices.arraySync() as number[][];
+    expect(aux.indices.shape).toEqual([50, 4]);
+    const pairs = [0, 0];
+    tf.tidy(() => {
+      groups.forEach((_, g) => {
+        const rows = codes.reduce<number[]>((a, m, r) => (m === g + 1 ? [...a, r] : a), []);
+        const xg = tf.gather(x, tf.tensor1d(rows, 'int32')) as tf.Tensor2D;
+        const selected = tf.cast(tf.greater(moe.auxRouters[g].logits(xg), 0), 'float32');
+        const gate = tf.mul(selected, tf.sigmoid(tf.matMul(xg, moe.routers[g].weight)));
+        const ref = tf.sum(tf.mul(moe.experts[g].forwardAll(xg), tf.expandDims(tf.transpose(gate), -1)), 0);
+        const r = ref.arraySync() as number[][];
+        const gt = gate.arraySync() as number[][];
+        rows.forEach((row, i) => {
+          r[i].forEach((v, j) => expect(out[row][j]).toBeCloseTo(v, 5));
+          const picked = gt[i].map((v, e) => (v > 0 ? 4 * g + e : -1));
+          expect(ids[row]).toEqual(picked);
+          pairs[g] += picked.filter((e) => e >= 0).length;
+        });
+      });
+    });
+    codes.forEach((m, r) => m === 0 && expect(ids[r]).toEqual([-1, -1, -1, -1]));
+    expect(moe.groupStats(aux, codes).map((s) => s.pairs)).toEqual(pairs);
+    expect(pairs[0] + pairs[1]).toBeGreaterThan(0);
+    tf.dispose(kept.filter((t) => t !== undefined));
+    expect(tf.memory().numTensors).toBe(n0);
+    moe.dispose();
+    tf.dispose([x, modality]);
   });
 
   it('mixed experts share one expert-choice pool over all modalities', () => {
@@ -99,10 +178,12 @@ describe('ModalityGroupedMoE (MoMa layer)', () => {
       groups: [...MOMA_ARMS.mixed8.groups].map((g) => ({ ...g, modalities: [...g.modalities] })),
     });
     const x = tf.randomNormal([50, 8], 0, 1, 'float32', 4) as tf.Tensor2D;
-    const { y, stats } = moe.forward(x, { modality: modalities(), routing: 'ec' });
-    expect(stats).toEqual([{ group: 'mixed', tokens: 44, pairs: 8 * 6 }]); // round(44/8) = 6
+    const codes = modalities();
+    const modality = codesTensor(codes);
+    const { y, aux } = moe.forward(x, { modality, routing: 'ec' });
+    expect(moe.groupStats(aux, codes)).toEqual([{ group: 'mixed', tokens: 44, pairs: 8 * 6 }]); // round(44/8) = 6
     moe.dispose();
-    tf.dispose([x, y]);
+    tf.dispose([x, y, modality, ...Object.values(aux)]);
   });
 });
 
@@ -164,8 +245,15 @@ describe('interleaved LM with MoMa', () => {
     expect(Math.abs(moma - dense) / dense).toBeLessThan(0.02);
     expect(Math.abs(mixed - dense) / dense).toBeLessThan(0.02);
     expect(arms[2].countParams()).toBeGreaterThan(3 * arms[0].countParams() * 0.9);
-    expect(Math.abs(arms[2].activeParams() - arms[0].activeParams()) / arms[0].activeParams()).toBeLessThan(
-      0.03,
+    const [denseActive, , momaActive] = arms.map((m) => moduleCosts(m).active);
+    expect(Math.abs(momaActive - denseActive) / denseActive).toBeLessThan(0.03);
+    // Active: the main model without the other group, the unused experts and the auxiliary routers.
+    const layer = arms[2].moeLayers()[0];
+    const perToken = layer.routers[0].countParams() + layer.experts[0].paramsPerExpert();
+    expect(moduleCosts(arms[2]).active).toBe(
+      arms[2].mainParams() -
+        arms[2].moeLayers().length *
+          (layer.countParams() - layer.auxRouters.reduce((s, a) => s + a.countParams(), 0) - perToken),
     );
     arms.forEach((m) => m.dispose());
   });

@@ -1,5 +1,5 @@
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
-import { initBackend, setSeed, tf } from '@moe-zoo/core';
+import { initBackend, moduleCosts, setSeed, tf } from '@moe-zoo/core';
 import {
   alignedExpertOverlap,
   AvModel,
@@ -46,7 +46,18 @@ describe('MoME adapters', () => {
     const { aux } = shared.forward(audio, video, { audio: 4, video: 2 });
     expect(aux).toHaveLength(2);
     expect(aux[0].indices.shape).toEqual([3 * (6 + 8), 2]);
-    expect(shared.activeAdapterParams()).toBeLessThan(shared.adapterParams() / 2);
+    // A token uses the router, 2 of the 8 routed experts and the shared expert of each adapter.
+    const costs = moduleCosts(shared);
+    const backbone = shared.backbone.countParams();
+    expect(costs.total).toBe(backbone + shared.adapterParams());
+    const perAdapter =
+      a0.routers[0].countParams() + 2 * a0.experts.paramsPerExpert() + (a0.shared?.countParams() ?? 0);
+    expect(costs.active).toBe(backbone + 2 * perAdapter);
+    expect(costs.active - backbone).toBeLessThan(shared.adapterParams() / 2);
+    // The per-rate routers a token does not use are inactive too.
+    expect(moduleCosts(perRate).total - moduleCosts(perRate).active).toBe(
+      costs.total - costs.active + 2 * 5 * a0.routers[0].countParams(),
+    );
     expect(() => new AvModel({ adapter: { kind: 'mome', topK: 9 } })).toThrow(/topK 9/);
     [pre, shared, perRate].forEach((m) => m.dispose());
     tf.dispose([audio, video]);

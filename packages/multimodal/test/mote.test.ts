@@ -1,11 +1,15 @@
 import {
+  ConfigError,
+  countAssignments,
   dispatch,
   GeluFFN,
   initBackend,
+  moduleCosts,
   int8PerTokenFakeQuant,
   MoELayer,
   setSeed,
   SoftmaxTopKRouter,
+  switchAuxLoss,
   ternaryBytes,
   ternarySTEPerExpert,
   tf,
@@ -24,7 +28,6 @@ import {
   packTernaryExperts,
   QuantFfnExperts,
   quantBankBytes,
-  sparseParameterCounts,
   trainVqa,
   unpackTernaryExperts,
   vqaBatch,
@@ -170,11 +173,38 @@ describe('MoTE up-cycling', () => {
       }
     });
     x.dispose();
-    // Parameters and memory: a token uses the shared FFN and one routed expert.
-    const { total, active } = sparseParameterCounts(model);
+    // Parameters, FLOPs and memory: a token uses the shared FFN and one routed expert.
+    const { total, active } = moduleCosts(model);
     expect(total - active).toBe(3 * layer.experts.paramsPerExpert());
+    expect(moduleCosts(layer).flopsPerToken).toBe(2 * 4 * 16 * 32 + 2 * 16 * 4);
     expect(layer.expertBytes()).toBe(floatExpertBytes(1, 16, 32) + quantBankBytes(layer.experts));
     model.dispose();
+  });
+
+  it('leaves padding out of its loads and Switch loss, leak-free; validates its config', () => {
+    setSeed(4);
+    const layer = new MoTELayer({ dim: 16, hidden: 32, numExperts: 4, aux: 0.01 });
+    const x = tf.randomNormal([12, 16], 0, 1, 'float32', 6) as tf.Tensor2D;
+    const valid = tf.tensor1d(Array.from({ length: 12 }, (_, t) => (t < 9 ? 1 : 0)));
+    const n0 = tf.memory().numTensors;
+    const { y, aux } = layer.forward(x, { valid });
+    const kept = [y, aux.counts, aux.probs, aux.dropped, aux.indices, aux.valid, aux.losses.aux];
+    expect(tf.memory().numTensors).toBe(n0 + kept.length);
+    tf.tidy(() => {
+      const real = tf.slice(aux.indices, [0, 0], [9, 1]) as tf.Tensor2D;
+      expect(Array.from(aux.counts.dataSync())).toEqual(Array.from(countAssignments(real, 4).dataSync()));
+      const probs = tf.slice(aux.probs, [0, 0], [9, 4]) as tf.Tensor2D;
+      const ref = 0.01 * switchAuxLoss(probs, countAssignments(real, 4)).dataSync()[0];
+      expect(aux.losses.aux.dataSync()[0]).toBeCloseTo(ref, 7);
+    });
+    tf.dispose(kept.filter((t) => t !== undefined));
+    expect(tf.memory().numTensors).toBe(n0);
+    tf.dispose([x, valid]);
+    layer.dispose();
+    expect(() => new MoTELayer({ dim: 16, hidden: 0, numExperts: 4 })).toThrow(ConfigError);
+    expect(() => new MoTELayer({ dim: 16, hidden: 8, numExperts: 4, format: 'int4' as never })).toThrow(
+      /format/,
+    );
   });
 
   it('trains only the MoE layer: the frozen shared FFN and the rest do not change', async () => {

@@ -3,7 +3,8 @@ import { initBackend } from '@moe-zoo/core';
 import { readImageFile, writeImageFile, ImageError } from './image-io';
 import { loadRestorationNet, restoreImage } from './restore';
 
-const USAGE = 'usage: moe-restore <checkpoint-dir> <input.jpg|png> <output.png|jpg> [--max-pixels N]';
+const USAGE =
+  'usage: moe-restore <checkpoint-dir> <input.jpg|png|webp> <output.png|jpg|webp> [--max-pixels N]';
 
 /** The `moe-restore` command: restores one image with a saved restoration net. */
 export async function main(argv: string[]): Promise<number> {

@@ -1,29 +1,37 @@
 import {
   Conv2d,
+  FfnSlotConfigSchema,
   GeluFFN,
   LayerNorm,
   Linear,
   MoELayer,
   Module,
+  moduleCosts,
   parseConfig,
   PositionalEmbedding,
+  refineTopK,
+  RoutedLayer,
   tf,
   TransformerBlock,
-  type FfnModule,
+  type FfnSlot,
   type MoEAux,
-  type MoELayerConfigInput,
 } from '@moe-zoo/core';
 import { z } from 'zod';
-import { MoFMELayer, type MoFMEConfigInput } from './mofme';
+import { MoFMELayer, MoFMESlotOptionsSchema } from './mofme';
 
-const looseRecord = z.record(z.string(), z.unknown());
-
-/** The FFN slot of each block. The `moe` / `mofme` objects are validated by their own layers. */
+/**
+ * The FFN slot of each block: core's slot kinds (a dense GELU FFN of width `hidden`, or core's
+ * `MoELayer` with every router / dispatch / loss option) plus `mofme` (a {@link MoFMELayer}).
+ * The model fills in `dim`.
+ */
 export const FfnSlotSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('dense'), hidden: z.number().int().positive() }),
-  z.object({ kind: z.literal('moe'), moe: looseRecord }),
-  z.object({ kind: z.literal('mofme'), mofme: looseRecord }),
+  ...FfnSlotConfigSchema.options,
+  z.object({ kind: z.literal('mofme'), mofme: MoFMESlotOptionsSchema.superRefine(refineTopK) }),
 ]);
+/** Parsed {@link FfnSlotSchema}. */
+export type RestorationFfnConfig = z.output<typeof FfnSlotSchema>;
+/** Input form of {@link FfnSlotSchema}. */
+export type RestorationFfnConfigInput = z.input<typeof FfnSlotSchema>;
 
 /** Config of {@link RestorationNet} (stored in checkpoints). */
 export const RestorationConfigSchema = z
@@ -63,7 +71,7 @@ export interface RestorationOutput {
 }
 
 /**
- * A miniature MoWE restoration transformer (methods.md 3.1): conv head (3 -> C, two 3x3 convs),
+ * A miniature MoWE restoration transformer (the MoWE net of MoFME, arXiv 2312.16610): conv head (3 -> C, two 3x3 convs),
  * p x p patch tokens (strided conv C -> D) with learned positions, `depth` pre-norm transformer
  * blocks whose FFN slot is a dense FFN, core's {@link MoELayer}, or a {@link MoFMELayer}, then a
  * linear tail back to pixels (D -> p*p*C, pixel re-arrangement), fused with the head features by
@@ -110,11 +118,11 @@ export class RestorationNet extends Module {
     this.out = this.child('out', new Conv2d(c.channels, 3, 3, { padding: 'same' }));
   }
 
-  private makeFfn(): FfnModule {
+  private makeFfn(): FfnSlot {
     const { ffn, dim } = this.config;
     if (ffn.kind === 'dense') return new GeluFFN(dim, ffn.hidden);
-    if (ffn.kind === 'moe') return new MoELayer({ ...(ffn.moe as Omit<MoELayerConfigInput, 'dim'>), dim });
-    return new MoFMELayer({ ...(ffn.mofme as Omit<MoFMEConfigInput, 'dim'>), dim });
+    if (ffn.kind === 'moe') return new MoELayer({ ...ffn.moe, dim });
+    return new MoFMELayer({ ...ffn.mofme, dim });
   }
 
   /** Degraded tiles [B, tile, tile, 3] in [0, 1] -> restored tiles and the MoE aux. */
@@ -150,36 +158,28 @@ export class RestorationNet extends Module {
     return { y, aux };
   }
 
-  /** The MoE / MoFME layers, in block order. */
-  routedLayers(): (MoELayer | MoFMELayer)[] {
-    return this.blocks
-      .map((blk) => blk.ffn)
-      .filter((f): f is MoELayer | MoFMELayer => f instanceof MoELayer || f instanceof MoFMELayer);
+  /** The routed FFN slots (MoE / MoFME layers), in block order. */
+  routedLayers(): RoutedLayer[] {
+    return this.blocks.map((blk) => blk.ffn).filter((f): f is RoutedLayer => f instanceof RoutedLayer);
   }
 
   /** Parameters one tile uses (experts a token skips are not counted). */
   activeParams(): number {
-    return (
-      this.countParams() - this.routedLayers().reduce((s, m) => s + m.countParams() - m.activeParams(), 0)
-    );
+    return moduleCosts(this).active;
   }
 
-  /** Forward FLOPs per tile (2 per multiply-add), counting the experts actually run. */
+  /**
+   * Forward FLOPs per tile (2 per multiply-add), counting the experts actually run: the
+   * convolutions (head, patch embedding, fuse, out) per pixel / patch, plus per token the blocks
+   * (attention over the tile's tokens, the FFN slot's own count) and the unembedding.
+   */
   flopsPerSample(): number {
     const { tile, channels: ch, patch: p, dim: d } = this.config;
     const px = tile * tile;
     const l = (tile / p) ** 2;
-    let flops = 2 * px * 9 * (3 * ch + ch * ch + 2 * ch * ch + ch * 3); // head1, head2, fuse, out
-    flops += 2 * l * p * p * ch * d * 2; // patch embed and unembed
-    for (const block of this.blocks) {
-      flops += 2 * l * 4 * d * d + 2 * 2 * l * l * d;
-      const f = block.ffn;
-      flops +=
-        l *
-        (f instanceof MoELayer || f instanceof MoFMELayer
-          ? f.flopsPerToken()
-          : 4 * d * (f as GeluFFN).hidden);
-    }
-    return flops;
+    const convs = 2 * px * 9 * (3 * ch + ch * ch + 2 * ch * ch + ch * 3); // head1, head2, fuse, out
+    const embed = 2 * l * p * p * ch * d; // strided patch conv
+    const perToken = [...this.blocks, this.unembed].reduce((s, m) => s + moduleCosts(m, l).flopsPerToken, 0);
+    return convs + embed + l * perToken;
   }
 }

@@ -1,23 +1,19 @@
 import {
-  assignmentTensors,
+  backendCapabilities,
   createRouter,
-  disposeExcept,
-  routeTidy,
-  dispatch,
   ExpertBank,
   fanInUniform,
   gelu,
   GeluFFN,
+  groupedMatMul,
   Linear,
-  Module,
   parseConfig,
   refineTopK,
+  RoutedLayer,
   RouterConfigSchema,
-  switchAuxLoss,
   tf,
-  type MoEAux,
-  type ResidualReadingFfn,
   type Router,
+  type SlotContext,
 } from '@moe-zoo/core';
 import { z } from 'zod';
 
@@ -58,27 +54,36 @@ export class FiLMExperts extends ExpertBank {
     this.modulation = o.modulation;
     const e = o.numExperts;
     const d = o.dim;
+    // tf.tidy frees the init intermediates (param() takes over only the final tensor).
     if (o.modulation === 'linear') {
-      this.gammaW = this.param('gammaW', tf.mul(fanInUniform([e, d, d], d), 0.5));
-      this.betaW = this.param('betaW', tf.mul(fanInUniform([e, d, d], d), 0.5));
+      this.gammaW = this.param(
+        'gammaW',
+        tf.tidy(() => tf.mul(fanInUniform([e, d, d], d), 0.5)),
+      );
+      this.betaW = this.param(
+        'betaW',
+        tf.tidy(() => tf.mul(fanInUniform([e, d, d], d), 0.5)),
+      );
     }
-    this.gamma = this.param('gamma', tf.add(tf.ones([e, d]), tf.mul(fanInUniform([e, d], d), 0.5)));
-    this.beta = this.param('beta', tf.mul(fanInUniform([e, d], d), 0.1));
+    this.gamma = this.param(
+      'gamma',
+      tf.tidy(() => tf.add(tf.ones([e, d]), tf.mul(fanInUniform([e, d], d), 0.5))),
+    );
+    this.beta = this.param(
+      'beta',
+      tf.tidy(() => tf.mul(fanInUniform([e, d], d), 0.1)),
+    );
   }
 
   forwardAll(x: tf.Tensor2D): tf.Tensor3D {
     return tf.tidy(() => {
-      const e = this.numExperts;
       let g: tf.Tensor = tf.expandDims(this.gamma, 1); // [E, 1, D]
       let b: tf.Tensor = tf.expandDims(this.beta, 1);
       if (this.gammaW && this.betaW) {
-        // One [T, D] x [D, E*D] product per generator (a batched [E, T, D] matMul is slow on wasm).
-        const d = this.dim;
-        const gen = (w: tf.Tensor) =>
-          tf.transpose(
-            tf.reshape(tf.matMul(x, tf.reshape(tf.transpose(w, [1, 0, 2]), [d, -1])), [-1, e, d]),
-            [1, 0, 2],
-          );
+        const gen = backendCapabilities().slowBatchedMatMul
+          ? (w: tf.Tensor) => tf.transpose(this.fusedProduct(x, w), [1, 0, 2])
+          : (w: tf.Tensor) =>
+              tf.matMul(tf.broadcastTo(tf.expandDims(x, 0), [this.numExperts, ...x.shape]), w);
         g = tf.add(gen(this.gammaW), g);
         b = tf.add(gen(this.betaW), b);
       }
@@ -98,20 +103,33 @@ export class FiLMExperts extends ExpertBank {
       let g: tf.Tensor = tf.gather(this.gamma, rows);
       let b: tf.Tensor = tf.gather(this.beta, rows);
       if (this.gammaW && this.betaW) {
-        const d = this.dim;
-        // One [N, D] x [D, E*D] product, then each row keeps its own expert's block.
-        const wg = tf.reshape(tf.transpose(this.gammaW, [1, 0, 2]), [d, -1]);
-        const wb = tf.reshape(tf.transpose(this.betaW, [1, 0, 2]), [d, -1]);
-        const pick = (w: tf.Tensor) => {
-          const all = tf.reshape(tf.matMul(x, w), [-1, this.numExperts, d]);
-          const mask = tf.expandDims(tf.oneHot(rows, this.numExperts), -1);
-          return tf.sum(tf.mul(all, mask), 1);
-        };
-        g = tf.add(pick(wg), g);
-        b = tf.add(pick(wb), b);
+        let gen: (w: tf.Tensor) => tf.Tensor;
+        if (backendCapabilities().slowBatchedMatMul) {
+          // One [N, D] x [D, E*D] product, then each row keeps its own expert's block.
+          const mask = tf.expandDims(tf.oneHot(rows, this.numExperts), -1); // [N, E, 1]
+          gen = (w) => tf.sum(tf.mul(this.fusedProduct(x, w), mask), 1);
+        } else {
+          // Each expert's rows times its own [D, D] (core's grouped GEMM).
+          gen = (w) => groupedMatMul(x, w as tf.Tensor3D, sizes);
+        }
+        g = tf.add(gen(this.gammaW), g);
+        b = tf.add(gen(this.betaW), b);
       }
       return tf.add(tf.mul(g, x), b) as tf.Tensor2D;
     });
+  }
+
+  /**
+   * `x w_e` for every expert e as ONE [T, D] x [D, E*D] product and a reshape: [T, E, D]. For
+   * backends where a batched [E, T, D] x [E, D, D] matMul is slow (`slowBatchedMatMul`, wasm).
+   */
+  private fusedProduct(x: tf.Tensor2D, w: tf.Tensor): tf.Tensor {
+    const d = this.dim;
+    return tf.reshape(tf.matMul(x, tf.reshape(tf.transpose(w, [1, 0, 2]), [d, -1])), [
+      -1,
+      this.numExperts,
+      d,
+    ]);
   }
 
   paramsPerExpert(): number {
@@ -123,40 +141,54 @@ export class FiLMExperts extends ExpertBank {
   }
 }
 
-/** The config of {@link MoFMELayer}: the single source of truth (zod). */
-export const MoFMEConfigSchema = z
-  .object({
-    dim: z.number().int().positive(),
-    numExperts: z.number().int().min(1),
-    topK: z.number().int().min(1),
-    modulation: z.enum(['linear', 'vector']).default('linear'),
-    /** `softmax` = plain KeepTopK router; `uncertainty` = UaR (MC-dropout, core's UncertaintyRouter). */
-    router: RouterConfigSchema.prefault({ type: 'softmax' }),
-    /** `dense`: every FM expert on every token (as in the released code); `sorted`: only the k chosen. */
-    dispatch: z.enum(['dense', 'sorted']).default('dense'),
-    /** Hidden width of the shared adaptor FFN, as a multiple of dim (default 4). */
-    adaptorRatio: z.number().int().positive().default(4),
-    dropout: z.number().min(0).max(0.9).default(0),
-    /** Switch aux-loss coefficient (MoFME uses none: default 0). */
-    auxLoss: z.number().min(0).default(0),
-    /**
-     * What the router reads inside a transformer block: `normed` (LN x, like the experts) or
-     * `residual` (the un-normalised stream x, as in the released code's `Transformer_MoE_FiLM`).
-     */
-    routerInput: z.enum(['normed', 'residual']).default('normed'),
-  })
-  .superRefine(refineTopK);
+/**
+ * The MoFME layer's settings without `dim`: what a model's FFN-slot config holds (the model fills
+ * in `dim`), like core's `MoESlotOptionsSchema`.
+ */
+export const MoFMESlotOptionsSchema = z.object({
+  numExperts: z.number().int().min(1),
+  topK: z.number().int().min(1),
+  modulation: z.enum(['linear', 'vector']).default('linear'),
+  /** `softmax` = plain KeepTopK router; `uncertainty` = UaR (MC-dropout, core's UncertaintyRouter). */
+  router: RouterConfigSchema.prefault({ type: 'softmax' }),
+  /** `dense`: every FM expert on every token (as in the released code); `sorted`: only the k chosen. */
+  dispatch: z.enum(['dense', 'sorted']).default('dense'),
+  /** Hidden width of the shared adaptor FFN, as a multiple of dim (default 4). */
+  adaptorRatio: z.number().int().positive().default(4),
+  dropout: z.number().min(0).max(0.9).default(0),
+  /** Switch aux-loss coefficient (MoFME uses none: default 0). */
+  auxLoss: z.number().min(0).default(0),
+  /**
+   * What the router reads inside a transformer block: `normed` (LN x, like the experts) or
+   * `residual` (the un-normalised stream x, as in the released code's `Transformer_MoE_FiLM`).
+   */
+  routerInput: z.enum(['normed', 'residual']).default('normed'),
+});
+/** Parsed {@link MoFMESlotOptionsSchema}. */
+export type MoFMESlotOptions = z.output<typeof MoFMESlotOptionsSchema>;
+/** Input form of {@link MoFMESlotOptionsSchema} (defaults optional). */
+export type MoFMESlotOptionsInput = z.input<typeof MoFMESlotOptionsSchema>;
+
+/** The config of {@link MoFMELayer}: the slot options plus `dim` (zod, the single source of truth). */
+export const MoFMEConfigSchema = MoFMESlotOptionsSchema.extend({
+  dim: z.number().int().positive(),
+}).superRefine(refineTopK);
 /** Parsed {@link MoFMEConfigSchema}. */
 export type MoFMEConfig = z.output<typeof MoFMEConfigSchema>;
 /** Input form of {@link MoFMEConfigSchema} (defaults optional). */
 export type MoFMEConfigInput = z.input<typeof MoFMEConfigSchema>;
 
 /**
- * The MoFME layer (methods.md 3.2), a drop-in FFN slot returning `{ y, aux }` like core's
+ * The MoFME layer (Zhang et al., AAAI 2024, arXiv 2312.16610: efficient deweather MoE with
+ * uncertainty-aware feature-wise linear modulation), an FFN slot returning `{ y, aux }` like core's
  * `MoELayer`:
  * `w = KeepTopK_k(router(x))`, `u = GELU(W_a x) * (W_b x)` (shared gated basenet; the block's
  * pre-norm supplies LN x), `y = Adaptor(sum_e w_e FM_e(u))` with the FM experts of
  * {@link FiLMExperts} and Adaptor = Linear(D -> rD) - GELU - Dropout - Linear(rD -> D).
+ *
+ * A core `RoutedLayer`: the router reads `ctx.residual` (the block's un-normalised stream) when
+ * configured with `routerInput: 'residual'`, the experts read the basenet's output, the adaptor
+ * combines; route, dispatch, balance loss (Switch aux only, off by default) and disposal are core's.
  *
  * @example
  * ```ts
@@ -165,7 +197,7 @@ export type MoFMEConfigInput = z.input<typeof MoFMEConfigSchema>;
  * const uar = new MoFMELayer({ dim: 48, numExperts: 8, topK: 2, router: { type: 'uncertainty' } });
  * ```
  */
-export class MoFMELayer extends Module implements ResidualReadingFfn {
+export class MoFMELayer extends RoutedLayer {
   readonly config: MoFMEConfig;
   readonly router: Router;
   readonly wa: Linear;
@@ -174,8 +206,8 @@ export class MoFMELayer extends Module implements ResidualReadingFfn {
   readonly adaptor: GeluFFN;
 
   constructor(config: MoFMEConfigInput) {
-    super();
     const c = parseConfig(MoFMEConfigSchema, config, 'mofme layer config');
+    super(c.dim, { dispatch: c.dispatch, losses: { aux: c.auxLoss, z: 0, cv2: 0, seqAux: 0 } });
     this.config = c;
     this.router = this.child('router', createRouter(c.router, c.dim, c.numExperts, c.topK));
     this.wa = this.child('wa', new Linear(c.dim, c.dim));
@@ -187,61 +219,35 @@ export class MoFMELayer extends Module implements ResidualReadingFfn {
     this.adaptor = this.child('adaptor', new GeluFFN(c.dim, c.dim * c.adaptorRatio, { dropout: c.dropout }));
   }
 
-  /** True when configured with `routerInput: 'residual'` (a transformer block then passes x too). */
-  get readsResidual(): boolean {
-    return this.config.routerInput === 'residual';
-  }
-
-  /** x [T, D] or [B, L, D] -> same shape, plus the routing aux (no balance loss unless `auxLoss`). */
-  forward(x: tf.Tensor): { y: tf.Tensor; aux: MoEAux } {
-    return this.run(x, x);
-  }
-
-  /** Experts on `normed` (LN x), router on `residual` (x); both [T, D]. */
-  forwardWithResidual(normed: tf.Tensor, residual: tf.Tensor): { y: tf.Tensor; aux: MoEAux } {
-    return this.run(normed, residual);
-  }
-
-  private run(x: tf.Tensor, routerX: tf.Tensor): { y: tf.Tensor; aux: MoEAux } {
-    const d = this.config.dim;
-    if (x.shape[x.rank - 1] !== d) {
-      throw new Error(`MoFMELayer: input last dimension is ${x.shape[x.rank - 1]}, config.dim is ${d}`);
+  /** The residual stream `ctx.residual` with `routerInput: 'residual'` (when given), else the tokens. */
+  protected override routerInput(x: tf.Tensor2D, ctx: SlotContext): tf.Tensor2D {
+    const r = ctx.residual;
+    if (this.config.routerInput !== 'residual' || !r) return x;
+    if (r.size !== x.size) {
+      throw new Error(`MoFMELayer: router input [${r.shape}] does not match the tokens [${x.shape}]`);
     }
-    if (routerX.size !== x.size) {
-      throw new Error(`MoFMELayer: router input [${routerX.shape}] does not match the tokens [${x.shape}]`);
-    }
-    const x2 = tf.reshape(x, [-1, d]) as tf.Tensor2D;
-    const r2 = routerX === x ? x2 : (tf.reshape(routerX, [-1, d]) as tf.Tensor2D);
-    const route = routeTidy(this.router, r2);
-    if (route.assignment.kind !== 'token') throw new Error('MoFMELayer: needs a token-choice router');
-    const u = tf.tidy(() => tf.mul(gelu(this.wa.forward(x2)), this.wb.forward(x2))) as tf.Tensor2D;
-    const out = dispatch(this.config.dispatch, { x: u, assignment: route.assignment, experts: this.experts });
-    const y = this.adaptor.forward(out.y);
-    const losses: Record<string, tf.Scalar> = {};
-    if (this.config.auxLoss > 0) {
-      losses.aux = tf.mul(this.config.auxLoss, switchAuxLoss(route.probs, out.counts));
-    }
-    const shaped = tf.reshape(y, x.shape);
-    const { indices } = route.assignment;
-    disposeExcept(
-      [u, out.y, y, x2, r2, route.logits, route.smoothLoad, ...assignmentTensors(route.assignment)],
-      [shaped, out.counts, route.probs, out.dropped, indices],
-    );
-    return {
-      y: shaped,
-      aux: { losses, counts: out.counts, probs: route.probs, dropped: out.dropped, indices },
-    };
+    return r.rank === 2 ? r : (tf.reshape(r, x.shape) as tf.Tensor2D);
   }
 
-  /** Parameters a token uses: all but the (E - k) FM experts it skips. */
-  activeParams(): number {
-    return this.countParams() - (this.config.numExperts - this.config.topK) * this.experts.paramsPerExpert();
+  /** The shared gated basenet `u = GELU(W_a x) * (W_b x)`: what the FM experts modulate. */
+  protected override expertInput(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.mul(gelu(this.wa.forward(x)), this.wb.forward(x)) as tf.Tensor2D;
   }
 
-  /** FLOPs per token: router, basenet, the FM experts run (E dense, k sorted), adaptor. */
-  flopsPerToken(): number {
-    const { dim: d, numExperts: e, topK: k, adaptorRatio: r } = this.config;
-    const fm = (this.config.dispatch === 'dense' ? e : k) * this.experts.flopsPerToken();
+  /** The shared adaptor on the experts' mix. */
+  protected override combine(y: tf.Tensor2D): tf.Tensor2D {
+    return this.adaptor.forward(y) as tf.Tensor2D;
+  }
+
+  /**
+   * FLOPs per token: router, basenet, the FM experts run (all E with dense dispatch, as in the
+   * released code; the routed ones with sorted), adaptor. Parameters a token uses stay the
+   * base's: all but the (E - k) FM experts it skips.
+   */
+  override flopsPerToken(): number {
+    const { numExperts: e, adaptorRatio: r, dispatch } = this.config;
+    const d = this.dim;
+    const fm = (dispatch === 'dense' ? e : this.expertsPerToken()) * this.experts.flopsPerToken();
     return this.router.flopsPerToken() + 2 * 2 * d * d + fm + 2 * 2 * d * d * r;
   }
 }

@@ -1,7 +1,7 @@
 import { loadCheckpoint, tf } from '@moe-zoo/core';
 import { saveCheckpoint } from '@moe-zoo/core';
 import { createImage, type RgbImage } from './image';
-import { ImageError } from './image-io';
+import { DEFAULT_MAX_PIXELS, ImageError } from './image-io';
 import { RestorationConfigSchema, RestorationNet } from './model';
 
 /** Model name stored in restoration checkpoints. */
@@ -13,7 +13,7 @@ export interface RestoreOptions {
   overlap?: number;
   /** Tiles per forward pass; bounds peak tensor memory (default 64). */
   batchTiles?: number;
-  /** Largest image accepted, in pixels (default 40 megapixels). */
+  /** Largest image accepted, in pixels (default {@link DEFAULT_MAX_PIXELS}, 40 megapixels). */
   maxPixels?: number;
 }
 
@@ -49,7 +49,7 @@ function blendWindow(tile: number): Float32Array {
  */
 export function restoreImage(model: RestorationNet, img: RgbImage, options: RestoreOptions = {}): RgbImage {
   const tile = model.config.tile;
-  const { overlap = Math.floor(tile / 4), batchTiles = 64, maxPixels = 40_000_000 } = options;
+  const { overlap = Math.floor(tile / 4), batchTiles = 64, maxPixels = DEFAULT_MAX_PIXELS } = options;
   if (img.width < 1 || img.height < 1 || img.data.length !== img.width * img.height * 3) {
     throw new ImageError('CORRUPT', `image ${img.width}x${img.height} has ${img.data.length} values`);
   }

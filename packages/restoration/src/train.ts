@@ -1,4 +1,4 @@
-import { fitShuffled, tf, type StepInfo } from '@moe-zoo/core';
+import { evaluateInBatches, fitShuffled, tf, type StepInfo } from '@moe-zoo/core';
 import { patchBatch, type PatchSet } from './data';
 import { psnr, ssim } from './metrics';
 import type { RestorationNet } from './model';
@@ -90,10 +90,10 @@ export interface RestorationEval {
 /**
  * Restores every patch of `set` in eval mode (outputs clipped to [0, 1]) and reports PSNR/SSIM
  * per weather type and overall, for the output and for the degraded input, plus the mean
- * routing distribution per weather type and each expert's share of the assignments.
+ * routing distribution per weather type and each expert's share of the assignments. Runs on
+ * core's `evaluateInBatches`: the model's training flag is restored afterwards.
  */
 export function evaluateRestoration(model: RestorationNet, set: PatchSet, batchSize = 100): RestorationEval {
-  model.eval();
   const out: number[] = [];
   const outS: number[] = [];
   const inP: number[] = [];
@@ -103,8 +103,8 @@ export function evaluateRestoration(model: RestorationNet, set: PatchSet, batchS
   const sums: number[][][] = Array.from({ length: layers }, () => Array.from({ length: numTasks }, () => []));
   const tokenCounts = new Array<number>(numTasks).fill(0);
   const assigned: number[][] = Array.from({ length: layers }, () => []);
-  for (let from = 0; from < set.n; from += batchSize) {
-    const idx = Array.from({ length: Math.min(batchSize, set.n - from) }, (_, i) => from + i);
+  // Every tensor a batch makes (inputs, outputs, aux) is freed when its step returns.
+  evaluateInBatches(model, set.n, batchSize, ({ indices: idx }) => {
     const { x, y } = patchBatch(set, idx);
     const { y: pred, aux } = model.forward(x);
     const clipped = tf.clipByValue(pred, 0, 1);
@@ -123,9 +123,7 @@ export function evaluateRestoration(model: RestorationNet, set: PatchSet, batchS
         if (li === 0) tokenCounts[task]++;
       });
     });
-    for (const a of aux) tf.dispose([a.counts, a.probs, a.dropped, a.indices, ...Object.values(a.losses)]);
-    tf.dispose([x, y, pred, clipped]);
-  }
+  });
   const mean = (v: number[]) => v.reduce((s, z) => s + z, 0) / Math.max(1, v.length);
   const scores = (keep: (i: number) => boolean): TaskScores => {
     const pick = (v: number[]) => v.filter((_, i) => keep(i));

@@ -1,7 +1,17 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AdamW, initBackend, MoELayer, setSeed, tf, TransformerBlock } from '@moe-zoo/core';
+import {
+  AdamW,
+  backendCapabilities,
+  initBackend,
+  MoELayer,
+  moduleCosts,
+  RoutedLayer,
+  setSeed,
+  tf,
+  TransformerBlock,
+} from '@moe-zoo/core';
 import {
   cropImage,
   degrade,
@@ -39,12 +49,64 @@ describe('FiLMExperts', () => {
     expect(fm.paramsPerExpert()).toBe(modulation === 'linear' ? 2 * 64 + 16 : 16);
     fm.dispose();
   });
+
+  it.each(['dense', 'sorted'] as const)(
+    '%s: the fused wasm formulation and the batched / grouped one give the same values and gradients',
+    async (path) => {
+      const start = tf.getBackend();
+      setSeed(5);
+      const fm = new FiLMExperts({ numExperts: 3, dim: 6, modulation: 'linear' });
+      const x = tf.randomNormal([9, 6], 0, 1, 'float32', 8) as tf.Tensor2D;
+      const sizes = [4, 0, 5];
+      const gammaW = fm.gammaW as tf.Variable;
+      interface Run {
+        y: number[];
+        loss: number;
+        grad: number;
+      }
+      const run = (): Run => {
+        const out = { y: [] as number[], loss: 0, grad: 0 };
+        tf.tidy(() => {
+          const f = () => (path === 'dense' ? fm.forwardAll(x) : fm.forwardSorted(x, sizes));
+          const { value, grads } = tf.variableGrads(
+            () => tf.sum(tf.square(f())) as tf.Scalar,
+            fm.parameters(),
+          );
+          out.y = Array.from(f().dataSync());
+          out.loss = value.dataSync()[0];
+          out.grad = tf.sum(tf.abs(grads[gammaW.name])).dataSync()[0];
+        });
+        return out;
+      };
+      const results: Run[] = [];
+      // tfjs suggests its node backend the first time the cpu backend runs.
+      const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+      try {
+        for (const backend of ['wasm', 'cpu']) {
+          await tf.setBackend(backend);
+          expect(backendCapabilities().slowBatchedMatMul).toBe(backend === 'wasm');
+          results.push(run());
+        }
+      } finally {
+        await tf.setBackend(start);
+        warn.mockRestore();
+      }
+      const [wasm, cpu] = results;
+      wasm.y.forEach((v, i) => expect(v).toBeCloseTo(cpu.y[i], 4));
+      expect(wasm.loss).toBeCloseTo(cpu.loss, 3);
+      expect(wasm.grad).toBeCloseTo(cpu.grad, 3);
+      expect(wasm.grad).toBeGreaterThan(0);
+      tf.dispose(x);
+      fm.dispose();
+    },
+  );
 });
 
 describe('MoFMELayer', () => {
   it('routes on the un-normalised residual stream inside a block when routerInput is residual', () => {
     setSeed(4);
     const layer = new MoFMELayer({ dim: 8, numExperts: 4, topK: 2, routerInput: 'residual' });
+    expect(layer).toBeInstanceOf(RoutedLayer);
     const block = new TransformerBlock({ dim: 8, heads: 2, ffn: layer });
     block.eval();
     const x = tf.add(tf.mul(tf.randomNormal([2, 5, 8], 0, 1, 'float32', 9), 3), 1);
@@ -62,7 +124,23 @@ describe('MoFMELayer', () => {
       expect(gap(got, onResidual)).toBeLessThan(1e-5);
       expect(gap(got, onNormed)).toBeGreaterThan(1e-3);
     });
-    expect(() => layer.forwardWithResidual(tf.zeros([3, 8]), tf.zeros([4, 8]))).toThrow(/router input/);
+    // Called directly: the residual comes in the context; without one the router reads the tokens.
+    tf.tidy(() => {
+      const tokens = tf.randomNormal([6, 8], 0, 1, 'float32', 10) as tf.Tensor2D;
+      const residual = tf.randomNormal([6, 8], 0, 1, 'float32', 11) as tf.Tensor2D;
+      const gap = (p: tf.Tensor, q: tf.Tensor) => Math.max(...tf.abs(tf.sub(p, q)).dataSync());
+      expect(
+        gap(layer.forward(tokens, { residual }).aux.probs, layer.router.route(residual).probs),
+      ).toBeLessThan(1e-6);
+      expect(gap(layer.forward(tokens).aux.probs, layer.router.route(tokens).probs)).toBeLessThan(1e-6);
+      const normed = new MoFMELayer({ dim: 8, numExperts: 4, topK: 2 });
+      normed.loadStateDict(layer.stateDict());
+      expect(
+        gap(normed.forward(tokens, { residual }).aux.probs, layer.router.route(tokens).probs),
+      ).toBeLessThan(1e-6);
+      normed.dispose();
+    });
+    expect(() => layer.forward(tf.zeros([3, 8]), { residual: tf.zeros([4, 8]) })).toThrow(/router input/);
   });
 
   it('keeps shapes, agrees across dispatch paths and has gradients for every parameter', () => {
@@ -110,15 +188,68 @@ describe('RestorationNet', () => {
   it.each([
     { kind: 'dense' as const, hidden: 32 },
     { kind: 'moe' as const, moe: { hidden: 32, numExperts: 4, topK: 2 } },
-    { kind: 'mofme' as const, mofme: { numExperts: 4, topK: 2, modulation: 'vector' } },
+    { kind: 'mofme' as const, mofme: { numExperts: 4, topK: 2, modulation: 'vector' as const } },
   ])('restores tiles with an FFN slot of kind $kind', (ffn) => {
     const net = new RestorationNet({ dim: 16, heads: 2, channels: 8, ffn });
     const { y, aux } = net.forward(tf.zeros([2, 32, 32, 3]));
     expect(y.shape).toEqual([2, 32, 32, 3]);
     expect(aux.length).toBe(ffn.kind === 'dense' ? 0 : 2);
     expect(net.activeParams()).toBeLessThanOrEqual(net.countParams());
+    expect(net.activeParams()).toBe(moduleCosts(net).active);
+    expect(net.routedLayers().length).toBe(aux.length);
     expect(net.flopsPerSample()).toBeGreaterThan(0);
     expect(() => net.forward(tf.zeros([1, 16, 16, 3]))).toThrow(/tiles/);
+    net.dispose();
+  });
+
+  it('type-checks and validates the nested slot options, and every router / dispatch option reaches the layers', () => {
+    expect(
+      () =>
+        new RestorationNet({ dim: 16, heads: 2, ffn: { kind: 'mofme', mofme: { numExperts: 2, topK: 3 } } }),
+    ).toThrow(/topK/);
+    expect(
+      () =>
+        new RestorationNet({
+          dim: 16,
+          heads: 2,
+          ffn: { kind: 'moe', moe: { hidden: 8, numExperts: 2, topK: 3 } },
+        }),
+    ).toThrow(/topK/);
+    expect(
+      () =>
+        new RestorationNet({
+          dim: 16,
+          heads: 2,
+          // @ts-expect-error: not a router type
+          ffn: { kind: 'mofme', mofme: { numExperts: 4, topK: 2, router: { type: 'bogus' } } },
+        }),
+    ).toThrow(/router/);
+    const net = new RestorationNet({
+      dim: 16,
+      heads: 2,
+      channels: 8,
+      ffn: {
+        kind: 'mofme',
+        mofme: {
+          numExperts: 4,
+          topK: 2,
+          dispatch: 'sorted',
+          routerInput: 'residual',
+          auxLoss: 0.01,
+          router: { type: 'uncertainty', samples: 3 },
+        },
+      },
+    });
+    const layer = net.routedLayers()[0] as MoFMELayer;
+    expect(layer.config).toMatchObject({ dispatch: 'sorted', routerInput: 'residual', auxLoss: 0.01 });
+    expect(layer.router.constructor.name).toBe('UncertaintyRouter');
+    net.train();
+    const { y, aux } = net.forward(tf.zeros([1, 32, 32, 3]));
+    expect(Object.keys(aux[0].losses)).toEqual(['aux']);
+    tf.dispose([
+      y,
+      ...aux.flatMap((a) => [a.counts, a.probs, a.dropped, a.indices, ...Object.values(a.losses)]),
+    ]);
     net.dispose();
   });
 

@@ -1,6 +1,9 @@
 import { initBackend, Linear, MultiHeadAttention, setSeed, tf } from '@moe-zoo/core';
 import {
+  AnswerHead,
   ANSWERS,
+  CoarseRouter,
+  FusionAnswerer,
   GroupedCrossAttention,
   maskedTopKGate,
   MoVA,
@@ -194,5 +197,52 @@ describe('MoVA building blocks', () => {
     );
     tf.dispose([base, words, out.logits]);
     mova.dispose();
+  });
+
+  it('counts FLOPs per sample and per-expert parameters through core moduleCosts', () => {
+    // Closed forms (2 FLOPs per multiply-add, biases not counted) with d = 16, l = 16 tokens.
+    const d = 16;
+    const l = 16;
+    const a = ANSWERS.length;
+    const head = new AnswerHead({ dim: d, heads: 2, tokens: l, numAnswers: a });
+    const k = 4; // readouts
+    const headFlops =
+      2 * (d * d + 2 * l * d * d + 2 * l * d + d * d) + 2 * (2 * d * d + d * a) + 2 * (l * d * k * a + d * k);
+    expect(head.flops()).toBe(headFlops);
+    const fusion = new FusionAnswerer({
+      inputDim: 40,
+      tokens: l,
+      dim: d,
+      heads: 2,
+      blocks: 2,
+      vocabSize: WORDS.length,
+      numAnswers: a,
+    });
+    const block = 2 * l * 4 * d * d + 4 * l * l * d + 2 * l * 4 * d * d; // attention + FFN of width 2d
+    expect(fusion.flops()).toBe(2 * l * 40 * d + 2 * block + headFlops);
+    const router = new CoarseRouter({
+      baseDim: 12,
+      dim: d,
+      heads: 2,
+      blocks: 1,
+      vocabSize: WORDS.length,
+      maxCandidates: 4,
+    });
+    const m = 4;
+    expect(router.flops(m)).toBe(2 * 12 * d + (2 * (2 + m) * 8 * d * d + 4 * (2 + m) ** 2 * d) + 2 * m * d);
+    for (const gating of ['learned', 'uniform'] as const) {
+      const mova = makeMoVA(1, gating);
+      const gate = gating === 'learned' ? 2 * (2 * d * d + d * 4) : 0;
+      const adapter = gate + 2 * l * 4 * d * d + 4 * l * l * d + 2 * l * 2 * d * (2 * d);
+      const cross = 2 * (l * d * d + 2 * l * 8 * d + l * d * d) + 4 * l * l * d; // 16 query and 16 expert tokens of width 8
+      expect(mova.blocks[0].crossFlops(l)).toBe(cross);
+      expect(mova.flops(5)).toBe(2 * l * 12 * d + headFlops + 2 * adapter + 5 * cross);
+      // Each expert's cross-attention (q, k, v, out, key norm, positions, grid bias) in both blocks.
+      const perExpert = 2 * (d * d + d + 2 * (8 * d + d) + d * d + d + 2 * 8 + l * 8 + 2 * 7 * 7);
+      expect(mova.expertParams()).toBe(perExpert);
+      expect(mova.sharedParams() + 4 * perExpert).toBe(mova.countParams());
+      mova.dispose();
+    }
+    for (const mod of [head, fusion, router]) mod.dispose();
   });
 });

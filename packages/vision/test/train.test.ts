@@ -145,7 +145,22 @@ describe('training: encoders, routing labels, router, MoVA', () => {
     // Live tensors are flat across steps (the trainer's leak guard would also throw).
     expect(new Set(a.counts.slice(1)).size).toBe(1);
     const system = movaSystem({ base, experts, model: a.mova, route: byQuestionType });
-    const ev = evaluateSystem(system, data.test);
+    expect(system.modules).toEqual([base, ...experts, a.mova]);
+    const modes: boolean[] = [];
+    const ev = evaluateSystem(
+      {
+        modules: system.modules,
+        predict: (images, words) => {
+          modes.push(...system.modules.map((m) => m.training));
+          return system.predict(images, words);
+        },
+      },
+      data.test,
+      100,
+    );
+    expect(modes.length).toBe(Math.ceil(data.test.n / 100) * system.modules.length);
+    expect(modes.every((training) => !training)).toBe(true); // eval mode while evaluating
+    expect(a.mova.training).toBe(true); // and restored afterwards
     const chance = majorityBaseline(data.train, data.test);
     expect(ev.accuracy).toBeGreaterThan(chance + 0.1);
     expect(ev.expertsPerSample).toBeCloseTo(1, 5); // measured: one expert run per image

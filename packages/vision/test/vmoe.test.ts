@@ -1,14 +1,17 @@
 import { initBackend, setSeed } from '@moe-zoo/core';
 import { createViT, evaluateViT, loadFashion, trainViT } from '../src';
 
+const VMOE = { kind: 'moe', moe: { hidden: 48, numExperts: 8, topK: 2 } } as const;
+const DENSE = { kind: 'dense', hidden: 96 } as const;
+
 describe('V-MoE vs dense ViT', () => {
   beforeAll(async () => {
     await initBackend();
   });
 
   it('has equal active parameters, learns well above chance and is deterministic', async () => {
-    const moe = createViT({ kind: 'moe' });
-    const dense = createViT({ kind: 'dense' });
+    const moe = createViT({ ffn: VMOE });
+    const dense = createViT({ ffn: DENSE });
     expect(moe.moeLayers()).toHaveLength(1); // depth 2, MoE in alternate blocks (the last)
     expect(moe.countParams()).toBeGreaterThan(dense.countParams());
     expect(Math.abs(moe.activeParams() - dense.activeParams()) / dense.activeParams()).toBeLessThan(0.03);
@@ -19,7 +22,7 @@ describe('V-MoE vs dense ViT', () => {
     expect(new Set(data.test.y).size).toBe(10);
     const run = async () => {
       setSeed(3);
-      const model = createViT({ kind: 'moe' });
+      const model = createViT({ ffn: VMOE });
       const r = await trainViT(model, data.train, 7, { epochs: 3, batchSize: 40, lr: 3e-3, seed: 0 });
       const acc = evaluateViT(model, data.test, 7);
       model.dispose();
@@ -31,6 +34,40 @@ describe('V-MoE vs dense ViT', () => {
     const b = await run();
     expect(b.r.losses).toEqual(a.r.losses);
     expect(b.acc).toBe(a.acc);
-    expect(() => createViT({ kind: 'moe', patch: 5 })).toThrow(/not divisible by patch 5/);
+    expect(() => createViT({ ffn: VMOE, patch: 5 })).toThrow(/not divisible by patch 5/);
+  });
+
+  it("passes core's router, dispatch and loss options to the MoE layers", () => {
+    const model = createViT({
+      depth: 4,
+      ffn: {
+        kind: 'moe',
+        moe: {
+          hidden: 24,
+          numExperts: 4,
+          topK: 1,
+          router: { type: 'expert-choice', capacityFactor: 2 },
+          dispatch: 'dense',
+          expert: 'swiglu',
+          losses: { aux: 0.05, z: 0.001 },
+        },
+      },
+    });
+    const layers = model.moeLayers();
+    expect(layers).toHaveLength(2); // alternate blocks by default: blocks 1 and 3
+    expect(model.blocks.filter((b) => layers.includes(b.ffn as (typeof layers)[number]))).toEqual([
+      model.blocks[1],
+      model.blocks[3],
+    ]);
+    for (const l of layers) {
+      expect(l.config.router).toEqual({ type: 'expert-choice', capacityFactor: 2, scoring: 'softmax' });
+      expect(l.config.dispatch).toBe('dense');
+      expect(l.config.expert).toBe('swiglu');
+      expect(l.config.losses).toMatchObject({ aux: 0.05, z: 0.001 });
+    }
+    model.dispose();
+    expect(() => createViT({ ffn: { kind: 'moe', moe: { hidden: 8, numExperts: 2, topK: 4 } } })).toThrow(
+      /vit config: ffn\.moe\.topK: topK \(4\) exceeds numExperts \(2\)/,
+    );
   });
 });

@@ -26,6 +26,7 @@ function scratchWorkspace(): string {
   ]) {
     fs.copyFileSync(path.join(REPO, f), path.join(root, f));
   }
+  fs.cpSync(path.join(REPO, 'eslint-rules'), path.join(root, 'eslint-rules'), { recursive: true });
   fs.mkdirSync(path.join(root, 'packages'));
   const bench = path.join(root, 'apps', 'bench');
   fs.mkdirSync(bench, { recursive: true });

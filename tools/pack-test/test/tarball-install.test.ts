@@ -18,8 +18,11 @@ import {
 } from '../src';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
-/** The core and one model package (restoration: its README example needs no generated data). */
-const PACKAGES = ['packages/core', 'packages/restoration'];
+/**
+ * The core, the data package and one model package (restoration: its README example needs no
+ * generated data; it depends on @moe-zoo/data for image I/O, so data is packed and installed too).
+ */
+const PACKAGES = ['packages/core', 'packages/data', 'packages/restoration'];
 const MODEL = '@moe-zoo/restoration';
 
 describe('firstExample', () => {

@@ -9,7 +9,7 @@ import {
   usageByGroup,
   type AudioSet,
 } from '@moe-zoo/audio';
-import { setSeed } from '@moe-zoo/core';
+import { setSeed, type FfnSlotConfigInput } from '@moe-zoo/core';
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
 import { fmt, mean, seedRunsRow, type SeedRun } from '../stats';
 import type { BenchRow, Claim, Suite } from '../types';
@@ -25,6 +25,12 @@ function accuracyAt(set: AudioSet, pred: Int32Array, snr: number): number {
   }
   return n ? ok / n : 0;
 }
+
+/** The arms: the MoE audio transformer and its dense twin at equal active parameters (width top-2 x 48). */
+const ARMS = [
+  { variant: 'dense-96', ffn: { kind: 'dense', hidden: 96 } },
+  { variant: 'moe-8x48-top2', ffn: { kind: 'moe', moe: { hidden: 48, numExperts: 8, topK: 2 } } },
+] as const satisfies readonly { variant: string; ffn: FfnSlotConfigInput }[];
 
 /**
  * The `audio` suite: spoken digits (mespeak voices, disjoint train/test voices, noise at clean / 20 /
@@ -47,7 +53,8 @@ export const audioSuite: Suite = {
     };
     let testN = 0;
     let snrs: number[] = [];
-    for (const kind of ['dense', 'moe'] as const) {
+    for (const arm of ARMS) {
+      const kind = arm.ffn.kind;
       const runs: SeedRun[] = [];
       let params = { total: 0, active: 0, flops: 0 };
       for (const seed of ctx.seeds) {
@@ -56,7 +63,7 @@ export const audioSuite: Suite = {
         snrs = data.snrs;
         testN = data.test.n;
         setSeed(seed);
-        const model = createAudioTransformer({ kind });
+        const model = createAudioTransformer({ ffn: arm.ffn });
         const steps = epochs * Math.floor(data.train.n / 32);
         const bar = ctx.progress(`audio ${kind} seed ${seed}`, steps);
         const run = await trainAudioClassifier(model, data.train, {
@@ -106,7 +113,7 @@ export const audioSuite: Suite = {
         seedRunsRow(
           {
             model: 'audio-transformer',
-            variant: kind === 'moe' ? 'moe-8x48-top2' : 'dense-96',
+            variant: arm.variant,
             task: 'spoken-digits',
             paramsTotal: params.total,
             paramsActive: params.active,

@@ -1,4 +1,4 @@
-import { FfnSpec, imagePatches, setSeed, tf, TokenClassifier } from '@moe-zoo/core';
+import { imagePatches, setSeed, tf, TokenClassifier, type FfnSlotConfigInput } from '@moe-zoo/core';
 import { loadFashionMnist, type ImageSet } from '../data/fashion-mnist';
 import { fmt, mean, seedRunsRow, type SeedRun } from '../stats';
 import { runClassifier } from '../train/classifier-run';
@@ -17,7 +17,7 @@ const TOKENS = (28 / PATCH) ** 2;
 
 interface Arm {
   variant: string;
-  ffn: FfnSpec;
+  ffn: FfnSlotConfigInput;
 }
 
 const MOE_BASE = { hidden: 48, numExperts: 16, topK: 2 };

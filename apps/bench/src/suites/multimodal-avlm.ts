@@ -1,4 +1,4 @@
-import { setSeed, tf } from '@moe-zoo/core';
+import { moduleCosts, setSeed, tf } from '@moe-zoo/core';
 import {
   auxRouterAgreement,
   AvModel,
@@ -186,7 +186,7 @@ async function runMome(ctx: SuiteContext): Promise<MomeOutcome> {
     record(
       variants,
       'frozen',
-      { total: pre.countParams(), active: pre.countParams(), flops: meanFlops(pre) },
+      { total: moduleCosts(pre).total, active: moduleCosts(pre).active, flops: meanFlops(pre) },
       {
         metrics: {
           accuracy: mean(MOME_RATES.map((r) => frozenEval[rateKey(r)].accuracy)),
@@ -243,7 +243,7 @@ async function runMome(ctx: SuiteContext): Promise<MomeOutcome> {
         arm.variant,
         {
           total: m.backbone.countParams() + groups.length * m.adapterParams(),
-          active: m.backbone.countParams() + m.activeAdapterParams(),
+          active: moduleCosts(m).active,
           flops: meanFlops(m),
         },
         { metrics, latencyMs: latency, trainSeconds: seconds },
@@ -434,7 +434,7 @@ async function runMoma(ctx: SuiteContext): Promise<MomeOutcome> {
       record(
         variants,
         variant,
-        { total: lm.mainParams(), active: lm.activeParams(), flops: lm.flopsPerSample(tokens, routed) },
+        { total: lm.mainParams(), active: moduleCosts(lm).active, flops: lm.flopsPerSample(tokens, routed) },
         { metrics: m, latencyMs: latency, trainSeconds: seconds },
       );
       if (seed === ctx.seeds[0]) series[variant] = { trainLossText: cur.text, trainLossImage: cur.image };

@@ -1,4 +1,4 @@
-import { GeluFFN, setSeed, tf } from '@moe-zoo/core';
+import { GeluFFN, moduleCosts, RoutedLayer, setSeed, tf } from '@moe-zoo/core';
 import {
   alignConnector,
   buildFloatMoe,
@@ -115,7 +115,7 @@ function measure(model: VqaTransformer, test: VqaSet, trainSeconds: number, maxV
     metrics.visShared = ev.usage.image[1] + ev.usage.image[2];
     metrics.txtShared = ev.usage.text[1] + ev.usage.text[2];
   }
-  const { total, active } = model.parameterCounts();
+  const { total, active } = moduleCosts(model);
   return {
     metrics,
     paramsTotal: total,
@@ -133,10 +133,8 @@ function expertMemory(model: VqaTransformer): number {
     const slot = model.blocks[l].ffn;
     if (slot instanceof MoTELayer) bytes += slot.expertBytes();
     else {
-      const params =
-        slot.countParams() -
-        ('router' in slot ? (slot.router as { countParams(): number }).countParams() : 0);
-      bytes += 4 * params;
+      const router = slot instanceof RoutedLayer ? (slot.router?.countParams() ?? 0) : 0;
+      bytes += 4 * (slot.countParams() - router);
     }
   }
   return bytes;

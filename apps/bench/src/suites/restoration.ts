@@ -3,6 +3,7 @@ import {
   composeGrid,
   encodeImage,
   evaluateRestoration,
+  FfnSlotSchema,
   makePatchSet,
   patchImage,
   restoreImage,
@@ -12,14 +13,16 @@ import {
   trainRestoration,
   WEATHER_TYPES,
   type PatchSet,
-  type RestorationConfigInput,
+  type RestorationFfnConfigInput,
   type RgbImage,
 } from '@moe-zoo/restoration';
 import { timeInterleaved } from '../perf/timing';
 import { aggregate, fmt } from '../stats';
 import type { BenchRow, Claim, Suite, SuiteContext, SuiteSeries } from '../types';
 
-type FfnSlot = RestorationConfigInput['ffn'];
+type FfnSlot = RestorationFfnConfigInput;
+type MoEOptions = Extract<FfnSlot, { kind: 'moe' }>['moe'];
+type MoFMEOptions = Extract<FfnSlot, { kind: 'mofme' }>['mofme'];
 
 interface Arm {
   model: string;
@@ -46,7 +49,7 @@ function arms(quick: boolean): Arm[] {
       ];
   for (const [e, k] of grid) {
     const main = e === 8 && k === 2;
-    const moe = { hidden: 4 * DIM, numExperts: e, topK: k, losses: { aux: 0 } };
+    const moe: MoEOptions = { hidden: 4 * DIM, numExperts: e, topK: k, losses: { aux: 0 } };
     out.push({
       sweep: !main,
       model: 'moe',
@@ -55,7 +58,7 @@ function arms(quick: boolean): Arm[] {
       twin: { kind: 'moe', moe: { ...moe, dispatch: 'dense' } },
     });
     for (const modulation of main ? (['linear', 'vector'] as const) : (['linear'] as const)) {
-      const fm = { numExperts: e, topK: k, modulation };
+      const fm: MoFMEOptions = { numExperts: e, topK: k, modulation };
       out.push({
         sweep: !main,
         model: 'mofme',
@@ -65,7 +68,7 @@ function arms(quick: boolean): Arm[] {
       });
     }
     if (!main) continue;
-    const uar = {
+    const uar: MoFMEOptions = {
       numExperts: e,
       topK: k,
       modulation: 'linear',
@@ -82,9 +85,9 @@ function arms(quick: boolean): Arm[] {
 }
 
 function dispatchOf(ffn: FfnSlot): string {
-  if (ffn.kind === 'dense') return 'dense-ffn';
-  const cfg = ffn.kind === 'moe' ? ffn.moe : ffn.mofme;
-  return String(cfg.dispatch);
+  const slot = FfnSlotSchema.parse(ffn);
+  if (slot.kind === 'dense') return 'dense-ffn';
+  return slot.kind === 'moe' ? slot.moe.dispatch : slot.mofme.dispatch;
 }
 
 /** Median ms of one forward pass of a batch, for each dispatch path of the trained weights. */

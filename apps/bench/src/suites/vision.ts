@@ -1,4 +1,4 @@
-import { makeRng, setSeed, tf } from '@moe-zoo/core';
+import { makeRng, setSeed, tf, type FfnSlotConfigInput } from '@moe-zoo/core';
 import {
   allIndices,
   ANSWERS,
@@ -88,6 +88,23 @@ const FULL: Plan = {
   lr: 1e-2,
   vit: { trainPerClass: 300, testPerClass: 200, epochs: 4, depth: 2 },
 };
+
+/**
+ * The ViT arms: V-MoE (8 experts x 48, top-2, Switch aux 0.01, in alternate blocks) and the dense
+ * ViT at equal active parameters (FFN width top-2 x 48).
+ */
+const VIT_ARMS = {
+  dense: { model: 'vit', variant: 'dense-96', seedOffset: 92, ffn: { kind: 'dense', hidden: 96 } },
+  moe: {
+    model: 'vmoe',
+    variant: 'vmoe-8x48-top2',
+    seedOffset: 91,
+    ffn: { kind: 'moe', moe: { hidden: 48, numExperts: 8, topK: 2, losses: { aux: 0.01 } } },
+  },
+} as const satisfies Record<
+  'dense' | 'moe',
+  { model: string; variant: string; seedOffset: number; ffn: FfnSlotConfigInput }
+>;
 
 /** The arms, in report order. */
 const ARMS = [
@@ -410,8 +427,9 @@ async function runViT(
     testPerClass: plan.vit.testPerClass,
     seed,
   });
-  setSeed(seed * 101 + (kind === 'moe' ? 91 : 92));
-  const model = createViT({ kind, depth: plan.vit.depth });
+  const arm = VIT_ARMS[kind];
+  setSeed(seed * 101 + arm.seedOffset);
+  const model = createViT({ ffn: arm.ffn, depth: plan.vit.depth });
   const bar = ctx.progress(
     `vision vit-${kind} seed ${seed}`,
     plan.vit.epochs * Math.floor(data.train.n / 64),
@@ -620,8 +638,8 @@ export const visionSuite: Suite = {
       rows.push(
         seedRunsRow(
           {
-            model: kind === 'moe' ? 'vmoe' : 'vit',
-            variant: kind === 'moe' ? 'vmoe-8x48-top2' : 'dense-96',
+            model: VIT_ARMS[kind].model,
+            variant: VIT_ARMS[kind].variant,
             task: 'fashion-mnist',
             paramsTotal: v[0].total,
             paramsActive: v[0].active,

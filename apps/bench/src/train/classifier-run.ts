@@ -1,4 +1,11 @@
-import { fitShuffled, imagePatches, RoutingMetrics, tf, TokenClassifier } from '@moe-zoo/core';
+import {
+  evaluateInBatches,
+  fitShuffled,
+  imagePatches,
+  RoutingMetrics,
+  tf,
+  TokenClassifier,
+} from '@moe-zoo/core';
 import type { ImageSet } from '../data/fashion-mnist';
 import type { ProgressHandle } from '../types';
 import { timeOnce } from '../perf/timing';
@@ -25,18 +32,12 @@ function batch(set: ImageSet, idx: ArrayLike<number>) {
 
 /** Test accuracy in batches of 500, in eval mode. */
 export function evaluate(model: TokenClassifier, set: ImageSet, patch: number): number {
-  model.eval();
-  let correct = 0;
-  for (let from = 0; from < set.n; from += 500) {
-    const idx = Array.from({ length: Math.min(500, set.n - from) }, (_, i) => from + i);
-    const { images, labels } = batch(set, idx);
-    correct += tf.tidy(() => {
-      const pred = tf.argMax(model.forward(imagePatches(images, patch)).logits, -1);
-      return tf.sum(tf.cast(tf.equal(pred, labels), 'int32')).dataSync()[0];
-    });
-    tf.dispose([images, labels]);
-  }
-  return correct / set.n;
+  const correct = evaluateInBatches(model, set.n, 500, ({ indices }) => {
+    const { images, labels } = batch(set, indices);
+    const pred = tf.argMax(model.forward(imagePatches(images, patch)).logits, -1);
+    return tf.sum(tf.cast(tf.equal(pred, labels), 'int32')).dataSync()[0];
+  });
+  return correct.reduce((a, b) => a + b, 0) / set.n;
 }
 
 /**
@@ -83,6 +84,7 @@ export async function runClassifier(o: {
   });
   o.progress.done();
   const accuracy = evaluate(model, o.test, patch);
+  model.eval();
   const probe = batch(
     o.test,
     Array.from({ length: batchSize }, (_, i) => i),

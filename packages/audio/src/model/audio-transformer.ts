@@ -1,58 +1,113 @@
-import { fitShuffled, loadCheckpoint, saveCheckpoint, tf, TokenClassifier } from '@moe-zoo/core';
+import {
+  evaluateInBatches,
+  fitShuffled,
+  loadCheckpoint,
+  parseConfig,
+  saveCheckpoint,
+  tf,
+  TokenClassifier,
+  TokenClassifierConfigSchema,
+} from '@moe-zoo/core';
 import { z } from 'zod';
 import type { AudioSet } from '../data/spoken-digits';
-import { DEFAULT_FEATURES, featureShape } from '../data/preprocess';
+import { DEFAULT_FEATURES, featureShape, type FeatureConfig } from '../data/preprocess';
 
-/** Config of {@link createAudioTransformer}; `kind: 'dense'` gives the twin at equal active parameters. */
-export const AudioModelConfigSchema = z.object({
+/** The log-mel front end of the model (see `DEFAULT_FEATURES`); it fixes the token count and width. */
+const AudioFeatureConfigSchema = z.object({
+  sampleRate: z.number().positive(),
+  windowSeconds: z.number().positive(),
+  frameLength: z.number().int().positive(),
+  hop: z.number().int().positive(),
+  fftSize: z.number().int().positive(),
+  nMels: z.number().int().positive(),
+  stack: z.number().int().positive(),
+}) satisfies z.ZodType<FeatureConfig>;
+
+const shape = TokenClassifierConfigSchema.shape;
+
+/**
+ * Config of {@link createAudioTransformer}: core's `TokenClassifierConfigSchema` with the input
+ * (`inputDim`, `tokens`) taken from the log-mel `features`, and the audio defaults (D=48, 4 heads,
+ * depth 2, 10 classes). `ffn` is core's `FfnSlotConfigSchema`, so every MoE option of core (router,
+ * dispatch, capacity, shared experts, balancing losses) reaches the model, e.g.
+ * `{ kind: 'moe', moe: { hidden: 48, numExperts: 8, topK: 2 } }` or its dense twin at equal active
+ * parameters `{ kind: 'dense', hidden: 96 }` (width topK x hidden).
+ */
+export const AudioModelConfigSchema = TokenClassifierConfigSchema.omit({
+  inputDim: true,
+  tokens: true,
+}).extend({
+  dim: shape.dim.default(48),
+  heads: shape.heads.default(4),
+  depth: shape.depth.default(2),
+  numClasses: shape.numClasses.default(10),
+  features: AudioFeatureConfigSchema.default(DEFAULT_FEATURES),
+});
+
+/** Parsed model config. */
+export type AudioModelConfig = z.output<typeof AudioModelConfigSchema>;
+/** Model config as written by a caller (defaults not yet applied). */
+export type AudioModelConfigInput = z.input<typeof AudioModelConfigSchema>;
+
+/**
+ * The flat config that checkpoints saved before the FFN-slot config hold
+ * (`{ kind, hidden, numExperts, topK, ... }`): MoE = `numExperts` experts of width `hidden`, top-k,
+ * with core's default router, dispatch and losses; dense = one FFN of width `topK · hidden`.
+ */
+const LegacyAudioModelConfigSchema = z.object({
   kind: z.enum(['dense', 'moe']),
   dim: z.number().int().positive().default(48),
   heads: z.number().int().positive().default(4),
   depth: z.number().int().positive().default(2),
-  /** Hidden width of one expert; the dense twin uses topK × hidden. */
   hidden: z.number().int().positive().default(48),
   numExperts: z.number().int().positive().default(8),
   topK: z.number().int().positive().default(2),
   numClasses: z.number().int().positive().default(10),
-  features: z
-    .object({
-      sampleRate: z.number().positive(),
-      windowSeconds: z.number().positive(),
-      frameLength: z.number().int().positive(),
-      hop: z.number().int().positive(),
-      fftSize: z.number().int().positive(),
-      nMels: z.number().int().positive(),
-      stack: z.number().int().positive(),
-    })
-    .default(DEFAULT_FEATURES),
+  features: AudioFeatureConfigSchema.default(DEFAULT_FEATURES),
 });
 
-/** Parsed model config. */
-export type AudioModelConfig = z.infer<typeof AudioModelConfigSchema>;
+function isLegacyConfig(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'kind' in value && !('ffn' in value);
+}
+
+/**
+ * A checkpoint's stored config: the current form ({@link AudioModelConfigSchema}), or the flat form
+ * of older checkpoints (`{ kind: 'moe' | 'dense', hidden, numExperts, topK, ... }`), converted to
+ * the model it described.
+ */
+export const AudioCheckpointConfigSchema = z.preprocess((value, ctx) => {
+  if (!isLegacyConfig(value)) return value;
+  const legacy = LegacyAudioModelConfigSchema.safeParse(value);
+  if (!legacy.success) {
+    for (const issue of legacy.error.issues)
+      ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    return z.NEVER;
+  }
+  const { kind, hidden, numExperts, topK, ...rest } = legacy.data;
+  const ffn =
+    kind === 'moe'
+      ? { kind: 'moe' as const, moe: { hidden, numExperts, topK } }
+      : { kind: 'dense' as const, hidden: hidden * topK };
+  return { ...rest, ffn };
+}, AudioModelConfigSchema);
 
 /** The checkpoint model name. */
 export const AUDIO_MODEL_NAME = 'moe-zoo-audio-transformer';
 
 /**
- * An audio transformer over log-mel tokens (frames → tokens): core's TokenClassifier with MoE
- * FFNs (`numExperts` experts of width `hidden`, top-k) or dense FFNs of width `topK·hidden`, so
- * the twins have equal active parameters.
+ * An audio transformer over log-mel tokens (frames → tokens): core's TokenClassifier with the FFN
+ * slots of `config.ffn` (MoE or dense; see {@link AudioModelConfigSchema}).
+ *
+ * @example
+ * ```ts
+ * const moe = createAudioTransformer({ ffn: { kind: 'moe', moe: { hidden: 48, numExperts: 8, topK: 2 } } });
+ * const dense = createAudioTransformer({ ffn: { kind: 'dense', hidden: 96 } }); // equal active parameters
+ * ```
  */
-export function createAudioTransformer(input: z.input<typeof AudioModelConfigSchema>): TokenClassifier {
-  const c = AudioModelConfigSchema.parse(input);
-  const { tokens, dims } = featureShape(c.features);
-  return new TokenClassifier({
-    inputDim: dims,
-    tokens,
-    dim: c.dim,
-    heads: c.heads,
-    depth: c.depth,
-    numClasses: c.numClasses,
-    ffn:
-      c.kind === 'moe'
-        ? { kind: 'moe', moe: { hidden: c.hidden, numExperts: c.numExperts, topK: c.topK } }
-        : { kind: 'dense', hidden: c.hidden * c.topK },
-  });
+export function createAudioTransformer(input: AudioModelConfigInput): TokenClassifier {
+  const { features, ...c } = parseConfig(AudioModelConfigSchema, input, 'audio model config');
+  const { tokens, dims } = featureShape(features);
+  return new TokenClassifier({ ...c, inputDim: dims, tokens });
 }
 
 function batchOf(set: AudioSet, idx: ArrayLike<number>): { x: tf.Tensor3D; y: tf.Tensor1D } {
@@ -126,41 +181,40 @@ export interface AudioEvaluation {
   numExperts: number;
 }
 
-/** Evaluates in eval mode in batches, reading back the MoE routing indices of each batch. */
+/**
+ * Evaluates in batches in eval mode (core's `evaluateInBatches`; the training flag is restored
+ * afterwards), reading back the MoE routing of each batch for the expert usage.
+ */
 export function evaluateAudio(model: TokenClassifier, set: AudioSet, batchSize = 256): AudioEvaluation {
-  model.eval();
   const layers = model.moeLayers();
   const numExperts = layers.length ? layers[0].config.numExperts : 0;
   const predictions = new Int32Array(set.n);
   const usage = layers.length ? new Float64Array(set.n * numExperts) : undefined;
   let correct = 0;
-  for (let from = 0; from < set.n; from += batchSize) {
-    const idx = Array.from({ length: Math.min(batchSize, set.n - from) }, (_, i) => from + i);
-    const { x, y } = batchOf(set, idx);
-    const { pred, indices } = tf.tidy(() => {
-      const out = model.forward(x);
-      return {
-        pred: tf.argMax(out.logits, -1).dataSync() as Int32Array,
-        indices: out.aux.map((a) => a.indices.dataSync() as Int32Array),
-      };
-    });
+  evaluateInBatches(model, set.n, batchSize, ({ from, size, indices }) => {
+    const { x, y } = batchOf(set, indices);
+    const out = model.forward(x);
+    const pred = tf.argMax(out.logits, -1).dataSync();
     const labels = y.dataSync();
-    tf.dispose([x, y]);
-    for (let i = 0; i < idx.length; i++) {
+    for (let i = 0; i < size; i++) {
       predictions[from + i] = pred[i];
       if (pred[i] === labels[i]) correct++;
     }
-    if (usage) {
-      for (const ind of indices) {
-        const perSample = ind.length / idx.length;
-        for (let t = 0; t < ind.length; t++) {
-          const sample = from + Math.floor(t / perSample);
-          usage[sample * numExperts + ind[t]]++;
+    if (!usage) return;
+    out.aux.forEach((aux, l) => {
+      // Token choice: indices [T, k] hold experts; expert choice: [E, C] hold the tokens each expert took.
+      const ind = aux.indices.dataSync();
+      const [rows, cols] = aux.indices.shape;
+      const expertChoice = layers[l].config.router.type === 'expert-choice';
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) {
+          const v = ind[r * cols + c];
+          const [token, expert] = expertChoice ? [v, r] : [r, v];
+          usage[(from + Math.floor(token / set.tokens)) * numExperts + expert]++;
         }
       }
-    }
-  }
-  model.train();
+    });
+  });
   return { accuracy: correct / set.n, predictions, usage, numExperts };
 }
 
@@ -168,7 +222,7 @@ export function evaluateAudio(model: TokenClassifier, set: AudioSet, batchSize =
 export async function saveAudioModel(
   dir: string,
   model: TokenClassifier,
-  config: z.input<typeof AudioModelConfigSchema>,
+  config: AudioModelConfigInput,
 ): Promise<void> {
   await saveCheckpoint(dir, {
     model: AUDIO_MODEL_NAME,
@@ -178,15 +232,19 @@ export async function saveAudioModel(
   });
 }
 
-/** Loads a model saved by {@link saveAudioModel}; the config is validated before weights are allocated. */
+/**
+ * Loads a model saved by {@link saveAudioModel}; the config is validated before weights are
+ * allocated. Checkpoints with the older flat config (`{ kind, hidden, numExperts, topK }`) load too:
+ * the returned config is in the current form.
+ */
 export async function loadAudioModel(
   dir: string,
 ): Promise<{ model: TokenClassifier; config: AudioModelConfig }> {
   const { manifest, state, files } = await loadCheckpoint(dir, {
     expectModel: AUDIO_MODEL_NAME,
-    configSchema: AudioModelConfigSchema,
+    configSchema: AudioCheckpointConfigSchema,
   });
-  const config = AudioModelConfigSchema.parse(manifest.config);
+  const config = AudioCheckpointConfigSchema.parse(manifest.config);
   const model = createAudioTransformer(config);
   try {
     model.loadStateDict(state);

@@ -56,28 +56,45 @@ export function refineTopK(c: { topK: number; numExperts: number }, ctx: z.Refin
 }
 
 /**
- * The MoE layer's configuration: the single source of truth for {@link MoELayer}.
- * `hidden` is the hidden width of ONE routed expert.
+ * The MoE layer's settings without `dim`: what a model's FFN-slot config holds (the model fills
+ * in `dim`). `hidden` is the hidden width of ONE routed expert.
  */
-export const MoELayerConfigSchema = z
-  .object({
-    dim: z.number().int().positive(),
-    hidden: z.number().int().positive(),
-    numExperts: z.number().int().min(1),
-    topK: z.number().int().min(1),
-    expert: z.enum(['ffn', 'swiglu']).default('ffn'),
-    activation: z.enum(['gelu', 'relu', 'silu']).default('gelu'),
-    router: RouterConfigSchema.prefault({ type: 'softmax' }),
-    dispatch: z.enum(['dense', 'sorted', 'capacity']).default('sorted'),
-    capacityFactor: z.number().positive().default(1.25),
-    sharedExperts: z.number().int().min(0).default(0),
-    /** Hidden width of each shared expert (default: `hidden`). */
-    sharedHidden: z.number().int().positive().optional(),
-    losses: MoELossConfigSchema.prefault({}),
-  })
-  .superRefine(refineTopK);
+export const MoESlotOptionsSchema = z.object({
+  hidden: z.number().int().positive(),
+  numExperts: z.number().int().min(1),
+  topK: z.number().int().min(1),
+  expert: z.enum(['ffn', 'swiglu']).default('ffn'),
+  activation: z.enum(['gelu', 'relu', 'silu']).default('gelu'),
+  router: RouterConfigSchema.prefault({ type: 'softmax' }),
+  dispatch: z.enum(['dense', 'sorted', 'capacity']).default('sorted'),
+  capacityFactor: z.number().positive().default(1.25),
+  sharedExperts: z.number().int().min(0).default(0),
+  /** Hidden width of each shared expert (default: `hidden`). */
+  sharedHidden: z.number().int().positive().optional(),
+  losses: MoELossConfigSchema.prefault({}),
+});
+
+export type MoESlotOptions = z.output<typeof MoESlotOptionsSchema>;
+export type MoESlotOptionsInput = z.input<typeof MoESlotOptionsSchema>;
+
+/** The MoE layer's configuration: the single source of truth for {@link MoELayer}. */
+export const MoELayerConfigSchema = MoESlotOptionsSchema.extend({
+  dim: z.number().int().positive(),
+}).superRefine(refineTopK);
 export type MoELayerConfig = z.output<typeof MoELayerConfigSchema>;
 export type MoELayerConfigInput = z.input<typeof MoELayerConfigSchema>;
+
+/**
+ * The FFN slot of a transformer block as config: a dense GELU FFN of width `hidden`, or an MoE
+ * layer (its `dim` comes from the model). Models compose it (or extend the union with their own
+ * routed kinds) so every router and dispatch option reaches every model, type-checked.
+ */
+export const FfnSlotConfigSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('dense'), hidden: z.number().int().positive() }),
+  z.object({ kind: z.literal('moe'), moe: MoESlotOptionsSchema.superRefine(refineTopK) }),
+]);
+export type FfnSlotConfig = z.output<typeof FfnSlotConfigSchema>;
+export type FfnSlotConfigInput = z.input<typeof FfnSlotConfigSchema>;
 
 /**
  * DeepSeekMoE fine-grained segmentation: split every expert into `m` experts of hidden/m and

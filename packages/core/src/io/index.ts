@@ -1,6 +1,5 @@
 /** Checkpoints that are safe to load: safetensors, atomic writes, manifests with checksums. */
 export { CheckpointError, type CheckpointErrorCode, type CheckpointErrorContext } from './errors';
-export { ImageError, type ImageErrorCode } from './image-error';
 export {
   encodeSafetensors,
   decodeSafetensors,

@@ -1,2 +1,2 @@
 export * from './classification';
-export * from './params';
+export * from './costs';

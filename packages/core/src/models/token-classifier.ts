@@ -1,5 +1,7 @@
-import { MoELayerConfigInput } from '../config/moe';
-import { parameterCounts } from '../metrics/params';
+import { z } from 'zod';
+import { FfnSlotConfigSchema } from '../config/moe';
+import { parseConfig } from '../config/parse';
+import { moduleCosts } from '../metrics/costs';
 import { MoELayer } from '../moe/layer';
 import type { MoEAux } from '../moe/types';
 import { GeluFFN } from '../nn/ffn';
@@ -7,29 +9,29 @@ import { LayerNorm } from '../nn/layer-norm';
 import { Linear } from '../nn/linear';
 import { Module } from '../nn/module';
 import { PositionalEmbedding } from '../nn/positional';
-import { FfnModule, TransformerBlock } from '../nn/transformer-block';
+import type { FfnSlot } from '../nn/ffn-slot';
+import { TransformerBlock } from '../nn/transformer-block';
 import { tf } from '../tf';
 
-/** The FFN slot of each block: a dense GELU FFN, or an MoE layer (its `dim` is filled in). */
-export type FfnSpec =
-  { kind: 'dense'; hidden: number } | { kind: 'moe'; moe: Omit<MoELayerConfigInput, 'dim'> };
-
-export interface TokenClassifierOptions {
+/** Config of {@link TokenClassifier} (zod: the single source of truth; models compose it). */
+export const TokenClassifierConfigSchema = z.object({
   /** Features per input token (e.g. 49 for 7x7 patches). */
-  inputDim: number;
+  inputDim: z.number().int().positive(),
   /** Tokens per sample (for the learned positions). */
-  tokens: number;
-  dim: number;
-  heads: number;
-  depth: number;
-  numClasses: number;
-  ffn: FfnSpec;
-  /** With an MoE spec: MoE in every `moeEvery`-th block starting with the last (1 = all, 2 = alternate). */
-  moeEvery?: number;
+  tokens: z.number().int().positive(),
+  dim: z.number().int().positive(),
+  heads: z.number().int().positive(),
+  depth: z.number().int().positive(),
+  numClasses: z.number().int().min(2),
+  ffn: FfnSlotConfigSchema,
+  /** With an MoE slot: MoE in every `moeEvery`-th block starting with the last (1 = all, 2 = alternate). */
+  moeEvery: z.number().int().positive().default(1),
   /** Dense FFN hidden width of the blocks without MoE (default: the MoE active hidden width). */
-  denseHidden?: number;
-  dropout?: number;
-}
+  denseHidden: z.number().int().positive().optional(),
+  dropout: z.number().min(0).max(0.9).default(0),
+});
+export type TokenClassifierConfig = z.output<typeof TokenClassifierConfigSchema>;
+export type TokenClassifierOptions = z.input<typeof TokenClassifierConfigSchema>;
 
 /**
  * A small pre-norm transformer over token features with a mean-pooled classification head:
@@ -51,14 +53,15 @@ export class TokenClassifier extends Module {
   readonly blocks: TransformerBlock[];
   readonly norm: LayerNorm;
   readonly head: Linear;
-  readonly options: TokenClassifierOptions;
+  readonly options: TokenClassifierConfig;
 
-  constructor(o: TokenClassifierOptions) {
+  constructor(config: TokenClassifierOptions) {
     super();
+    const o = parseConfig(TokenClassifierConfigSchema, config, 'token classifier config');
     this.options = o;
     this.embed = this.child('embed', new Linear(o.inputDim, o.dim));
     this.pos = this.child('pos', new PositionalEmbedding(o.tokens, o.dim));
-    const every = o.moeEvery ?? 1;
+    const every = o.moeEvery;
     this.blocks = this.childList(
       'blocks',
       Array.from({ length: o.depth }, (_, i) => {
@@ -67,7 +70,7 @@ export class TokenClassifier extends Module {
           dim: o.dim,
           heads: o.heads,
           ffn: this.ffnFor(moe),
-          dropout: o.dropout ?? 0,
+          dropout: o.dropout,
         });
       }),
     );
@@ -75,7 +78,7 @@ export class TokenClassifier extends Module {
     this.head = this.child('head', new Linear(o.dim, o.numClasses));
   }
 
-  private ffnFor(moe: boolean): FfnModule {
+  private ffnFor(moe: boolean): FfnSlot {
     const spec = this.options.ffn;
     if (moe && spec.kind === 'moe') return new MoELayer({ ...spec.moe, dim: this.options.dim });
     const hidden =
@@ -103,19 +106,14 @@ export class TokenClassifier extends Module {
 
   /** Parameters a sample uses: all but the routed experts each token skips. */
   activeParams(): number {
-    return parameterCounts(this).active;
+    return moduleCosts(this).active;
   }
 
   /** Forward FLOPs per sample (2 per multiply-add), counting only the experts a token uses. */
   flopsPerSample(): number {
-    const { inputDim, tokens: l, dim: d, numClasses } = this.options;
-    let flops = 2 * l * inputDim * d + 2 * d * numClasses;
-    for (const block of this.blocks) {
-      flops += 2 * l * 4 * d * d + 2 * 2 * l * l * d; // q, k, v, out projections; scores and mixing
-      const ffn = block.ffn;
-      flops += l * (ffn instanceof MoELayer ? ffn.flopsPerToken() : 4 * d * (ffn as GeluFFN).hidden);
-    }
-    return flops;
+    const { tokens: l, dim: d, numClasses } = this.options;
+    const perToken = [this.embed, ...this.blocks].reduce((s, m) => s + moduleCosts(m, l).flopsPerToken, 0);
+    return l * perToken + 2 * d * numClasses;
   }
 }
 

@@ -1,3 +1,4 @@
+import { backendCapabilities } from '../backend/capabilities';
 import { tf } from '../tf';
 
 function offsetsOf(sizes: number[]): number[] {
@@ -51,10 +52,10 @@ export function groupedMatMul(x: tf.Tensor2D, w: tf.Tensor3D, sizes: number[], b
         n > 0 ? tf.reshape(tf.matMul(rows(xv, g), rows(dy, g), true, false), [1, k, m]) : tf.zeros([1, k, m]),
       );
       if (!withBias) return [dx, tf.concat(dwParts)];
-      // A column sum as a [1, n] x [n, m] product: wasm's axis-0 Sum transposes first and is slower.
-      const dbParts = sizes.map((n, g) =>
-        n > 0 ? tf.matMul(tf.ones([1, n]), rows(dy, g)) : tf.zeros([1, m]),
-      );
+      const columnSum = backendCapabilities().slowColumnSum
+        ? (t: tf.Tensor, n: number) => tf.matMul(tf.ones([1, n]), t)
+        : (t: tf.Tensor) => tf.sum(t, 0, true);
+      const dbParts = sizes.map((n, g) => (n > 0 ? columnSum(rows(dy, g), n) : tf.zeros([1, m])));
       return [dx, tf.concat(dwParts), tf.concat(dbParts)];
     });
 

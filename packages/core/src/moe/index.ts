@@ -5,6 +5,7 @@ export * from './metrics';
 export * from './routers';
 export * from './experts';
 export * from './dispatch';
+export * from './routed-layer';
 export * from './layer';
 export * from './upcycle';
 export * from './grouped-matmul';

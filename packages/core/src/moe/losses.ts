@@ -1,20 +1,30 @@
 import { tf } from '../tf';
 
 /**
- * Switch/Mixtral load-balancing loss: `E · Σ_i f_i · P_i`, with `f_i` the fraction of
- * (token, slot) assignments to expert i (`counts`, no gradient) and `P_i` the mean router
- * probability of expert i. Equals 1 when routing is uniform.
+ * Switch/Mixtral load-balancing loss: `S · Σ_i f_i · P_i`, with `f_i` the fraction of
+ * (token, slot) assignments to expert i (`counts`, no gradient), `P_i` the mean router
+ * probability of expert i and S the number of experts the router chooses from (default E, the
+ * columns of `probs`; a router over a subset passes its size). Equals 1 when routing is uniform.
+ * With `valid` [T] (1 = real token, 0 = padding) `P` averages the real tokens only; `counts`
+ * must then count only them too (see `countAssignments`).
  *
  * @example
  * ```ts
  * const l = switchAuxLoss(probs, counts); // probs [T, E], counts [E]
  * ```
  */
-export function switchAuxLoss(probs: tf.Tensor2D, counts: tf.Tensor1D): tf.Scalar {
+export function switchAuxLoss(
+  probs: tf.Tensor2D,
+  counts: tf.Tensor1D,
+  valid?: tf.Tensor1D,
+  experts = probs.shape[1],
+): tf.Scalar {
   return tf.tidy(() => {
-    const e = probs.shape[1];
     const f = tf.div(counts, tf.maximum(tf.sum(counts), 1));
-    return tf.mul(e, tf.sum(tf.mul(f, tf.mean(probs, 0)))) as tf.Scalar;
+    const p = valid
+      ? tf.div(tf.sum(tf.mul(probs, tf.expandDims(valid, -1)), 0), tf.maximum(tf.sum(valid), 1e-9))
+      : tf.mean(probs, 0);
+    return tf.mul(experts, tf.sum(tf.mul(f, p))) as tf.Scalar;
   });
 }
 

@@ -12,19 +12,28 @@ export function maxViolation(counts: ArrayLike<number>): number {
   return mean > 0 ? (max - mean) / mean : 0;
 }
 
-/** Mean per-row entropy (nats) of a row-stochastic [T, E] matrix given as flat values. */
-export function meanEntropy(probs: ArrayLike<number>, experts: number): number {
+/**
+ * Mean per-row entropy (nats) of a row-stochastic [T, E] matrix given as flat values; with
+ * `valid` [T] only rows where it is non-zero count (padding left out).
+ */
+export function meanEntropy(probs: ArrayLike<number>, experts: number, valid?: ArrayLike<number>): number {
   const rows = probs.length / experts;
   let h = 0;
-  for (let i = 0; i < probs.length; i++) {
-    const p = probs[i];
-    if (p > 0) h -= p * Math.log(p);
+  let counted = 0;
+  for (let r = 0; r < rows; r++) {
+    if (valid && !valid[r]) continue;
+    counted++;
+    for (let e = 0; e < experts; e++) {
+      const p = probs[r * experts + e];
+      if (p > 0) h -= p * Math.log(p);
+    }
   }
-  return rows > 0 ? h / rows : 0;
+  return counted > 0 ? h / counted : 0;
 }
 
 /**
  * Reads the routing metrics of one MoE call back to the host (one small readback per tensor).
+ * Padding marked in `aux.valid` counts in neither the loads nor the entropy.
  *
  * @example
  * ```ts
@@ -40,7 +49,7 @@ export function routingMetrics(aux: MoEAux): RoutingMetrics {
   return {
     load: counts.map((c) => (total > 0 ? c / total : 0)),
     maxVio: maxViolation(counts),
-    entropy: meanEntropy(aux.probs.dataSync(), experts),
+    entropy: meanEntropy(aux.probs.dataSync(), experts, aux.valid?.dataSync()),
     dropRate: assignments > 0 ? aux.dropped.dataSync()[0] / assignments : 0,
     unusedExperts: counts.filter((c) => c === 0).length,
   };

@@ -53,9 +53,16 @@ export function normalizeRows(w: tf.Tensor2D, eps = 1e-9): tf.Tensor2D {
   return tf.div(w, tf.add(tf.sum(w, -1, true), eps));
 }
 
-/** Per-expert assignment counts [E] from [T, k] indices (float32, no gradient). */
-export function countAssignments(indices: tf.Tensor2D, experts: number): tf.Tensor1D {
-  return tf.tidy(() => tf.sum(tf.reshape(tf.oneHot(tf.reshape(indices, [-1]), experts), [-1, experts]), 0));
+/**
+ * Per-expert assignment counts [E] from [T, k] indices (float32, no gradient); with `valid` [T]
+ * (1 = real token, 0 = padding) only the real tokens' assignments count.
+ */
+export function countAssignments(indices: tf.Tensor2D, experts: number, valid?: tf.Tensor1D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const onehot = tf.oneHot(indices, experts); // [T, k, E]
+    if (!valid) return tf.sum(tf.reshape(onehot, [-1, experts]), 0);
+    return tf.sum(tf.mul(tf.sum(onehot, 1), tf.expandDims(valid, -1)), 0);
+  });
 }
 
 /**

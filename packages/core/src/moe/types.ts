@@ -31,9 +31,14 @@ export interface MoEAux {
   probs: tf.Tensor2D;
   /** Number of (token, slot) assignments dropped (scalar, no gradient). */
   dropped: tf.Scalar;
-  /** Chosen experts [T, k] (int32). */
+  /** Chosen experts [T, k] (int32); for expert choice the chosen tokens [E, C]. */
   indices: tf.Tensor2D;
+  /**
+   * 1 for real tokens, 0 for padding [T], when the caller marked padding: `counts` and the
+   * balance losses already leave padding out, and routing metrics read only the real rows.
+   */
+  valid?: tf.Tensor1D;
 }
 
-/** Output of any FFN slot: a dense FFN returns a tensor, an MoE layer returns `{ y, aux }`. */
+/** Output of any FFN slot: a dense FFN returns a tensor, a routed layer returns `{ y, aux }`. */
 export type FfnOutput = tf.Tensor | { y: tf.Tensor; aux: MoEAux };

@@ -1,3 +1,5 @@
+import type { CostReporter } from '../metrics/costs';
+import { backendCapabilities } from '../backend/capabilities';
 import { tf } from '../tf';
 import { Dropout } from './dropout';
 import { Linear } from './linear';
@@ -17,21 +19,19 @@ export interface MultiHeadAttentionOptions {
 
 /** Largest broadcast product (elements) {@link matMulBT} materialises at once. */
 const MUL_SUM_LIMIT = 1 << 22;
-/** Per-entry products above this size (M*N*K) are faster as real matMuls (fast-matmul kernel). */
-const MUL_SUM_ENTRY_LIMIT = 1 << 15;
 
 /**
- * `a` [..., M, K] times `b` [..., N, K] transposed -> [..., M, N]. On wasm (4.22, 2 threads)
- * tf.matMul pays a large cost per batch entry (measured 50-100 ms for 128 entries of 6x16x6,
- * against under 1 ms for this), so small per-entry products are computed as a broadcast
- * multiply-and-sum instead, in chunks of at most MUL_SUM_LIMIT elements. From about 32K
- * multiply-adds per entry (e.g. 64 tokens x 64 tokens x 12 per head) the matMul is ~2x faster again.
+ * `a` [..., M, K] times `b` [..., N, K] transposed -> [..., M, N]. Where the backend pays a large
+ * cost per batch entry of a batched matMul (see {@link BackendCapabilities}), small per-entry
+ * products are computed as a broadcast multiply-and-sum instead, in chunks of at most
+ * MUL_SUM_LIMIT elements.
  */
 function matMulBT(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const [m, k] = a.shape.slice(-2);
   const n = b.shape[b.rank - 2];
   const perEntry = m * n * k;
-  if (tf.getBackend() !== 'wasm' || perEntry > MUL_SUM_ENTRY_LIMIT) return tf.matMul(a, b, false, true);
+  const caps = backendCapabilities();
+  if (!caps.slowSmallBatchedMatMul || perEntry > caps.smallMatMulEntry) return tf.matMul(a, b, false, true);
   const lead = a.shape.slice(0, -2);
   const batch = tf.util.sizeFromShape(lead);
   const a4 = tf.reshape(a, [batch, m, 1, k]);
@@ -79,7 +79,7 @@ export function causalMask(length: number): tf.Tensor2D {
  * const cross = xattn.forward(x, memory);                    // memory: [B, M, 16]
  * ```
  */
-export class MultiHeadAttention extends Module {
+export class MultiHeadAttention extends Module implements CostReporter {
   readonly q: Linear;
   readonly k: Linear;
   readonly v: Linear;
@@ -137,6 +137,19 @@ export class MultiHeadAttention extends Module {
       const y = this.out.forward(ctx);
       return unbatched ? tf.squeeze(y, [0]) : y;
     });
+  }
+
+  inactiveParams(): number {
+    return 0;
+  }
+
+  /**
+   * FLOPs per query token attending over `seqLen` keys (2 per multiply-add): the q and out
+   * projections, the k and v projections of one key token, scores and mixing (2 · 2 · seqLen · dim).
+   */
+  flopsPerToken(seqLen = 0): number {
+    const d = this.dim;
+    return 2 * 2 * d * d + 2 * 2 * this.kvDim * d + 2 * 2 * seqLen * d;
   }
 
   /** The mask as float, broadcastable to [B, H, Lq, Lk]. */

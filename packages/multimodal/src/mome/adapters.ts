@@ -4,11 +4,13 @@ import {
   gelu,
   Linear,
   Module,
+  moduleCosts,
   normalizeRows,
   SoftmaxTopKRouter,
   switchAuxLoss,
   tf,
   topkIndices,
+  type CostReporter,
   type MoEAux,
 } from '@moe-zoo/core';
 
@@ -33,11 +35,6 @@ export class BottleneckAdapter extends Module {
   /** x [T, dim] → [T, dim]. */
   forward(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => this.up.forward(gelu(this.down.forward(x))) as tf.Tensor2D);
-  }
-
-  /** FLOPs per token (2 per multiply-add). */
-  flopsPerToken(): number {
-    return 4 * this.dim * this.hidden;
   }
 }
 
@@ -69,9 +66,11 @@ export interface MomeAdapterOptions {
  *
  * The experts are stored as core's `FfnExperts` ([E, D, H] / [E, H, D]) but run as two plain
  * matrix products over the concatenated bottlenecks (D → E·H, gate, E·H → D): exact dense
- * dispatch, and much faster on wasm than E batched products of tiny experts.
+ * dispatch, and much faster on wasm than E batched products of tiny experts (which is why it is
+ * not a core `RoutedLayer`, whose dispatch runs the expert bank). Its costs are reported through
+ * core's `CostReporter` (`moduleCosts`).
  */
-export class MomeAdapter extends Module {
+export class MomeAdapter extends Module implements CostReporter {
   readonly experts: FfnExperts;
   readonly shared: BottleneckAdapter | undefined;
   readonly routers: SoftmaxTopKRouter[];
@@ -141,16 +140,19 @@ export class MomeAdapter extends Module {
     return { y, aux: { losses, counts, probs, dropped: tf.scalar(0), indices } };
   }
 
-  /** Parameters one token uses: a router, k routed experts and the shared expert. */
-  activeParams(): number {
+  /**
+   * Parameters one token leaves unused: the routed experts it does not pick and the routers of
+   * other rates (it uses one router, k routed experts and the shared expert).
+   */
+  inactiveParams(): number {
     const router = this.routers[0].countParams();
     const shared = this.shared ? this.shared.countParams() : 0;
-    return router + this.options.topK * this.experts.paramsPerExpert() + shared;
+    return this.countParams() - (router + this.options.topK * this.experts.paramsPerExpert() + shared);
   }
 
   /** FLOPs per token: router, k routed experts, shared expert (the sparse count). */
   flopsPerToken(): number {
-    const shared = this.shared ? this.shared.flopsPerToken() : 0;
+    const shared = this.shared ? moduleCosts(this.shared).flopsPerToken : 0;
     return this.routers[0].flopsPerToken() + this.options.topK * this.experts.flopsPerToken() + shared;
   }
 }

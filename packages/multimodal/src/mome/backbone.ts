@@ -1,4 +1,13 @@
-import { GeluFFN, LayerNorm, Linear, Module, PositionalEmbedding, tf, TransformerBlock } from '@moe-zoo/core';
+import {
+  GeluFFN,
+  LayerNorm,
+  Linear,
+  Module,
+  moduleCosts,
+  PositionalEmbedding,
+  tf,
+  TransformerBlock,
+} from '@moe-zoo/core';
 import { z } from 'zod';
 import { avgPoolTokens } from '../avdigits/batch';
 import type { RatePair } from './rates';
@@ -83,14 +92,21 @@ export class AvBackbone extends Module {
     return tf.tidy(() => this.head.forward(tf.mean(this.norm.forward(h), 1)) as tf.Tensor2D);
   }
 
-  /** Forward FLOPs per sample (2 per multiply-add) of the backbone at a rate pair. */
+  /**
+   * Forward FLOPs per sample (2 per multiply-add) of the backbone at a rate pair (core
+   * `moduleCosts`): the projectors on the uncompressed tokens, the blocks on the compressed ones,
+   * the head once.
+   */
   flopsPerSample(rate: RatePair): number {
     const c = this.config;
     const [la, lv] = this.tokensAt(rate);
     const l = la + lv;
-    let f =
-      2 * (c.audioTokens * c.audioDims + c.videoTokens * c.videoDims) * c.dim + 2 * c.dim * c.numClasses;
-    f += c.depth * (2 * l * 4 * c.dim * c.dim + 4 * l * l * c.dim + 4 * l * c.dim * c.ffnHidden);
-    return f;
+    const flops = (m: Module, seqLen?: number) => moduleCosts(m, seqLen).flopsPerToken;
+    return (
+      c.audioTokens * flops(this.audioProj) +
+      c.videoTokens * flops(this.videoProj) +
+      flops(this.head) +
+      l * this.blocks.reduce((s, b) => s + flops(b, l), 0)
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { Module, parseConfig, tf, type MoEAux } from '@moe-zoo/core';
+import { Module, moduleCosts, parseConfig, tf, type MoEAux } from '@moe-zoo/core';
 import { z } from 'zod';
 import { BottleneckAdapter, MomeAdapter } from './adapters';
 import { AvBackbone, AvBackboneConfigSchema } from './backbone';
@@ -115,25 +115,17 @@ export class AvModel extends Module {
     return { logits, aux };
   }
 
-  /** Trainable parameters of the adapters. */
+  /** Parameters of the adapters (`moduleCosts(model).active` counts the ones a token uses). */
   adapterParams(): number {
     return this.adapters.reduce((s, a) => s + a.countParams(), 0);
   }
 
-  /** Adapter parameters one token uses (router + k routed + shared experts for MoME). */
-  activeAdapterParams(): number {
-    return this.adapters.reduce(
-      (s, a) => s + (a instanceof MomeAdapter ? a.activeParams() : a.countParams()),
-      0,
-    );
-  }
-
-  /** Forward FLOPs per sample at a rate pair (backbone + adapters). */
+  /** Forward FLOPs per sample at a rate pair (backbone + adapters on every compressed token). */
   flopsPerSample(rate: RatePair): number {
     const [la, lv] = this.backbone.tokensAt(rate);
     return (
       this.backbone.flopsPerSample(rate) +
-      (la + lv) * this.adapters.reduce((s, a) => s + a.flopsPerToken(), 0)
+      (la + lv) * this.adapters.reduce((s, a) => s + moduleCosts(a).flopsPerToken, 0)
     );
   }
 }

@@ -1,4 +1,4 @@
-import { fitShuffled, tf } from '@moe-zoo/core';
+import { evaluateInBatches, fitShuffled, tf } from '@moe-zoo/core';
 import { avBatch, type AvBatch } from '../avdigits/batch';
 import type { AvSet } from '../avdigits/data';
 import type { AvModel } from './model';
@@ -82,44 +82,31 @@ export function evaluateAvModel(
   rates: readonly RatePair[],
   batchSize = 128,
 ): Record<string, AvRateEvaluation> {
-  const wasTraining = model.training;
-  model.eval();
   const out: Record<string, AvRateEvaluation> = {};
-  try {
-    for (const rate of rates) {
-      const [la, lv] = model.backbone.tokensAt(rate);
-      const tokens = la + lv;
-      const predictions = new Int32Array(set.n);
-      let routes: LayerRoutes[] = [];
-      let correct = 0;
-      for (let from = 0; from < set.n; from += batchSize) {
-        const idx = Array.from({ length: Math.min(batchSize, set.n - from) }, (_, i) => from + i);
-        const batch = avBatch(set, idx);
-        const { pred, indices } = tf.tidy(() => {
-          const r = model.forward(batch.audio, batch.video, rate);
-          return {
-            pred: tf.argMax(r.logits, -1).dataSync() as Int32Array,
-            indices: r.aux.map((a) => ({ k: a.indices.shape[1], data: a.indices.dataSync() as Int32Array })),
-          };
-        });
-        tf.dispose([batch.audio, batch.video, batch.y]);
-        if (from === 0)
-          routes = indices.map(({ k }) => ({
-            n: set.n,
-            tokens,
-            k,
-            indices: new Int32Array(set.n * tokens * k),
-          }));
-        indices.forEach(({ data }, l) => routes[l].indices.set(data, from * tokens * routes[l].k));
-        for (let i = 0; i < idx.length; i++) {
-          predictions[from + i] = pred[i];
-          if (pred[i] === set.y[from + i]) correct++;
-        }
+  for (const rate of rates) {
+    const [la, lv] = model.backbone.tokensAt(rate);
+    const tokens = la + lv;
+    const predictions = new Int32Array(set.n);
+    let routes: LayerRoutes[] = [];
+    let correct = 0;
+    evaluateInBatches(model, set.n, batchSize, ({ from, indices: idx }) => {
+      const batch = avBatch(set, idx);
+      const r = model.forward(batch.audio, batch.video, rate);
+      const pred = tf.argMax(r.logits, -1).dataSync();
+      if (from === 0)
+        routes = r.aux.map((a) => ({
+          n: set.n,
+          tokens,
+          k: a.indices.shape[1],
+          indices: new Int32Array(set.n * tokens * a.indices.shape[1]),
+        }));
+      r.aux.forEach((a, l) => routes[l].indices.set(a.indices.dataSync(), from * tokens * routes[l].k));
+      for (let i = 0; i < idx.length; i++) {
+        predictions[from + i] = pred[i];
+        if (pred[i] === set.y[from + i]) correct++;
       }
-      out[rateKey(rate)] = { accuracy: correct / set.n, predictions, routes };
-    }
-  } finally {
-    model.train(wasTraining);
+    });
+    out[rateKey(rate)] = { accuracy: correct / set.n, predictions, routes };
   }
   return out;
 }

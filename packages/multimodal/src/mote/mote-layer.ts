@@ -1,36 +1,44 @@
 import {
-  dispatch,
   GeluFFN,
-  Module,
+  MoELossConfigSchema,
+  MoESlotOptionsSchema,
+  moduleCosts,
+  parseConfig,
+  RoutedLayer,
   SoftmaxTopKRouter,
-  switchAuxLoss,
   tf,
-  type MoEAux,
-  type ActivationName,
 } from '@moe-zoo/core';
-import type { SparseParams } from '../vqa/slots';
+import { z } from 'zod';
 import { floatExpertBytes, quantBankBytes } from './memory';
-import { QuantFfnExperts, type ExpertWeightFormat } from './quant-experts';
+import { QuantFfnExperts } from './quant-experts';
 
-/** Options of {@link MoTELayer}. */
-export interface MoTELayerOptions {
-  dim: number;
-  /** Width of the shared FFN and of each routed expert. */
-  hidden: number;
-  /** Routed low-bit experts (top-1). */
-  numExperts: number;
-  format?: ExpertWeightFormat;
+/**
+ * Config of {@link MoTELayer}: core's MoE slot options it uses (expert width, count, activation,
+ * dispatch) plus the model width, the low-bit format and the Switch coefficient.
+ */
+export const MoTELayerConfigSchema = MoESlotOptionsSchema.pick({
+  hidden: true,
+  numExperts: true,
+  activation: true,
+  dispatch: true,
+  capacityFactor: true,
+}).extend({
+  dim: z.number().int().positive(),
+  /** 'ternary' (absmean, BitNet b1.58; default) or 'binary' routed experts. */
+  format: z.enum(['ternary', 'binary']).default('ternary'),
   /** Switch balance-loss coefficient (default 0.01, as MoE-LLaVA). */
-  aux?: number;
-  dispatch?: 'dense' | 'sorted';
-  activation?: ActivationName;
-}
+  aux: MoELossConfigSchema.shape.aux,
+});
+export type MoTELayerConfig = z.output<typeof MoTELayerConfigSchema>;
+export type MoTELayerConfigInput = z.input<typeof MoTELayerConfigSchema>;
 
 /**
  * A MoTE layer: `y = FFN_shared(x) + g_i*(x) · TFFN_i*(x)` — a frozen full-precision shared FFN
  * (the dense model's FFN) plus top-1 routed ternary (or binary) experts, `g` the top-1 softmax
- * probability (not renormalised, so the router keeps a gradient). Children `shared` (frozen GeluFFN),
- * `router`, `experts` ({@link QuantFfnExperts}).
+ * probability (not renormalised, so the router keeps a gradient). A core `RoutedLayer`: router =
+ * softmax top-1, experts = {@link QuantFfnExperts}, `combine` adds the shared FFN, Switch loss
+ * `aux` (padding marked by `ctx.valid` left out). Children `shared` (frozen GeluFFN), `router`,
+ * `experts`. `shared`, `hidden` and the `hidden` of every routed expert are the same width.
  *
  * @example
  * ```ts
@@ -39,73 +47,61 @@ export interface MoTELayerOptions {
  * const { y, aux } = mote.forward(x);
  * ```
  */
-export class MoTELayer extends Module implements SparseParams {
+export class MoTELayer extends RoutedLayer {
+  readonly config: MoTELayerConfig;
   readonly shared: GeluFFN;
   readonly router: SoftmaxTopKRouter;
   readonly experts: QuantFfnExperts;
-  readonly auxCoef: number;
-  readonly dispatchKind: 'dense' | 'sorted';
 
-  constructor(readonly options: MoTELayerOptions) {
-    super();
-    const { dim, hidden, numExperts } = options;
-    this.shared = this.child('shared', new GeluFFN(dim, hidden));
+  constructor(config: MoTELayerConfigInput) {
+    const c = parseConfig(MoTELayerConfigSchema, config, 'MoTE layer config');
+    super(c.dim, {
+      dispatch: c.dispatch,
+      capacityFactor: c.capacityFactor,
+      losses: { aux: c.aux, z: 0, cv2: 0, seqAux: 0 },
+    });
+    this.config = c;
+    this.shared = this.child('shared', new GeluFFN(c.dim, c.hidden));
     this.shared.setTrainable(false);
-    this.router = this.child('router', new SoftmaxTopKRouter({ dim, numExperts, k: 1, normalize: false }));
+    this.router = this.child(
+      'router',
+      new SoftmaxTopKRouter({ dim: c.dim, numExperts: c.numExperts, k: 1, normalize: false }),
+    );
     this.experts = this.child(
       'experts',
       new QuantFfnExperts({
-        numExperts,
-        dim,
-        hidden,
-        format: options.format,
-        activation: options.activation,
+        numExperts: c.numExperts,
+        dim: c.dim,
+        hidden: c.hidden,
+        format: c.format,
+        activation: c.activation,
       }),
     );
-    this.auxCoef = options.aux ?? 0.01;
-    this.dispatchKind = options.dispatch ?? 'sorted';
   }
 
   /** Copies a dense FFN into the shared expert and keeps it frozen. */
   loadShared(ffn: GeluFFN): void {
-    if (ffn.dim !== this.options.dim || ffn.hidden !== this.options.hidden) {
+    if (ffn.dim !== this.config.dim || ffn.hidden !== this.config.hidden) {
       throw new Error(
-        `MoTELayer.loadShared: FFN is ${ffn.dim}→${ffn.hidden}, the layer needs ${this.options.dim}→${this.options.hidden}`,
+        `MoTELayer.loadShared: FFN is ${ffn.dim}→${ffn.hidden}, the layer needs ${this.config.dim}→${this.config.hidden}`,
       );
     }
     this.shared.loadStateDict(ffn.stateDict());
     this.shared.setTrainable(false);
   }
 
-  /** x [T, dim] → `{ y, aux }` (aux.losses.aux = coefficient × Switch loss). */
-  forward(x: tf.Tensor): { y: tf.Tensor; aux: MoEAux } {
-    const x2 = tf.reshape(x, [-1, this.options.dim]) as tf.Tensor2D;
-    const route = this.router.route(x2);
-    const out = dispatch(this.dispatchKind, { x: x2, assignment: route.assignment, experts: this.experts });
-    const y = tf.tidy(() => tf.reshape(tf.add(this.shared.forward(x2), out.y), x.shape));
-    const losses: Record<string, tf.Scalar> = {};
-    if (this.auxCoef > 0)
-      losses.aux = tf.tidy(() => tf.mul(this.auxCoef, switchAuxLoss(route.probs, out.counts)));
-    const indices = route.assignment.kind === 'token' ? route.assignment.indices : route.assignment.tokens;
-    tf.dispose([out.y, route.logits, route.assignment.weights]);
-    if (x2 !== x) x2.dispose();
-    return { y, aux: { losses, counts: out.counts, probs: route.probs, dropped: out.dropped, indices } };
-  }
-
-  /** A token skips all routed experts but one. */
-  inactiveParams(): number {
-    return (this.experts.numExperts - 1) * this.experts.paramsPerExpert();
+  /** The frozen shared FFN plus the routed experts' mix. */
+  protected override combine(y: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(this.shared.forward(x), y) as tf.Tensor2D;
   }
 
   /** FLOPs per token: shared FFN, router, one routed expert. */
-  flopsPerToken(): number {
-    return (
-      4 * this.options.dim * this.options.hidden + this.router.flopsPerToken() + this.experts.flopsPerToken()
-    );
+  override flopsPerToken(): number {
+    return moduleCosts(this.shared).flopsPerToken + super.flopsPerToken();
   }
 
   /** Expert memory in bytes: the float32 shared FFN plus the packed low-bit routed experts. */
   expertBytes(): number {
-    return floatExpertBytes(1, this.options.dim, this.options.hidden) + quantBankBytes(this.experts);
+    return floatExpertBytes(1, this.config.dim, this.config.hidden) + quantBankBytes(this.experts);
   }
 }

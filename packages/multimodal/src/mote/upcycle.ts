@@ -1,6 +1,5 @@
-import { GeluFFN, MoELayer, tf, upcycle } from '@moe-zoo/core';
+import { GeluFFN, MoELayer, tf, upcycle, type FfnSlot } from '@moe-zoo/core';
 import { copyMatchingWeights, moeLayerIndices, VqaTransformer } from '../vqa/model';
-import type { FfnSlot } from '../vqa/slots';
 import { MoTELayer } from './mote-layer';
 import type { ExpertWeightFormat } from './quant-experts';
 

@@ -5,16 +5,17 @@ import {
   LayerNorm,
   Linear,
   Module,
+  moduleCosts,
   parseConfig,
   PositionalEmbedding,
   tf,
+  TransformerBlock,
+  type FfnSlot,
   type MoEAux,
 } from '@moe-zoo/core';
 import { z } from 'zod';
-import { MultimodalBlock } from './block';
 import type { VqaInput } from './data';
 import { VQA_ANSWERS } from './questions';
-import { slotFlopsPerToken, sparseParameterCounts, type FfnSlot, type TokenContext } from './slots';
 
 /** Shape of a {@link VqaTransformer}; `hidden` is the dense FFN width. */
 export const VqaModelConfigSchema = z.object({
@@ -34,7 +35,10 @@ export const VqaModelConfigSchema = z.object({
 export type VqaModelConfig = z.output<typeof VqaModelConfigSchema>;
 export type VqaModelConfigInput = z.input<typeof VqaModelConfigSchema>;
 
-/** Builds the FFN slot of block `layer` (default: a dense GELU FFN of width `hidden`). */
+/**
+ * Builds the FFN slot of block `layer` (default: a dense GELU FFN of width `hidden`). Slots get the
+ * tokens' modality (1 = image, 0 = text) and validity (0 = `<pad>`) in their context.
+ */
 export type FfnFactory = (layer: number, config: VqaModelConfig) => FfnSlot;
 
 /** The layers that hold MoE FFNs: odd-indexed ones (1, 3, ...), as in MoIIE and MoE-LLaVA. */
@@ -71,9 +75,11 @@ export class PatchConnector extends Module {
 
 /**
  * A tiny vision-language model for digit VQA: image patch tokens through the {@link PatchConnector}
- * (or caption words in the text-only stage) followed by question tokens, a pre-norm transformer
- * whose FFN slots may be dense, MoE or modality-routed, and a mean-pool over the (non-pad) question
- * tokens → answer head.
+ * (or caption words in the text-only stage) followed by question tokens, core pre-norm
+ * `TransformerBlock`s whose FFN slots may be dense, MoE or modality-routed (every block passes its
+ * slot `{ modality, valid }`: 1 = image token, 0 = text; `<pad>` tokens are not valid, so routed
+ * slots leave them out of their balance losses and loads), and a mean-pool over the (non-pad)
+ * question tokens → answer head.
  * The "language model" is everything but the connector: `embed`, `textPos`, `captionPos`, `blocks`,
  * `norm`, `head`.
  *
@@ -90,7 +96,7 @@ export class VqaTransformer extends Module {
   readonly embed: Embedding;
   readonly textPos: PositionalEmbedding;
   readonly captionPos: PositionalEmbedding;
-  readonly blocks: MultimodalBlock[];
+  readonly blocks: TransformerBlock[];
   readonly norm: LayerNorm;
   readonly head: Linear;
 
@@ -107,7 +113,10 @@ export class VqaTransformer extends Module {
     const make = ffnFor ?? ((_: number, cfg: VqaModelConfig) => new GeluFFN(cfg.dim, cfg.hidden));
     this.blocks = this.childList(
       'blocks',
-      Array.from({ length: c.depth }, (_, i) => new MultimodalBlock(c.dim, c.heads, make(i, c), c.dropout)),
+      Array.from(
+        { length: c.depth },
+        (_, i) => new TransformerBlock({ dim: c.dim, heads: c.heads, ffn: make(i, c), dropout: c.dropout }),
+      ),
     );
     this.norm = this.child('norm', new LayerNorm(c.dim));
     this.head = this.child('head', new Linear(c.dim, c.numAnswers));
@@ -152,11 +161,10 @@ export class VqaTransformer extends Module {
       const flatValid = tf.reshape(valid, [-1]) as tf.Tensor1D;
       return { h0: tf.concat([prefix, q], 1) as tf.Tensor3D, valid, mask, modality, flatValid };
     });
-    const ctx: TokenContext = { modality, valid: flatValid };
     const aux: MoEAux[] = [];
-    let h = h0;
+    let h: tf.Tensor = h0;
     for (const block of this.blocks) {
-      const out = block.forward(h, mask, ctx);
+      const out = block.forward(h, mask, { modality, valid: flatValid });
       h.dispose();
       h = out.y;
       aux.push(...out.aux);
@@ -170,25 +178,24 @@ export class VqaTransformer extends Module {
       const pooled = tf.div(tf.sum(tf.mul(this.norm.forward(h), w), 1), tf.sum(w, 1));
       return this.head.forward(pooled) as tf.Tensor2D;
     });
-    tf.dispose([h, valid, mask, ctx.modality, ctx.valid]);
+    tf.dispose([h, valid, mask, modality, flatValid]);
     return { logits, aux };
   }
 
-  /** Total parameters and the parameters one token uses (routed experts it skips excluded). */
-  parameterCounts(): { total: number; active: number } {
-    return sparseParameterCounts(this);
-  }
-
-  /** Forward FLOPs of one image sample (2 per multiply-add), counting only the experts a token uses. */
+  /**
+   * Forward FLOPs of one image sample (2 per multiply-add), counting only the experts a token uses
+   * (core `moduleCosts`): the connector on every image token, the blocks on every token, the head
+   * once on the pooled question.
+   */
   flopsPerSample(): number {
     const c = this.config;
     const l = c.imageTokens + c.questionLen;
-    let flops = 2 * c.imageTokens * (c.patchDim * c.dim + c.dim * c.dim) + 2 * c.dim * c.numAnswers;
-    for (const block of this.blocks) {
-      flops += 2 * l * 4 * c.dim * c.dim + 2 * 2 * l * l * c.dim;
-      flops += l * slotFlopsPerToken(block.ffn);
-    }
-    return flops;
+    const blocks = this.blocks.reduce((s, b) => s + moduleCosts(b, l).flopsPerToken, 0);
+    return (
+      c.imageTokens * moduleCosts(this.connector).flopsPerToken +
+      l * blocks +
+      moduleCosts(this.head).flopsPerToken
+    );
   }
 
   /** Trainable flags: only the connector (stage 1 of the MoIIE recipe) or everything. */

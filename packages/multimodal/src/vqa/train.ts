@@ -1,4 +1,4 @@
-import { fitShuffled, tf } from '@moe-zoo/core';
+import { evaluateInBatches, fitShuffled, tf } from '@moe-zoo/core';
 import { vqaBatch, type VqaSet } from './data';
 import type { VqaTransformer } from './model';
 import { QUESTION_TYPES } from './questions';
@@ -89,46 +89,29 @@ export function evaluateVqa(
 ): VqaEvaluation {
   const batchSize = o.batchSize ?? 250;
   const mode = o.mode ?? 'image';
-  const wasTraining = model.training;
-  model.eval();
   if (mode === 'image' && !set.tokens) throw new Error('evaluateVqa: the set has no visual tokens');
   const prefix = mode === 'image' ? (set.tokens as { count: number }).count : set.captionLen;
   const len = prefix + set.questionLen;
   const predictions = new Int32Array(set.n);
   let counts: { image: number[]; text: number[] } | undefined;
-  try {
-    for (let from = 0; from < set.n; from += batchSize) {
-      const idx = Int32Array.from({ length: Math.min(batchSize, set.n - from) }, (_, i) => from + i);
-      const batch = vqaBatch(set, idx, mode);
-      const { pred, indices } = tf.tidy(() => {
-        const out = model.forward(batch);
-        return {
-          pred: tf.argMax(out.logits, -1).dataSync() as Int32Array,
-          indices: out.aux.map((a) => ({
-            k: a.indices.shape[1],
-            e: a.counts.shape[0],
-            ids: a.indices.dataSync(),
-          })),
-        };
-      });
-      tf.dispose([batch.image, batch.caption, batch.question, batch.answer].filter((t) => t !== undefined));
-      predictions.set(pred, from);
-      for (const { k, e, ids } of indices) {
-        counts ??= { image: new Array<number>(e).fill(0), text: new Array<number>(e).fill(0) };
-        for (let t = 0; t < ids.length / k; t++) {
-          const b = Math.floor(t / len);
-          const p = t % len;
-          const isImage = mode === 'image' && p < prefix;
-          if (!isImage && p >= prefix && set.question[idx[b] * set.questionLen + (p - prefix)] === 0)
-            continue;
-          const row = isImage ? counts.image : counts.text;
-          for (let j = 0; j < k; j++) row[ids[t * k + j]]++;
-        }
+  evaluateInBatches(model, set.n, batchSize, ({ from, indices: idx }) => {
+    const out = model.forward(vqaBatch(set, idx, mode));
+    predictions.set(tf.argMax(out.logits, -1).dataSync(), from);
+    for (const a of out.aux) {
+      const k = a.indices.shape[1];
+      const e = a.counts.shape[0];
+      const ids = a.indices.dataSync();
+      counts ??= { image: new Array<number>(e).fill(0), text: new Array<number>(e).fill(0) };
+      for (let t = 0; t < ids.length / k; t++) {
+        const b = Math.floor(t / len);
+        const p = t % len;
+        const isImage = mode === 'image' && p < prefix;
+        if (!isImage && p >= prefix && set.question[idx[b] * set.questionLen + (p - prefix)] === 0) continue;
+        const row = isImage ? counts.image : counts.text;
+        for (let j = 0; j < k; j++) row[ids[t * k + j]]++;
       }
     }
-  } finally {
-    model.train(wasTraining);
-  }
+  });
   let correct = 0;
   const byTypeN = new Array<number>(QUESTION_TYPES.length).fill(0);
   const byTypeOk = new Array<number>(QUESTION_TYPES.length).fill(0);

@@ -1,4 +1,4 @@
-import { Conv2d, fitShuffled, Linear, makeRng, Module, tf } from '@moe-zoo/core';
+import { Conv2d, evaluateInBatches, fitShuffled, Linear, makeRng, Module, tf } from '@moe-zoo/core';
 import type { VqaSet } from './data';
 import type { DigitImages } from '../mnist';
 import { shiftImage } from './questions';
@@ -122,15 +122,11 @@ export async function pretrainDigitEncoder(
 
 /** Digit accuracy of the encoder's pre-training head on unshifted images. */
 export function encoderAccuracy(encoder: DigitEncoder, images: DigitImages, batchSize = 500): number {
-  let correct = 0;
-  for (let from = 0; from < images.n; from += batchSize) {
-    const idx = Int32Array.from({ length: Math.min(batchSize, images.n - from) }, (_, i) => from + i);
-    correct += tf.tidy(() => {
-      const pred = tf.argMax(encoder.forward(imageBatch(images.x, idx)), -1).dataSync();
-      return idx.reduce((s, j, i) => s + (pred[i] === images.y[j] ? 1 : 0), 0);
-    });
-  }
-  return correct / images.n;
+  const correct = evaluateInBatches(encoder, images.n, batchSize, ({ indices }) => {
+    const pred = tf.argMax(encoder.forward(imageBatch(images.x, indices)), -1).dataSync();
+    return indices.reduce((s, j, i) => s + (pred[i] === images.y[j] ? 1 : 0), 0);
+  });
+  return correct.reduce((a, b) => a + b, 0) / images.n;
 }
 
 /** The set with the (frozen) encoder's visual tokens computed for every image. */
@@ -138,10 +134,8 @@ export function withEncoderTokens(set: VqaSet, encoder: DigitEncoder, batchSize 
   if (set.pixels.length === 0) throw new Error('withEncoderTokens: this is a text-only set (no images)');
   const per = encoder.count * encoder.channels;
   const data = new Float32Array(set.n * per);
-  for (let from = 0; from < set.n; from += batchSize) {
-    const idx = Int32Array.from({ length: Math.min(batchSize, set.n - from) }, (_, i) => from + i);
-    const t = tf.tidy(() => encoder.tokens(imageBatch(set.pixels, idx)).dataSync() as Float32Array);
-    data.set(t, from * per);
-  }
+  evaluateInBatches(encoder, set.n, batchSize, ({ from, indices }) =>
+    data.set(encoder.tokens(imageBatch(set.pixels, indices)).dataSync(), from * per),
+  );
   return { ...set, tokens: { count: encoder.count, dim: encoder.channels, data } };
 }

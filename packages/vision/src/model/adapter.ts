@@ -1,4 +1,4 @@
-import { gelu, LayerNorm, Linear, Module, MultiHeadAttention, tf } from '@moe-zoo/core';
+import { gelu, LayerNorm, Linear, Module, moduleCosts, MultiHeadAttention, tf } from '@moe-zoo/core';
 import { maskedTopKGate } from './gating';
 import { GroupedCrossAttention } from './grouped-cross-attention';
 
@@ -165,12 +165,15 @@ export class MoVAdapterBlock extends Module {
     return this.cross.paramsPerExpert();
   }
 
-  /** Forward FLOPs per sample without the cross-attentions, over `tokens` tokens. */
+  /**
+   * Forward FLOPs per sample without the cross-attentions, over `tokens` tokens (core's
+   * `moduleCosts`): the gating MLP once per sample (learned gating only), self-attention and FFN
+   * per token.
+   */
   sharedFlops(tokens: number): number {
-    const d = this.options.dim;
-    const hidden = this.options.ffnHidden ?? 2 * d;
-    const gate = this.options.gating === 'learned' ? 2 * (2 * d * d + d * this.numExperts) : 0;
-    return gate + 2 * tokens * 4 * d * d + 4 * tokens * tokens * d + 2 * tokens * 2 * d * hidden;
+    const flops = (m: Module) => moduleCosts(m, tokens).flopsPerToken;
+    const gate = this.options.gating === 'learned' ? flops(this.gate1) + flops(this.gate2) : 0;
+    return gate + tokens * [this.attn, this.fc1, this.fc2].reduce((s, m) => s + flops(m), 0);
   }
 
   /** Forward FLOPs of one cross-attention call (one sample, one expert), over `tokens` query tokens. */

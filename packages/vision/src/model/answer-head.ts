@@ -1,4 +1,4 @@
-import { gelu, LayerNorm, Linear, Module, MultiHeadAttention, tf } from '@moe-zoo/core';
+import { gelu, LayerNorm, Linear, Module, moduleCosts, MultiHeadAttention, tf } from '@moe-zoo/core';
 
 /** Options of {@link AnswerHead}. */
 export interface AnswerHeadOptions {
@@ -55,11 +55,16 @@ export class AnswerHead extends Module {
     });
   }
 
-  /** Forward FLOPs per sample. */
+  /**
+   * Forward FLOPs per sample (core's `moduleCosts` of each projection): the pooling attention
+   * (one query over the `tokens` keys: q and out projections once, k and v projections per key,
+   * scores and mixing 2 · 2 · tokens · dim) and the MLP, readout and mix projections, once each.
+   */
   flops(): number {
-    const { dim: d, tokens: l, numAnswers: a } = this.options;
-    const k = this.mix.outFeatures;
-    const pool = 2 * (d * d + 2 * l * d * d + 2 * l * d + d * d);
-    return pool + 2 * (2 * d * d + d * a) + 2 * (l * d * k * a + d * k);
+    const { dim: d, tokens: l } = this.options;
+    const flops = (m: Module) => moduleCosts(m).flopsPerToken;
+    const { q, k, v, out } = this.pool;
+    const pool = flops(q) + l * (flops(k) + flops(v)) + 2 * 2 * l * d + flops(out);
+    return pool + [this.fc1, this.fc2, this.readout, this.mix].reduce((s, m) => s + flops(m), 0);
   }
 }

@@ -1,4 +1,12 @@
-import { GeluFFN, Linear, Module, PositionalEmbedding, tf, TransformerBlock } from '@moe-zoo/core';
+import {
+  GeluFFN,
+  Linear,
+  Module,
+  moduleCosts,
+  PositionalEmbedding,
+  tf,
+  TransformerBlock,
+} from '@moe-zoo/core';
 import { AnswerHead } from './answer-head';
 import { BagOfWords } from './bag-of-words';
 
@@ -60,11 +68,14 @@ export class FusionAnswerer extends Module {
     });
   }
 
-  /** Forward FLOPs per sample (the encoders not included). */
+  /**
+   * Forward FLOPs per sample (the encoders not included): core's `moduleCosts` of the per-token
+   * parts (projection, blocks) over the `tokens` tokens, plus the answer head (once per sample).
+   */
   flops(): number {
-    const { inputDim, tokens: l, dim: d } = this.options;
-    const block = 2 * l * 4 * d * d + 4 * l * l * d + 2 * l * 4 * d * d;
-    return 2 * l * inputDim * d + this.options.blocks * block + this.head.flops();
+    const l = this.options.tokens;
+    const perToken = [this.proj, ...this.blocks].reduce((s, m) => s + moduleCosts(m, l).flopsPerToken, 0);
+    return l * perToken + this.head.flops();
   }
 }
 

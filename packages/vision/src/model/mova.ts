@@ -1,4 +1,4 @@
-import { Linear, Module, PositionalEmbedding, tf } from '@moe-zoo/core';
+import { Linear, Module, moduleCosts, PositionalEmbedding, tf } from '@moe-zoo/core';
 import { AnswerHead } from './answer-head';
 import { BagOfWords } from './bag-of-words';
 import { MoVAdapterBlock, type AdapterBlockStats, type RoutedExpertTokens } from './adapter';
@@ -178,8 +178,8 @@ export class MoVA extends Module {
    * blocks); encoders not included.
    */
   flops(crossCallsPerSample: number): number {
-    const { baseDim, tokens: l, dim: d } = this.options;
-    let f = 2 * l * baseDim * d + this.head.flops();
+    const l = this.options.tokens;
+    let f = l * moduleCosts(this.proj).flopsPerToken + this.head.flops();
     for (const b of this.blocks)
       f += b.sharedFlops(l) + (crossCallsPerSample / this.blocks.length) * b.crossFlops(l);
     return f;

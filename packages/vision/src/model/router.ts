@@ -1,4 +1,4 @@
-import { Embedding, GeluFFN, Linear, Module, tf, TransformerBlock } from '@moe-zoo/core';
+import { Embedding, GeluFFN, Linear, Module, moduleCosts, tf, TransformerBlock } from '@moe-zoo/core';
 import { BagOfWords } from './bag-of-words';
 
 /** Options of {@link CoarseRouter}. */
@@ -80,11 +80,14 @@ export class CoarseRouter extends Module {
     });
   }
 
-  /** Forward FLOPs per sample with `m` candidates and `w` words per phrase. */
+  /**
+   * Forward FLOPs per sample with `m` candidates (core's `moduleCosts`): the image projection of
+   * the pooled token, the blocks over the 2 + m tokens and the score of each candidate slot.
+   */
   flops(m: number): number {
-    const { baseDim, dim: d } = this.options;
     const l = 2 + m;
-    return 2 * baseDim * d + this.blocks.length * (2 * l * 8 * d * d + 4 * l * l * d) + 2 * m * d;
+    const flops = (mod: Module) => moduleCosts(mod, l).flopsPerToken;
+    return flops(this.image) + l * this.blocks.reduce((s, b) => s + flops(b), 0) + m * flops(this.out);
   }
 }
 

@@ -1,54 +1,56 @@
-import { fitShuffled, imagePatches, makeRng, permutation, tf, TokenClassifier } from '@moe-zoo/core';
+import {
+  evaluateInBatches,
+  fitShuffled,
+  imagePatches,
+  makeRng,
+  parseConfig,
+  permutation,
+  tf,
+  TokenClassifier,
+  TokenClassifierConfigSchema,
+} from '@moe-zoo/core';
 import { z } from 'zod';
 import { imagePool, poolImage } from '../data/npm-images';
 
+const shape = TokenClassifierConfigSchema.shape;
+
 /**
- * Config of {@link createViT}: a small ViT on 28×28 images cut into `patch`×`patch` patches.
- * `kind: 'moe'` is V-MoE (Riquelme et al. 2021): MoE FFNs (top-k of `numExperts` experts of
- * width `hidden`, Switch aux loss) in every `moeEvery`-th block counting from the last, dense
- * FFNs of width `topK · hidden` elsewhere; `kind: 'dense'` uses width `topK · hidden`
- * everywhere, so both have the same active parameters per token (up to the router).
+ * Config of {@link createViT}: a small ViT on `imageSize`×`imageSize` images cut into
+ * `patch`×`patch` patches — core's `TokenClassifierConfigSchema` with the input (`inputDim`,
+ * `tokens`) taken from the patching. `ffn` is core's `FfnSlotConfigSchema`, so every MoE option
+ * of core (router, dispatch, capacity, shared experts, losses) reaches the model. With an MoE
+ * slot it is V-MoE (Riquelme et al. 2021): MoE FFNs in every `moeEvery`-th block counting from
+ * the last (default 2: alternate blocks), dense FFNs of the MoE's active width `topK · hidden`
+ * elsewhere (or `denseHidden`). The dense ViT with `{ kind: 'dense', hidden: topK · hidden }` has
+ * the same active parameters per token (up to the router).
+ *
+ * @example
+ * ```ts
+ * const vmoe = createViT({ ffn: { kind: 'moe', moe: { hidden: 48, numExperts: 8, topK: 2 } } });
+ * const vit = createViT({ ffn: { kind: 'dense', hidden: 96 } });
+ * ```
  */
-export const ViTConfigSchema = z.object({
-  kind: z.enum(['dense', 'moe']),
+export const ViTConfigSchema = TokenClassifierConfigSchema.omit({ inputDim: true, tokens: true }).extend({
   patch: z.number().int().positive().default(7),
-  dim: z.number().int().positive().default(48),
-  heads: z.number().int().positive().default(4),
-  depth: z.number().int().positive().default(2),
-  hidden: z.number().int().positive().default(48),
-  numExperts: z.number().int().positive().default(8),
-  topK: z.number().int().positive().default(2),
-  moeEvery: z.number().int().positive().default(2),
-  /** Coefficient of the Switch load-balancing loss. */
-  aux: z.number().min(0).default(0.01),
-  numClasses: z.number().int().positive().default(10),
   imageSize: z.number().int().positive().default(28),
+  dim: shape.dim.default(48),
+  heads: shape.heads.default(4),
+  depth: shape.depth.default(2),
+  numClasses: shape.numClasses.default(10),
+  moeEvery: shape.moeEvery.unwrap().default(2),
 });
 
 /** Parsed ViT config. */
-export type ViTConfig = z.infer<typeof ViTConfigSchema>;
+export type ViTConfig = z.output<typeof ViTConfigSchema>;
+/** ViT config as written by a caller (defaults not yet applied). */
+export type ViTConfigInput = z.input<typeof ViTConfigSchema>;
 
-/** A ViT (dense) or V-MoE classifier; see {@link ViTConfigSchema}. */
-export function createViT(input: z.input<typeof ViTConfigSchema>): TokenClassifier {
-  const c = ViTConfigSchema.parse(input);
-  if (c.imageSize % c.patch !== 0)
-    throw new Error(`createViT: imageSize ${c.imageSize} is not divisible by patch ${c.patch}`);
-  return new TokenClassifier({
-    inputDim: c.patch * c.patch,
-    tokens: (c.imageSize / c.patch) ** 2,
-    dim: c.dim,
-    heads: c.heads,
-    depth: c.depth,
-    numClasses: c.numClasses,
-    moeEvery: c.moeEvery,
-    ffn:
-      c.kind === 'moe'
-        ? {
-            kind: 'moe',
-            moe: { hidden: c.hidden, numExperts: c.numExperts, topK: c.topK, losses: { aux: c.aux } },
-          }
-        : { kind: 'dense', hidden: c.hidden * c.topK },
-  });
+/** A ViT (dense FFNs) or V-MoE (MoE FFNs) classifier; see {@link ViTConfigSchema}. */
+export function createViT(input: ViTConfigInput): TokenClassifier {
+  const { patch, imageSize, ...c } = parseConfig(ViTConfigSchema, input, 'vit config');
+  if (imageSize % patch !== 0)
+    throw new Error(`createViT: imageSize ${imageSize} is not divisible by patch ${patch}`);
+  return new TokenClassifier({ ...c, inputDim: patch * patch, tokens: (imageSize / patch) ** 2 });
 }
 
 /** Labelled greyscale images in host memory. */
@@ -154,20 +156,12 @@ export async function trainViT(
   return { seconds, losses, maxVio };
 }
 
-/** Test accuracy (eval mode, batches of 250). */
+/** Test accuracy (eval mode, batches of 250; core's `evaluateInBatches`). */
 export function evaluateViT(model: TokenClassifier, set: LabelledImages, patch: number): number {
-  const wasTraining = model.training;
-  model.eval();
-  let correct = 0;
-  for (let from = 0; from < set.n; from += 250) {
-    const idx = Array.from({ length: Math.min(250, set.n - from) }, (_, i) => from + i);
-    const { x, y } = batch(set, idx, patch);
-    correct += tf.tidy(() => {
-      const pred = tf.argMax(model.forward(x).logits, -1);
-      return tf.sum(tf.cast(tf.equal(pred, y), 'int32')).dataSync()[0];
-    });
-    tf.dispose([x, y]);
-  }
-  model.train(wasTraining);
-  return correct / set.n;
+  const correct = evaluateInBatches(model, set.n, 250, ({ indices }) => {
+    const { x, y } = batch(set, indices, patch);
+    const pred = tf.argMax(model.forward(x).logits, -1);
+    return tf.sum(tf.cast(tf.equal(pred, y), 'int32')).dataSync()[0];
+  });
+  return correct.reduce((a, b) => a + b, 0) / set.n;
 }

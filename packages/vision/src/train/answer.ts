@@ -1,4 +1,4 @@
-import { fitShuffled, tf } from '@moe-zoo/core';
+import { evaluateInBatches, fitShuffled, tf } from '@moe-zoo/core';
 import { ANSWERS } from '../data/vocab';
 import type { VqaSet } from '../data/vqa';
 import type { FusionAnswerer } from '../model/fusion';
@@ -105,19 +105,12 @@ export function fusionLosses(
   batchSize = 256,
 ): Float32Array {
   const out = new Float32Array(samples.length);
-  const wasTraining = model.training;
-  model.eval();
-  for (let from = 0; from < samples.length; from += batchSize) {
-    const idx = samples.subarray(from, from + batchSize);
-    const loss = tf.tidy(() => {
-      const logits = model.forward(fusedTokens(bank, sources, idx), wordsOf(set, idx));
-      const y = tf.oneHot(answersOf(set, idx), ANSWERS.length);
-      return tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), y), -1));
-    });
-    out.set(loss.dataSync(), from);
-    loss.dispose();
-  }
-  model.train(wasTraining);
+  evaluateInBatches(model, samples.length, batchSize, ({ from, size }) => {
+    const idx = samples.subarray(from, from + size);
+    const logits = model.forward(fusedTokens(bank, sources, idx), wordsOf(set, idx));
+    const y = tf.oneHot(answersOf(set, idx), ANSWERS.length);
+    out.set(tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), y), -1)).dataSync(), from);
+  });
   return out;
 }
 

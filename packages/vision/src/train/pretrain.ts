@@ -1,4 +1,4 @@
-import { fitShuffled, Linear, Module, setSeed, tf } from '@moe-zoo/core';
+import { evaluateInBatches, fitShuffled, Linear, Module, setSeed, tf } from '@moe-zoo/core';
 import { ConvEncoder } from '../model/conv-encoder';
 import { NUM_CAPTIONS, type VqaSet } from '../data/vqa';
 import {
@@ -264,13 +264,11 @@ export async function pretrainEncoder(
 
 function scorePretrain(net: PretrainNet, role: EncoderRole, set: VqaSet): number {
   const idx = samplesFor(role, set);
-  net.eval();
   let ok = 0;
   let total = 0;
-  for (let from = 0; from < idx.length; from += 256) {
-    const t = targets(role, set, idx.subarray(from, from + 256));
-    const logits = tf.tidy(() => net.head.forward(net.encoder.forward(t.images)));
-    const l = logits.arraySync();
+  evaluateInBatches(net, idx.length, 256, ({ from, size }) => {
+    const t = targets(role, set, idx.subarray(from, from + size));
+    const l = net.head.forward(net.encoder.forward(t.images)).arraySync();
     if (t.cls) {
       const y = t.cls.dataSync();
       l.forEach((row, i) => {
@@ -289,17 +287,15 @@ function scorePretrain(net: PretrainNet, role: EncoderRole, set: VqaSet): number
     } else {
       // Which bar is tallest / shortest (the bar count is learned perfectly and says little).
       const y = (t.extremes as tf.Tensor2D).dataSync();
-      const from = MAX_BARS + (MAX_BARS - MIN_BARS + 1);
+      const at = MAX_BARS + (MAX_BARS - MIN_BARS + 1);
       l.forEach((row, i) => {
         for (let k = 0; k < 2; k++) {
-          ok += argmax(row.slice(from + k * MAX_BARS, from + (k + 1) * MAX_BARS)) === y[i * 2 + k] ? 1 : 0;
+          ok += argmax(row.slice(at + k * MAX_BARS, at + (k + 1) * MAX_BARS)) === y[i * 2 + k] ? 1 : 0;
           total++;
         }
       });
     }
-    tf.dispose([logits, ...Object.values(t)]);
-  }
-  net.train();
+  });
   return ok / total;
 }
 
@@ -319,22 +315,16 @@ function argmax(xs: number[]): number {
 }
 
 /**
- * Runs a frozen encoder over every image of `set` in eval mode: tokens [n × tokens × dim]
- * in host memory (the features the answer models train on).
+ * Runs a frozen encoder over every image of `set` in eval mode (core's `evaluateInBatches`; the
+ * training flag is restored afterwards): tokens [n × tokens × dim] in host memory (the features
+ * the answer models train on).
  */
 export function encodeImages(encoder: ConvEncoder, set: VqaSet, batchSize = 256): Float32Array {
   const per = set.size * set.size;
   const out = new Float32Array(set.n * encoder.tokens * encoder.dim);
-  encoder.eval();
-  for (let from = 0; from < set.n; from += batchSize) {
-    const n = Math.min(batchSize, set.n - from);
-    const feats = tf.tidy(() =>
-      encoder.forward(
-        tf.tensor3d(set.images.subarray(from * per, (from + n) * per), [n, set.size, set.size]),
-      ),
-    );
-    out.set(feats.dataSync(), from * encoder.tokens * encoder.dim);
-    feats.dispose();
-  }
+  evaluateInBatches(encoder, set.n, batchSize, ({ from, size: n }) => {
+    const images = tf.tensor3d(set.images.subarray(from * per, (from + n) * per), [n, set.size, set.size]);
+    out.set(encoder.forward(images).dataSync(), from * encoder.tokens * encoder.dim);
+  });
   return out;
 }

@@ -1,10 +1,10 @@
-import { tf } from '@moe-zoo/core';
+import { evaluateInBatches, tf, type Module } from '@moe-zoo/core';
 import { CONTENT_TYPES, QUESTIONS } from '../data/vocab';
 import type { VqaSet } from '../data/vqa';
 import type { ConvEncoder } from '../model/conv-encoder';
 import type { FusionAnswerer } from '../model/fusion';
 import type { MoVA } from '../model/mova';
-import { allIndices, wordsOf } from './features';
+import { wordsOf } from './features';
 
 /** What answering one batch from raw images computed. */
 export interface SystemOutput {
@@ -21,6 +21,8 @@ export interface SystemOutput {
 export interface AnswerSystem {
   /** images [B, H, W] in [0, 1], question word ids [B, W] (int32). */
   predict(images: tf.Tensor3D, words: tf.Tensor2D): SystemOutput;
+  /** The modules `predict` runs (encoders and answer model), put in eval mode by {@link evaluateSystem}. */
+  readonly modules: readonly Module[];
 }
 
 /**
@@ -30,6 +32,7 @@ export interface AnswerSystem {
  */
 export function fusionSystem(encoders: ConvEncoder[], model: FusionAnswerer, experts: number): AnswerSystem {
   return {
+    modules: [...encoders, model],
     predict(images, words) {
       const logits = tf.tidy(() => {
         const feats = encoders.map((e) => e.forward(images));
@@ -57,6 +60,7 @@ export function movaSystem(o: {
   route: RoutingPolicy;
 }): AnswerSystem {
   return {
+    modules: [o.base, ...o.experts, o.model],
     predict(images, words) {
       const baseTokens = o.base.forward(images);
       const pooled = tf.tidy(() => tf.mean(baseTokens, 1) as tf.Tensor2D);
@@ -89,21 +93,20 @@ export interface SystemEvaluation {
   routed?: Uint8Array;
 }
 
-/** Runs a system over a set from raw images in batches (models in eval mode). */
+/**
+ * Runs a system over a set from raw images in batches, its modules in eval mode (core's
+ * `evaluateInBatches`; training flags restored afterwards).
+ */
 export function evaluateSystem(system: AnswerSystem, set: VqaSet, batchSize = 200): SystemEvaluation {
   const per = set.size * set.size;
   const predictions = new Int32Array(set.n);
   let expertRuns = 0;
   let crossRows = 0;
   let routed: Uint8Array | undefined;
-  for (let from = 0; from < set.n; from += batchSize) {
-    const n = Math.min(batchSize, set.n - from);
+  evaluateInBatches(system.modules, set.n, batchSize, ({ from, size: n, indices }) => {
     const images = tf.tensor3d(set.images.subarray(from * per, (from + n) * per), [n, set.size, set.size]);
-    const words = wordsOf(set, allIndices(set.n).subarray(from, from + n));
-    const out = system.predict(images, words);
-    const pred = tf.tidy(() => tf.argMax(out.logits, -1));
-    predictions.set(pred.dataSync(), from);
-    tf.dispose([images, words, out.logits, pred]);
+    const out = system.predict(images, wordsOf(set, indices));
+    predictions.set(tf.argMax(out.logits, -1).dataSync(), from);
     expertRuns += out.expertRuns;
     crossRows += out.crossRows;
     if (out.routed) {
@@ -111,7 +114,7 @@ export function evaluateSystem(system: AnswerSystem, set: VqaSet, batchSize = 20
       routed ??= new Uint8Array(set.n * e);
       routed.set(out.routed, from * e);
     }
-  }
+  });
   const hits = (keep: (i: number) => boolean) => {
     let ok = 0;
     let all = 0;

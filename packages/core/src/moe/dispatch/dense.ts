@@ -17,11 +17,18 @@ export function combineMatrix(
   return tf.transpose(tf.sum(tf.mul(mask, tf.expandDims(assignment.weights, -1)), 1)) as tf.Tensor2D;
 }
 
-/** Per-expert routed counts and drops (none) of an assignment. */
-export function assignmentCounts(assignment: TokenChoice | ExpertChoice, experts: number): tf.Tensor1D {
-  return assignment.kind === 'token'
-    ? countAssignments(assignment.indices, experts)
-    : tf.fill([experts], assignment.tokens.shape[1]);
+/**
+ * Per-expert routed counts [E] of an assignment; with `valid` [T] (1 = real token, 0 = padding)
+ * only real tokens count.
+ */
+export function assignmentCounts(
+  assignment: TokenChoice | ExpertChoice,
+  experts: number,
+  valid?: tf.Tensor1D,
+): tf.Tensor1D {
+  if (assignment.kind === 'token') return countAssignments(assignment.indices, experts, valid);
+  if (!valid) return tf.fill([experts], assignment.tokens.shape[1]);
+  return tf.tidy(() => tf.sum(tf.gather(valid, assignment.tokens), 1) as tf.Tensor1D);
 }
 
 /**

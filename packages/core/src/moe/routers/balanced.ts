@@ -73,6 +73,10 @@ export class BalancedRouter extends Router {
     };
   }
 
+  override get selfBalanced(): boolean {
+    return true;
+  }
+
   flopsPerToken(): number {
     return 2 * this.dim * this.numExperts;
   }

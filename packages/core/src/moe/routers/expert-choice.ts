@@ -57,6 +57,15 @@ export class ExpertChoiceRouter extends Router {
     return { assignment: { kind: 'expert', tokens, weights }, logits, probs };
   }
 
+  override get selfBalanced(): boolean {
+    return true;
+  }
+
+  /** A token runs `capacityFactor` experts on average. */
+  override expertsPerToken(): number {
+    return this.capacityFactor;
+  }
+
   flopsPerToken(): number {
     return 2 * this.dim * this.numExperts;
   }

@@ -44,6 +44,10 @@ export class HashRouter extends Router {
     return { assignment: { kind: 'token', indices, weights: tf.ones([t, 1]) }, logits: probs, probs };
   }
 
+  override get selfBalanced(): boolean {
+    return true;
+  }
+
   flopsPerToken(): number {
     return 0;
   }

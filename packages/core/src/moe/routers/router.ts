@@ -1,5 +1,5 @@
 import { Module } from '../../nn/module';
-import { tf } from '../../tf';
+import type { tf } from '../../tf';
 
 /** Each token chose `k` experts: `indices` [T, k] int32 and their `weights` [T, k]. */
 export interface TokenChoice {
@@ -13,19 +13,6 @@ export interface ExpertChoice {
   kind: 'expert';
   tokens: tf.Tensor2D;
   weights: tf.Tensor2D;
-}
-
-/** The tensors an assignment holds (for disposal). */
-export function assignmentTensors(a: TokenChoice | ExpertChoice): tf.Tensor2D[] {
-  return a.kind === 'token' ? [a.indices, a.weights] : [a.tokens, a.weights];
-}
-
-/**
- * `router.route(x, ctx)` keeping only the tensors of its result (the logits, probabilities and
- * assignment); everything else the router made is freed, also outside `tf.tidy`.
- */
-export function routeTidy(router: Router, x: tf.Tensor2D, ctx?: RouteContext): RouteResult {
-  return tf.tidy(() => router.route(x, ctx) as unknown as tf.TensorContainer) as unknown as RouteResult;
 }
 
 /** What a router returns. Weights are gathered from the scores, never obtained through top-k. */
@@ -43,6 +30,8 @@ export interface RouteResult {
 export interface RouteContext {
   /** Token ids [T] for routers that route by id (hash routing). */
   tokenIds?: Int32Array | tf.Tensor1D;
+  /** 1 for real tokens, 0 for padding [T]: padding does not move a router's balancing state. */
+  valid?: tf.Tensor1D;
 }
 
 /**
@@ -69,6 +58,19 @@ export abstract class Router extends Module {
   }
 
   abstract route(x: tf.Tensor2D, ctx?: RouteContext): RouteResult;
+
+  /**
+   * True when the assignment is balanced by construction or fixed (expert choice, BASE, hash):
+   * a balance loss has nothing to act on, so routed layers add none.
+   */
+  get selfBalanced(): boolean {
+    return false;
+  }
+
+  /** Routed experts a token runs on average: k, or the capacity factor for expert choice. */
+  expertsPerToken(): number {
+    return this.k;
+  }
 
   /** FLOPs per token of the scoring (2·D·E for a linear router). */
   abstract flopsPerToken(): number;

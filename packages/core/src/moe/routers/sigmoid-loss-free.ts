@@ -1,7 +1,7 @@
 import { fanInUniform } from '../../nn/init';
 import { tf } from '../../tf';
 import { countAssignments, gatherRows, normalizeRows, topkIndices } from '../ops';
-import { RouteResult, Router } from './router';
+import { RouteContext, RouteResult, Router } from './router';
 
 export interface SigmoidLossFreeOptions {
   dim: number;
@@ -17,7 +17,8 @@ export interface SigmoidLossFreeOptions {
  * Auxiliary-loss-free balancing (Wang et al. 2024, DeepSeek-V3): sigmoid scores `s = σ(x W)`,
  * experts selected on `s + b`, weights from the unbiased `s` renormalised over the selected.
  * The bias `b` is a buffer, never trained by gradient: after each optimizer step it moves by
- * `u · sign(mean(c) - c_i)` from the counts `c` of the step's batches.
+ * `u · sign(mean(c) - c_i)` from the counts `c` of the step's batches (padding tokens, marked by
+ * `ctx.valid`, are not counted). The bias picks experts; it never enters the gate weights.
  *
  * @example
  * ```ts
@@ -41,12 +42,13 @@ export class SigmoidLossFreeRouter extends Router {
     this.bias = this.buffer('bias', tf.zeros([o.numExperts]));
   }
 
-  route(x: tf.Tensor2D): RouteResult {
+  route(x: tf.Tensor2D, ctx: RouteContext = {}): RouteResult {
     const logits = tf.matMul(x, this.weight) as tf.Tensor2D;
     const scores = tf.sigmoid(logits) as tf.Tensor2D;
     const indices = topkIndices(tf.add(scores, this.bias) as tf.Tensor2D, this.k);
     const weights = tf.mul(normalizeRows(gatherRows(scores, indices)), this.scale) as tf.Tensor2D;
-    if (this.training && this.rate > 0) this.recordCounts(countAssignments(indices, this.numExperts));
+    if (this.training && this.rate > 0)
+      this.recordCounts(countAssignments(indices, this.numExperts, ctx.valid));
     return { assignment: { kind: 'token', indices, weights }, logits, probs: normalizeRows(scores) };
   }
 
