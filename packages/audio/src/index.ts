@@ -1,9 +1,45 @@
-export * from './wav';
-export * from './features/fft';
-export * from './features/spectral';
-export * from './data/noise';
-export * from './data/preprocess';
-export * from './data/spoken-digits';
-export * from './model/audio-transformer';
-export * from './model/specialisation';
-export * from './classify';
+/** The public surface of @moe-zoo/audio, by name (docs/architecture.md section 5). */
+export { type AudioSignal, WavError, decodeWav, loadWav, encodeWav } from './wav';
+export { fft, powerSpectrum } from './features/fft';
+export {
+  type StftOptions,
+  type Spectrogram,
+  stft,
+  hzToMel,
+  melToHz,
+  type MelOptions,
+  melFilterbank,
+  type LogMelOptions,
+  type FeatureMatrix,
+  logMel,
+  dct2,
+  mfcc,
+} from './features/spectral';
+export { activePower, addNoise } from './data/noise';
+export { type FeatureConfig, DEFAULT_FEATURES, featureShape, resample, featurize } from './data/preprocess';
+export {
+  DIGIT_WORDS,
+  DEFAULT_SNRS,
+  snrLabel,
+  SpokenDigitsManifestSchema,
+  type AudioSet,
+  type SpokenDigitsOptions,
+  type SpokenDigits,
+  loadSpokenDigits,
+} from './data/spoken-digits';
+export {
+  AudioModelConfigSchema,
+  type AudioModelConfig,
+  type AudioModelConfigInput,
+  AudioCheckpointConfigSchema,
+  AUDIO_MODEL_NAME,
+  createAudioTransformer,
+  type TrainAudioOptions,
+  trainAudioClassifier,
+  type AudioEvaluation,
+  evaluateAudio,
+  saveAudioModel,
+  loadAudioModel,
+} from './model/audio-transformer';
+export { usageByGroup, type Specialisation, specialisation } from './model/specialisation';
+export { type Classification, classifyWav, classifyMain } from './classify';

@@ -1,9 +1,174 @@
-export * from './mnist';
-export * from './tokenizer';
-export * from './avdigits';
-export * from './mome';
-export * from './vqa';
-export * from './lm';
-export * from './moma';
-export * from './moiie';
-export * from './mote';
+/** The public surface of @moe-zoo/multimodal, by name (docs/architecture.md section 5). */
+export { type DigitImages, MNIST_SPLITS, loadDigitImages } from './mnist';
+export {
+  SPECIAL_TOKENS,
+  type SpecialToken,
+  type EncodeOptions,
+  type DecodeOptions,
+  TokenizerJsonSchema,
+  splitWords,
+  WordTokenizer,
+} from './tokenizer';
+export { type AvSet, type AvDigitsOptions, type AvDigits, makeAvDigits } from './avdigits/data';
+export { type AvBatch, avBatch, avgPoolTokens } from './avdigits/batch';
+export { type RatePair, MOME_RATES, FULL_RATE, rateKey } from './mome/rates';
+export { AvBackboneConfigSchema, type AvBackboneConfig, AvBackbone } from './mome/backbone';
+export { BottleneckAdapter, type MomeAdapterOptions, MomeAdapter } from './mome/adapters';
+export {
+  AvAdapterConfigSchema,
+  AvModelConfigSchema,
+  type AvModelConfig,
+  type AvModelConfigInput,
+  AvModel,
+} from './mome/model';
+export {
+  type TrainAvOptions,
+  trainAvModel,
+  type LayerRoutes,
+  type AvRateEvaluation,
+  evaluateAvModel,
+} from './mome/train';
+export {
+  type TokenSegment,
+  type ExpertOverlap,
+  alignedExpertOverlap,
+  type MomeOverlap,
+  momeOverlap,
+} from './mome/overlap';
+export {
+  DIGIT_NAMES,
+  VQA_ANSWERS,
+  type VqaAnswer,
+  QUESTION_TYPES,
+  type QuestionType,
+  type InkHalves,
+  type VqaQuestion,
+  inkHalves,
+  shiftImage,
+  vqaTokenizer,
+} from './vqa/questions';
+export {
+  type VisualTokens,
+  type VqaSet,
+  type MakeVqaOptions,
+  makeVqaSet,
+  takeVqa,
+  withPatchTokens,
+  type VqaInput,
+  type VqaBatch,
+  vqaBatch,
+} from './vqa/data';
+export {
+  type DigitEncoderOptions,
+  DigitEncoder,
+  type PretrainEncoderOptions,
+  pretrainDigitEncoder,
+  encoderAccuracy,
+  withEncoderTokens,
+} from './vqa/vision-encoder';
+export {
+  VqaModelConfigSchema,
+  type VqaModelConfig,
+  type VqaModelConfigInput,
+  type FfnFactory,
+  moeLayerIndices,
+  PatchConnector,
+  VqaTransformer,
+  copyMatchingWeights,
+} from './vqa/model';
+export {
+  type TrainVqaOptions,
+  type TrainVqaResult,
+  trainVqa,
+  type VqaEvaluation,
+  evaluateVqa,
+} from './vqa/train';
+export { questionOnlyAccuracy } from './vqa/baselines';
+export { type KMeansOptions, type KMeansResult, nearestCentroids, kmeans } from './lm/kmeans';
+export {
+  type ImageCodebook,
+  type ImageCodebookOptions,
+  fitImageCodebook,
+  encodeImages,
+  decodeImageTokens,
+} from './lm/image-tokens';
+export {
+  MODALITY,
+  interleavedTokenizer,
+  type InterleavedSet,
+  type InterleavedOptions,
+  makeInterleavedSet,
+  describeSequence,
+  takeInterleaved,
+} from './lm/interleaved';
+export { AuxRouter } from './moma/aux-router';
+export {
+  ExpertGroupSchema,
+  type ExpertGroupSpec,
+  ModalityGroupedMoEConfigSchema,
+  type ModalityGroupedMoEConfig,
+  type ModalityGroupedMoEConfigInput,
+  type LmRouting,
+  type GroupRoutingStats,
+  type CollectedRouting,
+  type ExpertGroupContext,
+  type GroupedMoEContext,
+  ExpertChoiceGroup,
+  ModalityGroupedMoE,
+} from './moma/grouped-ec';
+export {
+  InterleavedLmConfigSchema,
+  type InterleavedLmConfig,
+  type InterleavedLmConfigInput,
+  type LmFfnConfig,
+  MOMA_ARMS,
+  type LmForwardOptions,
+  InterleavedLM,
+} from './moma/lm';
+export {
+  type LmBatch,
+  lmBatch,
+  type TrainLmOptions,
+  type LmCurves,
+  trainLm,
+  type LmEvaluation,
+  evaluateLm,
+  type TrainAuxOptions,
+  trainAuxRouters,
+  auxRouterAgreement,
+} from './moma/train';
+export { movingAverage, type FlopsSavings, flopsSavings, pairedStandardError } from './moma/savings';
+export {
+  RoutingGroupSchema,
+  GroupRoutedMoEConfigSchema,
+  type GroupRoutedMoEConfig,
+  type GroupRoutedMoEConfigInput,
+  GroupRoutedMoE,
+} from './moiie/group-moe';
+export {
+  MOIIE_ARMS,
+  type MoiieArm,
+  armGroups,
+  type UpcycleArmOptions,
+  widenFfn,
+  upcycleArm,
+} from './moiie/arms';
+export { pretrainLanguageModel, alignConnector, instructionTune } from './moiie/recipe';
+export { type ExpertWeightFormat, type QuantFfnExpertsOptions, QuantFfnExperts } from './mote/quant-experts';
+export {
+  binaryBytes,
+  type PackedTernaryExperts,
+  packTernaryExperts,
+  unpackTernaryExperts,
+  packedBytes,
+  quantBankBytes,
+  floatExpertBytes,
+  equalMemoryHidden,
+} from './mote/memory';
+export {
+  MoTELayerConfigSchema,
+  type MoTELayerConfig,
+  type MoTELayerConfigInput,
+  MoTELayer,
+} from './mote/mote-layer';
+export { type BuildMoteOptions, buildMote, type BuildFloatMoeOptions, buildFloatMoe } from './mote/upcycle';

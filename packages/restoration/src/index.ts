@@ -1,10 +1,71 @@
-export * from './metrics';
-export * from './image';
-export * from './grid';
-export * from './image-io';
-export * from './weather';
-export * from './data';
-export * from './mofme';
-export * from './model';
-export * from './train';
-export * from './restore';
+/** The public surface of @moe-zoo/restoration, by name (docs/architecture.md section 5). */
+export { SSIM_C1, SSIM_C2, psnr, gaussianKernel1d, type SsimOptions, ssim } from './metrics';
+export { type RgbImage, createImage, cropImage, downscale } from './image';
+export { type GridOptions, composeGrid } from './grid';
+export {
+  type DecodeOptions,
+  sniffFormat,
+  peekSize,
+  decodeImage,
+  encodeImage,
+  readImageFile,
+  writeImageFile,
+  DEFAULT_MAX_PIXELS,
+  ImageError,
+  type ImageErrorCode,
+  type ImageFormat,
+} from './image-io';
+export {
+  WEATHER_TYPES,
+  type WeatherType,
+  type HazeOptions,
+  addHaze,
+  type RainOptions,
+  addRain,
+  type SnowOptions,
+  addSnow,
+  degrade,
+} from './weather';
+export {
+  TRAIN_PHOTOS,
+  TEST_PHOTOS,
+  type PhotoName,
+  loadPhoto,
+  type PatchSet,
+  type PatchSetOptions,
+  makePatchSet,
+  patchBatch,
+  patchImage,
+} from './data';
+export {
+  type Modulation,
+  type FiLMExpertsOptions,
+  FiLMExperts,
+  MoFMESlotOptionsSchema,
+  type MoFMESlotOptions,
+  type MoFMESlotOptionsInput,
+  MoFMEConfigSchema,
+  type MoFMEConfig,
+  type MoFMEConfigInput,
+  MoFMELayer,
+} from './mofme';
+export {
+  FfnSlotSchema,
+  type RestorationFfnConfig,
+  type RestorationFfnConfigInput,
+  RestorationConfigSchema,
+  type RestorationConfig,
+  type RestorationConfigInput,
+  type RestorationOutput,
+  RestorationNet,
+} from './model';
+export {
+  type TrainRestorationOptions,
+  type TrainRestorationResult,
+  trainRestoration,
+  type TaskScores,
+  type RestorationEval,
+  evaluateRestoration,
+  routingTaskInformation,
+} from './train';
+export { type RestoreOptions, restoreImage, saveRestorationNet, loadRestorationNet } from './restore';

@@ -1,25 +1,105 @@
-export * from './cache';
-export * from './image/io';
-export * from './image/svg';
-export * from './data/vocab';
-export * from './data/npm-images';
-export * from './data/text';
-export * from './data/chart';
-export * from './data/vqa';
-export * from './model/bag-of-words';
-export * from './model/answer-head';
-export * from './model/conv-encoder';
-export * from './train/pretrain';
-export * from './model/fusion';
-export * from './model/gating';
-export * from './model/adapter';
-export * from './model/mova';
-export * from './model/router';
-export * from './routing/labels';
-export * from './train/features';
-export * from './train/answer';
-export * from './train/router';
-export * from './train/systems';
-export * from './train/routing-labels';
-export * from './model/grouped-cross-attention';
-export * from './model/vmoe';
+/** The public surface of @moe-zoo/vision, by name (docs/architecture.md section 5). */
+export { visionCacheDir } from './cache';
+export {
+  imageToTensor,
+  imagesToTensor,
+  DEFAULT_MAX_PIXELS,
+  decodeImage,
+  encodeImage,
+  ImageError,
+  readImage,
+  writeImage,
+  type DecodedImage,
+  type DecodeImageOptions,
+  type EncodeImageOptions,
+  type ImageErrorCode,
+  type ImageFormat,
+  type Normalise,
+} from './image/io';
+export { renderSvg } from './image/svg';
+export {
+  CONTENT_TYPES,
+  type ContentType,
+  TEXT_ALPHABET,
+  ANSWERS,
+  answerId,
+  type ImageFacts,
+  type QuestionTemplate,
+  QUESTIONS,
+  EXPERT_DESCRIPTIONS,
+  WORDS,
+  MAX_WORDS,
+  tokenize,
+} from './data/vocab';
+export { type ImagePool, imagePool } from './data/npm-images';
+export { type TextSpec } from './data/text';
+export { type ChartSpec, randomChartSpec } from './data/chart';
+export {
+  GENERATOR_VERSION,
+  type VqaSet,
+  type VisionDataOptions,
+  type VisionData,
+  loadVisionData,
+  subsetVqa,
+} from './data/vqa';
+export { type AnswerHeadOptions, AnswerHead } from './model/answer-head';
+export { type ConvEncoderOptions, ConvEncoder } from './model/conv-encoder';
+export {
+  type EncoderRole,
+  createEncoder,
+  type PretrainOptions,
+  type PretrainResult,
+  pretrainEncoder,
+} from './train/pretrain';
+export { type FusionAnswererOptions, FusionAnswerer } from './model/fusion';
+export { type GateOutput, selectTopK, maskedTopKGate } from './model/gating';
+export {
+  type RoutedExpertTokens,
+  type MoVAdapterBlockOptions,
+  type AdapterBlockStats,
+  MoVAdapterBlock,
+} from './model/adapter';
+export { type MoVAOptions, type ExpertProvider, type MoVAOutput, MoVA } from './model/mova';
+export { type CoarseRouterOptions, CoarseRouter, routedFromProbs } from './model/router';
+export {
+  type RoutingLabelOptions,
+  routingLabels,
+  type RoutingAgreement,
+  routingAgreement,
+  randomRouting,
+} from './routing/labels';
+export { type FeatureBank, buildFeatureBank, sourceDim, pooledBase, allIndices } from './train/features';
+export {
+  type AnswerTrainOptions,
+  type AnswerTrainResult,
+  trainFusionAnswerer,
+  trainMoVAModel,
+} from './train/answer';
+export { type RouterTrainOptions, trainRouter, routeBatch } from './train/router';
+export {
+  type SystemOutput,
+  type AnswerSystem,
+  fusionSystem,
+  type RoutingPolicy,
+  movaSystem,
+  type SystemEvaluation,
+  evaluateSystem,
+} from './train/systems';
+export {
+  type BuildRoutingLabelsOptions,
+  type RoutingLabelSet,
+  type BankedSet,
+  buildRoutingLabels,
+} from './train/routing-labels';
+export { type GroupedCrossAttentionOptions, GroupedCrossAttention } from './model/grouped-cross-attention';
+export {
+  ViTConfigSchema,
+  type ViTConfig,
+  type ViTConfigInput,
+  createViT,
+  type LabelledImages,
+  loadFashion,
+  type TrainViTOptions,
+  trainViT,
+  evaluateViT,
+} from './model/vmoe';

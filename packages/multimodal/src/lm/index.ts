@@ -1,3 +1,0 @@
-export * from './kmeans';
-export * from './image-tokens';
-export * from './interleaved';

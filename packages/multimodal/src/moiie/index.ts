@@ -1,3 +1,0 @@
-export * from './group-moe';
-export * from './arms';
-export * from './recipe';

@@ -1,5 +1,0 @@
-export * from './aux-router';
-export * from './grouped-ec';
-export * from './lm';
-export * from './train';
-export * from './savings';
