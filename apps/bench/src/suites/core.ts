@@ -1,4 +1,11 @@
-import { imagePatches, setSeed, tf, TokenClassifier, type FfnSlotConfigInput } from '@moe-zoo/core';
+import {
+  evaluateInBatches,
+  imagePatches,
+  setSeed,
+  tf,
+  TokenClassifier,
+  type FfnSlotConfigInput,
+} from '@moe-zoo/core';
 import { loadFashionMnist, type ImageSet } from '../data/fashion-mnist';
 import { fmt, mean, seedRunsRow, type SeedRun } from '../stats';
 import { runClassifier } from '../train/classifier-run';
@@ -68,18 +75,14 @@ function balancePoints(variant: string, maxVio: number[]): BalancePoint[] {
  * routed assignments that went to each expert, from the layers' aux counts.
  */
 function expertLoadPoints(model: TokenClassifier, variant: string, set: ImageSet): ExpertLoadPoint[] {
-  model.eval();
   const size = set.height * set.width;
   let counts: Float64Array[] = [];
-  for (let from = 0; from < set.n; from += 500) {
-    const n = Math.min(500, set.n - from);
-    tf.tidy(() => {
-      const images = tf.tensor3d(set.x.subarray(from * size, (from + n) * size), [n, set.height, set.width]);
-      const { aux } = model.forward(imagePatches(images, PATCH));
-      if (counts.length === 0) counts = aux.map((a) => new Float64Array(a.counts.size));
-      aux.forEach((a, layer) => a.counts.dataSync().forEach((c, e) => (counts[layer][e] += c)));
-    });
-  }
+  evaluateInBatches(model, set.n, 500, ({ from, size: n }) => {
+    const images = tf.tensor3d(set.x.subarray(from * size, (from + n) * size), [n, set.height, set.width]);
+    const { aux } = model.forward(imagePatches(images, PATCH));
+    if (counts.length === 0) counts = aux.map((a) => new Float64Array(a.counts.size));
+    aux.forEach((a, layer) => a.counts.dataSync().forEach((c, e) => (counts[layer][e] += c)));
+  });
   return counts.flatMap((layer, l) => {
     const total = layer.reduce((s, c) => s + c, 0);
     return Array.from(layer, (c, expert) => ({
