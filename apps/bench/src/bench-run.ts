@@ -2,6 +2,7 @@
  * What `moe-bench run` does after argument parsing: start the backend, run the suites (with
  * SIGINT handling), print the leaderboard, write summary.md.
  */
+import { promises as fsp } from 'fs';
 import * as path from 'path';
 import {
   createReporter,
@@ -12,7 +13,7 @@ import {
   type ProgressStream,
 } from '@moe-zoo/core';
 import { renderLeaderboard } from './leaderboard';
-import { readAllReports } from './reports';
+import { readAllReports, reportPath } from './reports';
 import { runSuites, type RunOutcome } from './runner';
 import { writeReportFiles } from './summary';
 import type { Suite, SuiteReport } from './types';
@@ -55,6 +56,91 @@ export interface BenchRunEnv {
 /** `reports/` under the repository root (found from the cwd, then from this file), else under the cwd. */
 export function defaultOutDir(cwd: string = process.cwd()): string {
   return path.join(findWorkspaceRoot(cwd) ?? findWorkspaceRoot(__dirname) ?? cwd, 'reports');
+}
+
+/** Sub-folder of the reports folder where full-mode runs go by default: `reports/full`. */
+export const FULL_SUBDIR = 'full';
+
+/**
+ * Default report folder of a run: `reportsDir` (default {@link defaultOutDir}) for quick runs,
+ * `<reportsDir>/full` for full runs, so a quick run never overwrites the committed full reports.
+ */
+export function defaultOutDirFor(quick: boolean, reportsDir: string = defaultOutDir()): string {
+  return quick ? reportsDir : path.join(reportsDir, FULL_SUBDIR);
+}
+
+/** What {@link checkOutDir} needs to know about a run. */
+export interface OutDirCheck {
+  suites: readonly Pick<Suite, 'name'>[];
+  quick: boolean;
+  outDir: string;
+  /** The full-mode report folder (`<repo>/reports/full`); a quick run may not write there. */
+  fullDir: string;
+  /** Write even into a folder holding reports of the other mode. */
+  force: boolean;
+}
+
+function modeName(quick: boolean): string {
+  return quick ? 'quick' : 'full';
+}
+
+/** The `quick` flag of an existing `<suite>.json`, or undefined when there is none (or it is unreadable). */
+async function existingMode(file: string): Promise<boolean | undefined> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const value = JSON.parse(text) as { quick?: unknown } | null;
+    return typeof value?.quick === 'boolean' ? value.quick : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Checks, before any suite runs, that a run may write into its report folder. Returns the
+ * problem (a message naming the folder) or undefined:
+ * - a quick run into the full-mode folder, or into a folder holding a full-mode report of a
+ *   suite about to be written, and the converse (unless `force`);
+ * - a folder that cannot be created or written.
+ */
+export async function checkOutDir(check: OutDirCheck): Promise<string | undefined> {
+  const { quick, outDir } = check;
+  if (!check.force) {
+    const other = modeName(!quick);
+    if (quick && path.resolve(outDir) === path.resolve(check.fullDir)) {
+      return (
+        `refusing to write quick-mode reports into ${outDir}, the full-mode report folder; ` +
+        'drop --out (quick runs write reports/), add --full, or pass --force'
+      );
+    }
+    const clashes: string[] = [];
+    for (const suite of check.suites) {
+      const file = reportPath(outDir, suite.name);
+      const mode = await existingMode(file);
+      if (mode !== undefined && mode !== quick) clashes.push(path.basename(file));
+    }
+    if (clashes.length > 0) {
+      return (
+        `refusing to overwrite ${other}-mode report${clashes.length > 1 ? 's' : ''} ${clashes.join(', ')} ` +
+        `in ${outDir} with a ${modeName(quick)} run; ` +
+        `${quick ? 'add --full' : 'add --quick'}, choose another --out, or pass --force`
+      );
+    }
+  }
+  try {
+    await fsp.mkdir(outDir, { recursive: true });
+    const probe = path.join(outDir, `.moe-bench-write-test-${process.pid}`);
+    await fsp.writeFile(probe, '');
+    await fsp.rm(probe, { force: true });
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    return `cannot write to the report folder ${outDir} (${why})`;
+  }
+  return undefined;
 }
 
 /** `backend: wasm, 2 threads (@tensorflow/tfjs-backend-wasm)`. */

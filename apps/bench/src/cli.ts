@@ -6,7 +6,14 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import * as path from 'path';
 import { parseBackendFlag, type BackendName } from '@moe-zoo/core';
-import { defaultOutDir, executeRun, type CliIO, type SignalSource } from './bench-run';
+import {
+  checkOutDir,
+  defaultOutDir,
+  defaultOutDirFor,
+  executeRun,
+  type CliIO,
+  type SignalSource,
+} from './bench-run';
 import { FULL_SEEDS, QUICK_SEEDS } from './runner';
 import { SUITES, findSuite } from './suites';
 import type { Suite } from './types';
@@ -17,10 +24,12 @@ export const EXIT_USAGE = 2;
 /** Flags shared by the default command, `run` and `perf`. */
 interface RunFlags {
   quick?: boolean;
+  full?: boolean;
   seeds?: number;
   backend?: BackendName | 'auto';
   out?: string;
   resume?: boolean;
+  force?: boolean;
 }
 
 /** What {@link createProgram} may be given instead of the process's own streams and signals. */
@@ -30,6 +39,11 @@ export interface CliDeps {
   signals?: SignalSource;
   /** Force progress bars (true) or lines (false); default: whether stderr is a TTY. */
   tty?: boolean;
+  /**
+   * The reports folder: default `--out` of quick runs, with full runs in its `full/`
+   * sub-folder; default `<repo root>/reports`.
+   */
+  reportsDir?: string;
 }
 
 /** The commander program plus a runner that turns a command line into an exit code. */
@@ -55,17 +69,40 @@ function parseBackendOption(value: string): BackendName | 'auto' {
   }
 }
 
-function addRunOptions(cmd: Command, quickHelp: string): Command {
+/**
+ * Mode and seed count of a run: quick with {@link QUICK_SEEDS} seed by default; full with
+ * `--full` ({@link FULL_SEEDS} seeds) or `--seeds N` (N seeds); `--quick` wins over `--seeds`.
+ */
+export function resolveMode(flags: Pick<RunFlags, 'quick' | 'full' | 'seeds'>): {
+  quick: boolean;
+  seeds: number;
+} {
+  if (flags.quick && flags.full)
+    throw new InvalidArgumentError('--quick and --full cannot be used together.');
+  const quick = flags.quick ?? (!flags.full && flags.seeds === undefined);
+  return { quick, seeds: flags.seeds ?? (quick ? QUICK_SEEDS : FULL_SEEDS) };
+}
+
+function addRunOptions(cmd: Command): Command {
   return cmd
-    .option('--quick', quickHelp)
-    .option('--seeds <n>', `number of seeds (default ${QUICK_SEEDS} quick, ${FULL_SEEDS} full)`, parseSeeds)
+    .option(
+      '--quick',
+      `quick mode: small data, few steps, ${QUICK_SEEDS} seed (the default; quick even with --seeds)`,
+    )
+    .option('--full', `full mode: ${FULL_SEEDS} seeds (or --seeds N), reports in <repo>/reports/full`)
+    .option(
+      '--seeds <n>',
+      `number of seeds; alone it means full mode (default ${QUICK_SEEDS} quick, ${FULL_SEEDS} full)`,
+      parseSeeds,
+    )
     .option(
       '--backend <name>',
       'auto, tensorflow, wasm or cpu (default $MOE_BACKEND, else auto)',
       parseBackendOption,
     )
-    .option('--out <dir>', 'report directory (default <repo root>/reports)')
-    .option('--resume', 'skip suites whose report in --out has the same quick flag and seed count');
+    .option('--out <dir>', 'report directory (default <repo>/reports quick, <repo>/reports/full full)')
+    .option('--resume', 'skip suites whose report in --out has the same quick flag and seed count')
+    .option('--force', "write into --out even if it holds the other mode's report of a suite being run");
 }
 
 /**
@@ -99,23 +136,32 @@ export function createProgram(suites: Suite[], deps: CliDeps = {}): BenchCli {
     return [...new Set(names)].map((n) => findSuite(n, suites) as Suite);
   };
 
-  const runSelected = async (selected: Suite[], quick: boolean, flags: RunFlags): Promise<void> => {
+  const runSelected = async (selected: Suite[], flags: RunFlags): Promise<void> => {
     let backend: BackendName | 'auto';
+    let mode: { quick: boolean; seeds: number };
     try {
+      mode = resolveMode(flags);
       backend = flags.backend ?? parseBackendFlag(process.env.MOE_BACKEND ?? 'auto');
     } catch (e) {
       usageError((e as Error).message);
       return;
     }
+    const reportsDir = deps.reportsDir ?? defaultOutDir();
+    const outDir =
+      flags.out !== undefined ? path.resolve(flags.out) : defaultOutDirFor(mode.quick, reportsDir);
+    const problem = await checkOutDir({
+      suites: selected,
+      quick: mode.quick,
+      outDir,
+      fullDir: defaultOutDirFor(false, reportsDir),
+      force: flags.force ?? false,
+    });
+    if (problem) {
+      usageError(problem);
+      return;
+    }
     exitCode = await executeRun(
-      {
-        suites: selected,
-        quick,
-        seeds: flags.seeds ?? (quick ? QUICK_SEEDS : FULL_SEEDS),
-        backend,
-        outDir: flags.out !== undefined ? path.resolve(flags.out) : defaultOutDir(),
-        resume: flags.resume ?? false,
-      },
+      { suites: selected, ...mode, backend, outDir, resume: flags.resume ?? false },
       { io, signals, tty: deps.tty },
     );
   };
@@ -123,24 +169,31 @@ export function createProgram(suites: Suite[], deps: CliDeps = {}): BenchCli {
   const program = new Command('moe-bench')
     .description(
       "Trains and evaluates the moe-zoo models and checks the papers' claims.\n" +
-        `Without a command: runs every suite in quick mode (${QUICK_SEEDS} seed); with --seeds N, in full mode with N seeds.`,
+        `Every command runs in quick mode (${QUICK_SEEDS} seed) into <repo>/reports unless given --full ` +
+        `(${FULL_SEEDS} seeds) or --seeds N (N seeds), which run in full mode into <repo>/reports/full.\n` +
+        'Without a command: runs every suite.',
     )
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
 
-  addRunOptions(program, 'quick mode even with --seeds')
+  addRunOptions(program)
     .allowExcessArguments()
     .addHelpText(
       'after',
       [
         '',
         'Examples:',
-        '  moe-bench                      every suite, quick mode, 1 seed',
-        '  moe-bench --seeds 3            every suite, full mode, seeds 0,1,2',
-        '  moe-bench run core --quick     one suite',
-        '  moe-bench perf --backend wasm  the perf suite on wasm',
+        '  moe-bench                      every suite, quick mode, 1 seed, into reports/',
+        '  moe-bench --full               every suite, full mode, seeds 0,1,2, into reports/full/',
+        '  moe-bench run core             one suite, quick mode, into reports/',
+        '  moe-bench run core --full      one suite, full mode, seeds 0,1,2, into reports/full/',
+        '  moe-bench run core --seeds 5   one suite, full mode, seeds 0..4, into reports/full/',
+        '  moe-bench perf --backend wasm  the perf suite (quick) on wasm',
         '  moe-bench run core --resume    skip suites already in --out',
+        '',
+        'A quick run refuses to write into reports/full/ or over a full-mode <suite>.json (and a',
+        'full run over a quick one) unless given --force.',
       ].join('\n'),
     )
     .action(async (flags: RunFlags, cmd: Command) => {
@@ -152,7 +205,7 @@ export function createProgram(suites: Suite[], deps: CliDeps = {}): BenchCli {
         io.stdout.write('no suites registered\n');
         return;
       }
-      await runSelected(suites, flags.quick ?? flags.seeds === undefined, flags);
+      await runSelected(suites, flags);
     });
 
   program
@@ -165,19 +218,21 @@ export function createProgram(suites: Suite[], deps: CliDeps = {}): BenchCli {
     });
 
   addRunOptions(
-    program.command('run').description('run the named suites').argument('<suite...>', 'suite names'),
-    'quick mode: small data, few steps',
+    program
+      .command('run')
+      .description('run the named suites (quick mode unless --full or --seeds N)')
+      .argument('<suite...>', 'suite names'),
   ).action(async (names: string[], _flags: RunFlags, cmd: Command) => {
     const flags = cmd.optsWithGlobals<RunFlags>();
     const selected = selectSuites(names);
-    if (selected) await runSelected(selected, flags.quick ?? false, flags);
+    if (selected) await runSelected(selected, flags);
   });
 
-  addRunOptions(program.command('perf').description('shorthand for "run perf"'), 'quick mode').action(
+  addRunOptions(program.command('perf').description('shorthand for "run perf"')).action(
     async (_flags: RunFlags, cmd: Command) => {
       const flags = cmd.optsWithGlobals<RunFlags>();
       const selected = selectSuites(['perf']);
-      if (selected) await runSelected(selected, flags.quick ?? false, flags);
+      if (selected) await runSelected(selected, flags);
     },
   );
 

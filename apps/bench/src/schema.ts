@@ -12,6 +12,7 @@ import type {
   FigureRef,
   SuiteReport,
   SuiteSeries,
+  SuiteTiming,
 } from './types';
 
 const count = z.number().nonnegative();
@@ -78,6 +79,13 @@ export const figureRefSchema = z.strictObject({
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.png$/, 'must be a .png file name inside the report folder'),
 });
 
+/** Schema of {@link SuiteTiming}. */
+export const suiteTimingSchema = z.strictObject({
+  idle: z.boolean(),
+  loadavg: count,
+  reps: z.number().int().positive(),
+});
+
 /** Schema of a whole {@link SuiteReport}, as written to `<out>/<suite>.json`. */
 export const suiteReportSchema = z.strictObject({
   suite: z.string().min(1),
@@ -93,6 +101,7 @@ export const suiteReportSchema = z.strictObject({
   mainMetrics: z.array(z.string()).optional(),
   series: suiteSeriesSchema.optional(),
   figures: z.array(figureRefSchema).optional(),
+  timing: suiteTimingSchema.optional(),
 });
 
 // Compile-time check that the schemas and the interfaces of types.ts describe the same shapes.
@@ -105,7 +114,8 @@ const shapesAgree: [
   Same<z.infer<typeof expertLoadPointSchema>, ExpertLoadPoint>,
   Same<z.infer<typeof balancePointSchema>, BalancePoint>,
   Same<z.infer<typeof figureRefSchema>, FigureRef>,
-] = [true, true, true, true, true, true, true];
+  Same<z.infer<typeof suiteTimingSchema>, SuiteTiming>,
+] = [true, true, true, true, true, true, true, true];
 void shapesAgree;
 
 /** A report that does not match the contract; the message names every offending field. */

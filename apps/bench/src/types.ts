@@ -75,6 +75,19 @@ export interface FigureRef {
   file: string;
 }
 
+/**
+ * Whether a suite's latency figures were timed on an otherwise idle machine (`perf/timing.ts`):
+ * idle only if every timing was, the highest 1-minute load average seen, the fewest timed rounds.
+ */
+export interface SuiteTiming {
+  /** Every timing saw a 1-minute load average <= the bench's threads + 0.5. */
+  idle: boolean;
+  /** The highest 1-minute load average read around any timing. */
+  loadavg: number;
+  /** The fewest timed rounds behind any latency figure. */
+  reps: number;
+}
+
 /** The JSON each suite writes as `<out>/<suite>.json`. */
 export interface SuiteReport {
   suite: string;
@@ -93,6 +106,8 @@ export interface SuiteReport {
   series?: SuiteSeries;
   /** Figures written next to the report as `<suite>-<name>.png`. */
   figures?: FigureRef[];
+  /** Whether the latency figures were timed on an idle machine (absent in older reports). */
+  timing?: SuiteTiming;
 }
 
 /** What a suite gets to run with. */
@@ -115,6 +130,8 @@ export interface SuiteResult {
   series?: SuiteSeries;
   /** Pictures; the runner writes each to `<out>/<suite>-<name>.png` and lists it in the JSON. */
   figures?: SuiteFigure[];
+  /** Whether the latency figures were timed on an idle machine (`TimingLog.summary()`); copied to the report. */
+  timing?: SuiteTiming;
 }
 
 /** A registered bench suite. */

@@ -93,10 +93,17 @@ interface Run {
   stderr: string;
 }
 
-async function cli(suites: Suite[], argv: string[], signals = new EventEmitter()): Promise<Run> {
+async function cli(
+  suites: Suite[],
+  argv: string[],
+  signals = new EventEmitter(),
+  reportsDir?: string,
+): Promise<Run> {
   const stdout = new Capture();
   const stderr = new Capture();
-  const code = await createProgram(suites, { io: { stdout, stderr }, signals, tty: false }).run(argv);
+  const code = await createProgram(suites, { io: { stdout, stderr }, signals, tty: false, reportsDir }).run(
+    argv,
+  );
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
@@ -276,6 +283,136 @@ describe('moe-bench without a command, and perf', () => {
     expect(r.code).toBe(0);
     expect(perf.contexts[0]).toMatchObject({ quick: true, seeds: [0, 1] });
     expect(await readJson(path.join(out, 'perf.json'))).toMatchObject({ suite: 'perf', quick: true });
+  });
+});
+
+describe('modes and report folders', () => {
+  const run = (suites: Suite[], argv: string[]) => cli(suites, argv, new EventEmitter(), out);
+
+  it('run without flags is quick with one seed, like bare moe-bench, into the reports folder', async () => {
+    const fake = fakeSuite('fake');
+    const r = await run([fake], ['run', 'fake', '--backend', 'cpu']);
+    expect(r.code).toBe(0);
+    expect(fake.contexts[0]).toMatchObject({ quick: true, seeds: [0] });
+    expect(await readJson(path.join(out, 'fake.json'))).toMatchObject({ quick: true, seeds: [0] });
+    await expect(fsp.access(path.join(out, 'full'))).rejects.toThrow();
+  });
+
+  it('perf without flags is quick too', async () => {
+    const perf = fakeSuite('perf');
+    expect((await run([perf], ['perf', '--backend', 'cpu'])).code).toBe(0);
+    expect(perf.contexts[0]).toMatchObject({ quick: true, seeds: [0] });
+  });
+
+  it('--full runs 3 seeds into reports/full, leaving the quick report alone', async () => {
+    const fake = fakeSuite('fake');
+    expect((await run([fake], ['run', 'fake', '--backend', 'cpu'])).code).toBe(0);
+    const r = await run([fake], ['run', 'fake', '--full', '--backend', 'cpu']);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(fake.contexts[1]).toMatchObject({ quick: false, seeds: [0, 1, 2] });
+    const full = path.join(out, 'full');
+    expect(await readJson(path.join(full, 'fake.json'))).toMatchObject({ quick: false, seeds: [0, 1, 2] });
+    expect(r.stdout).toContain(`reports: ${full} (fake.json)`);
+    expect(await readJson(path.join(out, 'fake.json'))).toMatchObject({ quick: true, seeds: [0] });
+  });
+
+  it('--seeds 5 runs full mode with 5 seeds into reports/full', async () => {
+    const fake = fakeSuite('fake');
+    expect((await run([fake], ['run', 'fake', '--seeds', '5', '--backend', 'cpu'])).code).toBe(0);
+    expect(fake.contexts[0]).toMatchObject({ quick: false, seeds: [0, 1, 2, 3, 4] });
+    expect(await readJson(path.join(out, 'full', 'fake.json'))).toMatchObject({ quick: false });
+  });
+
+  it('bare --seeds N also writes reports/full', async () => {
+    const a = fakeSuite('a');
+    expect((await run([a], ['--seeds', '2', '--backend', 'cpu'])).code).toBe(0);
+    expect(await readJson(path.join(out, 'full', 'a.json'))).toMatchObject({ quick: false, seeds: [0, 1] });
+  });
+
+  it('rejects --quick with --full', async () => {
+    const fake = fakeSuite('fake');
+    const r = await run([fake], ['run', 'fake', '--quick', '--full']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--quick and --full');
+    expect(fake.runs).toBe(0);
+  });
+
+  it('refuses a quick run into reports/full before running, unless --force', async () => {
+    const fake = fakeSuite('fake');
+    const full = path.join(out, 'full');
+    const r = await run([fake], ['run', 'fake', '--out', full, '--backend', 'cpu']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`refusing to write quick-mode reports into ${full}`);
+    expect(fake.runs).toBe(0);
+    expect(r.stdout).toBe('');
+
+    expect((await run([fake], ['run', 'fake', '--out', full, '--force', '--backend', 'cpu'])).code).toBe(0);
+    expect(await readJson(path.join(full, 'fake.json'))).toMatchObject({ quick: true });
+  });
+
+  it('refuses a quick run over a full-mode report in --out, unless --force', async () => {
+    const fake = fakeSuite('fake');
+    const other = fakeSuite('other');
+    const dir = path.join(out, 'elsewhere');
+    expect((await run([fake], ['run', 'fake', '--full', '--out', dir, '--backend', 'cpu'])).code).toBe(0);
+    const before = await fsp.readFile(path.join(dir, 'fake.json'), 'utf8');
+
+    const r = await run([fake, other], ['run', 'other', 'fake', '--out', dir, '--backend', 'cpu']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`refusing to overwrite full-mode report fake.json in ${dir} with a quick run`);
+    expect(r.stderr).toContain('--force');
+    expect(fake.runs).toBe(1);
+    expect(other.runs).toBe(0);
+    expect(await fsp.readFile(path.join(dir, 'fake.json'), 'utf8')).toBe(before);
+
+    // a suite with no report there is fine
+    expect((await run([other], ['run', 'other', '--out', dir, '--backend', 'cpu'])).code).toBe(0);
+
+    const forced = await run([fake], ['run', 'fake', '--out', dir, '--force', '--backend', 'cpu']);
+    expect(forced.code).toBe(0);
+    expect(await readJson(path.join(dir, 'fake.json'))).toMatchObject({ quick: true, seeds: [0] });
+  });
+
+  it('refuses a full run over a quick-mode report in --out, unless --force', async () => {
+    const fake = fakeSuite('fake');
+    expect((await run([fake], ['run', 'fake', '--backend', 'cpu'])).code).toBe(0);
+    const r = await run([fake], ['run', 'fake', '--full', '--out', out, '--backend', 'cpu']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`refusing to overwrite quick-mode report fake.json in ${out} with a full run`);
+    expect(fake.runs).toBe(1);
+    const forced = await run([fake], ['run', 'fake', '--full', '--out', out, '--force', '--backend', 'cpu']);
+    expect(forced.code).toBe(0);
+    expect(await readJson(path.join(out, 'fake.json'))).toMatchObject({ quick: false });
+  });
+
+  it('fails naming --out when it cannot be written, before running', async () => {
+    const fake = fakeSuite('fake');
+    const file = path.join(out, 'a-file');
+    await fsp.writeFile(file, 'x');
+    for (const dir of [file, path.join(file, 'sub')]) {
+      const r = await run([fake], ['run', 'fake', '--out', dir, '--backend', 'cpu']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`cannot write to the report folder ${dir}`);
+      expect(r.stdout).toBe('');
+    }
+    expect(fake.runs).toBe(0);
+  });
+
+  it('creates a missing --out', async () => {
+    const dir = path.join(out, 'new', 'nested');
+    expect((await run([fakeSuite('fake')], ['run', 'fake', '--out', dir, '--backend', 'cpu'])).code).toBe(0);
+    expect(await readJson(path.join(dir, 'fake.json'))).toMatchObject({ quick: true });
+  });
+
+  it('documents the modes and folders in --help', async () => {
+    const r = await run([], ['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--full');
+    expect(r.stdout).toContain('--force');
+    expect(r.stdout).toContain(
+      'moe-bench run core --full      one suite, full mode, seeds 0,1,2, into reports/full/',
+    );
   });
 });
 

@@ -9,8 +9,9 @@ import {
   usageByGroup,
   type AudioSet,
 } from '@moe-zoo/audio';
-import { setSeed, type FfnSlotConfigInput } from '@moe-zoo/core';
+import { setSeed, tf, type FfnSlotConfigInput, type TokenClassifier } from '@moe-zoo/core';
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
+import { timeMedian, TimingLog, type SingleTiming } from '../perf/timing';
 import { fmt, mean, seedRunsRow, type SeedRun } from '../stats';
 import type { BenchRow, Claim, Suite } from '../types';
 
@@ -24,6 +25,22 @@ function accuracyAt(set: AudioSet, pred: Int32Array, snr: number): number {
     if (pred[i] === set.y[i]) ok++;
   }
   return n ? ok / n : 0;
+}
+
+/** Latency batch size: `latencyMsPerBatch` is the median ms of one forward pass of this many test samples. */
+const LATENCY_BATCH = 32;
+
+/** Median ms of one forward pass of the first {@link LATENCY_BATCH} test samples, in eval mode. */
+function latency(model: TokenClassifier, set: AudioSet): SingleTiming {
+  const n = Math.min(LATENCY_BATCH, set.n);
+  const size = set.tokens * set.dims;
+  const x = tf.tensor3d(set.x.slice(0, n * size), [n, set.tokens, set.dims]);
+  const wasTraining = model.training;
+  model.eval();
+  const t = timeMedian(() => tf.tidy(() => void model.forward(x).logits.dataSync()));
+  if (wasTraining) model.train();
+  x.dispose();
+  return t;
 }
 
 /** The arms: the MoE audio transformer and its dense twin at equal active parameters (width top-2 x 48). */
@@ -51,6 +68,7 @@ export const audioSuite: Suite = {
       snr: [],
       snrBase: [],
     };
+    const timing = new TimingLog();
     let testN = 0;
     let snrs: number[] = [];
     for (const arm of ARMS) {
@@ -73,9 +91,8 @@ export const audioSuite: Suite = {
           onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),
         });
         bar.done();
-        const t0 = Date.now();
         const ev = evaluateAudio(model, data.test);
-        const latencyMs = ((Date.now() - t0) / Math.ceil(data.test.n / 256)) * (32 / 256);
+        const latencyMs = timing.add(latency(model, data.test)).medianMs;
         const m: Record<string, number> = { accuracy: ev.accuracy };
         for (const s of data.snrs) m[`acc_${snrLabel(s)}`] = accuracyAt(data.test, ev.predictions, s);
         if (ev.usage) {
@@ -163,8 +180,10 @@ export const audioSuite: Suite = {
       rows,
       claims,
       mainMetrics: ['accuracy', 'acc_clean', 'acc_20dB', 'acc_10dB', 'acc_0dB', 'tvDigit', 'tvSnr'],
+      timing: timing.summary(),
       notes: [
         `Spoken digits synthesized locally with mespeak (GPL, in the private tool @moe-zoo/spoken-digits-tool): 6 accents x 3 pitch bands = 18 voices, 3 utterances per voice and digit; 12 train / 6 test voices (disjoint), each utterance at clean/20/10/0 dB background noise. 0.8 s log-mel (32 mels, 16 ms hop, 2 frames per token -> 24 tokens x 64), D=48, depth 2, ${epochs} epochs, batch 32.`,
+        `Latency: median ms of one forward pass of ${LATENCY_BATCH} test samples (eval mode), after one warm-up pass, 5 timed (perf/timing.ts)`,
         'Dense twin: GELU FFN of width 96 = top-2 x 48, so active parameters are equal up to the router (8 x 48 per layer).',
         'tvDigit / tvSnr: mean pairwise total-variation distance between per-group expert-usage distributions on the test set; *Shuffled: the same with shuffled labels (mean of 50).',
         ...specNotes,

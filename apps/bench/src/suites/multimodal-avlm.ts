@@ -33,7 +33,7 @@ import {
   type RatePair,
 } from '@moe-zoo/multimodal';
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
-import { median } from '../perf/timing';
+import { timeMedian, TimingLog } from '../perf/timing';
 import { fmt, mean, seedRunsRow, type SeedRun } from '../stats';
 import type { BenchRow, Claim, SuiteContext, SuiteResult } from '../types';
 
@@ -59,16 +59,9 @@ function record(
   (store[variant] ??= { ...size, runs: [] }).runs.push(run);
 }
 
-/** Median wall ms of `reps` calls after one warm-up. */
-function timeMs(f: () => void, reps = 5): number {
-  f();
-  const ms: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = process.hrtime.bigint();
-    f();
-    ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return median(ms);
+/** Median wall ms of one call (the bench's timing helper: one warm-up, 5 timed calls), recorded in `timing`. */
+function timeMs(f: () => void, timing: TimingLog): number {
+  return timing.add(timeMedian(f)).medianMs;
 }
 
 /** A leaderboard row of a variant's runs. */
@@ -138,14 +131,15 @@ function accuracyMetrics(evals: Record<string, { accuracy: number }>, rates: rea
 }
 
 /** Median ms of one forward of a 32-sample batch at a4v1 (the middle of the grid). */
-function avLatency(model: AvModel, set: AvSet): number {
+function avLatency(model: AvModel, set: AvSet, timing: TimingLog): number {
   const b = avBatch(
     set,
     Array.from({ length: 32 }, (_, i) => i),
   );
   model.eval();
-  const ms = timeMs(() =>
-    tf.tidy(() => model.forward(b.audio, b.video, { audio: 4, video: 1 }).logits.dataSync()),
+  const ms = timeMs(
+    () => tf.tidy(() => model.forward(b.audio, b.video, { audio: 4, video: 1 }).logits.dataSync()),
+    timing,
   );
   model.train();
   tf.dispose([b.audio, b.video, b.y]);
@@ -158,7 +152,7 @@ interface MomeOutcome {
   notes: string[];
 }
 
-async function runMome(ctx: SuiteContext): Promise<MomeOutcome> {
+async function runMome(ctx: SuiteContext, timing: TimingLog): Promise<MomeOutcome> {
   const quick = ctx.quick;
   const preEpochs = quick ? 3 : 6;
   const epochs = quick ? 2 : 5;
@@ -192,7 +186,7 @@ async function runMome(ctx: SuiteContext): Promise<MomeOutcome> {
           accuracy: mean(MOME_RATES.map((r) => frozenEval[rateKey(r)].accuracy)),
           ...accuracyMetrics(frozenEval, [FULL_RATE, ...MOME_RATES]),
         },
-        latencyMs: avLatency(pre, av.test),
+        latencyMs: avLatency(pre, av.test, timing),
         trainSeconds: preRun.seconds,
       },
     );
@@ -232,7 +226,7 @@ async function runMome(ctx: SuiteContext): Promise<MomeOutcome> {
             jaccardVideoOtherSample: o.video.shuffled,
           });
         }
-        latency = avLatency(model, av.test);
+        latency = avLatency(model, av.test, timing);
         last?.dispose();
         last = model;
       }
@@ -362,19 +356,22 @@ function lmData(seed: number, quick: boolean): LmData {
   };
 }
 
-function lmLatency(lm: InterleavedLM, set: InterleavedSet, routing: 'ec' | 'aux'): number {
+function lmLatency(lm: InterleavedLM, set: InterleavedSet, routing: 'ec' | 'aux', timing: TimingLog): number {
   const b = lmBatch(
     set,
     Array.from({ length: 32 }, (_, i) => i),
   );
   lm.eval();
-  const ms = timeMs(() => tf.tidy(() => lm.forward(b.input, b.inputModality, { routing }).logits.dataSync()));
+  const ms = timeMs(
+    () => tf.tidy(() => lm.forward(b.input, b.inputModality, { routing }).logits.dataSync()),
+    timing,
+  );
   lm.train();
   tf.dispose([b.input, b.target, b.textMask, b.imageMask]);
   return ms;
 }
 
-async function runMoma(ctx: SuiteContext): Promise<MomeOutcome> {
+async function runMoma(ctx: SuiteContext, timing: TimingLog): Promise<MomeOutcome> {
   const quick = ctx.quick;
   const epochs = quick ? 2 : 4;
   const auxEpochs = quick ? 3 : 4;
@@ -404,7 +401,7 @@ async function runMoma(ctx: SuiteContext): Promise<MomeOutcome> {
       const m: Record<string, number> = { loss: ev.loss, lossText: ev.lossText, lossImage: ev.lossImage };
       (sequences[variant] ??= []).push({ ec: ev.perSequence });
       let seconds = cur.seconds;
-      let latency = lmLatency(lm, val, 'ec');
+      let latency = lmLatency(lm, val, 'ec', timing);
       if (arm !== 'dense') {
         const aux = await trainAuxRouters(lm, takeInterleaved(train, quick ? 640 : 1600), {
           epochs: auxEpochs,
@@ -429,7 +426,7 @@ async function runMoma(ctx: SuiteContext): Promise<MomeOutcome> {
           flopsSavingsImage: sv('image'),
           flopsSavings: sv('loss'),
         });
-        latency = (latency + lmLatency(lm, val, 'aux')) / 2;
+        latency = (latency + lmLatency(lm, val, 'aux', timing)) / 2;
       }
       record(
         variants,
@@ -528,8 +525,9 @@ function momaNotes(quick: boolean, epochs: number, auxEpochs: number): string[] 
  * savings per modality).
  */
 export async function runAvlmPart(ctx: SuiteContext): Promise<SuiteResult> {
-  const mome = await runMome(ctx);
-  const moma = await runMoma(ctx);
+  const timing = new TimingLog();
+  const mome = await runMome(ctx, timing);
+  const moma = await runMoma(ctx, timing);
   return {
     rows: [...mome.rows, ...moma.rows],
     claims: [...mome.claims, ...moma.claims],
@@ -544,5 +542,6 @@ export async function runAvlmPart(ctx: SuiteContext): Promise<SuiteResult> {
       'lossCausal',
       'flopsSavings',
     ],
+    timing: timing.summary(),
   };
 }

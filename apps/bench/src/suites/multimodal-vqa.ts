@@ -31,7 +31,7 @@ import {
   type MoiieArm,
   type VqaSet,
 } from '@moe-zoo/multimodal';
-import { median, timeOnce } from '../perf/timing';
+import { timeMedian, TimingLog } from '../perf/timing';
 import { fmt, mean, seedRunsRow, type SeedRun } from '../stats';
 import type { BenchRow, Claim, SuiteContext, SuiteResult } from '../types';
 
@@ -94,18 +94,23 @@ interface Measured extends SeedRun {
 }
 
 /** Median ms of a forward pass on a batch of 64 test samples (eval mode). */
-function latencyMs(model: VqaTransformer, test: VqaSet): number {
+function latencyMs(model: VqaTransformer, test: VqaSet, timing: TimingLog): number {
   const idx = Int32Array.from({ length: Math.min(64, test.n) }, (_, i) => i);
   const batch = vqaBatch(test, idx);
   model.eval();
   const run = () => tf.tidy(() => void model.forward(batch).logits.dataSync());
-  run();
-  const ms = median(Array.from({ length: 5 }, () => timeOnce(run)));
+  const ms = timing.add(timeMedian(run)).medianMs;
   tf.dispose([batch.image, batch.question, batch.answer].filter((t) => t !== undefined));
   return ms;
 }
 
-function measure(model: VqaTransformer, test: VqaSet, trainSeconds: number, maxVio: number[]): Measured {
+function measure(
+  model: VqaTransformer,
+  test: VqaSet,
+  trainSeconds: number,
+  maxVio: number[],
+  timing: TimingLog,
+): Measured {
   const ev = evaluateVqa(model, test);
   const metrics: Record<string, number> = { accuracy: ev.accuracy };
   for (const t of QUESTION_TYPES) if (Number.isFinite(ev.byType[t])) metrics[`acc_${t}`] = ev.byType[t];
@@ -121,7 +126,7 @@ function measure(model: VqaTransformer, test: VqaSet, trainSeconds: number, maxV
     paramsTotal: total,
     paramsActive: active,
     flops: model.flopsPerSample(),
-    latencyMs: latencyMs(model, test),
+    latencyMs: latencyMs(model, test, timing),
     trainSeconds,
   };
 }
@@ -168,6 +173,7 @@ function tolerance(a: BenchRow, b: BenchRow, testN: number): number {
  * expert count, with the ternary-vs-binary and FFN-vs-random-init ablations.
  */
 export async function runVqaPart(ctx: SuiteContext): Promise<SuiteResult> {
+  const timing = new TimingLog();
   const plan = ctx.quick ? QUICK : FULL;
   const tok = vqaTokenizer();
   const pool = loadDigitImages(0, 800);
@@ -248,7 +254,7 @@ export async function runVqaPart(ctx: SuiteContext): Promise<SuiteResult> {
           onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),
         });
         bar.done();
-        const m = measure(model, test, r.seconds, r.maxVio);
+        const m = measure(model, test, r.seconds, r.maxVio, timing);
         push(moiieRuns, `${arm}@${size}`, m);
         ctx.log(
           `vqa ${arm} n=${size} seed ${seed}: accuracy ${m.metrics.accuracy.toFixed(3)} (${r.seconds.toFixed(1)} s)`,
@@ -262,7 +268,7 @@ export async function runVqaPart(ctx: SuiteContext): Promise<SuiteResult> {
     // MoTE: up-cycle the dense model trained on the largest set; only the MoE layers train.
     const dense = denseAtMax as VqaTransformer;
     const train = takeVqa(trainAll, maxSize);
-    const denseEval = measure(dense, test, 0, []);
+    const denseEval = measure(dense, test, 0, [], timing);
     denseEval.metrics.expertBytes = expertMemory(dense);
     pushMote('dense', 'vqa-dense', 'base (mote source)', expertMemory(dense), denseEval);
     const variants: { key: string; model: string; variant: string; build: () => VqaTransformer }[] = [
@@ -321,7 +327,7 @@ export async function runVqaPart(ctx: SuiteContext): Promise<SuiteResult> {
         onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),
       });
       bar.done();
-      const m = measure(model, test, r.seconds, r.maxVio);
+      const m = measure(model, test, r.seconds, r.maxVio, timing);
       m.metrics.expertBytes = expertMemory(model);
       pushMote(v.key, v.model, v.variant, m.metrics.expertBytes, m);
       ctx.log(
@@ -437,5 +443,6 @@ export async function runVqaPart(ctx: SuiteContext): Promise<SuiteResult> {
     claims,
     notes,
     mainMetrics: ['accuracy', 'acc_parity', 'acc_compare', 'acc_ink', 'visShared', 'expertBytes'],
+    timing: timing.summary(),
   };
 }

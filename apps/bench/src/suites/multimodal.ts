@@ -1,8 +1,9 @@
+import { mergeTiming } from '../perf/timing';
 import type { Suite, SuiteResult } from '../types';
 import { runAvlmPart } from './multimodal-avlm';
 import { runVqaPart } from './multimodal-vqa';
 
-/** Concatenates suite parts: rows, claims, notes, main metrics (first seen first) and series. */
+/** Concatenates suite parts: rows, claims, notes, main metrics (first seen first), series, figures and timing. */
 function mergeParts(parts: SuiteResult[]): SuiteResult {
   const out: SuiteResult = { rows: [], claims: [], notes: [] };
   for (const p of parts) {
@@ -14,6 +15,8 @@ function mergeParts(parts: SuiteResult[]): SuiteResult {
     if (p.series?.balance) ((out.series ??= {}).balance ??= []).push(...p.series.balance);
     if (p.figures) (out.figures ??= []).push(...p.figures);
   }
+  const timing = mergeTiming(parts.map((p) => p.timing));
+  if (timing) out.timing = timing;
   return out;
 }
 

@@ -1,10 +1,12 @@
 import { execFileSync } from 'child_process';
 import { tf } from '@moe-zoo/core';
 import { denseFfn, forwardStep, perfMoe, trainStep } from '../perf/ffn-timing';
-import { timeInterleaved } from '../perf/timing';
+import { timeArms, TimingLog, type TimingInfo } from '../perf/timing';
 import type { BenchRow, Claim, Suite, SuiteContext } from '../types';
 
 const [T, D, H, E, K] = [4096, 512, 1024, 8, 2];
+/** Timed rounds of the layer arms (after one warm-up round); one round of all 8 arms takes ~13 s on 2 threads. */
+const LAYER_REPS = { quick: 3, full: 7 };
 
 function row(
   model: string,
@@ -14,6 +16,7 @@ function row(
   flops: number,
   params: [number, number],
   perToken: number,
+  latencyMs = ms,
 ): BenchRow {
   return {
     model,
@@ -23,14 +26,16 @@ function row(
     paramsActive: params[1],
     flopsPerSample: perToken,
     metrics: { ms, gflops: flops / ms / 1e6 },
-    latencyMsPerBatch: ms,
+    latencyMsPerBatch: latencyMs,
     trainSeconds: 0,
   };
 }
 
 interface ProbeResult {
   threads: number;
-  results: { size: number; ms: number; gflops: number }[];
+  /** Per size: the fastest run (`ms`, the roofline), the median and the GFLOP/s of the fastest. */
+  results: { size: number; ms: number; medianMs: number; gflops: number }[];
+  timing?: TimingInfo;
 }
 
 function probeMatmul(threads: number, reps: number): ProbeResult {
@@ -42,14 +47,17 @@ function probeMatmul(threads: number, reps: number): ProbeResult {
   return JSON.parse(out.trim().split('\n').pop() as string) as ProbeResult;
 }
 
-function matmulRows(ctx: SuiteContext): BenchRow[] {
+function matmulRows(ctx: SuiteContext, timing: TimingLog): BenchRow[] {
   const counts = ctx.backend.name === 'wasm' ? [...new Set([1, ctx.backend.threads])] : [];
   const bar = ctx.progress('matmul roofline', counts.length);
   const rows: BenchRow[] = [];
   for (const threads of counts) {
     const probe = probeMatmul(threads, ctx.quick ? 15 : 30);
+    if (probe.timing) timing.add(probe.timing);
     for (const r of probe.results) {
-      rows.push(row('matmul', String(probe.threads), String(r.size), r.ms, 2 * r.size ** 3, [0, 0], 0));
+      rows.push(
+        row('matmul', String(probe.threads), String(r.size), r.ms, 2 * r.size ** 3, [0, 0], 0, r.medianMs),
+      );
     }
     bar.tick();
   }
@@ -57,7 +65,7 @@ function matmulRows(ctx: SuiteContext): BenchRow[] {
   return rows;
 }
 
-function layerRows(ctx: SuiteContext): BenchRow[] {
+function layerRows(ctx: SuiteContext, timing: TimingLog): BenchRow[] {
   const x = tf.variable(tf.randomNormal([T, D])) as tf.Variable<tf.Rank.R2>;
   const dense = denseFfn(D, K * H);
   const layers = {
@@ -69,34 +77,29 @@ function layerRows(ctx: SuiteContext): BenchRow[] {
     const { y, aux } = l.forward(x);
     return tf.addN([tf.sum(y), ...Object.values(aux.losses)]) as tf.Scalar;
   };
-  const fast = {
-    'dense-ffn/fwd': forwardStep(dense.forward, x),
-    'sorted/fwd': forwardStep((v) => layers.sorted.forward(v).y, x),
-    'capacity/fwd': forwardStep((v) => layers.capacity.forward(v).y, x),
-    'dense-ffn/fwdbwd': trainStep(() => tf.sum(dense.forward(x)) as tf.Scalar, [x, ...dense.params]),
-    'sorted/fwdbwd': trainStep(moeLoss(layers.sorted), [x, ...layers.sorted.parameters()]),
-    'capacity/fwdbwd': trainStep(moeLoss(layers.capacity), [x, ...layers.capacity.parameters()]),
-  };
-  const reps = ctx.quick ? 5 : 11;
-  let bar = ctx.progress('moe layer vs dense ffn', reps);
-  const timed = timeInterleaved(fast, reps, () => bar.tick());
-  bar.done();
-  const slowReps = ctx.quick ? 2 : 4;
-  bar = ctx.progress('dense dispatch', slowReps);
-  Object.assign(
-    timed,
-    timeInterleaved(
-      {
-        'dense/fwd': forwardStep((v) => layers.dense.forward(v).y, x),
-        'dense/fwdbwd': trainStep(moeLoss(layers.dense), [x, ...layers.dense.parameters()]),
-      },
-      slowReps,
-      () => bar.tick(),
-    ),
-  );
+  // Every arm of every claim in one interleaved timing (dense dispatch included, for its claim).
+  const arms = [
+    { name: 'dense-ffn/fwd', run: forwardStep(dense.forward, x) },
+    { name: 'sorted/fwd', run: forwardStep((v) => layers.sorted.forward(v).y, x) },
+    { name: 'capacity/fwd', run: forwardStep((v) => layers.capacity.forward(v).y, x) },
+    {
+      name: 'dense-ffn/fwdbwd',
+      run: trainStep(() => tf.sum(dense.forward(x)) as tf.Scalar, [x, ...dense.params]),
+    },
+    { name: 'sorted/fwdbwd', run: trainStep(moeLoss(layers.sorted), [x, ...layers.sorted.parameters()]) },
+    {
+      name: 'capacity/fwdbwd',
+      run: trainStep(moeLoss(layers.capacity), [x, ...layers.capacity.parameters()]),
+    },
+    { name: 'dense/fwd', run: forwardStep((v) => layers.dense.forward(v).y, x) },
+    { name: 'dense/fwdbwd', run: trainStep(moeLoss(layers.dense), [x, ...layers.dense.parameters()]) },
+  ];
+  const reps = ctx.quick ? LAYER_REPS.quick : LAYER_REPS.full;
+  const bar = ctx.progress('moe layers vs dense ffn', reps);
+  const timed = timing.add(timeArms(arms, { reps, onRep: () => bar.tick() }));
   bar.done();
   const rows: BenchRow[] = [];
-  for (const [key, { medianMs }] of Object.entries(timed)) {
+  for (const [key, { medianMs }] of Object.entries(timed.arms)) {
     const [variant, task] = key.split('/');
     const passes = task === 'fwd' ? 1 : 3; // backward counted as twice the forward
     if (variant === 'dense-ffn') {
@@ -183,12 +186,14 @@ export const perfSuite: Suite = {
   description:
     'matmul GFLOP/s per thread count; MoE layer (E=8,k=2,D=512,H=1024, 4096 tokens) fwd and fwd+bwd per dispatch path vs a dense FFN of equal active FLOPs',
   async run(ctx) {
-    const rows = [...matmulRows(ctx), ...layerRows(ctx)];
+    const timing = new TimingLog();
+    const rows = [...matmulRows(ctx, timing), ...layerRows(ctx, timing)];
     return {
       rows,
       claims: claims(rows, ctx.backend.threads),
+      timing: timing.summary(),
       notes: [
-        'Matmul rows: the fastest of 15 (quick) or 30 runs. Layer times are medians of interleaved repetitions. GFLOP/s count active FLOPs (router + k experts); backward counts as twice the forward. Activation: ReLU.',
+        `Matmul rows: ms and GFLOP/s from the fastest of ${ctx.quick ? 15 : 30} runs (the roofline), latencyMsPerBatch the median; one child process per thread count (the wasm pool is fixed per process), so the thread counts are not interleaved. Layer rows: all 8 (layer, pass) arms timed together, interleaved in rotating order, median of ${ctx.quick ? LAYER_REPS.quick : LAYER_REPS.full} rounds after one warm-up round. GFLOP/s count active FLOPs (router + k experts); backward counts as twice the forward. Activation: ReLU.`,
       ],
     };
   },

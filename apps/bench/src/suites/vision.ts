@@ -37,7 +37,7 @@ import {
   type SystemEvaluation,
   type VqaSet,
 } from '@moe-zoo/vision';
-import { timeOnce } from '../perf/timing';
+import { timeMedian, TimingLog } from '../perf/timing';
 import { aggregate, fmt, mean, seedRunsRow, type SeedRun } from '../stats';
 import type { BenchRow, Claim, Suite, SuiteContext } from '../types';
 
@@ -152,7 +152,8 @@ function params(m: { countParams(): number }): number {
   return m.countParams();
 }
 
-function latency(system: AnswerSystem, set: VqaSet, batch: number): number {
+/** Median ms of one `predict` on the first `batch` samples of `set`, every module in eval mode (restored after). */
+function latency(system: AnswerSystem, set: VqaSet, batch: number, timing: TimingLog): number {
   const per = set.size * set.size;
   const images = tf.tensor3d(set.images.subarray(0, batch * per), [batch, set.size, set.size]);
   const words = tf.tensor2d(
@@ -165,8 +166,10 @@ function latency(system: AnswerSystem, set: VqaSet, batch: number): number {
     out.logits.dataSync();
     out.logits.dispose();
   };
-  run();
-  const ms = Math.min(timeOnce(run), timeOnce(run), timeOnce(run));
+  const wasTraining = system.modules.map((m) => m.training);
+  system.modules.forEach((m) => m.eval());
+  const ms = timing.add(timeMedian(run)).medianMs;
+  system.modules.forEach((m, i) => m.train(wasTraining[i]));
   tf.dispose([images, words]);
   return ms;
 }
@@ -274,6 +277,7 @@ async function runArm(
   s: SeedSetup,
   arm: Arm,
   seed: number,
+  timing: TimingLog,
 ): Promise<ArmResult> {
   const steps = plan.armEpochs * Math.floor(s.train.n / plan.batchSize);
   const bar = ctx.progress(`vision ${arm} seed ${seed}`, steps);
@@ -313,7 +317,7 @@ async function runArm(
     const result: ArmResult = {
       eval: ev,
       trainSeconds: r.seconds,
-      latencyMs: latency(system, s.test, 64),
+      latencyMs: latency(system, s.test, 64, timing),
       paramsTotal: total,
       active: () => total,
       flops: (eps) => baseFlops + eps * expertFlops + model.flops(),
@@ -356,7 +360,7 @@ async function runArm(
   const result: ArmResult = {
     eval: ev,
     trainSeconds: r.seconds + (usesRouter ? s.routerSeconds : 0),
-    latencyMs: latency(system, s.test, 64),
+    latencyMs: latency(system, s.test, 64, timing),
     paramsTotal: shared + EXPERTS * perExpert,
     active: (eps) => shared + eps * perExpert,
     flops: (eps, cps) => s.base.flops() + routerFlops + eps * expertFlops + model.flops(cps),
@@ -421,6 +425,7 @@ async function runViT(
   plan: Plan,
   kind: 'dense' | 'moe',
   seed: number,
+  timing: TimingLog,
 ): Promise<VitResult> {
   const data = loadFashion({
     trainPerClass: plan.vit.trainPerClass,
@@ -443,8 +448,8 @@ async function runViT(
   const accuracy = evaluateViT(model, data.test, 7);
   const probe = tf.tidy(() => tf.randomUniform([64, 16, 49]));
   const run = () => tf.tidy(() => void model.forward(probe).logits.dataSync());
-  run();
-  const latencyMs = Math.min(timeOnce(run), timeOnce(run), timeOnce(run));
+  model.eval();
+  const latencyMs = timing.add(timeMedian(run)).medianMs;
   probe.dispose();
   const out = {
     accuracy,
@@ -569,6 +574,7 @@ export const visionSuite: Suite = {
     const perArm = new Map<Arm, { metrics: Record<string, Record<string, number>>[]; r: ArmResult[] }>();
     const vit: Record<'dense' | 'moe', VitResult[]> = { dense: [], moe: [] };
     const notes: string[] = [];
+    const timing = new TimingLog();
     for (const seed of ctx.seeds) {
       const s = await setupSeed(ctx, plan, seed);
       notes.push(
@@ -582,7 +588,7 @@ export const visionSuite: Suite = {
         `seed ${seed}: routing-label frequency per question over [${CONTENT_TYPES.join(', ')}] experts (train split): ${s.labelStats}`,
       );
       for (const arm of ARMS) {
-        const r = await runArm(ctx, plan, s, arm, seed);
+        const r = await runArm(ctx, plan, s, arm, seed, timing);
         const m = metricsOf(r, s.test);
         const entry = perArm.get(arm) ?? { metrics: [], r: [] };
         entry.metrics.push(m);
@@ -594,7 +600,7 @@ export const visionSuite: Suite = {
       }
       for (const d of [s.base, ...s.experts, s.router]) d.dispose();
       for (const kind of ['dense', 'moe'] as const) {
-        const v = await runViT(ctx, plan, kind, seed);
+        const v = await runViT(ctx, plan, kind, seed, timing);
         vit[kind].push(v);
         ctx.log(`vision vit-${kind} seed ${seed}: accuracy ${v.accuracy.toFixed(3)}`);
       }
@@ -663,6 +669,7 @@ export const visionSuite: Suite = {
         'routingRecall',
         'crossAttnPerSample',
       ],
+      timing: timing.summary(),
       notes: [
         `Data per seed: mnist / fashion-mnist (fixed pools; the test images never trained on), rendered text (3-4 letters of ${TEXT_ALPHABET.length} in 4 DejaVu fonts, bold/italic, 8-11 px, ±6°) and bar charts (3-6 bars, unique tallest and shortest by >= 1 px), all 32x32 greyscale; ${plan.trainPerType} training and ${plan.testPerType} test questions per type; ${QUESTIONS.length} question templates (${QUESTIONS.map((q) => q.id).join(', ')}), two phrasings each; one shared answer vocabulary of ${ANSWERS.length} answers.`,
         'Encoders (frozen after pretraining): the generalist base sees the image at 8x8 (quarter resolution) and is pretrained on caption-level labels of every type (digit, clothing class, first letter, bar count); each specialist sees 32x32 and is pretrained on its own type only (digit; clothing class; all letter slots; all bar heights + count). All give 2x2 tokens of width 32 (the specialists through four stride-2 convolutions, the base through 8x8 -> 8x8 -> 4x4 -> 2x2).',

@@ -8,12 +8,15 @@ import {
 } from '@moe-zoo/core';
 import type { ImageSet } from '../data/fashion-mnist';
 import type { ProgressHandle } from '../types';
-import { timeOnce } from '../perf/timing';
+import { timeMedian, type TimingInfo } from '../perf/timing';
 
 export interface ClassifierRun {
   accuracy: number;
   trainSeconds: number;
+  /** Median ms of one forward pass of a batch of `batchSize` test images (eval mode). */
   latencyMsPerBatch: number;
+  /** Whether that timing ran on an idle machine. */
+  timing: TimingInfo;
   losses: number[];
   maxVio: number[];
   load: number[] | undefined;
@@ -93,8 +96,15 @@ export async function runClassifier(o: {
     tf.tidy(() => {
       model.forward(imagePatches(probe.images, patch)).logits.dataSync();
     });
-  infer();
-  const latencyMsPerBatch = Math.min(timeOnce(infer), timeOnce(infer), timeOnce(infer));
+  const timing = timeMedian(infer);
   tf.dispose([probe.images, probe.labels]);
-  return { accuracy, trainSeconds, latencyMsPerBatch, losses, maxVio, load: lastRouting?.load };
+  return {
+    accuracy,
+    trainSeconds,
+    latencyMsPerBatch: timing.medianMs,
+    timing,
+    losses,
+    maxVio,
+    load: lastRouting?.load,
+  };
 }
