@@ -90,13 +90,3 @@ export function routeRows(
     [backward],
   ) as tf.Tensor2D;
 }
-
-/**
- * Disposes every tensor in `used` that is not in `keep` (each once). Layers that return some of
- * their intermediates (probs, counts, indices) call it so a forward pass outside `tf.tidy`
- * leaves nothing behind but what it returned.
- */
-export function disposeExcept(used: readonly (tf.Tensor | undefined)[], keep: readonly tf.Tensor[]): void {
-  const kept = new Set(keep);
-  for (const t of new Set(used)) if (t && !kept.has(t) && !t.isDisposed) t.dispose();
-}

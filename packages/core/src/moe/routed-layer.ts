@@ -35,6 +35,11 @@ export interface RoutedLayerSettings {
   losses: BalanceCoefficients;
 }
 
+/** Disposes each tensor of `made` once, except those in `keep` (the output, the caller's inputs). */
+function release(made: readonly (tf.Tensor | undefined)[], keep: ReadonlySet<tf.Tensor | undefined>): void {
+  for (const u of new Set(made)) if (u && !keep.has(u) && !u.isDisposed) u.dispose();
+}
+
 function tensorsOf(a: TokenChoice | ExpertChoice): tf.Tensor2D[] {
   return a.kind === 'token' ? [a.indices, a.weights] : [a.tokens, a.weights];
 }
@@ -101,7 +106,7 @@ export abstract class RoutedLayer<C extends SlotContext = SlotContext>
     try {
       return this.run(x, x2, context, made);
     } catch (e) {
-      for (const u of new Set(made)) if (u && u !== x && u !== context.residual && !u.isDisposed) u.dispose();
+      release(made, new Set([x, context.residual]));
       throw e;
     }
   }
@@ -150,9 +155,7 @@ export abstract class RoutedLayer<C extends SlotContext = SlotContext>
       indices,
       ...Object.values(losses),
     ]);
-    for (const u of new Set(made)) {
-      if (u && !keep.has(u) && u !== x && u !== context.residual && !u.isDisposed) u.dispose();
-    }
+    release(made, new Set([...keep, x, context.residual]));
     return { y: shaped, aux };
   }
 
