@@ -120,7 +120,7 @@ export function mainMetricNames(report: SuiteReport, limit = DEFAULT_METRIC_COLU
 /** `quick, seeds 0,1,2, wasm x2, 12.3s` — one line describing how a report was produced. */
 export function describeRun(report: SuiteReport): string {
   return [
-    report.quick ? 'quick' : 'full',
+    report.quick ? 'quick (verdicts indicative)' : 'full',
     `seeds ${report.seeds.join(',')}`,
     `${report.backend} x${report.threads}`,
     formatSeconds(report.durationS),

@@ -1,7 +1,8 @@
 /** The terminal leaderboard printed after a bench run. */
+import { describePart, isLegacy, verdictLabel } from './claims';
 import { describeRun, formatCount, formatMetric, formatNumber, mainMetricNames, metricNames } from './format';
 import { renderTable, type Column } from './table';
-import type { Claim, SuiteReport } from './types';
+import type { Claim, LegacyClaim, SuiteReport } from './types';
 
 /** Options of {@link renderLeaderboard}. */
 export interface LeaderboardOptions {
@@ -13,9 +14,17 @@ const ANSI = { bold: '\x1b[1m', green: '\x1b[32m', red: '\x1b[31m', dim: '\x1b[2
 
 type Paint = (code: keyof typeof ANSI, s: string) => string;
 
-/** The verdict of a claim as shown in the terminal and in summary.md. */
-export function verdict(claim: Claim): string {
-  return claim.holds ? '✓ holds' : '✗ does not hold';
+const MARKS: Record<string, string> = { holds: '✓', fails: '✗', inconclusive: '?' };
+
+/** The verdict of a claim as shown in the terminal and in summary.md, e.g. `✓ holds`, `? inconclusive`. */
+export function verdict(claim: Claim | LegacyClaim): string {
+  const label = verdictLabel(claim);
+  return isLegacy(claim) ? `(${label})` : `${MARKS[label]} ${label}`;
+}
+
+function colourOf(claim: Claim | LegacyClaim): 'green' | 'red' | 'dim' {
+  if (isLegacy(claim) || claim.verdict === 'inconclusive') return 'dim';
+  return claim.verdict === 'holds' ? 'green' : 'red';
 }
 
 function suiteTable(report: SuiteReport, paint: Paint): string {
@@ -45,14 +54,16 @@ function suiteTable(report: SuiteReport, paint: Paint): string {
   return text;
 }
 
-function claimLines(claims: Claim[], paint: Paint): string[] {
+function claimLines(claims: (Claim | LegacyClaim)[], paint: Paint): string[] {
   if (claims.length === 0) return [];
   const width = Math.max(...claims.map((c) => verdict(c).length));
   const lines = ['claims:'];
+  const pad = ' '.repeat(width);
   for (const c of claims) {
-    const mark = paint(c.holds ? 'green' : 'red', verdict(c).padEnd(width));
+    const mark = paint(colourOf(c), verdict(c).padEnd(width));
     lines.push(`  ${mark}  ${c.id} (${c.paper}): ${c.statement}`);
-    if (c.evidence !== '') lines.push(`  ${' '.repeat(width)}  ${paint('dim', `evidence: ${c.evidence}`)}`);
+    if (!isLegacy(c)) for (const p of c.parts) lines.push(`  ${pad}  ${paint('dim', describePart(p))}`);
+    if (c.evidence !== '') lines.push(`  ${pad}  ${paint('dim', `evidence: ${c.evidence}`)}`);
   }
   return lines;
 }
@@ -60,7 +71,7 @@ function claimLines(claims: Claim[], paint: Paint): string[] {
 /**
  * Renders one section per report: a header with how it ran, an aligned table of its rows
  * (model, variant, task, params total/active, FLOPs/sample, the main metrics, latency) and its
- * claims with ✓ holds / ✗ does not hold and their evidence.
+ * claims with their verdicts (✓ holds / ✗ fails / ? inconclusive), tests and evidence.
  *
  * @example
  * ```ts

@@ -122,6 +122,21 @@ function checkResult(
   } catch (e) {
     errors.push(e as ReportValidationError);
   }
+  if (report) {
+    // The schema still reads reports written before paired statistics; a new result must be paired.
+    const missing = [
+      ...report.rows.flatMap((r, i) => (r.perSeed ? [] : [`rows[${i}].perSeed`])),
+      ...report.claims.flatMap((c, i) => ('verdict' in c ? [] : [`claims[${i}].verdict`])),
+    ];
+    if (missing.length > 0) {
+      errors.push(
+        new ReportValidationError(
+          `${what}: ${missing.map((f) => `${f}: required in a new report`).join('; ')}`,
+          missing,
+        ),
+      );
+    }
+  }
   if (errors.length > 0 || !report) {
     const fields = errors.flatMap((e) => e.fields);
     const details = errors.map((e) => e.message.slice(what.length + 2)).join('; ');

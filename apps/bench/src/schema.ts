@@ -8,7 +8,9 @@ import type {
   BalancePoint,
   BenchRow,
   Claim,
+  ClaimPart,
   ExpertLoadPoint,
+  LegacyClaim,
   FigureRef,
   SuiteReport,
   SuiteSeries,
@@ -30,17 +32,55 @@ export const benchRowSchema = z.strictObject({
   spread: numberMap.optional(),
   latencyMsPerBatch: count,
   trainSeconds: count,
+  perSeed: z.record(z.string(), z.array(z.number()).min(1)).optional(),
+  items: z.record(z.string(), z.array(z.array(z.number()))).optional(),
   series: z.record(z.string(), z.array(z.number())).optional(),
 });
 
-/** Schema of one {@link Claim}. */
-export const claimSchema = z.strictObject({
+const verdictSchema = z.enum(['holds', 'fails', 'inconclusive']);
+
+const ruleSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('superiority') }),
+  z.strictObject({ kind: z.literal('parity'), margin: z.number().nonnegative() }),
+  z.strictObject({ kind: z.literal('at-least'), bar: z.number() }),
+  z.strictObject({ kind: z.literal('at-most'), bar: z.number() }),
+]);
+
+const differenceSchema = z.strictObject({
+  test: z.enum(['paired-t', 'mcnemar', 'paired-items', 'timing-rounds', 'exact']),
+  estimate: z.number(),
+  lo: z.number(),
+  hi: z.number(),
+  level: z.number().gt(0).max(1),
+  seeds: z.number().int().nonnegative(),
+  items: z.number().int().nonnegative(),
+  pValue: z.number().min(0).max(1).optional(),
+});
+
+/** Schema of one {@link ClaimPart}. */
+export const claimPartSchema = z.strictObject({
+  quantity: z.string().min(1),
+  rule: ruleSchema,
+  verdict: verdictSchema,
+  tests: z.array(differenceSchema),
+});
+
+const claimHead = {
   id: z.string().min(1),
   paper: z.string().min(1),
   statement: z.string().min(1),
-  holds: z.boolean(),
   evidence: z.string(),
+};
+
+/** Schema of one {@link Claim}. */
+export const claimSchema = z.strictObject({
+  ...claimHead,
+  verdict: verdictSchema,
+  parts: z.array(claimPartSchema).min(1),
 });
+
+/** Schema of one {@link LegacyClaim} (reports written before paired statistics). */
+export const legacyClaimSchema = z.strictObject({ ...claimHead, holds: z.boolean() });
 
 const index = z.number().int().nonnegative();
 
@@ -96,7 +136,7 @@ export const suiteReportSchema = z.strictObject({
   startedAt: z.iso.datetime(),
   durationS: count,
   rows: z.array(benchRowSchema),
-  claims: z.array(claimSchema),
+  claims: z.array(z.union([claimSchema, legacyClaimSchema])),
   notes: z.array(z.string()).optional(),
   mainMetrics: z.array(z.string()).optional(),
   series: suiteSeriesSchema.optional(),
@@ -109,13 +149,15 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const shapesAgree: [
   Same<z.infer<typeof benchRowSchema>, BenchRow>,
   Same<z.infer<typeof claimSchema>, Claim>,
+  Same<z.infer<typeof claimPartSchema>, ClaimPart>,
+  Same<z.infer<typeof legacyClaimSchema>, LegacyClaim>,
   Same<z.infer<typeof suiteReportSchema>, SuiteReport>,
   Same<z.infer<typeof suiteSeriesSchema>, SuiteSeries>,
   Same<z.infer<typeof expertLoadPointSchema>, ExpertLoadPoint>,
   Same<z.infer<typeof balancePointSchema>, BalancePoint>,
   Same<z.infer<typeof figureRefSchema>, FigureRef>,
   Same<z.infer<typeof suiteTimingSchema>, SuiteTiming>,
-] = [true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true];
 void shapesAgree;
 
 /** A report that does not match the contract; the message names every offending field. */

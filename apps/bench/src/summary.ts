@@ -7,6 +7,7 @@ import * as path from 'path';
 import { writeFileAtomic } from '@moe-zoo/core';
 import { describeRun, rowTable } from './format';
 import { writeHtmlReport } from './html';
+import { describePart, isLegacy } from './claims';
 import { verdict } from './leaderboard';
 import { readAllReports } from './reports';
 import type { SuiteReport } from './types';
@@ -58,8 +59,19 @@ function rowsMd(report: SuiteReport): string {
 
 function claimsMd(report: SuiteReport): string {
   if (report.claims.length === 0) return '_No claims._';
-  const rows = report.claims.map((c) => [`${c.id}: ${c.statement}`, c.paper, verdict(c), c.evidence]);
-  return tableMd(['claim', 'paper', 'holds', 'evidence'], rows);
+  const rows = report.claims.map((c) => [
+    `${c.id}: ${c.statement}`,
+    c.paper,
+    verdict(c),
+    isLegacy(c)
+      ? 'decided by the old tie rule (before paired statistics)'
+      : c.parts.map(describePart).join('\n'),
+    c.evidence,
+  ]);
+  return tableMd(
+    ['claim', 'paper', 'verdict', 'difference [95% interval], test, seeds x items', 'evidence'],
+    rows,
+  );
 }
 
 function backendsOf(reports: SuiteReport[]): string {

@@ -1,4 +1,5 @@
 import type { BackendInfo, ProgressHandle } from '@moe-zoo/core';
+import type { ClaimKind, PairedDifference, Verdict } from './statistics';
 
 export type { ProgressHandle };
 
@@ -14,14 +15,55 @@ export interface BenchRow {
   metrics: Record<string, number>;
   /** Spread (standard deviation over seeds) of each metric, when more than one seed ran. */
   spread?: Record<string, number>;
+  /**
+   * Each metric's value per seed, in the order of the report's `seeds` (one value for a
+   * measurement that does not depend on the seed, e.g. a perf timing). Absent only in reports
+   * written before paired statistics.
+   */
+  perSeed?: Record<string, number[]>;
+  /**
+   * Per-test-item outcomes behind a metric, `items[metric][seedIndex][item]`, on the same items
+   * for every arm of a seed: 1/0 for right/wrong (accuracy; McNemar), else a per-item value
+   * (PSNR per image, loss per sequence; paired item differences).
+   */
+  items?: Record<string, number[][]>;
   latencyMsPerBatch: number;
   trainSeconds: number;
   /** Per-seed or per-step series for charts (e.g. MaxVio over training). */
   series?: Record<string, number[]>;
 }
 
-/** A paper's qualitative claim checked over the rows; not holding is a finding, not a failure. */
+/** One tested quantity of a claim, e.g. accuracy(MoE) - accuracy(dense) > 0. */
+export interface ClaimPart {
+  /** What is tested, e.g. `accuracy: moe - dense` or `params(MoFME) / params(MoE)`. */
+  quantity: string;
+  /** The rule, declared before the run (with its margin or bar). */
+  rule: ClaimKind;
+  /** Holds only if every informative test holds, fails only if every one fails. */
+  verdict: Verdict;
+  /** The tests behind the verdict: per-seed t and/or per-item test, timing rounds, or exact. */
+  tests: PairedDifference[];
+}
+
+/**
+ * A paper's claim decided by paired statistics: `holds` only when every part holds, `fails` when a
+ * part fails, else `inconclusive`. Not holding is a finding, not a failure.
+ */
 export interface Claim {
+  id: string;
+  paper: string;
+  statement: string;
+  verdict: Verdict;
+  parts: ClaimPart[];
+  /** Human-readable numbers (means with spreads, sizes) beside the tests. */
+  evidence: string;
+}
+
+/**
+ * A claim of a report written before paired statistics: `holds` came from the old tie rule (a tie
+ * within one per-arm spread counted as a hold), so it is shown as such, never as a verdict.
+ */
+export interface LegacyClaim {
   id: string;
   paper: string;
   statement: string;
@@ -98,7 +140,7 @@ export interface SuiteReport {
   startedAt: string;
   durationS: number;
   rows: BenchRow[];
-  claims: Claim[];
+  claims: (Claim | LegacyClaim)[];
   notes?: string[];
   /** Metric names the leaderboard shows first, in this order (default: the first few metrics seen). */
   mainMetrics?: string[];

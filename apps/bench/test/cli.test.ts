@@ -32,6 +32,7 @@ const RESULT: Omit<SuiteResult, 'figures'> = {
       flopsPerSample: 4_560_000,
       metrics: { psnr: 27.123, ssim: 0.8812 },
       spread: { psnr: 0.25 },
+      perSeed: { psnr: [26.946, 27.3], ssim: [0.88, 0.8824] },
       latencyMsPerBatch: 12.5,
       trainSeconds: 3.2,
     },
@@ -43,6 +44,7 @@ const RESULT: Omit<SuiteResult, 'figures'> = {
       paramsActive: 2_000_000,
       flopsPerSample: 9_000_000,
       metrics: { psnr: 26.5, ssim: 0.87 },
+      perSeed: { psnr: [26.4, 26.6], ssim: [0.87, 0.87] },
       latencyMsPerBatch: 20,
       trainSeconds: 4,
     },
@@ -51,16 +53,43 @@ const RESULT: Omit<SuiteResult, 'figures'> = {
     {
       id: 'mofme-fewer-params',
       paper: 'MoFME',
-      statement: 'MoFME matches dense quality with fewer active parameters',
-      holds: true,
-      evidence: 'psnr 27.12 vs 26.5 at 15% of the active params',
+      statement: 'MoFME has at most 28% of the parameters of the MoE',
+      verdict: 'holds',
+      parts: [
+        {
+          quantity: 'params: mofme / moe',
+          rule: { kind: 'at-most', bar: 0.28 },
+          verdict: 'holds',
+          tests: [{ test: 'exact', estimate: 0.15, lo: 0.15, hi: 0.15, level: 1, seeds: 0, items: 0 }],
+        },
+      ],
+      evidence: '300K vs 2M active params',
     },
     {
-      id: 'mofme-faster',
+      id: 'mofme-better',
       paper: 'MoFME',
-      statement: 'MoFME is faster per batch',
-      holds: false,
-      evidence: 'latency 12.5 vs 20 ms | within noise',
+      statement: 'MoFME restores better than dense',
+      verdict: 'inconclusive',
+      parts: [
+        {
+          quantity: 'psnr: linear-fm - baseline',
+          rule: { kind: 'superiority' },
+          verdict: 'inconclusive',
+          tests: [
+            {
+              test: 'paired-t',
+              estimate: 0.623,
+              lo: -0.2,
+              hi: 1.446,
+              level: 0.95,
+              seeds: 2,
+              items: 0,
+              pValue: 0.068,
+            },
+          ],
+        },
+      ],
+      evidence: 'psnr 27.12 vs 26.5 | two seeds',
     },
   ],
 };
@@ -128,6 +157,18 @@ describe('moe-bench list', () => {
 });
 
 describe('moe-bench run', () => {
+  it('rejects a new result without per-seed values or with an old-style claim', async () => {
+    const { perSeed: _perSeed, ...unpaired } = RESULT.rows[0];
+    void _perSeed;
+    const legacy = { id: 'x', paper: 'p', statement: 's', holds: true, evidence: '' };
+    const old = fakeSuite('old', async () => ({ rows: [unpaired], claims: [legacy] }));
+    const r = await cli([old], ['run', 'old', '--out', out, '--backend', 'cpu']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('rows[0].perSeed: required in a new report');
+    expect(r.stderr).toContain('claims[0].verdict: required in a new report');
+    await expect(fsp.access(path.join(out, 'old.json'))).rejects.toThrow();
+  });
+
   it('writes <suite>.json matching the contract and summary.md with the claims', async () => {
     const fake = fakeSuite('fake');
     const r = await cli([fake], ['run', 'fake', '--seeds', '2', '--out', out, '--backend', 'cpu']);
@@ -154,8 +195,8 @@ describe('moe-bench run', () => {
     expect(report.claims).toEqual(RESULT.claims);
 
     const summary = await fsp.readFile(path.join(out, 'summary.md'), 'utf8');
-    expect(summary).toContain('MoFME matches dense quality with fewer active parameters');
-    expect(summary).toContain('| ✗ does not hold |');
+    expect(summary).toContain('MoFME has at most 28% of the parameters of the MoE');
+    expect(summary).toContain('| ? inconclusive |');
     expect(summary).toContain('cpu, 1 thread');
 
     expect(r.stdout.split('\n')[0]).toBe('backend: cpu, 1 thread (@tensorflow/tfjs-backend-cpu)');
@@ -210,7 +251,7 @@ describe('moe-bench run', () => {
     expect(resumed.code).toBe(0);
     expect(fake.runs).toBe(1);
     expect(resumed.stderr).toContain('fake: skipped (--resume)');
-    expect(resumed.stdout).toContain('== fake (quick, seeds 0,');
+    expect(resumed.stdout).toContain('== fake (quick (verdicts indicative), seeds 0,');
 
     // a different seed count is not the same run
     expect((await cli([fake], [...argv, '--resume', '--seeds', '2'])).code).toBe(0);
@@ -468,7 +509,7 @@ describe('renderSummary', () => {
         '',
         '## restoration',
         '',
-        'quick, seeds 0,1, wasm x2, 1m16s; started 2025-01-02T03:04:05.000Z.',
+        'quick (verdicts indicative), seeds 0,1, wasm x2, 1m16s; started 2025-01-02T03:04:05.000Z.',
         '',
         '| model | variant | task | params total | params active | FLOPs/sample | psnr | ssim | latency ms/batch | train s |',
         '|---|---|---|---|---|---|---|---|---|---|',
@@ -477,10 +518,10 @@ describe('renderSummary', () => {
         '',
         '### Claims',
         '',
-        '| claim | paper | holds | evidence |',
-        '|---|---|---|---|',
-        '| mofme-fewer-params: MoFME matches dense quality with fewer active parameters | MoFME | ✓ holds | psnr 27.12 vs 26.5 at 15% of the active params |',
-        '| mofme-faster: MoFME is faster per batch | MoFME | ✗ does not hold | latency 12.5 vs 20 ms \\| within noise |',
+        '| claim | paper | verdict | difference [95% interval], test, seeds x items | evidence |',
+        '|---|---|---|---|---|',
+        '| mofme-fewer-params: MoFME has at most 28% of the parameters of the MoE | MoFME | ✓ holds | params: mofme / moe <= 0.28: holds (exact 0.15) | 300K vs 2M active params |',
+        '| mofme-better: MoFME restores better than dense | MoFME | ? inconclusive | psnr: linear-fm - baseline > 0: inconclusive (paired t over seeds +0.623 [-0.2, +1.446], 2 seeds, p = 0.068) | psnr 27.12 vs 26.5 \\| two seeds |',
         '',
         '### Notes',
         '',
@@ -495,17 +536,19 @@ describe('renderLeaderboard', () => {
   it('renders aligned columns and the claims, without colour codes by default', () => {
     expect(renderLeaderboard([FIXED])).toBe(
       [
-        '== restoration (quick, seeds 0,1, wasm x2, 1m16s) ==',
+        '== restoration (quick (verdicts indicative), seeds 0,1, wasm x2, 1m16s) ==',
         'model  variant    task        params tot/act  FLOPs/sample        psnr    ssim  ms/batch',
         '-----  ---------  ----------  --------------  ------------  ----------  ------  --------',
         'mofme  linear-fm  allweather      1.23M/300K         4.56M  27.12±0.25  0.8812      12.5',
         'dense  baseline   allweather           2M/2M            9M        26.5    0.87        20',
         '',
         'claims:',
-        '  ✓ holds          mofme-fewer-params (MoFME): MoFME matches dense quality with fewer active parameters',
-        '                   evidence: psnr 27.12 vs 26.5 at 15% of the active params',
-        '  ✗ does not hold  mofme-faster (MoFME): MoFME is faster per batch',
-        '                   evidence: latency 12.5 vs 20 ms | within noise',
+        '  ✓ holds         mofme-fewer-params (MoFME): MoFME has at most 28% of the parameters of the MoE',
+        '                  params: mofme / moe <= 0.28: holds (exact 0.15)',
+        '                  evidence: 300K vs 2M active params',
+        '  ? inconclusive  mofme-better (MoFME): MoFME restores better than dense',
+        '                  psnr: linear-fm - baseline > 0: inconclusive (paired t over seeds +0.623 [-0.2, +1.446], 2 seeds, p = 0.068)',
+        '                  evidence: psnr 27.12 vs 26.5 | two seeds',
         '',
         'note: tiny data',
         '',
@@ -516,7 +559,7 @@ describe('renderLeaderboard', () => {
   it('colours verdicts only when asked', () => {
     const colored = renderLeaderboard([FIXED], { color: true });
     expect(colored).toContain('\x1b[32m✓ holds');
-    expect(colored).toContain('\x1b[31m✗ does not hold');
+    expect(colored).toContain('\x1b[2m? inconclusive');
   });
 
   it('shows the suite-chosen main metrics and counts the hidden ones', () => {

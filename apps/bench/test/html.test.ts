@@ -90,8 +90,12 @@ describe('renderHtmlReport', () => {
     for (const id of charts) expect(html).toMatch(new RegExp(`data-chart="${id}"[^>]*><h4>[^<]*</h4><svg `));
     expect(html).toContain('<img src="data:image/png;base64,iVBORw0KGgo');
     expect(html).not.toMatch(/<script|<link|src="(?!data:)|https?:\/\/(?!www\.w3\.org)/i);
-    expect(html).toContain('2 of 3</strong> claims hold');
-    expect(html).toContain('✗ does not hold');
+    expect(html).toContain(
+      '1 hold, 1 fail, 0 inconclusive</strong> of 3 claims (1 from reports decided by the old tie rule)',
+    );
+    expect(html).toContain('<span class="verdict fails">✗ fails</span>');
+    expect(html).toContain('<span class="verdict legacy">(old rule: holds)</span>');
+    expect(html).toContain('timing rounds +0.66 [+0.64, +0.69], 5 rounds');
     expect(html).toContain('latency 8.1 ms vs 5.5 ms');
     expect(html).toContain('Test CPU &lt;3000&gt;, 4 CPUs, 8.0 GiB memory');
     expect(html).toContain('Backend</dt><dd>wasm, 2 threads');

@@ -5,7 +5,7 @@ import * as path from 'path';
 import { Writable } from 'stream';
 import { createProgram } from '../src/cli';
 import { readReport } from '../src/reports';
-import type { Suite, SuiteResult } from '../src/types';
+import type { Claim, Suite, SuiteResult } from '../src/types';
 import { classifierReport, pictureGridPng } from './fixtures/reports';
 
 class Sink extends Writable {
@@ -32,7 +32,7 @@ function withFigure(png: Uint8Array = pictureGridPng()): SuiteResult {
   const { rows, claims, series } = classifierReport();
   return {
     rows,
-    claims,
+    claims: claims.filter((c): c is Claim => 'verdict' in c),
     series,
     figures: [{ name: 'picture-grid', title: 'degraded / restored / clean', png }],
   };

@@ -1,5 +1,7 @@
 import {
+  betaQuantile,
   binomialTwoSidedP,
+  clopperPearson,
   decide,
   mcnemar,
   normalQuantile,
@@ -43,6 +45,24 @@ describe('distributions against textbook values', () => {
   });
 });
 
+describe('exact binomial interval', () => {
+  it('Clopper-Pearson matches closed forms and R binom.test', () => {
+    expect(clopperPearson(3, 3, 0.95)[0]).toBeCloseTo(0.025 ** (1 / 3), 6);
+    expect(clopperPearson(0, 10, 0.95)[1]).toBeCloseTo(1 - 0.025 ** (1 / 10), 6);
+    const [lo, hi] = clopperPearson(5, 10, 0.95);
+    expect(lo).toBeCloseTo(0.187086, 5);
+    expect(hi).toBeCloseTo(0.812914, 5);
+    expect(betaQuantile(0.5, 1, 1)).toBeCloseTo(0.5, 10);
+  });
+
+  it('McNemar with 3 discordant pairs to 0 is not decisive (exact p = 0.25)', () => {
+    const d = mcnemar([[true, true, true, false]], [[false, false, false, false]]);
+    expect(d.pValue).toBeCloseTo(0.25, 12);
+    expect(d.lo).toBeLessThan(0);
+    expect(d.hi).toBeCloseTo(0.75, 12);
+  });
+});
+
 describe('paired tests', () => {
   it("paired t reproduces Student's sleep data (R: t.test(paired = TRUE))", () => {
     const drug2 = [1.9, 0.8, 1.1, 0.1, -0.1, 4.4, 5.5, 1.6, 4.6, 3.4];
@@ -71,11 +91,10 @@ describe('paired tests', () => {
     const s0 = seed(8, 1, 11);
     const s1 = seed(2, 1, 17);
     const d = mcnemar([s0.a, s1.a], [s0.b, s1.b]);
-    // n10 = 10, n01 = 2, N = 40.
+    // n10 = 10, n01 = 2, N = 40; Clopper-Pearson of 10/12 is [0.515862, 0.979137] (R binom.test).
     expect(d.estimate).toBeCloseTo(8 / 40, 12);
-    const se = Math.sqrt(12 - 64 / 40) / 40;
-    expect(d.lo).toBeCloseTo(0.2 - 1.959964 * se, 5);
-    expect(d.hi).toBeCloseTo(0.2 + 1.959964 * se, 5);
+    expect(d.lo).toBeCloseTo(((2 * 0.515862 - 1) * 12) / 40, 5);
+    expect(d.hi).toBeCloseTo(((2 * 0.979137 - 1) * 12) / 40, 5);
     expect(d.pValue).toBeCloseTo(0.038574, 5);
     expect(d).toMatchObject({ test: 'mcnemar', seeds: 2, items: 20 });
   });

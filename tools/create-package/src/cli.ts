@@ -11,7 +11,7 @@ import { createPackage } from './generate';
 const USAGE = `usage: npm run new-package -- <name> [--root <dir>] [--no-suite]
 
 Scaffolds packages/<name> (@moe-zoo/<name>): a tiny MoE model on @moe-zoo/core with data,
-training, README example and tests, plus the bench suite apps/bench/src/suites/<name>.ts.
+training, README example and tests, plus the bench suite apps/bench/src/suites/<name>/ and its claims test.
 
   <name>        lowercase letters and digits in dash-separated words, e.g. speech-moe
   --root <dir>  workspace root (default: the nearest folder with nx.json above the current one)

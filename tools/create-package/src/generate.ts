@@ -16,7 +16,7 @@ export interface CreatePackageOptions {
   name: string;
   /** The workspace root (holds nx.json, packages/, apps/bench). */
   root: string;
-  /** Also write apps/bench/src/suites/<name>.ts and register it (default true). */
+  /** Also write the bench suite apps/bench/src/suites/<name>/ with its claims test, and register it (default true). */
   suite?: boolean;
   /** Format the written files with the workspace's prettier when it is installed (default true). */
   format?: boolean;
@@ -72,7 +72,8 @@ function formatFiles(root: string, files: string[]): void {
 /**
  * Scaffolds `packages/<name>` (package.json, tsconfigs, jest config, README with a runnable
  * example, src with data, a tiny MoE model on core's TokenClassifier and a fitShuffled training
- * loop, tests) and, unless `suite: false`, `apps/bench/src/suites/<name>.ts` registered in
+ * loop, tests) and, unless `suite: false`, the suite folder `apps/bench/src/suites/<name>/` (run in
+ * `index.ts`, the claim in `claims.ts`, tested by `apps/bench/test/suites/<name>-claims.test.ts`) registered in
  * suites/index.ts with the bench depending on the new package. Validates the name first and
  * writes nothing when it is bad.
  *
@@ -107,8 +108,13 @@ export async function createPackage(o: CreatePackageOptions): Promise<CreatedPac
     writes.push([target, fillTemplate(fs.readFileSync(path.join(packageTemplates, rel), 'utf8'), names)]);
   }
   if (withSuite) {
-    const suite = fs.readFileSync(path.join(TEMPLATES_DIR, 'bench', 'suite.ts.tmpl'), 'utf8');
-    writes.push([path.join(bench, 'src', 'suites', `${names.name}.ts`), fillTemplate(suite, names)]);
+    const benchFile = (template: string, target: string): void => {
+      const text = fs.readFileSync(path.join(TEMPLATES_DIR, 'bench', template), 'utf8');
+      writes.push([path.join(bench, target), fillTemplate(text, names)]);
+    };
+    benchFile('suite-index.ts.tmpl', path.join('src', 'suites', names.name, 'index.ts'));
+    benchFile('suite-claims.ts.tmpl', path.join('src', 'suites', names.name, 'claims.ts'));
+    benchFile('suite-claims.test.ts.tmpl', path.join('test', 'suites', `${names.name}-claims.test.ts`));
     writes.push([indexFile, registerSuite(fs.readFileSync(indexFile, 'utf8'), names)]);
     writes.push([benchManifest, addBenchDependency(fs.readFileSync(benchManifest, 'utf8'), names)]);
   }

@@ -58,10 +58,12 @@ export function validateName(name: string, root: string): void {
   }
   const taken = workspacePackageNames(root).get(`@moe-zoo/${name}`);
   if (taken) throw new CreatePackageError(`@moe-zoo/${name} already exists (${taken}); choose another name`);
-  const suite = path.join(root, 'apps', 'bench', 'src', 'suites', `${name}.ts`);
-  if (fs.existsSync(suite)) {
-    throw new CreatePackageError(
-      `the bench already has a suite file apps/bench/src/suites/${name}.ts; choose another name`,
-    );
+  const suites = path.join(root, 'apps', 'bench', 'src', 'suites');
+  for (const taken of [name, `${name}.ts`]) {
+    if (fs.existsSync(path.join(suites, taken))) {
+      throw new CreatePackageError(
+        `the bench already has a suite apps/bench/src/suites/${taken}; choose another name`,
+      );
+    }
   }
 }

@@ -85,7 +85,7 @@ describe('names', () => {
     ['x'.repeat(41), 'too long'],
     ['core', 'packages/core already exists'],
     ['bench', '@moe-zoo/bench already exists (apps/bench)'],
-    ['perf', 'apps/bench/src/suites/perf.ts'],
+    ['perf', 'apps/bench/src/suites/perf'],
   ])('rejects "%s" with a clear error', (name, message) => {
     expect(() => validateName(name, REPO)).toThrow(message);
   });
@@ -174,7 +174,9 @@ describe('npm run new-package', () => {
         'test/readme.test.ts',
         'package.json',
       ].map((f) => path.join(pkg, f)),
-      path.join(bench, 'src', 'suites', `${NAME}.ts`),
+      path.join(bench, 'src', 'suites', NAME, 'index.ts'),
+      path.join(bench, 'src', 'suites', NAME, 'claims.ts'),
+      path.join(bench, 'test', 'suites', `${NAME}-claims.test.ts`),
       path.join(bench, 'src', 'suites', 'index.ts'),
     ];
     await run(bin('prettier'), ['--check', ...generated], { cwd: root });
@@ -195,17 +197,22 @@ describe('npm run new-package', () => {
     await run(bin('tsc'), ['-p', 'tsconfig.lib.json'], { cwd: pkg });
     expect(fs.existsSync(path.join(pkg, 'dist', 'index.d.ts'))).toBe(true);
 
-    // The bench suite type-checks against the bench sources and the built package.
+    // The bench suite type-checks against the bench sources and the built package, and its claim
+    // logic passes its test.
     const suiteCheck = path.join(bench, 'tsconfig.suite-check.json');
     fs.writeFileSync(
       suiteCheck,
       JSON.stringify({
         extends: '../../tsconfig.base.json',
-        compilerOptions: { noEmit: true, types: ['node'] },
-        files: [`src/suites/${NAME}.ts`],
+        compilerOptions: { noEmit: true, types: ['node', 'jest'] },
+        files: [`src/suites/${NAME}/index.ts`, `test/suites/${NAME}-claims.test.ts`],
       }),
     );
     await run(bin('tsc'), ['-p', suiteCheck], { cwd: bench });
+    await run(bin('jest'), ['--ci', `test/suites/${NAME}-claims.test.ts`], {
+      cwd: bench,
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+    });
 
     const { stdout, stderr } = await run(bin('jest'), ['--ci'], {
       cwd: pkg,

@@ -4,9 +4,10 @@
  * script and loads nothing (a Content-Security-Policy forbids it), so it works offline.
  */
 import { describeRun, ROW_TABLE_FIRST_NUMERIC, rowTable } from '../format';
+import { describePart, isLegacy } from '../claims';
 import { verdict } from '../leaderboard';
 import type { MachineInfo } from '../summary';
-import type { Claim, SuiteReport } from '../types';
+import type { Claim, LegacyClaim, SuiteReport } from '../types';
 import { planCharts } from './charts';
 import { escapeHtml as esc, slug } from './escape';
 import { REPORT_CSS } from './style';
@@ -45,8 +46,15 @@ function backends(reports: SuiteReport[]): string {
   return seen.length === 0 ? '-' : seen.join('; ');
 }
 
-function verdictBadge(c: Claim): string {
-  return `<span class="verdict ${c.holds ? 'holds' : 'fails'}">${esc(verdict(c))}</span>`;
+function verdictBadge(c: Claim | LegacyClaim): string {
+  const kind = isLegacy(c) ? 'legacy' : c.verdict;
+  return `<span class="verdict ${kind}">${esc(verdict(c))}</span>`;
+}
+
+function testsCell(c: Claim | LegacyClaim): string {
+  if (isLegacy(c))
+    return '<span class="evidence">decided by the old tie rule (before paired statistics)</span>';
+  return c.parts.map((p) => `<span class="test">${esc(describePart(p))}</span>`).join('<br>');
 }
 
 function table(headers: string[], rows: string[][], numeric: boolean[]): string {
@@ -60,21 +68,28 @@ function table(headers: string[], rows: string[][], numeric: boolean[]): string 
   return `<div class="table-wrap"><table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
-function claimsTable(claims: Claim[]): string {
+function claimsTable(claims: (Claim | LegacyClaim)[]): string {
   if (claims.length === 0) return '<p><em>No claims.</em></p>';
   const rows = claims.map((c) => [
     `<b>${esc(c.id)}</b><br>${esc(c.statement)}`,
     esc(c.paper),
     verdictBadge(c),
+    testsCell(c),
     `<span class="evidence">${esc(c.evidence)}</span>`,
   ]);
-  return table(['claim', 'paper', 'holds', 'evidence'], rows, [false, false, false, false]);
+  return table(
+    ['claim', 'paper', 'verdict', 'difference [95% interval], test, seeds x items', 'evidence'],
+    rows,
+    [false, false, false, false, false],
+  );
 }
 
 function overview(reports: SuiteReport[]): string {
   const claims = reports.flatMap((r) => r.claims.map((c) => ({ suite: r.suite, c })));
   if (claims.length === 0) return '';
-  const holding = claims.filter(({ c }) => c.holds).length;
+  const count = (v: string): number => claims.filter(({ c }) => !isLegacy(c) && c.verdict === v).length;
+  const legacy = claims.filter(({ c }) => isLegacy(c)).length;
+  const tally = `<strong>${count('holds')} hold, ${count('fails')} fail, ${count('inconclusive')} inconclusive</strong> of ${claims.length} claims${legacy > 0 ? ` (${legacy} from reports decided by the old tie rule)` : ''}`;
   const rows = claims.map(({ suite, c }) => [
     `<a href="#suite-${esc(slug(suite))}">${esc(suite)}</a>`,
     `<b>${esc(c.id)}</b>`,
@@ -84,8 +99,8 @@ function overview(reports: SuiteReport[]): string {
   return [
     '<section class="card" id="overview">',
     '<h2>Paper claims</h2>',
-    `<p class="score"><strong>${holding} of ${claims.length}</strong> claims hold in the miniature. A claim that does not hold is a finding, not a failure; the evidence is with each suite.</p>`,
-    table(['suite', 'claim', 'paper', 'holds'], rows, [false, false, false, false]),
+    `<p class="score">${tally}. A claim holds only when the 95% interval of the paired difference says so; a tie is inconclusive. A claim that does not hold is a finding, not a failure; the tests are with each suite.</p>`,
+    table(['suite', 'claim', 'paper', 'verdict'], rows, [false, false, false, false]),
     '</section>',
   ].join('\n');
 }

@@ -29,6 +29,8 @@ td.evidence { color: #333; font-size: 13px; }
 .verdict { display: inline-block; padding: 1px 8px; border-radius: 12px; font-weight: 600; font-size: 12.5px; white-space: nowrap; }
 .verdict.holds { color: var(--ok); background: var(--ok-bg); }
 .verdict.fails { color: var(--bad); background: var(--bad-bg); }
+.verdict.inconclusive, .verdict.legacy { color: #57606a; background: #eaeef2; }
+span.test { font-size: 12.5px; }
 .charts { display: flex; flex-wrap: wrap; gap: 16px; }
 figure { margin: 0; }
 figure.chart { border: 1px solid #eaeef2; border-radius: 6px; padding: 10px; background: #fff; max-width: 100%; overflow-x: auto; }

@@ -95,3 +95,30 @@ export function binomialTwoSidedP(k: number, n: number): number {
   }
   return Math.min(1, 2 * tail);
 }
+
+/** The `p` quantile of the Beta(a, b) distribution (bisection on {@link incompleteBeta}). */
+export function betaQuantile(p: number, a: number, b: number): number {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`betaQuantile: p must be in [0, 1], got ${p}`);
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (incompleteBeta(mid, a, b) < p) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * The exact (Clopper-Pearson) two-sided interval of a binomial proportion from `x` successes in
+ * `n` trials: it excludes a value exactly when the equal-tailed exact test rejects it.
+ */
+export function clopperPearson(x: number, n: number, level: number): [number, number] {
+  if (!(Number.isInteger(x) && Number.isInteger(n) && n > 0 && x >= 0 && x <= n))
+    throw new RangeError(`clopperPearson: need integers 0 <= x <= n, n > 0; got x = ${x}, n = ${n}`);
+  const alpha = 1 - level;
+  return [
+    x === 0 ? 0 : betaQuantile(alpha / 2, x, n - x + 1),
+    x === n ? 1 : betaQuantile(1 - alpha / 2, x + 1, n - x),
+  ];
+}

@@ -1,7 +1,7 @@
-import { binomialTwoSidedP, normalQuantile, tCdf, tQuantile } from './distributions';
+import { binomialTwoSidedP, clopperPearson, tCdf, tQuantile } from './distributions';
 
 /** Which test produced a difference and its interval. */
-export type PairedTest = 'paired-t' | 'mcnemar' | 'paired-items';
+export type PairedTest = 'paired-t' | 'mcnemar' | 'paired-items' | 'timing-rounds' | 'exact';
 
 /**
  * The difference A - B of a paired comparison with its two-sided confidence interval. `seeds` and
@@ -17,8 +17,8 @@ export interface PairedDifference {
   level: number;
   seeds: number;
   items: number;
-  /** Two-sided p-value of "no difference". */
-  pValue: number;
+  /** Two-sided p-value of "no difference" (absent for an exact quantity). */
+  pValue?: number;
 }
 
 function meanOf(v: readonly number[]): number {
@@ -68,9 +68,12 @@ export function pairedT(a: readonly number[], b: readonly number[], level = 0.95
 /**
  * Accuracy difference A - B on shared test items pooled over seeds (McNemar): `a[s][i]` and
  * `b[s][i]` say whether A and B were right on item i in seed s. Only discordant pairs carry
- * information: n10 (A right, B wrong) and n01. Interval: the Wald interval of a paired difference
- * of proportions, (n10 - n01)/N ± z · sqrt(n10 + n01 - (n10 - n01)²/N) / N; p-value: the exact
- * binomial test of n10 against n10 + n01 at 1/2.
+ * information: n10 (A right, B wrong) and n01. Given the m = n10 + n01 discordant pairs, the
+ * difference is (2π - 1) · m / N with π the share of them that favour A; the interval maps the
+ * exact Clopper-Pearson interval of π, so it excludes 0 exactly when the exact binomial test of
+ * n10 against m at 1/2 (the p-value) rejects. (The Wald interval is not used: with few discordant
+ * pairs, e.g. 3 to 0, it excludes 0 while the exact test gives p = 0.25.) No discordant pair:
+ * the arms agree on every item and the difference is exactly 0.
  */
 export function mcnemar(
   a: readonly (readonly boolean[])[],
@@ -92,14 +95,13 @@ export function mcnemar(
     });
     n += row.length;
   });
-  const estimate = (n10 - n01) / n;
-  const se = Math.sqrt(Math.max(0, n10 + n01 - (n10 - n01) ** 2 / n)) / n;
-  const z = normalQuantile(1 - (1 - level) / 2);
+  const m = n10 + n01;
+  const [pLo, pHi] = m === 0 ? [0.5, 0.5] : clopperPearson(n10, m, level);
   return {
     test: 'mcnemar',
-    estimate,
-    lo: estimate - z * se,
-    hi: estimate + z * se,
+    estimate: (n10 - n01) / n,
+    lo: ((2 * pLo - 1) * m) / n,
+    hi: ((2 * pHi - 1) * m) / n,
     level,
     seeds: a.length,
     items: a[0].length,
@@ -128,4 +130,40 @@ export function pairedItems(
     row.forEach((x, i) => (d[i] += (x - b[s][i]) / a.length));
   });
   return { test: 'paired-items', ...tInterval(d, level), level, seeds: a.length, items };
+}
+
+/**
+ * Speed-up of A over B from interleaved timing rounds (`perf/timing.ts`): round r timed both
+ * arms, so the per-round log ratio log(b[r] / a[r]) is a paired difference. The estimate and
+ * interval are the geometric-mean ratio b / a (> 1: A faster) and its t interval over rounds.
+ *
+ * @example
+ * ```ts
+ * timingRatio(t.arms.sorted.samplesMs, t.arms.dense.samplesMs); // estimate 3.4 = sorted 3.4x faster
+ * ```
+ */
+export function timingRatio(aMs: readonly number[], bMs: readonly number[], level = 0.95): PairedDifference {
+  checkLevel(level);
+  if (aMs.length !== bMs.length)
+    throw new Error(`timingRatio: ${aMs.length} rounds of A, ${bMs.length} of B`);
+  if ([...aMs, ...bMs].some((x) => !(x > 0))) throw new Error('timingRatio: every sample must be > 0 ms');
+  const r = tInterval(
+    aMs.map((a, i) => Math.log(bMs[i] / a)),
+    level,
+  );
+  return {
+    test: 'timing-rounds',
+    estimate: Math.exp(r.estimate),
+    lo: Math.exp(r.lo),
+    hi: Math.exp(r.hi),
+    level,
+    seeds: 0,
+    items: aMs.length,
+    pValue: r.pValue,
+  };
+}
+
+/** An exactly known quantity (a parameter count, a FLOP ratio): a zero-width interval. */
+export function exact(value: number): PairedDifference {
+  return { test: 'exact', estimate: value, lo: value, hi: value, level: 1, seeds: 0, items: 0 };
 }

@@ -13,8 +13,10 @@
 import type { Suite } from '../types';
 import { audioSuite } from './audio';
 import { coreSuite } from './core';
+import { momaSuite } from './moma';
+import { momeSuite } from './mome';
+import { multimodalVqaSuite } from './multimodal-vqa';
 import { perfSuite } from './perf';
-import { multimodalSuite } from './multimodal';
 import { restorationSuite } from './restoration';
 import { visionSuite } from './vision';
 
@@ -24,7 +26,9 @@ export const SUITES: Suite[] = [
   coreSuite,
   audioSuite,
   restorationSuite,
-  multimodalSuite,
+  multimodalVqaSuite,
+  momeSuite,
+  momaSuite,
   visionSuite,
 ];
 

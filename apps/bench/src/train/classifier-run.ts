@@ -12,6 +12,8 @@ import { timeMedian, type TimingInfo } from '../perf/timing';
 
 export interface ClassifierRun {
   accuracy: number;
+  /** 1/0 per test image: whether the prediction was right (paired item tests). */
+  correct: number[];
   trainSeconds: number;
   /** Median ms of one forward pass of a batch of `batchSize` test images (eval mode). */
   latencyMsPerBatch: number;
@@ -33,14 +35,14 @@ function batch(set: ImageSet, idx: ArrayLike<number>) {
   return { images: tf.tensor3d(x, [idx.length, set.height, set.width]), labels: tf.tensor1d(y, 'int32') };
 }
 
-/** Test accuracy in batches of 500, in eval mode. */
-export function evaluate(model: TokenClassifier, set: ImageSet, patch: number): number {
-  const correct = evaluateInBatches(model, set.n, 500, ({ indices }) => {
+/** 1/0 per test image, in order: whether the model (eval mode, batches of 500) classified it right. */
+export function evaluate(model: TokenClassifier, set: ImageSet, patch: number): number[] {
+  const batches = evaluateInBatches(model, set.n, 500, ({ indices }) => {
     const { images, labels } = batch(set, indices);
     const pred = tf.argMax(model.forward(imagePatches(images, patch)).logits, -1);
-    return tf.sum(tf.cast(tf.equal(pred, labels), 'int32')).dataSync()[0];
+    return Array.from(tf.cast(tf.equal(pred, labels), 'int32').dataSync());
   });
-  return correct.reduce((a, b) => a + b, 0) / set.n;
+  return batches.flat();
 }
 
 /**
@@ -86,7 +88,8 @@ export async function runClassifier(o: {
     },
   });
   o.progress.done();
-  const accuracy = evaluate(model, o.test, patch);
+  const correct = evaluate(model, o.test, patch);
+  const accuracy = correct.reduce((a, b) => a + b, 0) / correct.length;
   model.eval();
   const probe = batch(
     o.test,
@@ -100,6 +103,7 @@ export async function runClassifier(o: {
   tf.dispose([probe.images, probe.labels]);
   return {
     accuracy,
+    correct,
     trainSeconds,
     latencyMsPerBatch: timing.medianMs,
     timing,

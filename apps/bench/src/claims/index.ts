@@ -1,0 +1,12 @@
+export { combineVerdicts, findRow, isLegacy, makeClaim } from './claim';
+export {
+  comparePart,
+  exactPart,
+  pairedPart,
+  seedValues,
+  timingPart,
+  verdictOf,
+  type CompareSpec,
+  type PairedEvidence,
+} from './part';
+export { describePart, describeRule, describeTest, verdictLabel } from './describe';

@@ -1,0 +1,30 @@
+import type { Suite, SuiteSeries } from '../../types';
+import { TimingLog } from '../../perf/timing';
+import { loadFashionMnist } from '../../data/fashion-mnist';
+import { BALANCING, DEEPSEEK } from './arms';
+import { coreClaims } from './claims';
+import { coreNotes } from './notes';
+import { corePlan } from './plan';
+import { runArms } from './run';
+
+/** The `core` suite: balancing strategies and DeepSeekMoE's fine-grained + shared experts on Fashion-MNIST. */
+export const coreSuite: Suite = {
+  name: 'core',
+  description:
+    'Fashion-MNIST patch transformer: balancing (none / aux 1e-3, 1e-2 / loss-free bias) at 16 experts top-2, and DeepSeekMoE fine-grained + shared experts at equal total and active parameters',
+  async run(ctx) {
+    const plan = corePlan(ctx.quick);
+    const data = loadFashionMnist(plan.trainPerClass, plan.testPerClass);
+    const series: Required<SuiteSeries> = { expertLoad: [], balance: [] };
+    const timing = new TimingLog();
+    const balancing = await runArms(ctx, plan, 'balancing', BALANCING, data, timing, series);
+    const deepseek = await runArms(ctx, plan, 'deepseekmoe', DEEPSEEK, data, timing);
+    return {
+      rows: [...balancing, ...deepseek],
+      claims: coreClaims(balancing, deepseek),
+      series,
+      timing: timing.summary(),
+      notes: coreNotes(plan, ctx.seeds[0]),
+    };
+  },
+};

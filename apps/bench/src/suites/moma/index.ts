@@ -1,0 +1,29 @@
+import { TimingLog } from '../../perf/timing';
+import type { Suite } from '../../types';
+import { momaClaims } from './claims';
+import { momaNotes } from './notes';
+import { momaPlan } from './plan';
+import { runMoma } from './run';
+
+/**
+ * The `moma` suite: modality-aware expert groups (MoMa) on interleaved text + image-token language
+ * modelling, against a FLOP-matched dense model and 8 mixed experts, with auxiliary routers for
+ * causal inference and FLOPs savings per modality.
+ */
+export const momaSuite: Suite = {
+  name: 'moma',
+  description:
+    'MoMa (modality-aware expert groups, expert choice) on interleaved text/image-token LM vs a FLOP-matched dense model and 8 mixed experts; auxiliary routers for causal inference; FLOPs savings per modality',
+  async run(ctx) {
+    const plan = momaPlan(ctx.quick);
+    const timing = new TimingLog();
+    const rows = await runMoma(ctx, plan, timing);
+    return {
+      rows,
+      claims: momaClaims(rows),
+      notes: momaNotes(plan),
+      mainMetrics: ['loss', 'lossText', 'lossImage', 'lossCausal', 'flopsSavings'],
+      timing: timing.summary(),
+    };
+  },
+};

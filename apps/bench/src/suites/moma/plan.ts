@@ -1,0 +1,33 @@
+/** Sizes of the moma suite per mode: data, training of the LMs and of the auxiliary routers. */
+
+/** MNIST images per class the training sequences draw from (train range) and the validation ones (test range). */
+export const TRAIN_IMAGES_PER_CLASS = 300;
+export const VAL_IMAGES_PER_CLASS = 60;
+/** k-means codes of the image tokenizer (fitted per seed on the training images). */
+export const CODEBOOK_SIZE = 64;
+/** Batch size of LM training and of the latency forward. */
+export const BATCH_SIZE = 32;
+/** Learning rate of the auxiliary routers. */
+export const AUX_LR = 1e-2;
+
+export interface MomaPlan {
+  /** Training and validation sequences (the validation ones are the per-sequence items). */
+  trainSequences: number;
+  valSequences: number;
+  /** LM training epochs. */
+  epochs: number;
+  /** Auxiliary-router training: epochs, on the first `auxTrainSequences` training sequences. */
+  auxEpochs: number;
+  auxTrainSequences: number;
+}
+
+/**
+ * Quick: 1280 / 256 sequences, 2 epochs, aux routers 3 epochs on 640. Full: 3200 / 512, 4 epochs,
+ * aux routers 4 epochs on 1600 (about 195 s of training per seed in reports/full/multimodal.json:
+ * ~11 min for 3 seeds).
+ */
+export function momaPlan(quick: boolean): MomaPlan {
+  return quick
+    ? { trainSequences: 1280, valSequences: 256, epochs: 2, auxEpochs: 3, auxTrainSequences: 640 }
+    : { trainSequences: 3200, valSequences: 512, epochs: 4, auxEpochs: 4, auxTrainSequences: 1600 };
+}

@@ -1,0 +1,167 @@
+/**
+ * The moma suite's training loop: per seed, every arm trained on the same sequences and evaluated
+ * on the same validation sequences; MoE arms also get auxiliary routers for causal inference.
+ */
+import { moduleCosts, setSeed, tf } from '@moe-zoo/core';
+import {
+  auxRouterAgreement,
+  evaluateLm,
+  flopsSavings,
+  InterleavedLM,
+  lmBatch,
+  MOMA_ARMS,
+  takeInterleaved,
+  trainAuxRouters,
+  trainLm,
+  type InterleavedSet,
+  type LmCurves,
+  type LmEvaluation,
+  type LmRouting,
+} from '@moe-zoo/multimodal';
+import { timeMedian, type TimingLog } from '../../perf/timing';
+import { mean, seedRunsRow, type RowHead, type SeedRun } from '../../stats';
+import type { BenchRow, SuiteContext } from '../../types';
+import { MOMA_ARM_LIST, type MomaArm } from './arms';
+import { AUX_LR, BATCH_SIZE, type MomaPlan } from './plan';
+import { lmData, routedPerSequence, type LmData } from './run-data';
+
+/** A variant's size (from its first seed), its runs in the order of the seeds, its first seed's curves. */
+interface VariantRuns {
+  head: RowHead;
+  runs: SeedRun[];
+  series?: Record<string, number[]>;
+}
+
+/** Median ms of one eval-mode forward of a validation batch with `routing`, recorded in `timing`. */
+function lmLatency(lm: InterleavedLM, set: InterleavedSet, routing: LmRouting, timing: TimingLog): number {
+  const b = lmBatch(
+    set,
+    Array.from({ length: BATCH_SIZE }, (_, i) => i),
+  );
+  lm.eval();
+  const ms = timing.add(
+    timeMedian(() => tf.tidy(() => lm.forward(b.input, b.inputModality, { routing }).logits.dataSync())),
+  ).medianMs;
+  lm.train();
+  tf.dispose([b.input, b.target, b.textMask, b.imageMask]);
+  return ms;
+}
+
+/** Validation losses (token-weighted means) and their per-sequence values as items; `suffix` names the routing. */
+function lossOutcomes(
+  ev: LmEvaluation,
+  suffix = '',
+): { metrics: Record<string, number>; items: Record<string, number[]> } {
+  return {
+    metrics: {
+      [`loss${suffix}`]: ev.loss,
+      [`lossText${suffix}`]: ev.lossText,
+      [`lossImage${suffix}`]: ev.lossImage,
+    },
+    items: {
+      [`loss${suffix}`]: Array.from(ev.perSequence.loss),
+      [`lossText${suffix}`]: Array.from(ev.perSequence.text),
+      [`lossImage${suffix}`]: Array.from(ev.perSequence.image),
+    },
+  };
+}
+
+/**
+ * Trains one arm on a seed's data and evaluates it with expert choice; a MoE arm then trains its
+ * auxiliary routers (main model frozen) and is evaluated again routing with them (`*Causal`), and
+ * its FLOPs savings are read off its training curves against the dense arm's (`dense`, same seed).
+ */
+async function trainArm(
+  ctx: SuiteContext,
+  plan: MomaPlan,
+  arm: MomaArm,
+  data: LmData,
+  seed: number,
+  timing: TimingLog,
+  dense?: LmCurves,
+): Promise<{ head: RowHead; run: SeedRun; curves: LmCurves }> {
+  const { train, val } = data;
+  const tokens = train.seqLen - 1;
+  setSeed(seed);
+  const lm = new InterleavedLM({ vocabSize: train.vocabSize, seqLen: tokens, ffn: MOMA_ARMS[arm.ffn] });
+  const bar = ctx.progress(
+    `moma ${arm.variant} seed ${seed}`,
+    plan.epochs * Math.floor(train.n / BATCH_SIZE),
+  );
+  const curves = await trainLm(lm, train, {
+    epochs: plan.epochs,
+    batchSize: BATCH_SIZE,
+    seed,
+    onStep: (s) => bar.tick(1, { text: s.text.toFixed(2), image: s.image.toFixed(2) }),
+  });
+  bar.done();
+  const { metrics, items } = lossOutcomes(evaluateLm(lm, val, { routing: 'ec' }));
+  let seconds = curves.seconds;
+  let latencyMs = lmLatency(lm, val, 'ec', timing);
+  if (arm.ffn !== 'dense') {
+    if (!dense) throw new Error(`moma: ${arm.variant} needs the dense arm's curves of seed ${seed}`);
+    const aux = await trainAuxRouters(lm, takeInterleaved(train, plan.auxTrainSequences), {
+      epochs: plan.auxEpochs,
+      seed,
+      lr: AUX_LR,
+    });
+    seconds += aux.seconds;
+    const causal = evaluateLm(lm, val, { routing: 'aux' });
+    const causalOutcomes = lossOutcomes(causal, 'Causal');
+    Object.assign(metrics, causalOutcomes.metrics);
+    Object.assign(items, causalOutcomes.items);
+    const agree = auxRouterAgreement(lm, val);
+    const window = Math.max(5, Math.round(curves.loss.length / 10));
+    const savings = (k: 'text' | 'image' | 'loss') => flopsSavings(curves[k], dense[k], window).ratio;
+    Object.assign(metrics, {
+      expertsPerTokenCausal: mean(Object.values(causal.expertsPerToken)),
+      auxRouterAccuracy: agree.accuracy,
+      auxRouterRecall: agree.recall,
+      auxBceFinal: mean(aux.losses.slice(-5)),
+      flopsSavingsText: savings('text'),
+      flopsSavingsImage: savings('image'),
+      flopsSavings: savings('loss'),
+    });
+    latencyMs = (latencyMs + lmLatency(lm, val, 'aux', timing)) / 2;
+  }
+  const head: RowHead = {
+    model: 'moma',
+    variant: arm.variant,
+    task: 'interleaved-lm',
+    paramsTotal: lm.mainParams(),
+    paramsActive: moduleCosts(lm).active,
+    flopsPerSample: Math.round(lm.flopsPerSample(tokens, routedPerSequence(val))),
+  };
+  lm.dispose();
+  ctx.log(
+    `moma seed ${seed}: ${arm.variant} val loss text ${metrics.lossText.toFixed(3)} image ${metrics.lossImage.toFixed(3)}` +
+      (metrics.lossCausal !== undefined ? `, causal ${metrics.lossCausal.toFixed(3)}` : '') +
+      ` (${seconds.toFixed(1)} s)`,
+  );
+  return { head, run: { metrics, items, latencyMs, trainSeconds: seconds }, curves };
+}
+
+/**
+ * Runs every arm over the suite's seeds. Within a seed all arms start from the same seed, see the
+ * same training sequences and are evaluated on the same validation sequences in the same order
+ * (per-sequence losses are paired items). Rows' series hold the first seed's training curves.
+ */
+export async function runMoma(ctx: SuiteContext, plan: MomaPlan, timing: TimingLog): Promise<BenchRow[]> {
+  const variants = new Map<string, VariantRuns>();
+  for (const seed of ctx.seeds) {
+    const data = lmData(plan, seed);
+    let dense: LmCurves | undefined;
+    for (const arm of MOMA_ARM_LIST) {
+      const r = await trainArm(ctx, plan, arm, data, seed, timing, dense);
+      if (arm.ffn === 'dense') dense = r.curves;
+      const v = variants.get(arm.variant) ?? {
+        head: r.head,
+        runs: [],
+        series: { trainLossText: r.curves.text, trainLossImage: r.curves.image },
+      };
+      v.runs.push(r.run);
+      variants.set(arm.variant, v);
+    }
+  }
+  return [...variants.values()].map((v) => seedRunsRow(v.head, v.runs, v.series));
+}

@@ -1,0 +1,31 @@
+import { TimingLog } from '../../perf/timing';
+import type { Suite } from '../../types';
+import { MOTE_ROW_KEYS } from './arms';
+import { multimodalVqaClaims } from './claims';
+import { moteMemoryNote, vqaNotes } from './notes';
+import { vqaPlan } from './plan';
+import { runVqa } from './run';
+
+/**
+ * The `multimodal-vqa` suite: MoIIE against dense / vanilla-MoE / modality-MoE arms at several
+ * training-set sizes (two-stage recipe after a text-only LM stage), and MoTE (frozen shared FFN +
+ * top-1 ternary experts) against full-precision MoEs at equal expert memory and equal expert count,
+ * with the ternary-vs-binary and FFN-vs-random-init ablations, on digit VQA.
+ */
+export const multimodalVqaSuite: Suite = {
+  name: 'multimodal-vqa',
+  description:
+    'MoIIE (intra/inter-modality experts) against dense, vanilla and modality MoEs at three training-set sizes, and MoTE (ternary upcycled experts) against full-precision MoEs at equal memory and equal expert count, on digit VQA (image tokens + question)',
+  async run(ctx) {
+    const plan = vqaPlan(ctx.quick);
+    const timing = new TimingLog();
+    const run = await runVqa(ctx, plan, timing);
+    return {
+      rows: [...run.moiie, ...MOTE_ROW_KEYS.map((k) => run.mote[k])],
+      claims: multimodalVqaClaims(run),
+      notes: [...run.seedNotes, moteMemoryNote(run.layout), ...vqaNotes(plan)],
+      mainMetrics: ['accuracy', 'acc_parity', 'acc_compare', 'acc_ink', 'visShared', 'expertBytes'],
+      timing: timing.summary(),
+    };
+  },
+};

@@ -1,0 +1,113 @@
+import { perfClaims, type PerfIdle } from '../../src/suites/perf/claims';
+import type { BenchRow } from '../../src/types';
+
+/** A perf row with its timed samples (ms, round order) and the median as its quoted ms. */
+function row(
+  model: string,
+  variant: string,
+  task: string,
+  samplesMs: number[],
+  flopsPerSample = 0,
+): BenchRow {
+  const sorted = [...samplesMs].sort((a, b) => a - b);
+  const ms = sorted[Math.floor(sorted.length / 2)];
+  const gflops = flopsPerSample > 0 ? flopsPerSample / ms : (2 * Number(task) ** 3) / ms / 1e6;
+  return {
+    model,
+    variant,
+    task,
+    paramsTotal: 0,
+    paramsActive: 0,
+    flopsPerSample,
+    metrics: { ms, gflops },
+    perSeed: { ms: [ms], gflops: [gflops] },
+    latencyMsPerBatch: ms,
+    trainSeconds: 0,
+    series: { samplesMs },
+  };
+}
+
+/** `base` scaled by `factor` in every round, with a per-round wobble of `jitter` (relative). */
+function rounds(base: number[], factor: number, jitter = 0): number[] {
+  return base.map((ms, r) => ms * factor * (1 + (r % 2 === 0 ? jitter : -jitter)));
+}
+
+const ONE_THREAD = [80, 82, 79, 85, 81];
+const SORTED = [1300, 1320, 1290, 1310, 1305, 1315, 1300];
+const FLOPS = { sorted: 2_105_344, ffn: 2_097_152 };
+const IDLE: PerfIdle = { threads: true, layers: true };
+
+/** Rows of a 2-thread wasm run: the 2-thread matmul `speedup` x faster, the FFN and dense dispatch as given. */
+function rows(o: { speedup?: number[]; ffn?: number[]; dense?: number[] } = {}): BenchRow[] {
+  const twoThreads = (o.speedup ?? ONE_THREAD.map(() => 1.8)).map((s, r) => ONE_THREAD[r] / s);
+  return [
+    row('matmul', '1', '1024', ONE_THREAD),
+    row('matmul', '2', '1024', twoThreads),
+    row('dense-ffn', 'fused', 'fwdbwd', o.ffn ?? rounds(SORTED, 1), FLOPS.ffn),
+    row('moe-layer', 'sorted', 'fwdbwd', SORTED, FLOPS.sorted),
+    row('moe-layer', 'dense', 'fwdbwd', o.dense ?? rounds(SORTED, 5.5, 0.02)),
+  ];
+}
+
+function verdicts(rs: BenchRow[], idle: PerfIdle = IDLE, threads = 2): Record<string, string> {
+  return Object.fromEntries(perfClaims(rs, threads, idle).map((c) => [c.id, c.verdict]));
+}
+
+describe('perf suite claims', () => {
+  it('decides every bar from the paired timing rounds when the machine was idle', () => {
+    const claims = perfClaims(rows(), 2, IDLE);
+    expect(claims.map((c) => [c.id, c.verdict])).toEqual([
+      ['wasm-threads-speedup', 'holds'],
+      ['sorted-vs-dense-ffn', 'holds'],
+      ['sorted-vs-dense-dispatch', 'holds'],
+    ]);
+    for (const c of claims) expect(c.parts[0].tests.map((t) => t.test)).toEqual(['timing-rounds']);
+    expect(claims[0].parts[0].tests[0].estimate).toBeCloseTo(1.8, 10);
+    expect(claims[0].parts[0].rule).toEqual({ kind: 'at-least', bar: 1.6 });
+  });
+
+  it('threads: fails below 1.6x, is inconclusive when rounds straddle the bar or the timing was busy', () => {
+    expect(verdicts(rows({ speedup: [1.2, 1.25, 1.22, 1.21, 1.24] }))['wasm-threads-speedup']).toBe('fails');
+    expect(verdicts(rows({ speedup: [1.3, 2.0, 1.4, 1.9, 1.6] }))['wasm-threads-speedup']).toBe(
+      'inconclusive',
+    );
+    const busy = perfClaims(rows(), 2, { threads: false, layers: true })[0];
+    expect(busy.verdict).toBe('inconclusive');
+    expect(busy.parts[0].quantity).toMatch(/busy machine/);
+  });
+
+  it('threads: no claim with one thread or without matmul rows (not wasm)', () => {
+    expect(perfClaims(rows(), 1, IDLE).map((c) => c.id)).not.toContain('wasm-threads-speedup');
+    const noMatmul = rows().filter((r) => r.model !== 'matmul');
+    expect(perfClaims(noMatmul, 2, IDLE).map((c) => c.id)).toEqual([
+      'sorted-vs-dense-ffn',
+      'sorted-vs-dense-dispatch',
+    ]);
+  });
+
+  it('sorted vs dense FFN: the GFLOP/s ratio per round, scaled by the exact FLOP ratio', () => {
+    // The FFN takes 0.8 of sorted's time every round: GFLOP/s ratio = (2105344 / 2097152) x 0.8.
+    const part = perfClaims(rows({ ffn: rounds(SORTED, 0.8) }), 2, IDLE)[1].parts[0];
+    expect(part.tests[0].estimate).toBeCloseTo((FLOPS.sorted / FLOPS.ffn) * 0.8, 10);
+    expect(part.verdict).toBe('holds');
+    expect(verdicts(rows({ ffn: rounds(SORTED, 0.5, 0.01) }))['sorted-vs-dense-ffn']).toBe('fails');
+    expect(verdicts(rows({ ffn: rounds(SORTED, 0.7, 0.15) }))['sorted-vs-dense-ffn']).toBe('inconclusive');
+  });
+
+  it('sorted vs dense dispatch: holds, fails, or is inconclusive (straddling 3x, or busy)', () => {
+    expect(verdicts(rows({ dense: rounds(SORTED, 2.5, 0.01) }))['sorted-vs-dense-dispatch']).toBe('fails');
+    expect(verdicts(rows({ dense: rounds(SORTED, 3, 0.2) }))['sorted-vs-dense-dispatch']).toBe(
+      'inconclusive',
+    );
+    expect(verdicts(rows(), { threads: true, layers: false })).toEqual({
+      'wasm-threads-speedup': 'holds',
+      'sorted-vs-dense-ffn': 'inconclusive',
+      'sorted-vs-dense-dispatch': 'inconclusive',
+    });
+  });
+
+  it('refuses rows without timing samples', () => {
+    const rs = rows().map((r) => (r.variant === 'sorted' ? { ...r, series: undefined } : r));
+    expect(() => perfClaims(rs, 2, IDLE)).toThrow(/no timing samples/);
+  });
+});
