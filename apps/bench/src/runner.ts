@@ -2,6 +2,7 @@
 import { performance } from 'perf_hooks';
 import { setSeed, type BackendInfo, type Reporter } from '@moe-zoo/core';
 import { formatSeconds } from './format';
+import { TimingLog } from './perf/timing';
 import { checkFigures, figureFileName, readReport, reportPath, writeFigures, writeReport } from './reports';
 import { ReportValidationError, validateReport } from './schema';
 import { refreshSummary } from './summary';
@@ -87,6 +88,7 @@ function contextFor(suite: Suite, options: RunOptions, seeds: number[]): SuiteCo
     backend: options.backend,
     progress: (label, total) => options.reporter.progress(`${suite.name}: ${label}`, total),
     log: (message) => options.reporter.log(`[${suite.name}] ${message}`),
+    timing: new TimingLog(),
   };
 }
 
@@ -174,7 +176,10 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<Suite
   // A suite's numbers must not depend on which suites ran before it in the same process.
   setSeed(0);
   try {
-    result = await suite.run(contextFor(suite, options, seeds));
+    const ctx = contextFor(suite, options, seeds);
+    const returned = await suite.run(ctx);
+    const timing = ctx.timing.summary();
+    result = timing && typeof returned === 'object' && returned !== null ? { ...returned, timing } : returned;
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw new SuiteError(suite.name, `suite "${suite.name}" failed: ${why}`, { cause: e });

@@ -1,4 +1,5 @@
 import type { BackendInfo, ProgressHandle } from '@moe-zoo/core';
+import type { TimingLog } from './perf/timing';
 import type { ClaimKind, PairedDifference, Verdict } from './statistics';
 
 export type { ProgressHandle };
@@ -159,6 +160,8 @@ export interface SuiteContext {
   backend: BackendInfo;
   progress(label: string, total: number): ProgressHandle;
   log(message: string): void;
+  /** Records every latency the suite measures; the runner copies its summary to the report's `timing`. */
+  timing: TimingLog;
 }
 
 /** What a suite returns; the runner adds the header fields of {@link SuiteReport}. */
@@ -172,8 +175,6 @@ export interface SuiteResult {
   series?: SuiteSeries;
   /** Pictures; the runner writes each to `<out>/<suite>-<name>.png` and lists it in the JSON. */
   figures?: SuiteFigure[];
-  /** Whether the latency figures were timed on an idle machine (`TimingLog.summary()`); copied to the report. */
-  timing?: SuiteTiming;
 }
 
 /** A registered bench suite. */

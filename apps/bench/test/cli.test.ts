@@ -208,6 +208,22 @@ describe('moe-bench run', () => {
     expect(r.stderr).toMatch(/^fake: train: done 20\/20 in /m);
   });
 
+  it("writes the summary of the suite's recorded timings as the report's timing, and none when nothing was timed", async () => {
+    const timed = fakeSuite('timed', async (ctx) => {
+      ctx.timing.add({ idle: true, loadavg: 0.4, reps: 5 });
+      ctx.timing.add({ idle: false, loadavg: 3.1, reps: 7 });
+      return RESULT;
+    });
+    const untimed = fakeSuite('untimed');
+    const r = await cli([timed, untimed], ['run', 'timed', 'untimed', '--out', out, '--backend', 'cpu']);
+    expect(r.code).toBe(0);
+    expect((await readJson(path.join(out, 'timed.json'))).timing).toEqual({
+      idle: false,
+      loadavg: 3.1,
+      reps: 5,
+    });
+    expect((await readJson(path.join(out, 'untimed.json'))).timing).toBeUndefined();
+  });
   it('rejects a malformed suite result naming the field, and writes no report', async () => {
     const bad = fakeSuite('bad', async () => ({
       rows: [{ ...RESULT.rows[0], model: undefined }],

@@ -1,31 +1,14 @@
 import { audioClaims } from '../../src/suites/audio/claims';
 import type { BenchRow } from '../../src/types';
+import { outcomes, seedRow } from '../fixtures/rows';
 
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-
-/** A row from per-seed values and, optionally, 1/0 outcomes per test clip and seed. */
-function row(variant: string, perSeed: Record<string, number[]>, correct?: number[][]): BenchRow {
-  return {
-    model: 'audio-transformer',
-    variant,
-    task: 'spoken-digits',
-    paramsTotal: 100,
-    paramsActive: 50,
-    flopsPerSample: 10,
-    metrics: Object.fromEntries(Object.entries(perSeed).map(([k, v]) => [k, mean(v)])),
+/** An audio row from per-seed values and, optionally, 1/0 outcomes per test clip and seed. */
+const row = (variant: string, perSeed: Record<string, number[]>, correct?: number[][]): BenchRow =>
+  seedRow(
+    { model: 'audio-transformer', variant, task: 'spoken-digits' },
     perSeed,
-    ...(correct ? { items: { accuracy: correct } } : {}),
-    latencyMsPerBatch: 1,
-    trainSeconds: 1,
-  };
-}
-
-/** 1/0 outcomes of `n` clips per seed, right on clips [from, to). */
-function outcomes(seeds: number, n: number, from: number, to: number): number[][] {
-  return Array.from({ length: seeds }, () =>
-    Array.from({ length: n }, (_, i) => (i >= from && i < to ? 1 : 0)),
+    correct && { accuracy: correct },
   );
-}
 
 /** Specialisation metrics per seed: observed TV, its shuffled mean and largest, the permutation p. */
 interface Spec {
@@ -87,8 +70,8 @@ describe('audio suite claims', () => {
       rows({
         moe: [0.83, 0.84, 0.82],
         dense: DENSE,
-        moeItems: outcomes(3, 100, 0, 90),
-        denseItems: outcomes(3, 100, 0, 80),
+        moeItems: outcomes(100, [90, 90, 90]),
+        denseItems: outcomes(100, [80, 80, 80]),
       }),
     )[0];
     expect(both.parts[0].tests.map((t) => t.test)).toEqual(['paired-t', 'mcnemar']);
@@ -99,8 +82,8 @@ describe('audio suite claims', () => {
           moe: [moeTo / 200],
           dense: [denseTo / 200],
           spec: { tv: [0.4], shuffled: [0.06], p: [1 / 51] },
-          moeItems: outcomes(1, 200, 0, moeTo),
-          denseItems: outcomes(1, 200, 0, denseTo),
+          moeItems: outcomes(200, [moeTo]),
+          denseItems: outcomes(200, [denseTo]),
         }),
       )[0];
     expect(oneSeed(170, 150).parts[0].tests.map((t) => t.test)).toEqual(['mcnemar']);

@@ -1,30 +1,14 @@
 import { coreClaims } from '../../src/suites/core/claims';
 import type { BenchRow } from '../../src/types';
+import { outcomes, seedRow } from '../fixtures/rows';
 
-/** A row with three seeds of accuracy and MaxVio and, optionally, 0/1 outcomes on shared test images. */
-function row(variant: string, accuracy: number[], maxVio: number[], correct?: number[][]): BenchRow {
-  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-  return {
-    model: 'token-classifier',
-    variant,
-    task: 'x',
-    paramsTotal: 100,
-    paramsActive: 50,
-    flopsPerSample: 10,
-    metrics: { accuracy: mean(accuracy), maxVio: mean(maxVio) },
-    perSeed: { accuracy, maxVio },
-    ...(correct ? { items: { accuracy: correct } } : {}),
-    latencyMsPerBatch: 1,
-    trainSeconds: 1,
-  };
-}
-
-/** 0/1 outcomes of `n` items per seed, right on items [from, to). */
-function outcomes(seeds: number, n: number, from: number, to: number): number[][] {
-  return Array.from({ length: seeds }, () =>
-    Array.from({ length: n }, (_, i) => (i >= from && i < to ? 1 : 0)),
+/** A row with per-seed accuracy and MaxVio and, optionally, 0/1 outcomes on shared test images. */
+const row = (variant: string, accuracy: number[], maxVio: number[], correct?: number[][]): BenchRow =>
+  seedRow(
+    { model: 'token-classifier', variant, task: 'x' },
+    { accuracy, maxVio },
+    correct && { accuracy: correct },
   );
-}
 
 function balancing(lf: { acc: number[]; vio: number[] }): BenchRow[] {
   return [
@@ -79,14 +63,14 @@ describe('core suite claims', () => {
     // discordant images over 3 seeds (exact p = 0.078) is not decisive; [0, 83) vs [0, 80) is 9 vs 0.
     const claim = coreClaims(
       b,
-      deepseek([0.83, 0.84, 0.85], outcomes(3, 100, 0, 83), outcomes(3, 100, 5, 85)),
+      deepseek([0.83, 0.84, 0.85], outcomes(100, [83, 83, 83]), outcomes(100, [80, 80, 80], 5)),
     )[1];
     expect(claim.parts[0].tests.map((t) => t.test)).toEqual(['paired-t', 'mcnemar']);
     expect(claim.parts[0].tests[1].pValue).toBeCloseTo(0.0784, 3);
     expect(claim.verdict).toBe('inconclusive');
     const clear = coreClaims(
       b,
-      deepseek([0.83, 0.84, 0.85], outcomes(3, 100, 0, 83), outcomes(3, 100, 0, 80)),
+      deepseek([0.83, 0.84, 0.85], outcomes(100, [83, 83, 83]), outcomes(100, [80, 80, 80])),
     )[1];
     expect(clear.verdict).toBe('holds');
   });

@@ -1,7 +1,6 @@
 import { momaClaims } from '../../src/suites/moma/claims';
 import type { BenchRow } from '../../src/types';
-
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+import { mean, seedRow } from '../fixtures/rows';
 
 /** Per-sequence losses (3 seeds x 64 sequences) around `level`, with a deterministic wiggle shared by every arm. */
 function perSequence(level: number): number[][] {
@@ -36,19 +35,7 @@ function row(variant: string, l: Losses, withItems: boolean): BenchRow {
     for (const k of EXTRA) perSeed[k] = [1, 1, 1];
   }
   const items = Object.fromEntries(Object.entries(perSeed).map(([k, v]) => [k, perSequence(mean(v))]));
-  return {
-    model: 'moma',
-    variant,
-    task: 'interleaved-lm',
-    paramsTotal: 100,
-    paramsActive: 30,
-    flopsPerSample: 1000,
-    metrics: Object.fromEntries(Object.entries(perSeed).map(([k, v]) => [k, mean(v)])),
-    perSeed,
-    ...(withItems ? { items } : {}),
-    latencyMsPerBatch: 1,
-    trainSeconds: 1,
-  };
+  return seedRow({ model: 'moma', variant, task: 'interleaved-lm' }, perSeed, withItems ? items : undefined);
 }
 
 const DENSE: Losses = {

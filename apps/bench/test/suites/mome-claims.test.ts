@@ -2,34 +2,14 @@ import { AvBackboneConfigSchema, momeOverlap, type AvRateEvaluation } from '@moe
 import { momeClaims } from '../../src/suites/mome/claims';
 import { perSampleOverlap } from '../../src/suites/mome/run-overlap';
 import type { BenchRow } from '../../src/types';
+import { mean, outcomes, seedRow } from '../fixtures/rows';
 
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-
-/** A row from per-seed values (three seeds) and optional per-item outcomes. */
-function row(
+/** A MoME row from per-seed values and optional per-item outcomes. */
+const row = (
   variant: string,
   perSeed: Record<string, number[]>,
   items?: Record<string, number[][]>,
-): BenchRow {
-  return {
-    model: 'mome',
-    variant,
-    task: 'av-digits',
-    paramsTotal: 100,
-    paramsActive: 50,
-    flopsPerSample: 10,
-    metrics: Object.fromEntries(Object.entries(perSeed).map(([k, v]) => [k, mean(v)])),
-    perSeed,
-    ...(items ? { items } : {}),
-    latencyMsPerBatch: 1,
-    trainSeconds: 1,
-  };
-}
-
-/** 0/1 outcomes of `n` items per seed (3 seeds), the first `right` of them right. */
-function outcomes(n: number, right: number): number[][] {
-  return Array.from({ length: 3 }, () => Array.from({ length: n }, (_, i) => (i < right ? 1 : 0)));
-}
+): BenchRow => seedRow({ model: 'mome', variant, task: 'av-digits' }, perSeed, items);
 
 /** Per-item values (3 seeds x n items) around `level`, with a deterministic wiggle of +-`wiggle`. */
 function values(n: number, level: number, wiggle: number): number[][] {
@@ -41,7 +21,10 @@ function values(n: number, level: number, wiggle: number): number[][] {
 /** Accuracy per seed at both high-compression pairs (same values for a8v1 and a8v2). */
 const acc = (perSeed: number[], right?: number) => ({
   perSeed: { acc_a8v1: perSeed, acc_a8v2: perSeed, accuracy: perSeed },
-  items: right === undefined ? undefined : { acc_a8v1: outcomes(200, right), acc_a8v2: outcomes(200, right) },
+  items:
+    right === undefined
+      ? undefined
+      : { acc_a8v1: outcomes(200, [right, right, right]), acc_a8v2: outcomes(200, [right, right, right]) },
 });
 
 interface Setup {

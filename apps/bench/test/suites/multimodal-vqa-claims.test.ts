@@ -6,33 +6,18 @@ import {
   type VqaRows,
 } from '../../src/suites/multimodal-vqa/claims';
 import type { BenchRow, Claim } from '../../src/types';
+import { outcomes, seedRow } from '../fixtures/rows';
 
 const SMALL = 200;
 const BIG = 800;
 
 /** A digit-VQA row with per-seed accuracy (and expert bytes) and, optionally, 0/1 outcomes per question. */
-function row(variant: string, accuracy: number[], correct?: number[][]): BenchRow {
-  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-  const expertBytes = accuracy.map(() => 1000);
-  return {
-    model: 'vqa',
-    variant,
-    task: 'digit-vqa',
-    paramsTotal: 100,
-    paramsActive: 50,
-    flopsPerSample: 10,
-    metrics: { accuracy: mean(accuracy), expertBytes: 1000 },
-    perSeed: { accuracy, expertBytes },
-    ...(correct ? { items: { accuracy: correct } } : {}),
-    latencyMsPerBatch: 1,
-    trainSeconds: 1,
-  };
-}
-
-/** 0/1 outcomes of `n` questions per seed, the first `right[s]` of them right in seed s. */
-function outcomes(n: number, right: number[]): number[][] {
-  return right.map((r) => Array.from({ length: n }, (_, i) => (i < r ? 1 : 0)));
-}
+const row = (variant: string, accuracy: number[], correct?: number[][]): BenchRow =>
+  seedRow(
+    { model: 'vqa', variant, task: 'digit-vqa' },
+    { accuracy, expertBytes: accuracy.map(() => 1000) },
+    correct && { accuracy: correct },
+  );
 
 /** Per-seed accuracies (three seeds) of the grid arms at one size; absent arms get the defaults. */
 type SizeAccuracies = Partial<Record<MoiieArm, number[]>>;

@@ -1,5 +1,6 @@
 import { perfClaims, type PerfIdle } from '../../src/suites/perf/claims';
 import type { BenchRow } from '../../src/types';
+import { seedRow } from '../fixtures/rows';
 
 /** A perf row with its timed samples (ms, round order) and the median as its quoted ms. */
 function row(
@@ -12,19 +13,14 @@ function row(
   const sorted = [...samplesMs].sort((a, b) => a - b);
   const ms = sorted[Math.floor(sorted.length / 2)];
   const gflops = flopsPerSample > 0 ? flopsPerSample / ms : (2 * Number(task) ** 3) / ms / 1e6;
-  return {
-    model,
-    variant,
-    task,
+  return seedRow({ model, variant, task }, { ms: [ms], gflops: [gflops] }, undefined, {
     paramsTotal: 0,
     paramsActive: 0,
     flopsPerSample,
-    metrics: { ms, gflops },
-    perSeed: { ms: [ms], gflops: [gflops] },
     latencyMsPerBatch: ms,
     trainSeconds: 0,
     series: { samplesMs },
-  };
+  });
 }
 
 /** `base` scaled by `factor` in every round, with a per-round wobble of `jitter` (relative). */

@@ -5,9 +5,9 @@ import {
   type ParamCounts,
 } from '../../src/suites/restoration/claims';
 import type { BenchRow, Claim } from '../../src/types';
+import { mean, seedRow } from '../fixtures/rows';
 
 const ITEMS = 100;
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 
 /** Deterministic noise in [-1, 1) for (arm, seed, patch), independent across all three. */
 function noiseAt(arm: number, seed: number, patch: number): number {
@@ -43,21 +43,13 @@ function row(
     inputPsnr,
     ...(extra.routeTaskInfo ? { routeTaskInfo: extra.routeTaskInfo } : {}),
   };
-  const metrics = Object.fromEntries(Object.entries(perSeed).map(([k, v]) => [k, mean(v)]));
-  return {
-    model,
-    variant,
-    task: 'all',
-    paramsTotal: 100,
-    paramsActive: 50,
-    flopsPerSample: 10,
-    metrics: { ...metrics, ...extra.latency },
+  const row = seedRow(
+    { model, variant, task: 'all' },
     perSeed,
-    items: { psnr: psnrItems },
-    latencyMsPerBatch: 1,
-    trainSeconds: 1,
-    ...(extra.series ? { series: extra.series } : {}),
-  };
+    { psnr: psnrItems },
+    extra.series && { series: extra.series },
+  );
+  return { ...row, metrics: { ...row.metrics, ...extra.latency } };
 }
 
 const slot = (ffnLayer: number) => ({ ffnLayer, wholeNet: 10 * ffnLayer });

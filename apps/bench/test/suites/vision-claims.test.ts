@@ -1,5 +1,6 @@
 import { visionClaims } from '../../src/suites/vision/claims';
 import type { BenchRow, Claim } from '../../src/types';
+import { mean, outcomes, seedRow } from '../fixtures/rows';
 
 const TYPES = ['mnist', 'fashion-mnist', 'text', 'chart'] as const;
 const TASKS = [...TYPES, 'all'];
@@ -12,14 +13,7 @@ interface Outcome {
 }
 
 /** 1/0 per item and seed: items offset .. offset + correct - 1 are right. */
-function items(o: Outcome): number[][] {
-  const offset = o.offset ?? 0;
-  return o.correct.map((k) =>
-    Array.from({ length: ITEMS }, (_, i) => (i >= offset && i < offset + k ? 1 : 0)),
-  );
-}
-
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+const items = (o: Outcome): number[][] => outcomes(ITEMS, o.correct, o.offset);
 
 function row(variant: string, task: string, acc: Outcome, eps?: number[][]): BenchRow {
   const accuracy = acc.correct.map((k) => k / ITEMS);
@@ -29,20 +23,7 @@ function row(variant: string, task: string, acc: Outcome, eps?: number[][]): Ben
     perSeed.expertsPerSample = eps.map(mean);
     rowItems.expertsPerSample = eps;
   }
-  const metrics = Object.fromEntries(Object.entries(perSeed).map(([k, v]) => [k, mean(v)]));
-  return {
-    model: 'synthetic',
-    variant,
-    task,
-    paramsTotal: 1000,
-    paramsActive: 500,
-    flopsPerSample: 100,
-    metrics,
-    perSeed,
-    items: rowItems,
-    latencyMsPerBatch: 1,
-    trainSeconds: 1,
-  };
+  return seedRow({ model: 'synthetic', variant, task }, perSeed, rowItems);
 }
 
 /** Experts computed per item in every seed. */

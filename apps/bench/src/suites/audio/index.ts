@@ -1,4 +1,3 @@
-import { TimingLog } from '../../perf/timing';
 import type { Suite } from '../../types';
 import { ARMS } from './arms';
 import { audioClaims } from './claims';
@@ -17,13 +16,11 @@ export const audioSuite: Suite = {
     'Spoken digits (mespeak, 18 voices, train/test voices disjoint, noise clean/20/10/0 dB): MoE vs dense audio transformer at equal active parameters, accuracy per SNR, expert specialisation per digit and SNR',
   async run(ctx) {
     const plan = audioPlan(ctx.quick);
-    const timing = new TimingLog();
-    const { rows, usageNotes } = await runArms(ctx, plan, ARMS, timing);
+    const { rows, usageNotes } = await runArms(ctx, plan, ARMS);
     return {
       rows,
       claims: audioClaims(rows),
       mainMetrics: ['accuracy', 'acc_clean', 'acc_20dB', 'acc_10dB', 'acc_0dB', 'tvDigit', 'tvSnr'],
-      timing: timing.summary(),
       notes: audioNotes(plan, usageNotes),
     };
   },

@@ -7,7 +7,6 @@ import {
 } from '@moe-zoo/audio';
 import { setSeed } from '@moe-zoo/core';
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
-import type { TimingLog } from '../../perf/timing';
 import { mean, seedRunsRow, type SeedRun } from '../../stats';
 import type { BenchRow, SuiteContext } from '../../types';
 import type { Arm } from './arms';
@@ -25,12 +24,7 @@ export interface AudioRun {
  * test clips in the same order (the data is a function of the seed; checked here), so the per-clip
  * outcomes are paired across arms.
  */
-export async function runArms(
-  ctx: SuiteContext,
-  plan: AudioPlan,
-  arms: readonly Arm[],
-  timing: TimingLog,
-): Promise<AudioRun> {
+export async function runArms(ctx: SuiteContext, plan: AudioPlan, arms: readonly Arm[]): Promise<AudioRun> {
   const { epochs, batchSize } = plan;
   const rows: BenchRow[] = [];
   const usageNotes: string[] = [];
@@ -60,7 +54,7 @@ export async function runArms(
       });
       bar.done();
       const ev = evaluateAudio(model, data.test);
-      const latencyMs = timing.add(latency(model, data.test)).medianMs;
+      const latencyMs = ctx.timing.add(latency(model, data.test)).medianMs;
       const metrics = accuracyMetrics(data.test, ev, data.snrs);
       if (ev.usage) {
         const spec = specialisationMetrics(data.test, ev.usage, ev.numExperts, seed);

@@ -1,5 +1,4 @@
 import type { Suite, SuiteSeries } from '../../types';
-import { TimingLog } from '../../perf/timing';
 import { loadFashionMnist } from '../../data/fashion-mnist';
 import { BALANCING, DEEPSEEK } from './arms';
 import { coreClaims } from './claims';
@@ -16,14 +15,12 @@ export const coreSuite: Suite = {
     const plan = corePlan(ctx.quick);
     const data = loadFashionMnist(plan.trainPerClass, plan.testPerClass);
     const series: Required<SuiteSeries> = { expertLoad: [], balance: [] };
-    const timing = new TimingLog();
-    const balancing = await runArms(ctx, plan, 'balancing', BALANCING, data, timing, series);
-    const deepseek = await runArms(ctx, plan, 'deepseekmoe', DEEPSEEK, data, timing);
+    const balancing = await runArms(ctx, plan, 'balancing', BALANCING, data, series);
+    const deepseek = await runArms(ctx, plan, 'deepseekmoe', DEEPSEEK, data);
     return {
       rows: [...balancing, ...deepseek],
       claims: coreClaims(balancing, deepseek),
       series,
-      timing: timing.summary(),
       notes: coreNotes(plan, ctx.seeds[0]),
     };
   },

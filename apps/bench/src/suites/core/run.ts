@@ -1,7 +1,6 @@
 /** The core suite's training loop: every arm over every seed, rows with per-seed and per-image outcomes. */
 import { evaluateInBatches, imagePatches, setSeed, tf, TokenClassifier } from '@moe-zoo/core';
 import type { ImageSet, loadFashionMnist } from '../../data/fashion-mnist';
-import type { TimingLog } from '../../perf/timing';
 import { mean, seedRunsRow, type SeedRun } from '../../stats';
 import { runClassifier } from '../../train/classifier-run';
 import type { BalancePoint, BenchRow, ExpertLoadPoint, SuiteContext, SuiteSeries } from '../../types';
@@ -47,7 +46,6 @@ export async function runArms(
   task: string,
   arms: Arm[],
   data: ReturnType<typeof loadFashionMnist>,
-  timing: TimingLog,
   series?: Required<SuiteSeries>,
 ): Promise<BenchRow[]> {
   const { epochs, batchSize } = plan;
@@ -73,7 +71,7 @@ export async function runArms(
         seed,
         progress: ctx.progress(`${task} ${arm.variant} seed ${seed}`, steps),
       });
-      timing.add(run.timing);
+      ctx.timing.add(run.timing);
       const tail = run.maxVio.slice(Math.floor(run.maxVio.length * 0.75));
       runs.push({
         metrics: { accuracy: run.accuracy, maxVio: mean(tail), finalLoss: mean(run.losses.slice(-20)) },

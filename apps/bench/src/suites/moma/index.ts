@@ -1,4 +1,3 @@
-import { TimingLog } from '../../perf/timing';
 import type { Suite } from '../../types';
 import { momaClaims } from './claims';
 import { momaNotes } from './notes';
@@ -16,14 +15,12 @@ export const momaSuite: Suite = {
     'MoMa (modality-aware expert groups, expert choice) on interleaved text/image-token LM vs a FLOP-matched dense model and 8 mixed experts; auxiliary routers for causal inference; FLOPs savings per modality',
   async run(ctx) {
     const plan = momaPlan(ctx.quick);
-    const timing = new TimingLog();
-    const rows = await runMoma(ctx, plan, timing);
+    const rows = await runMoma(ctx, plan);
     return {
       rows,
       claims: momaClaims(rows),
       notes: momaNotes(plan),
       mainMetrics: ['loss', 'lossText', 'lossImage', 'lossCausal', 'flopsSavings'],
-      timing: timing.summary(),
     };
   },
 };

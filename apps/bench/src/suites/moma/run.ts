@@ -77,7 +77,6 @@ async function trainArm(
   arm: MomaArm,
   data: LmData,
   seed: number,
-  timing: TimingLog,
   dense?: LmCurves,
 ): Promise<{ head: RowHead; run: SeedRun; curves: LmCurves }> {
   const { train, val } = data;
@@ -97,7 +96,7 @@ async function trainArm(
   bar.done();
   const { metrics, items } = lossOutcomes(evaluateLm(lm, val, { routing: 'ec' }));
   let seconds = curves.seconds;
-  let latencyMs = lmLatency(lm, val, 'ec', timing);
+  let latencyMs = lmLatency(lm, val, 'ec', ctx.timing);
   if (arm.ffn !== 'dense') {
     if (!dense) throw new Error(`moma: ${arm.variant} needs the dense arm's curves of seed ${seed}`);
     const aux = await trainAuxRouters(lm, takeInterleaved(train, plan.auxTrainSequences), {
@@ -122,7 +121,7 @@ async function trainArm(
       flopsSavingsImage: savings('image'),
       flopsSavings: savings('loss'),
     });
-    latencyMs = (latencyMs + lmLatency(lm, val, 'aux', timing)) / 2;
+    latencyMs = (latencyMs + lmLatency(lm, val, 'aux', ctx.timing)) / 2;
   }
   const head: RowHead = {
     model: 'moma',
@@ -146,13 +145,13 @@ async function trainArm(
  * same training sequences and are evaluated on the same validation sequences in the same order
  * (per-sequence losses are paired items). Rows' series hold the first seed's training curves.
  */
-export async function runMoma(ctx: SuiteContext, plan: MomaPlan, timing: TimingLog): Promise<BenchRow[]> {
+export async function runMoma(ctx: SuiteContext, plan: MomaPlan): Promise<BenchRow[]> {
   const variants = new Map<string, VariantRuns>();
   for (const seed of ctx.seeds) {
     const data = lmData(plan, seed);
     let dense: LmCurves | undefined;
     for (const arm of MOMA_ARM_LIST) {
-      const r = await trainArm(ctx, plan, arm, data, seed, timing, dense);
+      const r = await trainArm(ctx, plan, arm, data, seed, dense);
       if (arm.ffn === 'dense') dense = r.curves;
       const v = variants.get(arm.variant) ?? {
         head: r.head,

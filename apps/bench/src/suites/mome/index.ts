@@ -1,4 +1,3 @@
-import { TimingLog } from '../../perf/timing';
 import type { Suite } from '../../types';
 import { momeArms } from './arms';
 import { momeClaims } from './claims';
@@ -17,14 +16,12 @@ export const momeSuite: Suite = {
     'MoME (Matryoshka audio-visual experts) adapters on a frozen backbone for noisy audio-visual digits at audio/video compression rates, vs one adapter per rate and one for all rates; expert overlap across rates',
   async run(ctx) {
     const plan = momePlan(ctx.quick);
-    const timing = new TimingLog();
-    const rows = await runMome(ctx, plan, momeArms(plan), timing);
+    const rows = await runMome(ctx, plan, momeArms(plan));
     return {
       rows,
       claims: momeClaims(rows),
       notes: momeNotes(plan),
       mainMetrics: ['accuracy', 'acc_a8v2', 'acc_a8v1', 'jaccardAudio', 'jaccardVideo'],
-      timing: timing.summary(),
     };
   },
 };

@@ -15,7 +15,6 @@ import {
   type RatePair,
 } from '@moe-zoo/multimodal';
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
-import type { TimingLog } from '../../perf/timing';
 import { mean, seedRunsRow, type RowHead, type SeedRun } from '../../stats';
 import type { BenchRow, SuiteContext } from '../../types';
 import { FROZEN_BACKBONE, type MomeArm } from './arms';
@@ -46,7 +45,6 @@ async function pretrain(
   plan: MomePlan,
   av: AvDigits,
   seed: number,
-  timing: TimingLog,
 ): Promise<{ backbone: AvModel; head: RowHead; run: SeedRun }> {
   setSeed(seed);
   const backbone = new AvModel();
@@ -77,7 +75,12 @@ async function pretrain(
       paramsActive: costs.active,
       flopsPerSample: meanFlops(backbone),
     },
-    run: { metrics, items, latencyMs: avLatency(backbone, av.test, timing), trainSeconds: trained.seconds },
+    run: {
+      metrics,
+      items,
+      latencyMs: avLatency(backbone, av.test, ctx.timing),
+      trainSeconds: trained.seconds,
+    },
   };
 }
 
@@ -92,7 +95,6 @@ async function trainArm(
   backbone: AvModel,
   av: AvDigits,
   seed: number,
-  timing: TimingLog,
 ): Promise<{ head: RowHead; run: SeedRun }> {
   const groups: (readonly RatePair[])[] = arm.perRate
     ? (plan.perRateAllPairs ? MOME_RATES : HIGH_RATES).map((r) => [r])
@@ -142,7 +144,7 @@ async function trainArm(
     flopsPerSample: meanFlops(m),
   };
   // Latency of one model of the arm (all of an arm's models have the same shape).
-  const latencyMs = avLatency(m, av.test, timing);
+  const latencyMs = avLatency(m, av.test, ctx.timing);
   m.dispose();
   ctx.log(
     `mome seed ${seed}: ${arm.variant} ${HIGH_RATES.map((r) => `${rateKey(r)} ${metrics[accuracyMetric(r)].toFixed(3)}`).join(', ')} (${seconds.toFixed(1)} s)`,
@@ -158,7 +160,6 @@ export async function runMome(
   ctx: SuiteContext,
   plan: MomePlan,
   arms: readonly MomeArm[],
-  timing: TimingLog,
 ): Promise<BenchRow[]> {
   const variants = new Map<string, VariantRuns>();
   const add = (head: RowHead, run: SeedRun) => {
@@ -168,10 +169,10 @@ export async function runMome(
   };
   for (const seed of ctx.seeds) {
     const av = makeAvDigits(ensureSpokenDigits({ seed }), { seed });
-    const pre = await pretrain(ctx, plan, av, seed, timing);
+    const pre = await pretrain(ctx, plan, av, seed);
     add(pre.head, pre.run);
     for (const arm of arms) {
-      const r = await trainArm(ctx, plan, arm, pre.backbone, av, seed, timing);
+      const r = await trainArm(ctx, plan, arm, pre.backbone, av, seed);
       add(r.head, r.run);
     }
     pre.backbone.dispose();

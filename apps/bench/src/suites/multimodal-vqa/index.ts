@@ -1,4 +1,3 @@
-import { TimingLog } from '../../perf/timing';
 import type { Suite } from '../../types';
 import { MOTE_ROW_KEYS } from './arms';
 import { multimodalVqaClaims } from './claims';
@@ -18,14 +17,12 @@ export const multimodalVqaSuite: Suite = {
     'MoIIE (intra/inter-modality experts) against dense, vanilla and modality MoEs at three training-set sizes, and MoTE (ternary upcycled experts) against full-precision MoEs at equal memory and equal expert count, on digit VQA (image tokens + question)',
   async run(ctx) {
     const plan = vqaPlan(ctx.quick);
-    const timing = new TimingLog();
-    const run = await runVqa(ctx, plan, timing);
+    const run = await runVqa(ctx, plan);
     return {
       rows: [...run.moiie, ...MOTE_ROW_KEYS.map((k) => run.mote[k])],
       claims: multimodalVqaClaims(run),
       notes: [...run.seedNotes, moteMemoryNote(run.layout), ...vqaNotes(plan)],
       mainMetrics: ['accuracy', 'acc_parity', 'acc_compare', 'acc_ink', 'visShared', 'expertBytes'],
-      timing: timing.summary(),
     };
   },
 };

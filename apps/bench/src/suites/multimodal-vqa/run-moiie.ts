@@ -8,7 +8,6 @@ import {
   type VqaSet,
   type VqaTransformer,
 } from '@moe-zoo/multimodal';
-import type { TimingLog } from '../../perf/timing';
 import type { SuiteContext } from '../../types';
 import { moiieVariant } from './arms';
 import type { VqaPlan } from './plan';
@@ -26,7 +25,6 @@ export async function runMoiieGrid(
   plan: VqaPlan,
   seed: number,
   data: { base: VqaTransformer; trainAll: VqaSet; test: VqaSet },
-  timing: TimingLog,
 ): Promise<MoiieSeed> {
   const maxSize = Math.max(...plan.sizes);
   const measured = new Map<string, Measured>();
@@ -47,7 +45,7 @@ export async function runMoiieGrid(
         onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),
       });
       bar.done();
-      const m = measure(model, data.test, r.seconds, r.maxVio, timing);
+      const m = measure(model, data.test, r.seconds, r.maxVio, ctx.timing);
       measured.set(moiieVariant(arm, size), m);
       ctx.log(
         `vqa ${arm} n=${size} seed ${seed}: accuracy ${m.metrics.accuracy.toFixed(3)} (${r.seconds.toFixed(1)} s)`,

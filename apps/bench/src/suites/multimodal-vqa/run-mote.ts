@@ -13,7 +13,6 @@ import {
   type VqaSet,
   type VqaTransformer,
 } from '@moe-zoo/multimodal';
-import type { TimingLog } from '../../perf/timing';
 import type { SuiteContext } from '../../types';
 import { MOTE_SOURCE, moteArms, type MoteArm, type MoteRowKey } from './arms';
 import type { VqaPlan } from './plan';
@@ -74,12 +73,11 @@ export async function runMotePart(
   plan: VqaPlan,
   seed: number,
   data: { dense: VqaTransformer; train: VqaSet; test: VqaSet },
-  timing: TimingLog,
 ): Promise<MoteSeed> {
   const { dense, train, test } = data;
   const measured = new Map<MoteRowKey, Measured>();
   const heads = new Map<MoteRowKey, { model: string; variant: string }>();
-  const source = measure(dense, test, 0, [], timing);
+  const source = measure(dense, test, 0, [], ctx.timing);
   source.metrics.expertBytes = expertMemory(dense);
   measured.set('source', source);
   heads.set('source', MOTE_SOURCE);
@@ -99,7 +97,7 @@ export async function runMotePart(
       onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),
     });
     bar.done();
-    const m = measure(model, test, r.seconds, r.maxVio, timing);
+    const m = measure(model, test, r.seconds, r.maxVio, ctx.timing);
     m.metrics.expertBytes = expertMemory(model);
     measured.set(arm.key, m);
     heads.set(arm.key, { model: arm.model, variant: arm.variant });

@@ -1,6 +1,5 @@
 /** The multimodal-vqa suite's seed loop: shared stages, the MoIIE grid and the MoTE part per seed, then rows. */
 import { loadDigitImages, MOIIE_ARMS, takeVqa, vqaTokenizer } from '@moe-zoo/multimodal';
-import type { TimingLog } from '../../perf/timing';
 import type { BenchRow, SuiteContext } from '../../types';
 import { MOIIE_MODEL, moiieVariant, MOTE_ROW_KEYS, type MoteRowKey } from './arms';
 import type { VqaRows } from './claims';
@@ -24,7 +23,7 @@ function collect<K>(runs: Map<K, Measured[]>, key: K, m: Measured): void {
 }
 
 /** Runs every seed of `ctx` and turns the measurements into rows, one per arm, runs in seed order. */
-export async function runVqa(ctx: SuiteContext, plan: VqaPlan, timing: TimingLog): Promise<VqaRun> {
+export async function runVqa(ctx: SuiteContext, plan: VqaPlan): Promise<VqaRun> {
   const tok = vqaTokenizer();
   const images = {
     pool: loadDigitImages(TRAIN_IMAGES.from, TRAIN_IMAGES.perClass),
@@ -40,16 +39,14 @@ export async function runVqa(ctx: SuiteContext, plan: VqaPlan, timing: TimingLog
     const { base, trainAll, test, report } = await prepareSeed(plan, seed, tok, images);
     seedNotes.push(seedNote(seed, report));
     ctx.log(`vqa seed ${seed}: base after stage 1 accuracy ${report.baseAccuracy.toFixed(3)}`);
-    const grid = await runMoiieGrid(ctx, plan, seed, { base, trainAll, test }, timing);
+    const grid = await runMoiieGrid(ctx, plan, seed, { base, trainAll, test });
     base.dispose();
     for (const [variant, m] of grid.measured) collect(moiieRuns, variant, m);
-    mote = await runMotePart(
-      ctx,
-      plan,
-      seed,
-      { dense: grid.denseAtMax, train: takeVqa(trainAll, maxSize), test },
-      timing,
-    );
+    mote = await runMotePart(ctx, plan, seed, {
+      dense: grid.denseAtMax,
+      train: takeVqa(trainAll, maxSize),
+      test,
+    });
     for (const [key, m] of mote.measured) collect(moteRuns, key, m);
   }
   if (!mote) throw new Error('runVqa: no seeds');

@@ -1,4 +1,3 @@
-import { TimingLog } from '../../perf/timing';
 import type { Suite } from '../../types';
 import { perfClaims } from './claims';
 import { perfNotes } from './notes';
@@ -13,14 +12,12 @@ export const perfSuite: Suite = {
     'matmul GFLOP/s per thread count; MoE layer (E=8,k=2,D=512,H=1024, 4096 tokens) fwd and fwd+bwd per dispatch path vs a dense FFN of equal active FLOPs',
   async run(ctx) {
     const plan = perfPlan(ctx.quick);
-    const timing = new TimingLog();
-    const matmul = await timeMatmulThreads(ctx, plan, timing);
-    const layers = timeLayers(ctx, plan, timing);
+    const matmul = await timeMatmulThreads(ctx, plan);
+    const layers = timeLayers(ctx, plan);
     const rows = [...matmul.rows, ...layers.rows];
     return {
       rows,
       claims: perfClaims(rows, ctx.backend.threads, { threads: matmul.idle, layers: layers.idle }),
-      timing: timing.summary(),
       notes: perfNotes(plan),
     };
   },

@@ -1,5 +1,5 @@
 /** The thread comparison of the perf suite: square matmuls on 1 and N wasm threads in paired rounds. */
-import { summarize, type TimingLog } from '../../perf/timing';
+import { summarize } from '../../perf/timing';
 import type { BenchRow, SuiteContext } from '../../types';
 import { MATMUL_SIZES, type PerfPlan } from './plan';
 import { startProbe, type MatmulProbe } from './probe-client';
@@ -17,7 +17,6 @@ import { timingRow } from './rows';
 export async function timeMatmulThreads(
   ctx: SuiteContext,
   plan: PerfPlan,
-  timing: TimingLog,
 ): Promise<{ rows: BenchRow[]; idle: boolean }> {
   if (ctx.backend.name !== 'wasm') return { rows: [], idle: true };
   const counts = [...new Set([1, ctx.backend.threads])];
@@ -37,7 +36,7 @@ export async function timeMatmulThreads(
     }
     bar.done();
     const all = samples.flat();
-    const info = timing.add({
+    const info = ctx.timing.add({
       idle: all.every((s) => s.idle),
       loadavg: Math.max(...all.map((s) => s.loadavg)),
       reps: plan.matmulReps,

@@ -1,5 +1,4 @@
 import { makePatchSet } from '@moe-zoo/restoration';
-import { TimingLog } from '../../perf/timing';
 import type { Suite } from '../../types';
 import { restorationArms } from './arms';
 import { restorationClaims } from './claims';
@@ -19,8 +18,7 @@ export const restorationSuite: Suite = {
     const train = makePatchSet({ split: 'train', n: plan.trainPatches, seed: 0 });
     const test = makePatchSet({ split: 'test', n: plan.testPatches, seed: 0 });
     const data = { train, test, pictureIdx: pictureIndices(test, PICTURES_PER_TYPE) };
-    const timing = new TimingLog();
-    const run = await runRestoration(ctx, plan, restorationArms(plan), data, timing);
+    const run = await runRestoration(ctx, plan, restorationArms(plan), data);
     const params = paramCounts();
     return {
       rows: run.rows,
@@ -28,7 +26,6 @@ export const restorationSuite: Suite = {
       mainMetrics: ['psnr', 'ssim', 'inputPsnr', 'routeTaskInfo', 'latencyMs_dense', 'latencyMs_sorted'],
       series: run.series,
       figures: [pictureGrid(test, data.pictureIdx, run.pictured)],
-      timing: timing.summary(),
       notes: restorationNotes({ plan, seeds: ctx.seeds, params, failed: run.failed }),
     };
   },

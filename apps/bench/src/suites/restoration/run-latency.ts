@@ -1,6 +1,6 @@
 import { tf } from '@moe-zoo/core';
 import { patchBatch, type PatchSet } from '@moe-zoo/restoration';
-import { timeArms, type TimedArm, type TimingInfo, type TimingLog } from '../../perf/timing';
+import { timeArms, type TimedArm, type TimingInfo } from '../../perf/timing';
 import type { SuiteContext } from '../../types';
 import { latencySamplesKey } from './arms';
 import { LATENCY_BATCH } from './plan';
@@ -25,7 +25,6 @@ export function timeLatencies(
   done: readonly DoneArm[],
   test: PatchSet,
   reps: number,
-  timing: TimingLog,
 ): TimingInfo {
   const probe = patchBatch(
     test,
@@ -44,7 +43,7 @@ export function timeLatencies(
       })),
     );
     const bar = ctx.progress('latency (all arms interleaved)', reps);
-    const timed = timing.add(timeArms(arms, { reps, onRep: () => bar.tick() }));
+    const timed = ctx.timing.add(timeArms(arms, { reps, onRep: () => bar.tick() }));
     bar.done();
     for (const { label, result } of done) {
       const [own] = Object.keys(result.nets);

@@ -1,5 +1,5 @@
 /** The restoration suite's run: every arm in turn, then one joint latency timing, then the input rows. */
-import type { TimingInfo, TimingLog } from '../../perf/timing';
+import type { TimingInfo } from '../../perf/timing';
 import { seedRunsRow } from '../../stats';
 import type { BenchRow, SuiteContext, SuiteSeries } from '../../types';
 import { fmVariant, MODEL, moeVariant, type Arm } from './arms';
@@ -61,7 +61,6 @@ export async function runRestoration(
   plan: RestorationPlan,
   arms: readonly Arm[],
   data: RestorationData,
-  timing: TimingLog,
 ): Promise<RestorationRun> {
   const series: Required<SuiteSeries> = { expertLoad: [], balance: [] };
   const pictured: PicturedArm[] = [];
@@ -85,7 +84,7 @@ export async function runRestoration(
   }
   let latency: TimingInfo | undefined;
   try {
-    latency = timeLatencies(ctx, done, data.test, plan.latencyReps, timing);
+    latency = timeLatencies(ctx, done, data.test, plan.latencyReps);
   } catch (e) {
     failed.push(`latency timing (rows keep latency 0): ${firstLine(e)}`);
     ctx.log(`latency timing failed: ${(e as Error).message}`);

@@ -1,5 +1,4 @@
 import { CONTENT_TYPES } from '@moe-zoo/vision';
-import { TimingLog } from '../../perf/timing';
 import type { Suite } from '../../types';
 import { visionClaims } from './claims';
 import { visionNotes } from './notes';
@@ -19,8 +18,7 @@ export const visionSuite: Suite = {
     'MoVA miniature on digits / clothing / rendered text / bar charts (base, specialists, plain fusion, adapter without routing, random routing, uniform gating, full MoVA; routing precision/recall, measured experts per sample) and V-MoE vs dense ViT on Fashion-MNIST',
   async run(ctx) {
     const plan = visionPlan(ctx.quick);
-    const timing = new TimingLog();
-    const { rows, seedNotes } = await runVision(ctx, plan, timing);
+    const { rows, seedNotes } = await runVision(ctx, plan);
     return {
       rows,
       claims: visionClaims(rows, CONTENT_TYPES),
@@ -31,7 +29,6 @@ export const visionSuite: Suite = {
         'routingRecall',
         'crossAttnPerSample',
       ],
-      timing: timing.summary(),
       notes: [...visionNotes(plan), ...seedNotes],
     };
   },

@@ -160,7 +160,6 @@ export async function runArm(
   s: SeedSetup,
   arm: Arm,
   seed: number,
-  timing: TimingLog,
 ): Promise<ArmResult> {
   const steps = plan.armEpochs * Math.floor(s.train.n / plan.batchSize);
   const bar = ctx.progress(`vision ${arm} seed ${seed}`, steps);
@@ -176,6 +175,6 @@ export async function runArm(
   };
   setSeed(seed * 101 + 70 + ARMS.indexOf(arm));
   return armFamily(arm) === 'vision-fusion'
-    ? runFusionArm(s, arm, training, timing)
-    : runMovaArm(s, arm, seed, training, timing);
+    ? runFusionArm(s, arm, training, ctx.timing)
+    : runMovaArm(s, arm, seed, training, ctx.timing);
 }

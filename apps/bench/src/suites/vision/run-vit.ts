@@ -1,7 +1,7 @@
 /** V-MoE and the dense ViT on Fashion-MNIST: one arm of one seed. */
 import { setSeed, tf } from '@moe-zoo/core';
 import { createViT, loadFashion, trainViT, type LabelledImages } from '@moe-zoo/vision';
-import { timeMedian, type TimingLog } from '../../perf/timing';
+import { timeMedian } from '../../perf/timing';
 import { mean, type SeedRun } from '../../stats';
 import { evaluate } from '../../train/classifier-run';
 import type { SuiteContext } from '../../types';
@@ -30,7 +30,6 @@ export async function runViT(
   plan: VisionPlan,
   arm: VitArm,
   seed: number,
-  timing: TimingLog,
 ): Promise<VitResult> {
   const data = loadFashion({
     trainPerClass: plan.vit.trainPerClass,
@@ -53,7 +52,7 @@ export async function runViT(
   const probe = tf.tidy(() => tf.randomUniform([64, 16, VIT_PATCH * VIT_PATCH]));
   const forward = () => tf.tidy(() => void model.forward(probe).logits.dataSync());
   model.eval();
-  const latencyMs = timing.add(timeMedian(forward)).medianMs;
+  const latencyMs = ctx.timing.add(timeMedian(forward)).medianMs;
   probe.dispose();
   const metrics: Record<string, number> = { accuracy: mean(correct) };
   if (r.maxVio.length) metrics.maxVio = mean(r.maxVio.slice(Math.floor(r.maxVio.length * 0.75)));

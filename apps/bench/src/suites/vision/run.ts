@@ -3,7 +3,6 @@
  * row per arm and task with per-seed values and per-question outcomes.
  */
 import { CONTENT_TYPES } from '@moe-zoo/vision';
-import type { TimingLog } from '../../perf/timing';
 import { aggregate, mean, seedRunsRow, type SeedRun } from '../../stats';
 import type { BenchRow, SuiteContext } from '../../types';
 import { ARMS, armFamily, VIT_ARMS, type Arm, type VitArm } from './arms';
@@ -80,7 +79,7 @@ function vitRow(arm: VitArm, results: VitResult[]): BenchRow {
 }
 
 /** Runs every seed of the suite: MoVA-side arms first, then the ViTs, on the seed's own data. */
-export async function runVision(ctx: SuiteContext, plan: VisionPlan, timing: TimingLog): Promise<VisionRun> {
+export async function runVision(ctx: SuiteContext, plan: VisionPlan): Promise<VisionRun> {
   const perArm = new Map<Arm, ArmSeeds>(ARMS.map((a) => [a, { tasks: [], results: [] }]));
   const vit = VIT_ARMS.map((): VitResult[] => []);
   const seedNotes: string[] = [];
@@ -88,7 +87,7 @@ export async function runVision(ctx: SuiteContext, plan: VisionPlan, timing: Tim
     const s = await setupSeed(ctx, plan, seed);
     seedNotes.push(...setupNotes(s, seed));
     for (const arm of ARMS) {
-      const r = await runArm(ctx, plan, s, arm, seed, timing);
+      const r = await runArm(ctx, plan, s, arm, seed);
       const entry = perArm.get(arm) as ArmSeeds;
       entry.tasks.push(metricsOf(r, s.test));
       entry.results.push(r);
@@ -98,7 +97,7 @@ export async function runVision(ctx: SuiteContext, plan: VisionPlan, timing: Tim
     }
     for (const d of [s.base, ...s.experts, s.router]) d.dispose();
     for (const [k, arm] of VIT_ARMS.entries()) {
-      const v = await runViT(ctx, plan, arm, seed, timing);
+      const v = await runViT(ctx, plan, arm, seed);
       vit[k].push(v);
       ctx.log(`vision ${arm.variant} seed ${seed}: accuracy ${v.run.metrics.accuracy.toFixed(3)}`);
     }
