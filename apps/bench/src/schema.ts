@@ -91,6 +91,7 @@ export const expertLoadPointSchema = z.strictObject({
   layer: index,
   expert: index,
   load: z.number().min(0).max(1),
+  group: z.string().min(1).optional(),
 });
 
 /** Schema of one {@link BalancePoint}. */

@@ -82,6 +82,11 @@ export interface ExpertLoadPoint {
   expert: number;
   /** Fraction of the layer's routed assignments, in [0, 1]; a layer's loads sum to 1. */
   load: number;
+  /**
+   * The inputs whose assignments are counted, e.g. one weather type (then the loads of a layer
+   * and group sum to 1); absent = all inputs.
+   */
+  group?: string;
 }
 
 /** MaxVio ((max load - mean load) / mean load) of one training step. */

@@ -37,6 +37,30 @@ describe('planCharts', () => {
     expect(plans[0].title).toBe('accuracy vs active parameters');
   });
 
+  it('draws per-group loads of a layer as their own heatmap, one row per group', () => {
+    const report = classifierReport();
+    const perWeather = ['rain', 'snow'].flatMap((group, g) =>
+      [0.7, 0.3].map((load, expert) => ({
+        model: 'toy-moe',
+        variant: 'loss-free',
+        layer: 1,
+        expert,
+        load: g ? 1 - load : load,
+        group,
+      })),
+    );
+    report.series!.expertLoad!.push(...perWeather);
+    const plan = planCharts(report).find((p) => p.id === 'toy-load-toy-moe-loss-free-per-group-layer-1');
+    expect(plan?.caption).toContain("Share of each group's routed assignments per expert in MoE layer 1");
+    const values = (plan?.spec.data as { values: { row: string; expert: number; load: number }[] }).values;
+    expect(values).toEqual([
+      { row: 'rain', expert: 0, load: 0.7 },
+      { row: 'rain', expert: 1, load: 0.3 },
+      { row: 'snow', expert: 0, load: 0.30000000000000004 },
+      { row: 'snow', expert: 1, load: 0.7 },
+    ]);
+  });
+
   it('plots only task "all" of a multi-task suite, and skips rows without parameters', () => {
     const [quality, latency] = planCharts(pictureReport());
     const values = (quality.spec.data as { values: { series: string; task: string }[] }).values;

@@ -41,5 +41,5 @@ export {
   saveAudioModel,
   loadAudioModel,
 } from './model/audio-transformer';
-export { usageByGroup, type Specialisation, specialisation } from './model/specialisation';
+export { type Specialisation, specialisation } from './model/specialisation';
 export { type Classification, classifyWav, classifyMain } from './classify';

@@ -52,6 +52,7 @@ export {
 export { parseConfig, ConfigError } from './config/parse';
 export {
   RouterConfigSchema,
+  RouterInputSchema,
   MoELossConfigSchema,
   MoESlotOptionsSchema,
   MoELayerConfigSchema,
@@ -59,6 +60,7 @@ export {
   refineTopK,
   fineGrained,
   type RouterConfig,
+  type RouterInput,
   type MoELayerConfig,
   type MoELayerConfigInput,
   type FfnSlotConfig,
@@ -82,6 +84,7 @@ export { ExpertChoiceRouter, type ExpertChoiceOptions } from './moe/routers/expe
 export { HashRouter, type HashRouterOptions } from './moe/routers/hash';
 export { BalancedRouter, type BalancedRouterOptions } from './moe/routers/balanced';
 export { UncertaintyRouter, type UncertaintyRouterOptions } from './moe/routers/uncertainty';
+export { RouterBias } from './moe/routers/router-bias';
 export { createRouter } from './moe/routers';
 
 // Experts, dispatch and routed layers
@@ -113,6 +116,13 @@ export {
   sequenceAuxLoss,
 } from './moe/losses';
 export { routingMetrics, averageMetrics, maxViolation, meanEntropy } from './moe/metrics';
+export {
+  usageByGroup,
+  meanPairwiseTv,
+  groupInformation,
+  labelPermutationTest,
+  type LabelPermutation,
+} from './moe/specialisation';
 
 // Accounting and classification metrics
 export { moduleCosts, isCostReporter, type CostReporter, type ModuleCosts } from './metrics/costs';

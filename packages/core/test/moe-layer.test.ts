@@ -92,6 +92,28 @@ describe('MoELayer', () => {
     expect(Object.keys(aux.losses)).toEqual(['aux']);
   });
 
+  it("routes on the block's residual stream with routerInput 'residual', on the tokens by default", () => {
+    setSeed(5);
+    const residual = new MoELayer({ dim: 8, hidden: 16, numExperts: 4, topK: 2, routerInput: 'residual' });
+    const normed = new MoELayer({ dim: 8, hidden: 16, numExperts: 4, topK: 2 });
+    normed.loadStateDict(residual.stateDict());
+    tf.tidy(() => {
+      const tokens = tf.randomNormal([6, 8], 0, 1, 'float32', 1) as tf.Tensor2D;
+      const stream = tf.randomNormal([6, 8], 2, 1, 'float32', 2) as tf.Tensor2D;
+      const gap = (p: tf.Tensor, q: tf.Tensor) => Math.max(...tf.abs(tf.sub(p, q)).dataSync());
+      expect(
+        gap(residual.forward(tokens, { residual: stream }).aux.probs, residual.router.route(stream).probs),
+      ).toBe(0);
+      expect(
+        gap(normed.forward(tokens, { residual: stream }).aux.probs, normed.router.route(tokens).probs),
+      ).toBe(0);
+      expect(gap(residual.forward(tokens).aux.probs, residual.router.route(tokens).probs)).toBe(0);
+    });
+    expect(() => residual.forward(tf.zeros([3, 8]), { residual: tf.zeros([4, 8]) })).toThrow(
+      /router input \[4,8\]/,
+    );
+  });
+
   it('an upcycled layer with renormalised top-k reproduces the dense FFN exactly', () => {
     setSeed(12);
     const [d, h] = [8, 16];

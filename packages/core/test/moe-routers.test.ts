@@ -6,6 +6,7 @@ import {
   ExpertChoiceRouter,
   HashRouter,
   maxViolation,
+  RouterBias,
   NoisyTopKRouter,
   SigmoidLossFreeRouter,
   SoftmaxTopKRouter,
@@ -146,5 +147,52 @@ describe('routers', () => {
     const a = r.route(x).probs.dataSync();
     expect(Array.from(r.route(x).probs.dataSync())).toEqual(Array.from(a));
     expect(() => new UncertaintyRouter({ dim: 8, numExperts: 6, k: 2, samples: 1 })).toThrow(/samples/);
+  });
+
+  it('a router bias is centred on the first training batch, is learned, and moves the choice of experts', () => {
+    setSeed(8);
+    // Tokens with a large shared component: without the centred bias every token picks the same expert.
+    const x = tf.add(tf.randomNormal([64, 8], 0, 0.1), tf.randomNormal([1, 8], 0, 3)) as tf.Tensor2D;
+    for (const make of [
+      (bias: boolean) => new SoftmaxTopKRouter({ dim: 8, numExperts: 4, k: 1, bias }),
+      (bias: boolean) => new UncertaintyRouter({ dim: 8, numExperts: 4, k: 1, bias, dropout: 0 }),
+    ]) {
+      expect(make(false).bias).toBeUndefined();
+      const r = make(true);
+      const plain = make(false);
+      plain.weight.assign(r.weight);
+      const bias = (r.bias as RouterBias).value;
+      expect(Array.from(bias.dataSync())).toEqual([0, 0, 0, 0]);
+      const chosen = (router: typeof r) => (router.route(x).assignment as TokenChoice).indices;
+      plain.eval();
+      expect(new Set(chosen(plain).dataSync()).size).toBe(1); // collapsed
+      r.eval();
+      expect(Array.from(chosen(r).dataSync())).toEqual(Array.from(chosen(plain).dataSync())); // eval: no centring
+      r.train();
+      r.route(x); // the first training batch centres the bias: the mean logit is equal across experts
+      const mean = tf.mean(tf.add(tf.matMul(x, r.weight), bias), 0).dataSync();
+      mean.forEach((m) => expect(Math.abs(m)).toBeLessThan(1e-5));
+      expect(new Set(chosen(r).dataSync()).size).toBeGreaterThan(1);
+      const centred = Array.from(bias.dataSync());
+      r.route(tf.add(x, 5) as tf.Tensor2D); // only once
+      expect(Array.from(bias.dataSync())).toEqual(centred);
+      // d(mean routing probability of expert 2)/d(bias), through route(): + for expert 2, - for the others.
+      r.eval();
+      const { value, grads } = tf.variableGrads(
+        () => tf.mean(tf.slice(r.route(x).probs, [0, 2], [-1, 1])) as tf.Scalar,
+        [bias],
+      );
+      const gv = grads[bias.name].dataSync();
+      tf.dispose([value, ...Object.values(grads)]);
+      expect(gv[2]).toBeGreaterThan(0);
+      [0, 1, 3].forEach((e) => expect(gv[e]).toBeLessThan(0));
+      bias.assign(tf.tensor1d([0, 0, 100, 0]));
+      expect(Array.from(chosen(r).dataSync())).toEqual(new Array(64).fill(2));
+      // A loaded (already centred) router is not centred again.
+      const again = make(true);
+      again.loadStateDict(r.stateDict());
+      again.route(x);
+      expect(Array.from((again.bias as RouterBias).value.dataSync())).toEqual([0, 0, 100, 0]);
+    }
   });
 });

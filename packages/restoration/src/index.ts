@@ -66,6 +66,16 @@ export {
   type TaskScores,
   type RestorationEval,
   evaluateRestoration,
-  routingTaskInformation,
 } from './train';
+export { weatherInformation, weatherRoutingTest } from './routing';
+export {
+  type PhotoPair,
+  type PhotoPairOptions,
+  type PhotoEvaluation,
+  type CropBox,
+  makePhotoPairs,
+  photoCropRows,
+  cropToBox,
+  evaluatePhotos,
+} from './photos';
 export { type RestoreOptions, restoreImage, saveRestorationNet, loadRestorationNet } from './restore';

@@ -75,8 +75,8 @@ export interface RestorationOutput {
  * p x p patch tokens (strided conv C -> D) with learned positions, `depth` pre-norm transformer
  * blocks whose FFN slot is a dense FFN, core's {@link MoELayer}, or a {@link MoFMELayer}, then a
  * linear tail back to pixels (D -> p*p*C, pixel re-arrangement), fused with the head features by
- * two 3x3 convs to 3 channels, added to the input (global residual; a choice of this miniature,
- * the released scripts disable it).
+ * two 3x3 convs to 3 channels (the last one zero-initialised), added to the input (global
+ * residual; a choice of this miniature, the released scripts disable it).
  *
  * @example
  * ```ts
@@ -116,6 +116,9 @@ export class RestorationNet extends Module {
     this.unembed = this.child('unembed', new Linear(c.dim, c.patch * c.patch * c.channels));
     this.fuse = this.child('fuse', new Conv2d(2 * c.channels, c.channels, 3, { padding: 'same' }));
     this.out = this.child('out', new Conv2d(c.channels, 3, 3, { padding: 'same' }));
+    // Zero-initialised output conv: an untrained net returns its input (the global residual), so
+    // training starts at the degraded input's PSNR instead of below it.
+    for (const v of [this.out.weight, this.out.bias]) v?.assign(tf.zerosLike(v));
   }
 
   private makeFfn(): FfnSlot {

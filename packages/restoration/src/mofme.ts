@@ -11,9 +11,9 @@ import {
   refineTopK,
   RoutedLayer,
   RouterConfigSchema,
+  RouterInputSchema,
   tf,
   type Router,
-  type SlotContext,
 } from '@moe-zoo/core';
 import { z } from 'zod';
 
@@ -149,8 +149,11 @@ export const MoFMESlotOptionsSchema = z.object({
   numExperts: z.number().int().min(1),
   topK: z.number().int().min(1),
   modulation: z.enum(['linear', 'vector']).default('linear'),
-  /** `softmax` = plain KeepTopK router; `uncertainty` = UaR (MC-dropout, core's UncertaintyRouter). */
-  router: RouterConfigSchema.prefault({ type: 'softmax' }),
+  /**
+   * `softmax` = plain KeepTopK router; `uncertainty` = UaR (MC-dropout, core's UncertaintyRouter).
+   * Default: the released code's `Linear(D, E)` with bias.
+   */
+  router: RouterConfigSchema.prefault({ type: 'softmax', bias: true }),
   /** `dense`: every FM expert on every token (as in the released code); `sorted`: only the k chosen. */
   dispatch: z.enum(['dense', 'sorted']).default('dense'),
   /** Hidden width of the shared adaptor FFN, as a multiple of dim (default 4). */
@@ -159,10 +162,10 @@ export const MoFMESlotOptionsSchema = z.object({
   /** Switch aux-loss coefficient (MoFME uses none: default 0). */
   auxLoss: z.number().min(0).default(0),
   /**
-   * What the router reads inside a transformer block: `normed` (LN x, like the experts) or
-   * `residual` (the un-normalised stream x, as in the released code's `Transformer_MoE_FiLM`).
+   * What the router reads inside a transformer block: `residual` (default: the un-normalised
+   * stream x, as in the released code's `Transformer_MoE_FiLM`) or `normed` (LN x, like the experts).
    */
-  routerInput: z.enum(['normed', 'residual']).default('normed'),
+  routerInput: RouterInputSchema.unwrap().default('residual'),
 });
 /** Parsed {@link MoFMESlotOptionsSchema}. */
 export type MoFMESlotOptions = z.output<typeof MoFMESlotOptionsSchema>;
@@ -186,9 +189,9 @@ export type MoFMEConfigInput = z.input<typeof MoFMEConfigSchema>;
  * pre-norm supplies LN x), `y = Adaptor(sum_e w_e FM_e(u))` with the FM experts of
  * {@link FiLMExperts} and Adaptor = Linear(D -> rD) - GELU - Dropout - Linear(rD -> D).
  *
- * A core `RoutedLayer`: the router reads `ctx.residual` (the block's un-normalised stream) when
- * configured with `routerInput: 'residual'`, the experts read the basenet's output, the adaptor
- * combines; route, dispatch, balance loss (Switch aux only, off by default) and disposal are core's.
+ * A core `RoutedLayer`: the router reads the block's un-normalised residual stream (the
+ * released code's router, with bias; `routerInput: 'normed'` reads LN x), the experts read the
+ * basenet's output, the adaptor combines; route, dispatch, balance loss (Switch aux only, off by default) and disposal are core's.
  *
  * @example
  * ```ts
@@ -207,7 +210,11 @@ export class MoFMELayer extends RoutedLayer {
 
   constructor(config: MoFMEConfigInput) {
     const c = parseConfig(MoFMEConfigSchema, config, 'mofme layer config');
-    super(c.dim, { dispatch: c.dispatch, losses: { aux: c.auxLoss, z: 0, cv2: 0, seqAux: 0 } });
+    super(c.dim, {
+      dispatch: c.dispatch,
+      losses: { aux: c.auxLoss, z: 0, cv2: 0, seqAux: 0 },
+      routerInput: c.routerInput,
+    });
     this.config = c;
     this.router = this.child('router', createRouter(c.router, c.dim, c.numExperts, c.topK));
     this.wa = this.child('wa', new Linear(c.dim, c.dim));
@@ -217,16 +224,6 @@ export class MoFMELayer extends RoutedLayer {
       new FiLMExperts({ numExperts: c.numExperts, dim: c.dim, modulation: c.modulation }),
     );
     this.adaptor = this.child('adaptor', new GeluFFN(c.dim, c.dim * c.adaptorRatio, { dropout: c.dropout }));
-  }
-
-  /** The residual stream `ctx.residual` with `routerInput: 'residual'` (when given), else the tokens. */
-  protected override routerInput(x: tf.Tensor2D, ctx: SlotContext): tf.Tensor2D {
-    const r = ctx.residual;
-    if (this.config.routerInput !== 'residual' || !r) return x;
-    if (r.size !== x.size) {
-      throw new Error(`MoFMELayer: router input [${r.shape}] does not match the tokens [${x.shape}]`);
-    }
-    return r.rank === 2 ? r : (tf.reshape(r, x.shape) as tf.Tensor2D);
   }
 
   /** The shared gated basenet `u = GELU(W_a x) * (W_b x)`: what the FM experts modulate. */

@@ -1,7 +1,8 @@
 import { evaluateInBatches, fitShuffled, tf, type StepInfo } from '@moe-zoo/core';
 import { patchBatch, type PatchSet } from './data';
 import { psnr, ssim } from './metrics';
-import type { RestorationNet } from './model';
+import { RestorationConfigSchema, type RestorationNet } from './model';
+import { RESTORATION_MODEL_NAME } from './restore';
 import { WEATHER_TYPES } from './weather';
 
 /** Options of {@link trainRestoration}. */
@@ -15,6 +16,12 @@ export interface TrainRestorationOptions {
   seed?: number;
   /** Called after every step with the L1 loss and the step's record (routing metrics for MoE nets). */
   onStep?: (step: number, loss: number, info: StepInfo) => void;
+  /** Save a resumable checkpoint into this folder every `checkpointEvery` steps (and at the end). */
+  checkpointDir?: string;
+  /** Steps between checkpoints (default 200). */
+  checkpointEvery?: number;
+  /** Continue the run saved in this checkpoint folder (same data, seed and options). */
+  resumeFrom?: string;
 }
 
 /** What {@link trainRestoration} returns. */
@@ -61,6 +68,16 @@ export async function trainRestoration(o: TrainRestorationOptions): Promise<Trai
         o.onStep?.(s.step, s.loss, s);
       },
     },
+    checkpoint: o.checkpointDir
+      ? {
+          dir: o.checkpointDir,
+          every: o.checkpointEvery ?? 200,
+          model: RESTORATION_MODEL_NAME,
+          config: o.model.config,
+          configSchema: RestorationConfigSchema,
+        }
+      : undefined,
+    resumeFrom: o.resumeFrom,
   });
   return { losses, trainSeconds: seconds };
 }
@@ -78,19 +95,33 @@ export interface TaskScores {
 /** What {@link evaluateRestoration} returns. */
 export interface RestorationEval {
   byTask: Record<string, TaskScores>;
-  /**
-   * Mean routing distribution per weather type of each routed layer: `routing[layer][task]`
-   * is a length-E vector (empty for a dense model).
-   */
-  routing: number[][][];
+  /** PSNR (dB) of every restored patch, in set order: the items of paired tests. */
+  patchPsnr: number[];
+  /** PSNR (dB) of every degraded input patch, in set order. */
+  patchInputPsnr: number[];
   /** Share of the top-k assignments each expert received, per routed layer (`load[layer][expert]`). */
   load: number[][];
+  /**
+   * Top-k assignments of each patch's tokens per expert, per routed layer, in set order
+   * (`assignments[layer][patch][expert]`): what `weatherInformation` reads. Empty for a dense net.
+   */
+  assignments: number[][][];
+}
+
+/** Per-patch counts of the experts chosen for its tokens, from top-k indices [patches * tokens, k]. */
+function patchAssignments(indices: number[][], patches: number, experts: number): number[][] {
+  const rows = Array.from({ length: patches }, () => new Array<number>(experts).fill(0));
+  const tokensPerPatch = indices.length / patches;
+  indices.forEach((chosen, t) => {
+    for (const e of chosen) rows[Math.floor(t / tokensPerPatch)][e]++;
+  });
+  return rows;
 }
 
 /**
  * Restores every patch of `set` in eval mode (outputs clipped to [0, 1]) and reports PSNR/SSIM
- * per weather type and overall, for the output and for the degraded input, plus the mean
- * routing distribution per weather type and each expert's share of the assignments. Runs on
+ * per weather type and overall, for the output and for the degraded input, the PSNR of every
+ * patch, each expert's share of the assignments and each patch's assignments per expert. Runs on
  * core's `evaluateInBatches`: the model's training flag is restored afterwards.
  */
 export function evaluateRestoration(model: RestorationNet, set: PatchSet, batchSize = 100): RestorationEval {
@@ -99,10 +130,7 @@ export function evaluateRestoration(model: RestorationNet, set: PatchSet, batchS
   const inP: number[] = [];
   const inS: number[] = [];
   const layers = model.routedLayers().length;
-  const numTasks = WEATHER_TYPES.length;
-  const sums: number[][][] = Array.from({ length: layers }, () => Array.from({ length: numTasks }, () => []));
-  const tokenCounts = new Array<number>(numTasks).fill(0);
-  const assigned: number[][] = Array.from({ length: layers }, () => []);
+  const perPatch: number[][][] = Array.from({ length: layers }, () => []);
   // Every tensor a batch makes (inputs, outputs, aux) is freed when its step returns.
   evaluateInBatches(model, set.n, batchSize, ({ indices: idx }) => {
     const { x, y } = patchBatch(set, idx);
@@ -112,17 +140,9 @@ export function evaluateRestoration(model: RestorationNet, set: PatchSet, batchS
     outS.push(...ssim(clipped, y));
     inP.push(...psnr(x, y));
     inS.push(...ssim(x, y));
-    aux.forEach((a, li) => {
-      a.counts.dataSync().forEach((c, e) => (assigned[li][e] = (assigned[li][e] ?? 0) + c));
-      const probs = a.probs.arraySync();
-      const perSample = probs.length / idx.length;
-      probs.forEach((row, t) => {
-        const task = set.tasks[idx[Math.floor(t / perSample)]];
-        const acc = sums[li][task];
-        row.forEach((p, e) => (acc[e] = (acc[e] ?? 0) + p));
-        if (li === 0) tokenCounts[task]++;
-      });
-    });
+    aux.forEach((a, li) =>
+      perPatch[li].push(...patchAssignments(a.indices.arraySync(), idx.length, a.counts.size)),
+    );
   });
   const mean = (v: number[]) => v.reduce((s, z) => s + z, 0) / Math.max(1, v.length);
   const scores = (keep: (i: number) => boolean): TaskScores => {
@@ -139,31 +159,13 @@ export function evaluateRestoration(model: RestorationNet, set: PatchSet, batchS
   WEATHER_TYPES.forEach((t, ti) => {
     if (set.tasks.some((v) => v === ti)) byTask[t] = scores((i) => set.tasks[i] === ti);
   });
-  const routing = sums.map((perTask) =>
-    perTask.map((acc, ti) => acc.map((s) => s / Math.max(1, tokenCounts[ti]))),
-  );
-  const load = assigned.map((c) => {
-    const total = c.reduce((t, v) => t + v, 0);
-    return c.map((v) => v / Math.max(1, total));
+  const load = perPatch.map((rows) => {
+    const totals = rows.reduce(
+      (acc, r) => acc.map((v, e) => v + r[e]),
+      new Array<number>(rows[0]?.length ?? 0).fill(0),
+    );
+    const total = totals.reduce((t, v) => t + v, 0);
+    return totals.map((v) => v / Math.max(1, total));
   });
-  return { byTask, routing, load };
-}
-
-/**
- * How strongly routing tracks the weather type: the mutual information (bits) between the
- * task and the expert, from per-task mean routing distributions (tasks equally likely),
- * divided by log2(number of tasks) so 1 means the router fully separates the tasks.
- */
-export function routingTaskInformation(perTask: number[][]): number {
-  const tasks = perTask.filter((r) => r.length > 0);
-  if (tasks.length < 2) return 0;
-  const e = tasks[0].length;
-  const marginal = Array.from({ length: e }, (_, j) => tasks.reduce((s, r) => s + r[j], 0) / tasks.length);
-  let mi = 0;
-  for (const r of tasks) {
-    for (let j = 0; j < e; j++) {
-      if (r[j] > 0 && marginal[j] > 0) mi += (r[j] / tasks.length) * Math.log2(r[j] / marginal[j]);
-    }
-  }
-  return mi / Math.log2(tasks.length);
+  return { byTask, patchPsnr: out, patchInputPsnr: inP, load, assignments: perPatch };
 }

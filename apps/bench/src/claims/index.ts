@@ -3,6 +3,8 @@ export {
   comparePart,
   exactPart,
   pairedPart,
+  PERMUTATION_ALPHA,
+  permutationPart,
   seedValues,
   timingPart,
   verdictOf,

@@ -123,6 +123,24 @@ export function exactPart(quantity: string, value: number, rule: ClaimKind): Cla
   return { quantity, rule, verdict: verdictOf(rule, tests), tests };
 }
 
+/** Level of a per-seed label-permutation test. */
+export const PERMUTATION_ALPHA = 0.05;
+
+/**
+ * Every seed's label-permutation test must reject "the statistic does not depend on the labels"
+ * at {@link PERMUTATION_ALPHA}: the largest per-seed p-value at most the level (an
+ * intersection-union test, valid at that level). A permutation test can only reject, so a larger
+ * p is inconclusive, never a failure.
+ */
+export function permutationPart(statistic: string, shuffles: number, pValues: readonly number[]): ClaimPart {
+  const part = exactPart(
+    `largest per-seed permutation p-value of ${statistic} (${shuffles} label shuffles per seed; above ${PERMUTATION_ALPHA} is inconclusive, not a failure)`,
+    Math.max(...pValues),
+    { kind: 'at-most', bar: PERMUTATION_ALPHA },
+  );
+  return part.verdict === 'fails' ? { ...part, verdict: 'inconclusive' } : part;
+}
+
 /**
  * A part on the speed-up B / A from interleaved timing rounds (`timingRatio`). Latency claims are
  * decided only on an otherwise idle machine: when `idle` is false the part is inconclusive and

@@ -207,7 +207,7 @@ function balanceChart(report: SuiteReport): ChartPlan | undefined {
 function heatmaps(report: SuiteReport): ChartPlan[] {
   const groups = new Map<string, ExpertLoadPoint[]>();
   for (const p of report.series?.expertLoad ?? []) {
-    const key = seriesName(p.model, p.variant);
+    const key = `${seriesName(p.model, p.variant)}${p.group === undefined ? '' : ` per group, layer ${p.layer}`}`;
     const list = groups.get(key) ?? [];
     list.push(p);
     groups.set(key, list);
@@ -218,7 +218,8 @@ function heatmaps(report: SuiteReport): ChartPlan[] {
   const plans: ChartPlan[] = [];
   for (const [name, points] of groups) {
     const experts = Math.max(...points.map((p) => p.expert)) + 1;
-    const layers = Math.max(...points.map((p) => p.layer)) + 1;
+    const grouped = points[0].group !== undefined;
+    const rows = new Set(points.map((p) => (grouped ? p.group : p.layer))).size;
     let id = `${slug(report.suite)}-load-${slug(name)}`;
     for (let i = 2; used.has(id); i++) id = `${slug(report.suite)}-load-${slug(name)}-${i}`;
     used.add(id);
@@ -226,17 +227,21 @@ function heatmaps(report: SuiteReport): ChartPlan[] {
       id,
       kind: 'expert-load',
       title: `expert load: ${name}`,
-      caption: `Share of routed assignments per expert in each MoE layer (one colour scale per suite); uniform = ${(1 / experts).toFixed(3)}.`,
+      caption: grouped
+        ? `Share of each group's routed assignments per expert in MoE layer ${points[0].layer} (one colour scale per suite); uniform = ${(1 / experts).toFixed(3)}.`
+        : `Share of routed assignments per expert in each MoE layer (one colour scale per suite); uniform = ${(1 / experts).toFixed(3)}.`,
       spec: {
         $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
         width: Math.min(520, Math.max(160, experts * 18)),
-        height: Math.max(56, layers * 28),
+        height: Math.max(56, rows * 28),
         config: CONFIG,
-        data: { values: points.map((p) => ({ layer: p.layer, expert: p.expert, load: p.load })) },
+        data: {
+          values: points.map((p) => ({ row: grouped ? p.group : p.layer, expert: p.expert, load: p.load })),
+        },
         mark: { type: 'rect' },
         encoding: {
           x: { field: 'expert', type: 'ordinal', title: 'expert', axis: { labelAngle: 0 } },
-          y: { field: 'layer', type: 'ordinal', title: 'MoE layer' },
+          y: { field: 'row', type: 'ordinal', title: grouped ? 'group' : 'MoE layer', sort: null },
           color: {
             field: 'load',
             type: 'quantitative',

@@ -6,6 +6,8 @@ export const RouterConfigSchema = z.discriminatedUnion('type', [
     type: z.literal('softmax'),
     jitter: z.number().min(0).max(1).default(0),
     normalize: z.boolean().default(true),
+    /** A learned bias on the logits, `x W + b` (MoFME's released router); off by default. */
+    bias: z.boolean().default(false),
   }),
   z.object({ type: z.literal('noisy') }),
   z.object({
@@ -25,9 +27,18 @@ export const RouterConfigSchema = z.discriminatedUnion('type', [
     samples: z.number().int().min(2).default(5),
     dropout: z.number().min(0).max(0.9).default(0.1),
     sampleAtInference: z.boolean().default(false),
+    bias: z.boolean().default(false),
   }),
 ]);
 export type RouterConfig = z.output<typeof RouterConfigSchema>;
+
+/**
+ * What the router of a routed layer inside a transformer block reads: `normed` (the block's
+ * normalised tokens, like the experts) or `residual` (the un-normalised residual stream, as in
+ * MoFME's released code). Outside a block there is no residual stream and the tokens are read.
+ */
+export const RouterInputSchema = z.enum(['normed', 'residual']).default('normed');
+export type RouterInput = z.output<typeof RouterInputSchema>;
 
 /** Coefficients of the balancing losses an MoE layer adds in training (0 turns a term off). */
 export const MoELossConfigSchema = z.object({
@@ -72,6 +83,7 @@ export const MoESlotOptionsSchema = z.object({
   /** Hidden width of each shared expert (default: `hidden`). */
   sharedHidden: z.number().int().positive().optional(),
   losses: MoELossConfigSchema.prefault({}),
+  routerInput: RouterInputSchema,
 });
 
 export type MoESlotOptions = z.output<typeof MoESlotOptionsSchema>;

@@ -45,7 +45,12 @@ export class MoELayer extends RoutedLayer<MoEForwardOptions> {
 
   constructor(config: MoELayerConfigInput) {
     const c = parseConfig(MoELayerConfigSchema, config, 'moe layer config');
-    super(c.dim, { dispatch: c.dispatch, capacityFactor: c.capacityFactor, losses: c.losses });
+    super(c.dim, {
+      dispatch: c.dispatch,
+      capacityFactor: c.capacityFactor,
+      losses: c.losses,
+      routerInput: c.routerInput,
+    });
     this.config = c;
     this.router = this.child('router', createRouter(c.router, c.dim, c.numExperts, c.topK));
     this.experts = this.child('experts', buildExperts(c, c.numExperts, c.hidden));

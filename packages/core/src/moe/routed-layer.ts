@@ -1,3 +1,4 @@
+import type { RouterInput } from '../config/moe';
 import type { CostReporter } from '../metrics/costs';
 import type { FfnSlot, SlotContext } from '../nn/ffn-slot';
 import { Module } from '../nn/module';
@@ -33,6 +34,8 @@ export interface RoutedLayerSettings {
   /** Capacity factor of `capacity` dispatch. */
   capacityFactor?: number;
   losses: BalanceCoefficients;
+  /** What the router reads inside a transformer block (default `normed`, the tokens). */
+  routerInput?: RouterInput;
 }
 
 /** Disposes each tensor of `made` once, except those in `keep` (the output, the caller's inputs). */
@@ -49,7 +52,8 @@ function tensorsOf(a: TokenChoice | ExpertChoice): tf.Tensor2D[] {
  * group routers, MoMa's expert-choice groups): route → dispatch → balance losses → aux → disposal.
  * Subclasses own a router (or several) and an {@link ExpertBank} and override only what differs:
  *
- * - `routerInput(x, ctx)`: what the router reads (default the tokens; MoFME: the residual stream);
+ * - `routerInput(x, ctx)`: what the router reads (the tokens, or the block's residual stream
+ *   `ctx.residual` with `settings.routerInput: 'residual'`);
  * - `route(input, ctx)`: the assignment (default `this.router.route`; MoIIE: one router per modality);
  * - `expertInput(x)`: what the experts read (default the tokens; MoFME: the shared basenet's output);
  * - `dispatchKind(ctx)`: the dispatch path of a call (default the configured one);
@@ -159,9 +163,16 @@ export abstract class RoutedLayer<C extends SlotContext = SlotContext>
     return { y: shaped, aux };
   }
 
-  /** What the router reads: the tokens [T, dim] by default. */
-  protected routerInput(x: tf.Tensor2D, _ctx: C): tf.Tensor2D {
-    return x;
+  /** What the router reads: the tokens [T, dim], or `ctx.residual` when configured and given. */
+  protected routerInput(x: tf.Tensor2D, ctx: C): tf.Tensor2D {
+    const r = ctx.residual;
+    if (this.settings.routerInput !== 'residual' || !r) return x;
+    if (r.size !== x.size) {
+      throw new Error(
+        `${this.constructor.name}: router input [${r.shape}] does not match the tokens [${x.shape}]`,
+      );
+    }
+    return r.rank === 2 ? r : (tf.reshape(r, x.shape) as tf.Tensor2D);
   }
 
   /** The routing of the tokens; runs inside `tf.tidy`, so only the returned tensors survive. */

@@ -3,7 +3,7 @@ import { makeRng, permutation } from '../utils/random';
 import { AdamW } from './adamw';
 import type { TrainerCallbacks, TrainHistory } from './callbacks';
 import { warmupCosine } from './schedules';
-import { LossFn, Trainer } from './trainer';
+import { LossFn, Trainer, type TrainerCheckpointOptions, type TrainerOptions } from './trainer';
 
 /** Options of {@link fitShuffled}. */
 export interface FitShuffledOptions<B, M extends Module> {
@@ -21,6 +21,12 @@ export interface FitShuffledOptions<B, M extends Module> {
   weightDecay?: number;
   clipNorm?: number;
   callbacks?: TrainerCallbacks;
+  /** Periodic checkpoints (see {@link Trainer}); with `resumeFrom`, a long run survives a stop. */
+  checkpoint?: TrainerCheckpointOptions;
+  /** Resume from this checkpoint directory (same data, seed and schedule). */
+  resumeFrom?: string;
+  /** Progress display (default none). */
+  progress?: TrainerOptions<B, M>['progress'];
 }
 
 /**
@@ -65,7 +71,9 @@ export async function fitShuffled<B, M extends Module>(
     epochs: o.epochs,
     seed: o.seed,
     clipNorm: o.clipNorm ?? 1,
-    progress: false,
+    progress: o.progress ?? false,
+    checkpoint: o.checkpoint,
+    resumeFrom: o.resumeFrom,
     data: {
       numBatches: () => perEpoch,
       batch: (epoch, i) => o.makeBatch(order(epoch).subarray(i * o.batchSize, (i + 1) * o.batchSize)),

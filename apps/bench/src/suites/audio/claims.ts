@@ -1,28 +1,18 @@
-import { comparePart, exactPart, findRow, makeClaim, pairedPart, seedValues } from '../../claims';
+import {
+  comparePart,
+  findRow,
+  makeClaim,
+  pairedPart,
+  PERMUTATION_ALPHA,
+  permutationPart,
+  seedValues,
+} from '../../claims';
 import { fmt } from '../../stats';
-import type { BenchRow, Claim, ClaimPart } from '../../types';
+import type { BenchRow, Claim } from '../../types';
 import { DENSE, MOE } from './arms';
 import { SHUFFLES } from './plan';
 
 const SUPERIOR = { kind: 'superiority' } as const;
-
-/** Level of each seed's permutation test of specialisation. */
-const PERMUTATION_ALPHA = 0.05;
-
-/**
- * Every seed's permutation test must reject "usage does not depend on the digit" at
- * {@link PERMUTATION_ALPHA}: the largest per-seed p-value at most the level (an intersection-union
- * test, valid at that level). A permutation test can only reject, so a larger p is inconclusive,
- * never a failure.
- */
-function permutationPart(pValues: readonly number[]): ClaimPart {
-  const part = exactPart(
-    `largest per-seed permutation p-value of tvDigit (${SHUFFLES} label shuffles per seed; above ${PERMUTATION_ALPHA} is inconclusive, not a failure)`,
-    Math.max(...pValues),
-    { kind: 'at-most', bar: PERMUTATION_ALPHA },
-  );
-  return part.verdict === 'fails' ? { ...part, verdict: 'inconclusive' } : part;
-}
 
 /**
  * The audio suite's claims from its two rows: the MoE audio transformer against its dense twin
@@ -37,7 +27,7 @@ export function audioClaims(rows: readonly BenchRow[]): Claim[] {
   const tv = seedValues(moe, 'tvDigit');
   const pValues = seedValues(moe, 'tvDigitP');
   const specialisationParts = [
-    permutationPart(pValues),
+    permutationPart('tvDigit', SHUFFLES, pValues),
     ...(tv.length >= 2
       ? [
           pairedPart('tvDigit: observed - mean of its shuffled-label TVs, per seed', SUPERIOR, {

@@ -1,13 +1,6 @@
 /** What the audio suite measures on a trained model: accuracy per clip and per SNR, latency, expert specialisation. */
-import {
-  DIGIT_WORDS,
-  snrLabel,
-  specialisation,
-  usageByGroup,
-  type AudioEvaluation,
-  type AudioSet,
-} from '@moe-zoo/audio';
-import { tf, type TokenClassifier } from '@moe-zoo/core';
+import { DIGIT_WORDS, snrLabel, specialisation, type AudioEvaluation, type AudioSet } from '@moe-zoo/audio';
+import { tf, usageByGroup, type TokenClassifier } from '@moe-zoo/core';
 import { timeMedian, type SingleTiming } from '../../perf/timing';
 import { LATENCY_BATCH, SHUFFLES } from './plan';
 

@@ -1,5 +1,5 @@
 import type { RestorationFfnConfigInput } from '@moe-zoo/restoration';
-import { DIM, type RestorationPlan } from './plan';
+import { AUX_LOSS, DIM, type RestorationPlan } from './plan';
 
 type FfnSlot = RestorationFfnConfigInput;
 type MoEOptions = Extract<FfnSlot, { kind: 'moe' }>['moe'];
@@ -13,10 +13,8 @@ export interface Arm {
   model: string;
   variant: string;
   ffn: FfnSlot;
-  /** The same weights on the other dispatch path, timed beside the own one (E=8, k=2 arms only). */
+  /** The same weights on the other dispatch path, timed beside the own one. */
   twin?: FfnSlot;
-  /** An arm of the E/k sweep (full mode only; timed on its own dispatch path only). */
-  sweep: boolean;
 }
 
 /** Variant name of the parallel-FFN MoE at E experts, top-k. */
@@ -39,50 +37,62 @@ const DENSE_ARM: Arm = {
   model: MODEL.dense,
   variant: 'ffn-4d',
   ffn: { kind: 'dense', hidden: 4 * DIM },
-  sweep: false,
 };
 
-/** MoFME's uncertainty-aware router: 5 MC-dropout samples at rate 0.1. */
-const UAR_ROUTER = { type: 'uncertainty', samples: 5, dropout: 0.1 } as const;
+/** The released MoFME router, used by every routed arm: `Linear(D, E)` with bias on the residual stream. */
+const ROUTER = { type: 'softmax', bias: true } as const;
 
-function moeArm(e: number, k: number, sweep: boolean): Arm {
-  const moe: MoEOptions = { hidden: 4 * DIM, numExperts: e, topK: k, losses: { aux: 0 } };
+/** MoFME's uncertainty-aware router: 5 MC-dropout samples at rate 0.1, with the same bias and input. */
+const UAR_ROUTER = { type: 'uncertainty', samples: 5, dropout: 0.1, bias: true } as const;
+
+function moeArm(e: number, k: number): Arm {
+  const moe: MoEOptions = {
+    hidden: 4 * DIM,
+    numExperts: e,
+    topK: k,
+    router: ROUTER,
+    routerInput: 'residual',
+    losses: { aux: AUX_LOSS },
+  };
   return {
     model: MODEL.moe,
     variant: moeVariant(e, k),
     ffn: { kind: 'moe', moe: { ...moe, dispatch: 'sorted' } },
-    ...(sweep ? {} : { twin: { kind: 'moe', moe: { ...moe, dispatch: 'dense' } } }),
-    sweep,
+    twin: { kind: 'moe', moe: { ...moe, dispatch: 'dense' } },
   };
 }
 
-function mofmeArm(model: string, fm: MoFMEOptions, sweep: boolean): Arm {
+function mofmeArm(model: string, fm: MoFMEOptions): Arm {
+  const mofme: MoFMEOptions = { router: ROUTER, routerInput: 'residual', auxLoss: AUX_LOSS, ...fm };
   return {
     model,
     variant: fmVariant(fm.modulation ?? 'linear', fm.numExperts, fm.topK),
-    ffn: { kind: 'mofme', mofme: { ...fm, dispatch: 'dense' } },
-    ...(sweep ? {} : { twin: { kind: 'mofme', mofme: { ...fm, dispatch: 'sorted' } } }),
-    sweep,
+    ffn: { kind: 'mofme', mofme: { ...mofme, dispatch: 'sorted' } },
+    twin: { kind: 'mofme', mofme: { ...mofme, dispatch: 'dense' } },
   };
 }
 
 /**
- * The arms of a mode, E=8 k=2 first: dense FFN, parallel-FFN MoE (sorted dispatch), linear-FM
- * MoFME (dense FM dispatch, as the released code), vector-FM MoFME, linear-FM MoFME with the
- * uncertainty-aware router; then the sweep's MoE and linear-FM arms. No balancing loss anywhere
- * (as in MoFME).
+ * The arms, E=8 k=2: dense FFN, parallel-FFN MoE, linear-FM MoFME, vector-FM MoFME, linear-FM
+ * MoFME with the uncertainty-aware router. Routed arms train on sorted dispatch (the k chosen
+ * experts only: the same outputs as dense dispatch, fewer FLOPs) and are timed on both. Every routed arm has the released code's router (bias, on the residual stream) and the
+ * same balancing ({@link AUX_LOSS}; MoFME itself trains without one, and its routers collapse).
  */
 export function restorationArms(plan: RestorationPlan): Arm[] {
-  const main: Arm[] = [
+  return [
     DENSE_ARM,
-    moeArm(8, 2, false),
-    mofmeArm(MODEL.mofme, { numExperts: 8, topK: 2, modulation: 'linear' }, false),
-    mofmeArm(MODEL.mofme, { numExperts: 8, topK: 2, modulation: 'vector' }, false),
-    mofmeArm(MODEL.uar, { numExperts: 8, topK: 2, modulation: 'linear', router: UAR_ROUTER }, false),
+    moeArm(8, 2),
+    mofmeArm(MODEL.mofme, { numExperts: 8, topK: 2, modulation: 'linear' }),
+    mofmeArm(MODEL.mofme, { numExperts: 8, topK: 2, modulation: 'vector' }),
+    ...(plan.uar
+      ? [mofmeArm(MODEL.uar, { numExperts: 8, topK: 2, modulation: 'linear', router: UAR_ROUTER })]
+      : []),
   ];
-  const sweep = plan.sweep.flatMap(([e, k]) => [
-    moeArm(e, k, true),
-    mofmeArm(MODEL.mofme, { numExperts: e, topK: k, modulation: 'linear' }, true),
-  ]);
-  return [...main, ...sweep];
+}
+
+/** The largest MaxVio of a token-choice top-k routing: every token's k choices on the same k experts. */
+export function maxVioCeiling(ffn: FfnSlot): number | undefined {
+  if (ffn.kind === 'dense') return undefined;
+  const { numExperts, topK } = ffn.kind === 'moe' ? ffn.moe : ffn.mofme;
+  return numExperts / topK - 1;
 }

@@ -6,14 +6,20 @@ export const DIM = 48;
 /** Training batch, in patches. */
 export const BATCH_SIZE = 32;
 
-/** Peak AdamW learning rate (warmup + cosine). */
-export const LR = 2e-3;
+/** Peak AdamW learning rate (warmup + cosine); at 2e-3 the MoE arm made rain and snow worse than its input. */
+export const LR = 1e-3;
 
 /** `latencyMsPerBatch` is the median ms of one forward pass of this many test tiles. */
 export const LATENCY_BATCH = 32;
 
-/** Test patches per weather type in the picture grid. */
-export const PICTURES_PER_TYPE = 2;
+/** Crop of every whole test photo shown in the picture grid (full-resolution pixels). */
+export const PICTURE_CROP = { x: 380, y: 200, width: 128, height: 96 };
+
+/** Label shuffles behind the routing-weather null distribution (per seed and arm). */
+export const SHUFFLES = 50;
+
+/** Balancing of every routed arm (MoE and MoFME alike): the Switch aux loss at this weight. */
+export const AUX_LOSS = 0.01;
 
 /** Every how many training steps the balance series keeps a MaxVio point (the last step is always kept). */
 export const BALANCE_EVERY = 4;
@@ -27,31 +33,22 @@ export interface RestorationPlan {
   testPatches: number;
   /** Epochs of every arm. */
   epochs: number;
-  /** (E, k) of the sweep beside the main E=8, k=2: a MoE and a linear-FM MoFME arm each. */
-  sweep: [number, number][];
   /** Interleaved timing rounds after one warm-up round. */
   latencyReps: number;
+  /** How many of the whole test photos are scored (each degraded by every weather type). */
+  photos: number;
+  /** Whether the uncertainty-aware router arm runs. */
+  uar: boolean;
 }
 
 /**
- * Quick: 1024 train / 200 test patches, every arm at E=8, k=2 for 3 epochs (96 steps), 7 timing
- * rounds. Full (3 seeds): 1536 train / 400 test patches, 4 epochs (192 steps), plus the E/k sweep
- * (MoE and linear FM at E 4 and 16, k 4), 20 timing rounds. The 3-seed full run took 2.2 h beside
- * two other full suites, at about 5x the per-step time of a run alone (1.46 vs 0.28 s per MoE
- * step), i.e. about 30 minutes alone.
+ * Quick: 2048 train / 1000 test patches, 2 epochs (128 steps), one whole test photo, no UaR arm,
+ * 7 timing rounds (the quick bench's 15-minute budget). Full (3 seeds): 3072 train / 1000 test
+ * patches, 6 epochs (576 steps), both whole test photos, every arm, 20 timing rounds. Whole photos
+ * are scored at full resolution, degraded by each weather type.
  */
 export function restorationPlan(quick: boolean): RestorationPlan {
   return quick
-    ? { trainPatches: 1024, testPatches: 200, epochs: 3, sweep: [], latencyReps: 7 }
-    : {
-        trainPatches: 1536,
-        testPatches: 400,
-        epochs: 4,
-        sweep: [
-          [4, 2],
-          [16, 2],
-          [8, 4],
-        ],
-        latencyReps: 20,
-      };
+    ? { trainPatches: 2048, testPatches: 1000, epochs: 2, latencyReps: 7, photos: 1, uar: false }
+    : { trainPatches: 3072, testPatches: 1000, epochs: 6, latencyReps: 20, photos: 2, uar: true };
 }

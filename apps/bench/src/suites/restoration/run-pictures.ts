@@ -1,39 +1,25 @@
-import {
-  composeGrid,
-  encodeImage,
-  patchImage,
-  WEATHER_TYPES,
-  type PatchSet,
-  type RgbImage,
-} from '@moe-zoo/restoration';
+import { composeGrid, encodeImage, photoCropRows, type PhotoPair, type RgbImage } from '@moe-zoo/restoration';
 import type { SuiteFigure } from '../../types';
+import { PICTURE_CROP } from './plan';
 
-/** An arm's restorations of the pictured patches, in picture order. */
+/** An arm's restorations of the whole test photos, cropped to {@link PICTURE_CROP}, in photo order. */
 export interface PicturedArm {
   label: string;
   pictures: RgbImage[];
 }
 
-/** The first `perType` test patches of each weather type, in weather order. */
-export function pictureIndices(test: PatchSet, perType: number): number[] {
-  return WEATHER_TYPES.flatMap((_, ti) =>
-    Array.from(test.tasks.keys())
-      .filter((i) => test.tasks[i] === ti)
-      .slice(0, perType),
-  );
-}
-
-/** Degraded | each pictured arm's restoration | clean, one row per patch. */
-export function pictureGrid(test: PatchSet, idx: number[], arms: readonly PicturedArm[]): SuiteFigure {
-  const rows = idx.map((i, r) => [
-    patchImage(test, i, 'degraded'),
-    ...arms.map((a) => a.pictures[r]),
-    patchImage(test, i, 'clean'),
+/** Degraded | each pictured arm's restoration | clean: one row per whole test photo and weather type, cropped. */
+export function pictureGrid(photos: readonly PhotoPair[], arms: readonly PicturedArm[]): SuiteFigure {
+  const rows = photoCropRows(photos, [], PICTURE_CROP).map((row, i) => [
+    row[0],
+    ...arms.map((a) => a.pictures[i]),
+    row[1],
   ]);
   const columns = ['degraded', ...arms.map((a) => a.label), 'clean'].join(' | ');
+  const { width, height } = PICTURE_CROP;
   return {
     name: 'picture-grid',
-    title: `Test patches, ${idx.length / WEATHER_TYPES.length} per weather type (rows: ${WEATHER_TYPES.join(', ')}); columns: ${columns}`,
-    png: new Uint8Array(encodeImage(composeGrid(rows, { scale: 3, gap: 3 }), 'png')),
+    title: `Whole held-out photos at full resolution, restored whole and cropped to ${width}x${height} (rows: ${photos.map((p) => `${p.photo} ${p.weather}`).join(', ')}); columns: ${columns}`,
+    png: new Uint8Array(encodeImage(composeGrid(rows, { scale: 2, gap: 3 }), 'png')),
   };
 }

@@ -36,11 +36,16 @@ const firstLine = (e: unknown) => (e as Error).message.split('\n')[0];
  * from the rows of an arm that ran on every seed (the test patches are the same for every arm).
  */
 function degradedRows(done: readonly RanArm[]): BenchRow[] {
-  const source = done.find((d) => !d.arm.sweep) ?? done[0];
+  const source = done[0];
   if (!source) return [];
   return source.result.rows.map((r) => {
-    const psnr = r.perSeed?.inputPsnr ?? [r.metrics.inputPsnr];
-    const ssim = r.perSeed?.inputSsim ?? [r.metrics.inputSsim];
+    const seedsOf = (k: string) => r.perSeed?.[k] ?? [r.metrics[k]];
+    const [psnr, ssim, photoPsnr, photoSsim] = [
+      'inputPsnr',
+      'inputSsim',
+      'photoInputPsnr',
+      'photoInputSsim',
+    ].map(seedsOf);
     return seedRunsRow(
       {
         model: 'input',
@@ -50,7 +55,11 @@ function degradedRows(done: readonly RanArm[]): BenchRow[] {
         paramsActive: 0,
         flopsPerSample: 0,
       },
-      psnr.map((p, s) => ({ metrics: { psnr: p, ssim: ssim[s] }, latencyMs: 0, trainSeconds: 0 })),
+      psnr.map((p, s) => ({
+        metrics: { psnr: p, ssim: ssim[s], photoPsnr: photoPsnr[s], photoSsim: photoSsim[s] },
+        latencyMs: 0,
+        trainSeconds: 0,
+      })),
     );
   });
 }

@@ -16,6 +16,7 @@ export * from './expert-choice';
 export * from './hash';
 export * from './balanced';
 export * from './uncertainty';
+export * from './router-bias';
 
 /** Builds the router a config names (the registry Tutel/HF-style configs select from). */
 export function createRouter(config: RouterConfig, dim: number, numExperts: number, k: number): Router {
@@ -27,6 +28,7 @@ export function createRouter(config: RouterConfig, dim: number, numExperts: numb
         k,
         jitter: config.jitter,
         normalize: config.normalize,
+        bias: config.bias,
       });
     case 'noisy':
       return new NoisyTopKRouter({ dim, numExperts, k });
@@ -57,6 +59,7 @@ export function createRouter(config: RouterConfig, dim: number, numExperts: numb
         samples: config.samples,
         dropout: config.dropout,
         sampleAtInference: config.sampleAtInference,
+        bias: config.bias,
       });
   }
 }

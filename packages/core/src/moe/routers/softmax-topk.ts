@@ -3,6 +3,7 @@ import { tf } from '../../tf';
 import { nextSeed } from '../../utils/random';
 import { gatherRows, normalizeRows, topkIndices } from '../ops';
 import { RouteResult, Router } from './router';
+import { linearLogits, RouterBias } from './router-bias';
 
 export interface SoftmaxTopKOptions {
   dim: number;
@@ -12,10 +13,12 @@ export interface SoftmaxTopKOptions {
   jitter?: number;
   /** Renormalise the k weights to sum to 1 (Mixtral); false keeps raw probabilities (DeepSeekMoE). */
   normalize?: boolean;
+  /** A learned logit bias `x W + b` (MoFME's `Linear(D, E)`), centred on the first training batch ({@link RouterBias}); default false. */
+  bias?: boolean;
 }
 
 /**
- * Token-choice router: `p = softmax(x W)`, top-k of `p`, weights gathered from `p`.
+ * Token-choice router: `p = softmax(x W [+ b])`, top-k of `p`, weights gathered from `p`.
  *
  * @example
  * ```ts
@@ -24,6 +27,7 @@ export interface SoftmaxTopKOptions {
  */
 export class SoftmaxTopKRouter extends Router {
   readonly weight: tf.Variable;
+  readonly bias?: RouterBias;
   private readonly jitter: number;
   private readonly normalize: boolean;
   private readonly dim: number;
@@ -34,6 +38,7 @@ export class SoftmaxTopKRouter extends Router {
     this.jitter = o.jitter ?? 0;
     this.normalize = o.normalize ?? true;
     this.weight = this.param('weight', fanInUniform([o.dim, o.numExperts], o.dim));
+    if (o.bias) this.bias = this.child('bias', new RouterBias(o.numExperts));
   }
 
   route(x: tf.Tensor2D): RouteResult {
@@ -41,7 +46,7 @@ export class SoftmaxTopKRouter extends Router {
       this.training && this.jitter > 0
         ? tf.mul(x, tf.randomUniform(x.shape, 1 - this.jitter, 1 + this.jitter, 'float32', nextSeed()))
         : x;
-    const logits = tf.matMul(input, this.weight) as tf.Tensor2D;
+    const logits = linearLogits(input, this.weight, this.bias, this.training);
     const probs = tf.softmax(logits) as tf.Tensor2D;
     const indices = topkIndices(probs, this.k);
     const raw = gatherRows(probs, indices);

@@ -3,6 +3,7 @@ import { tf } from '../../tf';
 import { nextSeed } from '../../utils/random';
 import { gatherRows, normalizeRows, topkIndices } from '../ops';
 import { RouteResult, Router } from './router';
+import { linearLogits, RouterBias } from './router-bias';
 
 export interface UncertaintyRouterOptions {
   dim: number;
@@ -14,6 +15,8 @@ export interface UncertaintyRouterOptions {
   dropout?: number;
   /** Keep MC sampling in evaluation (otherwise one pass without dropout). */
   sampleAtInference?: boolean;
+  /** A learned logit bias, as the softmax router's ({@link RouterBias}); default false. */
+  bias?: boolean;
 }
 
 /**
@@ -28,6 +31,7 @@ export interface UncertaintyRouterOptions {
  */
 export class UncertaintyRouter extends Router {
   readonly weight: tf.Variable;
+  readonly bias?: RouterBias;
   readonly samples: number;
   private readonly rate: number;
   private readonly atInference: boolean;
@@ -43,10 +47,11 @@ export class UncertaintyRouter extends Router {
       throw new Error(`uncertainty router: samples must be an integer >= 2, got ${o.samples}`);
     }
     this.weight = this.param('weight', fanInUniform([o.dim, o.numExperts], o.dim));
+    if (o.bias) this.bias = this.child('bias', new RouterBias(o.numExperts));
   }
 
   route(x: tf.Tensor2D): RouteResult {
-    const logits = tf.matMul(x, this.weight) as tf.Tensor2D;
+    const logits = linearLogits(x, this.weight, this.bias, this.training);
     if (!this.training && !this.atInference) {
       const probs = tf.softmax(logits) as tf.Tensor2D;
       const indices = topkIndices(probs, this.k);
@@ -57,7 +62,9 @@ export class UncertaintyRouter extends Router {
       };
     }
     const draws = Array.from({ length: this.samples }, () =>
-      tf.softmax(tf.matMul(tf.dropout(x, this.rate, undefined, nextSeed()), this.weight)),
+      tf.softmax(
+        linearLogits(tf.dropout(x, this.rate, undefined, nextSeed()), this.weight, this.bias, this.training),
+      ),
     );
     const stack = tf.stack(draws); // [M, T, E]
     const { mean, variance } = tf.moments(stack, 0);

@@ -1,0 +1,134 @@
+/** Whole held-out photos degraded by each weather type, and their restoration scores. */
+import { tf } from '@moe-zoo/core';
+import { loadPhoto, TEST_PHOTOS, type PhotoName } from './data';
+import { cropImage, downscale, type RgbImage } from './image';
+import { psnr, ssim } from './metrics';
+import type { RestorationNet } from './model';
+import { restoreImage, type RestoreOptions } from './restore';
+import type { TaskScores } from './train';
+import { degrade, WEATHER_TYPES, type WeatherType } from './weather';
+
+/** One whole photo, clean and degraded by one weather type. */
+export interface PhotoPair {
+  photo: PhotoName;
+  weather: WeatherType;
+  clean: RgbImage;
+  degraded: RgbImage;
+}
+
+/** Options of {@link makePhotoPairs}. */
+export interface PhotoPairOptions {
+  /** Photos to use (default the test photos, which no training patch comes from). */
+  photos?: readonly PhotoName[];
+  /** Box-downscaling factor (default 1: the photos' full resolution). */
+  downscaleFactor?: number;
+  /** Seed of the weather synthesis (default 0). */
+  seed?: number;
+}
+
+/**
+ * Every photo degraded by every weather type (photo-major, weather in task order), deterministic
+ * for a seed.
+ *
+ * @example
+ * ```ts
+ * const pairs = makePhotoPairs(); // 2 test photos x 4 weather types at full resolution
+ * ```
+ */
+export function makePhotoPairs(o: PhotoPairOptions = {}): PhotoPair[] {
+  const factor = o.downscaleFactor ?? 1;
+  const seed = o.seed ?? 0;
+  return (o.photos ?? TEST_PHOTOS).flatMap((photo, p) => {
+    const full = loadPhoto(photo);
+    const clean = factor === 1 ? full : downscale(full, factor);
+    return WEATHER_TYPES.map((weather, w) => ({
+      photo,
+      weather,
+      clean,
+      degraded: degrade(clean, weather, seed * 1009 + p * 31 + w),
+    }));
+  });
+}
+
+/** PSNR and SSIM of `a` against `b`, whole images in [0, 1]. */
+function scoreImage(a: RgbImage, b: RgbImage): { psnr: number; ssim: number } {
+  const [ta, tb] = [a, b].map((im) => tf.tensor4d(im.data, [1, im.height, im.width, 3]));
+  const scores = { psnr: psnr(ta, tb)[0], ssim: ssim(ta, tb)[0] };
+  tf.dispose([ta, tb]);
+  return scores;
+}
+
+/** What {@link evaluatePhotos} returns. */
+export interface PhotoEvaluation {
+  /** Mean scores per weather type and over all pairs (`all`). */
+  byTask: Record<string, TaskScores>;
+  /** The restored photos, in pair order. */
+  restored: RgbImage[];
+}
+
+/**
+ * Restores every pair's degraded photo whole (`restoreImage`: overlapping tiles) and scores it
+ * against the clean photo, next to the degraded input's own scores, per weather type and overall.
+ */
+export function evaluatePhotos(
+  model: RestorationNet,
+  pairs: readonly PhotoPair[],
+  options: RestoreOptions = {},
+): PhotoEvaluation {
+  const restored = pairs.map((p) => restoreImage(model, p.degraded, options));
+  const scored = pairs.map((p, i) => ({
+    weather: p.weather,
+    out: scoreImage(restored[i], p.clean),
+    input: scoreImage(p.degraded, p.clean),
+  }));
+  const summarise = (list: typeof scored): TaskScores => {
+    const mean = (f: (s: (typeof scored)[number]) => number) =>
+      list.reduce((a, s) => a + f(s), 0) / list.length;
+    return {
+      psnr: mean((s) => s.out.psnr),
+      ssim: mean((s) => s.out.ssim),
+      inputPsnr: mean((s) => s.input.psnr),
+      inputSsim: mean((s) => s.input.ssim),
+      n: list.length,
+    };
+  };
+  const byTask: Record<string, TaskScores> = { all: summarise(scored) };
+  for (const w of WEATHER_TYPES) {
+    const list = scored.filter((s) => s.weather === w);
+    if (list.length) byTask[w] = summarise(list);
+  }
+  return { byTask, restored };
+}
+
+/** A crop box in pixels. */
+export interface CropBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The part of `img` inside `box`, the box moved (and shrunk) to fit inside the image. */
+export function cropToBox(img: RgbImage, box: CropBox): RgbImage {
+  const w = Math.min(box.width, img.width);
+  const h = Math.min(box.height, img.height);
+  const x = Math.max(0, Math.min(box.x, img.width - w));
+  const y = Math.max(0, Math.min(box.y, img.height - h));
+  return cropImage(img, x, y, w, h);
+}
+
+/**
+ * Grid rows for whole-photo crops: per pair, the degraded crop, the same crop of each column's
+ * restoration (`columns[c][pair]`), then the clean crop. Lay them out with `composeGrid`.
+ */
+export function photoCropRows(
+  pairs: readonly PhotoPair[],
+  columns: readonly (readonly RgbImage[])[],
+  box: CropBox,
+): RgbImage[][] {
+  return pairs.map((p, i) => [
+    cropToBox(p.degraded, box),
+    ...columns.map((c) => cropToBox(c[i], box)),
+    cropToBox(p.clean, box),
+  ]);
+}
