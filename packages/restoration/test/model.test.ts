@@ -187,6 +187,33 @@ describe('MoFMELayer', () => {
 });
 
 describe('RestorationNet', () => {
+  it('does not start collapsed: with the released router (bias centred on the first batch) MaxVio at step 1 is far below its ceiling', async () => {
+    const train = makePatchSet({ split: 'train', n: 64, seed: 0 });
+    const firstMaxVio = async (router: { type: 'softmax'; bias: boolean }) => {
+      setSeed(3);
+      const net = new RestorationNet({
+        dim: 32,
+        heads: 4,
+        channels: 12,
+        ffn: { kind: 'mofme', mofme: { numExperts: 8, topK: 2, router, auxLoss: 0.01 } },
+      });
+      const vio: number[] = [];
+      await trainRestoration({
+        model: net,
+        train,
+        epochs: 1,
+        batchSize: 32,
+        onStep: (_s, _l, i) => vio.push(i.routing?.maxVio ?? NaN),
+      });
+      net.dispose();
+      return vio[0];
+    };
+    const ceiling = 8 / 2 - 1;
+    expect(await firstMaxVio({ type: 'softmax', bias: true })).toBeLessThan(ceiling / 2);
+    // The same router without the bias sends most tokens of the residual stream to the same two experts.
+    expect(await firstMaxVio({ type: 'softmax', bias: false })).toBeGreaterThan(2);
+  });
+
   it.each([
     { kind: 'dense' as const, hidden: 32 },
     { kind: 'moe' as const, moe: { hidden: 32, numExperts: 4, topK: 2 } },
