@@ -5,8 +5,8 @@ import { cropImage, downscale, type RgbImage } from './image';
 import { psnr, ssim } from './metrics';
 import type { RestorationNet } from './model';
 import { restoreImage, type RestoreOptions } from './restore';
-import type { TaskScores } from './train';
-import { degrade, WEATHER_TYPES, type WeatherType } from './weather';
+import { scoresByTask, type TaskScores } from './train';
+import { degrade, weatherTaskId, WEATHER_TYPES, type WeatherType } from './weather';
 
 /** One whole photo, clean and degraded by one weather type. */
 export interface PhotoPair {
@@ -14,6 +14,8 @@ export interface PhotoPair {
   weather: WeatherType;
   clean: RgbImage;
   degraded: RgbImage;
+  /** PSNR and SSIM of the degraded photo against the clean one (computed once, here). */
+  input: { psnr: number; ssim: number };
 }
 
 /** Options of {@link makePhotoPairs}. */
@@ -28,7 +30,7 @@ export interface PhotoPairOptions {
 
 /**
  * Every photo degraded by every weather type (photo-major, weather in task order), deterministic
- * for a seed.
+ * for a seed, with the degraded photo's own scores.
  *
  * @example
  * ```ts
@@ -41,12 +43,10 @@ export function makePhotoPairs(o: PhotoPairOptions = {}): PhotoPair[] {
   return (o.photos ?? TEST_PHOTOS).flatMap((photo, p) => {
     const full = loadPhoto(photo);
     const clean = factor === 1 ? full : downscale(full, factor);
-    return WEATHER_TYPES.map((weather, w) => ({
-      photo,
-      weather,
-      clean,
-      degraded: degrade(clean, weather, seed * 1009 + p * 31 + w),
-    }));
+    return WEATHER_TYPES.map((weather, w) => {
+      const degraded = degrade(clean, weather, seed * 1009 + p * 31 + w);
+      return { photo, weather, clean, degraded, input: scoreImage(degraded, clean) };
+    });
   });
 }
 
@@ -76,27 +76,16 @@ export function evaluatePhotos(
   options: RestoreOptions = {},
 ): PhotoEvaluation {
   const restored = pairs.map((p) => restoreImage(model, p.degraded, options));
-  const scored = pairs.map((p, i) => ({
-    weather: p.weather,
-    out: scoreImage(restored[i], p.clean),
-    input: scoreImage(p.degraded, p.clean),
-  }));
-  const summarise = (list: typeof scored): TaskScores => {
-    const mean = (f: (s: (typeof scored)[number]) => number) =>
-      list.reduce((a, s) => a + f(s), 0) / list.length;
-    return {
-      psnr: mean((s) => s.out.psnr),
-      ssim: mean((s) => s.out.ssim),
-      inputPsnr: mean((s) => s.input.psnr),
-      inputSsim: mean((s) => s.input.ssim),
-      n: list.length,
-    };
-  };
-  const byTask: Record<string, TaskScores> = { all: summarise(scored) };
-  for (const w of WEATHER_TYPES) {
-    const list = scored.filter((s) => s.weather === w);
-    if (list.length) byTask[w] = summarise(list);
-  }
+  const out = pairs.map((p, i) => scoreImage(restored[i], p.clean));
+  const byTask = scoresByTask(
+    {
+      psnr: out.map((o) => o.psnr),
+      ssim: out.map((o) => o.ssim),
+      inputPsnr: pairs.map((p) => p.input.psnr),
+      inputSsim: pairs.map((p) => p.input.ssim),
+    },
+    pairs.map((p) => weatherTaskId(p.weather)),
+  );
   return { byTask, restored };
 }
 

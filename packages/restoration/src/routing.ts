@@ -21,13 +21,20 @@ export function weatherInformation(
   assignments: readonly (readonly number[])[],
   tasks: ArrayLike<number>,
 ): number {
+  return informationOf(usageOf(assignments, tasks), assignments[0]?.length ?? 0, tasks);
+}
+
+/** The assignments flattened to per-patch usage rows, after checking there is one per task id. */
+function usageOf(assignments: readonly (readonly number[])[], tasks: ArrayLike<number>): number[] {
   if (assignments.length !== tasks.length) {
     throw new Error(
       `weatherInformation: ${assignments.length} patches of assignments but ${tasks.length} task ids`,
     );
   }
-  const experts = assignments[0]?.length ?? 0;
-  const usage = assignments.flat();
+  return assignments.flat();
+}
+
+function informationOf(usage: readonly number[], experts: number, tasks: ArrayLike<number>): number {
   return groupInformation([...usageByGroup(usage, experts, tasks).values()]);
 }
 
@@ -42,5 +49,7 @@ export function weatherRoutingTest(
   shuffles = 50,
   seed = 0,
 ): LabelPermutation {
-  return labelPermutationTest(Array.from(tasks), (t) => weatherInformation(assignments, t), shuffles, seed);
+  const usage = usageOf(assignments, tasks);
+  const experts = assignments[0]?.length ?? 0;
+  return labelPermutationTest(Array.from(tasks), (t) => informationOf(usage, experts, t), shuffles, seed);
 }

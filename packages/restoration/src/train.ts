@@ -92,6 +92,34 @@ export interface TaskScores {
   n: number;
 }
 
+/** Per-item scores of restored outputs and of their degraded inputs, in item order. */
+export interface ItemScores {
+  psnr: number[];
+  ssim: number[];
+  inputPsnr: number[];
+  inputSsim: number[];
+}
+
+/** Mean scores over all items (`all`) and per weather type present in `tasks` (the items' task ids). */
+export function scoresByTask(items: ItemScores, tasks: ArrayLike<number>): Record<string, TaskScores> {
+  const summarise = (keep: (i: number) => boolean): TaskScores => {
+    const idx = Array.from({ length: tasks.length }, (_, i) => i).filter(keep);
+    const mean = (v: number[]) => idx.reduce((a, i) => a + v[i], 0) / Math.max(1, idx.length);
+    return {
+      psnr: mean(items.psnr),
+      ssim: mean(items.ssim),
+      inputPsnr: mean(items.inputPsnr),
+      inputSsim: mean(items.inputSsim),
+      n: idx.length,
+    };
+  };
+  const byTask: Record<string, TaskScores> = { all: summarise(() => true) };
+  WEATHER_TYPES.forEach((t, ti) => {
+    if (Array.from(tasks).includes(ti)) byTask[t] = summarise((i) => tasks[i] === ti);
+  });
+  return byTask;
+}
+
 /** What {@link evaluateRestoration} returns. */
 export interface RestorationEval {
   byTask: Record<string, TaskScores>;
@@ -144,21 +172,7 @@ export function evaluateRestoration(model: RestorationNet, set: PatchSet, batchS
       perPatch[li].push(...patchAssignments(a.indices.arraySync(), idx.length, a.counts.size)),
     );
   });
-  const mean = (v: number[]) => v.reduce((s, z) => s + z, 0) / Math.max(1, v.length);
-  const scores = (keep: (i: number) => boolean): TaskScores => {
-    const pick = (v: number[]) => v.filter((_, i) => keep(i));
-    return {
-      psnr: mean(pick(out)),
-      ssim: mean(pick(outS)),
-      inputPsnr: mean(pick(inP)),
-      inputSsim: mean(pick(inS)),
-      n: pick(out).length,
-    };
-  };
-  const byTask: Record<string, TaskScores> = { all: scores(() => true) };
-  WEATHER_TYPES.forEach((t, ti) => {
-    if (set.tasks.some((v) => v === ti)) byTask[t] = scores((i) => set.tasks[i] === ti);
-  });
+  const byTask = scoresByTask({ psnr: out, ssim: outS, inputPsnr: inP, inputSsim: inS }, set.tasks);
   const load = perPatch.map((rows) => {
     const totals = rows.reduce(
       (acc, r) => acc.map((v, e) => v + r[e]),
