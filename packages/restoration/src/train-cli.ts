@@ -16,7 +16,7 @@ import { encodeImage } from './image-io';
 import { RestorationNet, type RestorationConfigInput } from './model';
 import { evaluatePhotos, makePhotoPairs, photoCropRows } from './photos';
 import { saveRestorationNet } from './restore';
-import { evaluateRestoration, trainRestoration, type TaskScores } from './train';
+import { evaluateRestoration, RestorationLossSchema, trainRestoration, type TaskScores } from './train';
 
 /** The part of each whole test photo shown in `photo-crops.png` (full-resolution pixels). */
 const PHOTO_CROP = { x: 380, y: 200, width: 160, height: 120 };
@@ -35,6 +35,7 @@ export const TrainDeweatherOptionsSchema = z.object({
   topK: z.coerce.number().int().min(1).default(2),
   modulation: z.enum(['linear', 'vector']).default('linear'),
   auxLoss: z.coerce.number().min(0).default(0.01),
+  loss: RestorationLossSchema.default('mse'),
   seed: z.coerce.number().int().min(0).default(0),
   testPatches: z.coerce.number().int().min(1).default(1000),
   /** Box-downscaling of the whole test photos scored at the end (1 = full resolution). */
@@ -93,6 +94,7 @@ export async function trainDeweather(o: TrainDeweatherOptions): Promise<Record<s
     batchSize: o.batchSize,
     lr: o.lr,
     seed: o.seed,
+    loss: o.loss,
     checkpointDir,
     checkpointEvery: 200,
     resumeFrom: resume ? checkpointDir : undefined,
@@ -100,7 +102,7 @@ export async function trainDeweather(o: TrainDeweatherOptions): Promise<Record<s
       if (Date.now() - last > 30_000 || step === steps) {
         last = Date.now();
         const vio = info.routing ? `, MaxVio ${info.routing.maxVio.toFixed(2)}` : '';
-        console.log(`step ${step}/${steps}: L1 ${loss.toFixed(4)}${vio}`);
+        console.log(`step ${step}/${steps}: ${o.loss} ${loss.toFixed(4)}${vio}`);
       }
     },
   });
