@@ -4,10 +4,10 @@ import path from 'node:path';
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
 import { CheckpointError, initBackend, saveCheckpoint, setSeed, tf } from '@moe-zoo/core';
 import {
-  AUDIO_MODEL_NAME,
+  AUDIO_FORMAT,
   classifyMain,
   classifyWav,
-  createAudioTransformer,
+  AudioTransformer,
   DEFAULT_FEATURES,
   evaluateAudio,
   featureShape,
@@ -39,7 +39,7 @@ function randomSet(n: number): AudioSet {
   };
 }
 
-function logitsOf(model: ReturnType<typeof createAudioTransformer>, set: AudioSet): Float32Array {
+function logitsOf(model: AudioTransformer, set: AudioSet): Float32Array {
   model.eval();
   return tf.tidy(
     () => model.forward(tf.tensor3d(set.x, [set.n, set.tokens, set.dims])).logits.dataSync() as Float32Array,
@@ -59,8 +59,8 @@ describe('spoken digits + audio transformer', () => {
     expect(data.train.n).toBe(480);
     expect(data.test.n).toBe(200);
     const config = { ffn: MOE } satisfies AudioModelConfigInput;
-    const model = createAudioTransformer(config);
-    const dense = createAudioTransformer({ ffn: DENSE });
+    const model = new AudioTransformer(config);
+    const dense = new AudioTransformer({ ffn: DENSE });
     expect(Math.abs(model.activeParams() - dense.activeParams()) / dense.activeParams()).toBeLessThan(0.03);
     dense.dispose();
     await trainAudioClassifier(model, data.train, { epochs: 3, batchSize: 32, seed: 0 });
@@ -73,7 +73,8 @@ describe('spoken digits + audio transformer', () => {
     expect(spec.tv).toBeGreaterThan(spec.baselineMean);
 
     const ckpt = mkdtempSync(path.join(tmpdir(), 'audio-ckpt-'));
-    await saveAudioModel(ckpt, model, config);
+    await saveAudioModel(ckpt, model, { accuracy: ev.accuracy });
+    expect((await loadAudioModel(ckpt)).extra).toEqual({ accuracy: ev.accuracy });
     model.dispose();
     const wav = readdirSync(dir).find((f) => f.endsWith('-7-0.wav')) as string;
     const r = await classifyWav(path.join(dir, wav), ckpt);
@@ -98,7 +99,7 @@ describe('audio model config', () => {
   });
 
   it("passes core's router, dispatch and loss options to every MoE layer", () => {
-    const model = createAudioTransformer({
+    const model = new AudioTransformer({
       depth: 3,
       moeEvery: 2,
       ffn: {
@@ -125,8 +126,8 @@ describe('audio model config', () => {
       expect(l.config.losses).toEqual({ aux: 0, z: 0.001, cv2: 0, seqAux: 0 });
     }
     model.dispose();
-    expect(() =>
-      createAudioTransformer({ ffn: { kind: 'moe', moe: { hidden: 8, numExperts: 2, topK: 3 } } }),
+    expect(
+      () => new AudioTransformer({ ffn: { kind: 'moe', moe: { hidden: 8, numExperts: 2, topK: 3 } } }),
     ).toThrow(/audio model config: ffn\.moe\.topK: topK \(3\) exceeds numExperts \(2\)/);
   });
 
@@ -138,7 +139,7 @@ describe('audio model config', () => {
       { type: 'expert-choice' as const, capacityFactor: 2 },
     ]) {
       setSeed(1);
-      const model = createAudioTransformer({
+      const model = new AudioTransformer({
         ffn: { kind: 'moe', moe: { hidden: 16, numExperts: 4, topK: 2, router } },
       });
       const ev = evaluateAudio(model, set, 5); // batches of 5, 5, 2
@@ -167,10 +168,10 @@ describe('audio model config', () => {
       [{ kind: 'dense', hidden: 48, topK: 2 }, DENSE],
     ] as const) {
       setSeed(2);
-      const model = createAudioTransformer({ ffn });
+      const model = new AudioTransformer({ ffn });
       const dir = mkdtempSync(path.join(tmpdir(), 'audio-legacy-'));
       const stored = { dim: 48, heads: 4, depth: 2, numClasses: 10, features: DEFAULT_FEATURES, ...legacy };
-      await saveCheckpoint(dir, { model: AUDIO_MODEL_NAME, state: model.stateDict(), config: stored });
+      await saveCheckpoint(dir, { model: AUDIO_FORMAT.name, state: model.stateDict(), config: stored });
       const loaded = await loadAudioModel(dir);
       expect(loaded.config.ffn).toMatchObject(ffn);
       expect(loaded.model.countParams()).toBe(model.countParams());
@@ -179,7 +180,7 @@ describe('audio model config', () => {
       model.dispose();
     }
     const bad = mkdtempSync(path.join(tmpdir(), 'audio-legacy-bad-'));
-    await saveCheckpoint(bad, { model: AUDIO_MODEL_NAME, state: {}, config: { kind: 'moe', topK: 0 } });
+    await saveCheckpoint(bad, { model: AUDIO_FORMAT.name, state: {}, config: { kind: 'moe', topK: 0 } });
     const err = await loadAudioModel(bad).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CheckpointError);
     expect((err as CheckpointError).field).toBe('config.topK');

@@ -12,7 +12,10 @@ import {
   encodeSafetensors,
   loadCheckpoint,
   loadIntoModule,
+  loadModel,
   saveCheckpoint,
+  saveModel,
+  type ModelFormat,
   tensorToData,
   writeFileAtomic,
   type AtomicWriteOptions,
@@ -518,6 +521,63 @@ describe('checkpoints', () => {
       );
       expect(tf.memory().numTensors).toBe(before);
     });
+  });
+});
+
+describe('saveModel / loadModel', () => {
+  /** A Tiny whose config is its seed, so a rebuilt model has other weights until loaded. */
+  class SeededTiny extends Tiny {
+    constructor(readonly config: { seed: number }) {
+      super(config.seed);
+    }
+  }
+  const seedSchema = z.object({ seed: z.number().int().min(0) });
+  const format: ModelFormat<SeededTiny, typeof seedSchema> = {
+    name: 'seeded-tiny',
+    configSchema: seedSchema,
+    configOf: (m) => m.config,
+    build: (c) => new SeededTiny({ seed: c.seed + 100 }),
+  };
+
+  it('returns the model bit-exactly with its config and extra, leaking nothing', async () => {
+    const a = new SeededTiny({ seed: 3 });
+    const dir = freshDir();
+    await saveModel(dir, format, a, { steps: 12 });
+    const before = tf.memory().numTensors;
+    const { model, config, extra } = await loadModel(dir, format);
+    expect(config).toEqual({ seed: 3 });
+    expect(extra).toEqual({ steps: 12 });
+    for (const [name, t] of Object.entries(a.stateDict())) {
+      expect(bytes(model.stateDict()[name].dataSync() as Float32Array)).toEqual(
+        bytes(t.dataSync() as Float32Array),
+      );
+    }
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    await saveModel(dir, format, a);
+    const bare = await loadModel(dir, format);
+    expect(bare.extra).toEqual({});
+    bare.model.dispose();
+    a.dispose();
+  });
+
+  it("refuses another model's checkpoint, a bad config and a state that does not fit, leaking nothing", async () => {
+    const dir = freshDir();
+    const state = { w: tf.zeros([3, 4]) };
+    const before = tf.memory().numTensors;
+    await saveCheckpoint(dir, { model: 'tiny', state, config: { seed: 1 } });
+    expect((await rejected(loadModel(dir, format))).code).toBe('MODEL');
+    await saveCheckpoint(dir, { model: 'seeded-tiny', state, config: { seed: -1 } });
+    const bad = await rejected(loadModel(dir, format));
+    expect([bad.code, bad.field]).toEqual(['CONFIG', 'config.seed']);
+    await saveCheckpoint(dir, { model: 'seeded-tiny', state, config: { seed: 1 } });
+    await expect(loadModel(dir, format)).rejects.toThrow(/loadStateDict: missing/);
+    expect(tf.memory().numTensors).toBe(before);
+    state.w.dispose();
+    const invalid = new SeededTiny({ seed: -2 });
+    const refused = await rejected(saveModel(freshDir(), format, invalid));
+    expect([refused.code, refused.field]).toEqual(['CONFIG', 'config.seed']);
+    invalid.dispose();
   });
 });
 

@@ -172,3 +172,11 @@ export {
   MoTELayer,
 } from './mote/mote-layer';
 export { type BuildMoteOptions, buildMote, type BuildFloatMoeOptions, buildFloatMoe } from './mote/upcycle';
+export {
+  MOMA_FORMAT,
+  MOME_FORMAT,
+  saveMomaModel,
+  loadMomaModel,
+  saveMomeModel,
+  loadMomeModel,
+} from './model-files';

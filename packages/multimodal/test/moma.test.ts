@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { initBackend, moduleCosts, RoutedLayer, setSeed, tf } from '@moe-zoo/core';
 import {
   auxRouterAgreement,
@@ -7,12 +10,14 @@ import {
   flopsSavings,
   InterleavedLM,
   interleavedTokenizer,
+  loadMomaModel,
   makeInterleavedSet,
   loadDigitImages,
   ModalityGroupedMoE,
   MOMA_ARMS,
   movingAverage,
   pairedStandardError,
+  saveMomaModel,
   trainAuxRouters,
   trainLm,
   type CollectedRouting,
@@ -236,6 +241,16 @@ describe('interleaved LM with MoMa', () => {
     const causal = evaluateLm(lm, held, { routing: 'aux' });
     expect(Number.isFinite(causal.loss)).toBe(true);
     expect(causal.loss).toBeLessThan(before.loss - 1);
+
+    // Saved and loaded, the model (auxiliary routers included) scores exactly the same.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moma-'));
+    await saveMomaModel(dir, lm, { steps: curves.loss.length });
+    const loaded = await loadMomaModel(dir);
+    expect(loaded.extra).toEqual({ steps: curves.loss.length });
+    expect(loaded.config).toEqual(lm.config);
+    expect(evaluateLm(loaded.model, held, { routing: 'aux' }).loss).toBe(causal.loss);
+    loaded.model.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
     lm.dispose();
   });
 

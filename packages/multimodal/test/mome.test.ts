@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
 import { initBackend, moduleCosts, setSeed, tf } from '@moe-zoo/core';
 import {
@@ -5,11 +8,13 @@ import {
   AvModel,
   evaluateAvModel,
   FULL_RATE,
+  loadMomeModel,
   makeAvDigits,
   MomeAdapter,
   momeOverlap,
   MOME_RATES,
   rateKey,
+  saveMomeModel,
   trainAvModel,
   type LayerRoutes,
 } from '../src';
@@ -121,6 +126,15 @@ describe('MoME adapters', () => {
     expect(overlap.audio.pairs).toBe(2 * av.test.n * (12 + 6 + 12)); // layers × n × fine tokens of a2↔a4, a4↔a8, a2↔a8
     expect(overlap.audio.aligned).toBeGreaterThan(overlap.audio.shuffled);
     expect(overlap.video.aligned).toBeGreaterThan(overlap.video.shuffled);
+
+    // Saved and loaded (backbone and adapters), the model scores exactly the same.
+    const saved = fs.mkdtempSync(path.join(os.tmpdir(), 'mome-'));
+    await saveMomeModel(saved, m);
+    const loaded = await loadMomeModel(saved);
+    expect(loaded.config).toEqual(m.config);
+    expect(evaluateAvModel(loaded.model, av.test, MOME_RATES).a8v2.accuracy).toBe(ev.a8v2.accuracy);
+    loaded.model.dispose();
+    fs.rmSync(saved, { recursive: true, force: true });
 
     const again = make();
     const run2 = await trainAvModel(again, av.train, { rates, epochs: 1, seed: 0 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { initBackend } from '@moe-zoo/core';
 import { readImageFile, writeImageFile, ImageError } from './image-io';
-import { loadRestorationNet, restoreImage } from './restore';
+import { loadRestorationModel } from './model-files';
+import { restoreImage } from './restore';
 
 const USAGE =
   'usage: moe-restore <checkpoint-dir> <input.jpg|png|webp> <output.png|jpg|webp> [--max-pixels N]';
@@ -19,7 +20,7 @@ export async function main(argv: string[]): Promise<number> {
   const [ckpt, input, output] = args;
   try {
     await initBackend();
-    const net = await loadRestorationNet(ckpt);
+    const { model: net } = await loadRestorationModel(ckpt);
     const img = await readImageFile(input, { maxPixels });
     const start = Date.now();
     const restored = restoreImage(net, img, { maxPixels });

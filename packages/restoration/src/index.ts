@@ -81,4 +81,5 @@ export {
   cropToBox,
   evaluatePhotos,
 } from './photos';
-export { type RestoreOptions, restoreImage, saveRestorationNet, loadRestorationNet } from './restore';
+export { type RestoreOptions, restoreImage } from './restore';
+export { RESTORATION_FORMAT, saveRestorationModel, loadRestorationModel } from './model-files';

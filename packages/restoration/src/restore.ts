@@ -1,11 +1,7 @@
-import { loadCheckpoint, tf } from '@moe-zoo/core';
-import { saveCheckpoint } from '@moe-zoo/core';
+import { tf } from '@moe-zoo/core';
 import { createImage, type RgbImage } from './image';
 import { DEFAULT_MAX_PIXELS, ImageError } from './image-io';
-import { RestorationConfigSchema, RestorationNet } from './model';
-
-/** Model name stored in restoration checkpoints. */
-export const RESTORATION_MODEL_NAME = 'moe-zoo/restoration-net';
+import type { RestorationNet } from './model';
 
 /** Options of {@link restoreImage}. */
 export interface RestoreOptions {
@@ -108,47 +104,4 @@ export function restoreImage(model: RestorationNet, img: RgbImage, options: Rest
     for (let c = 0; c < 3; c++) restored.data[p * 3 + c] = acc[p * 3 + c] / weight[p];
   }
   return restored;
-}
-
-/**
- * Saves a restoration net (weights + validated config) with core's atomic checkpoint writer.
- *
- * @example
- * ```ts
- * await saveRestorationNet(net, 'runs/mofme');
- * const again = await loadRestorationNet('runs/mofme');
- * ```
- */
-export async function saveRestorationNet(
-  model: RestorationNet,
-  dir: string,
-  extra?: Record<string, unknown>,
-): Promise<void> {
-  await saveCheckpoint(dir, {
-    model: RESTORATION_MODEL_NAME,
-    state: model.stateDict(),
-    config: model.config,
-    configSchema: RestorationConfigSchema,
-    extra,
-  });
-}
-
-/** Loads a net saved by {@link saveRestorationNet}; the config is validated before any allocation. */
-export async function loadRestorationNet(dir: string): Promise<RestorationNet> {
-  const { manifest, state, files } = await loadCheckpoint(dir, {
-    expectModel: RESTORATION_MODEL_NAME,
-    configSchema: RestorationConfigSchema,
-  });
-  try {
-    const net = new RestorationNet(RestorationConfigSchema.parse(manifest.config));
-    try {
-      net.loadStateDict(state);
-    } catch (e) {
-      net.dispose();
-      throw e;
-    }
-    return net;
-  } finally {
-    for (const group of [state, ...Object.values(files)]) for (const t of Object.values(group)) t.dispose();
-  }
 }

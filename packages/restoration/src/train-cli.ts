@@ -15,7 +15,7 @@ import { composeGrid } from './grid';
 import { encodeImage } from './image-io';
 import { RestorationNet, type RestorationConfigInput } from './model';
 import { evaluatePhotos, makePhotoPairs, photoCropRows } from './photos';
-import { saveRestorationNet } from './restore';
+import { saveRestorationModel } from './model-files';
 import { evaluateRestoration, RestorationLossSchema, trainRestoration, type TaskScores } from './train';
 
 /** The part of each whole test photo shown in `photo-crops.png` (full-resolution pixels). */
@@ -122,7 +122,7 @@ export async function trainDeweather(o: TrainDeweatherOptions): Promise<Record<s
     testPatches: table(patches.byTask),
     wholePhotos: table(photos.byTask),
   };
-  await saveRestorationNet(net, o.out, { training: record });
+  await saveRestorationModel(o.out, net, { training: record });
   const rows = photoCropRows(pairs, [photos.restored], PHOTO_CROP);
   fs.writeFileSync(
     path.join(o.out, 'photo-crops.png'),

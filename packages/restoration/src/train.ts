@@ -2,8 +2,8 @@ import { evaluateInBatches, fitShuffled, tf, type StepInfo } from '@moe-zoo/core
 import { z } from 'zod';
 import { patchBatch, type PatchSet } from './data';
 import { psnr, ssim } from './metrics';
-import { RestorationConfigSchema, type RestorationNet } from './model';
-import { RESTORATION_MODEL_NAME } from './restore';
+import type { RestorationNet } from './model';
+import { RESTORATION_FORMAT } from './model-files';
 import { WEATHER_TYPES } from './weather';
 
 /** Options of {@link trainRestoration}. */
@@ -90,9 +90,9 @@ export async function trainRestoration(o: TrainRestorationOptions): Promise<Trai
       ? {
           dir: o.checkpointDir,
           every: o.checkpointEvery ?? 200,
-          model: RESTORATION_MODEL_NAME,
+          model: RESTORATION_FORMAT.name,
           config: o.model.config,
-          configSchema: RestorationConfigSchema,
+          configSchema: RESTORATION_FORMAT.configSchema,
         }
       : undefined,
     resumeFrom: o.resumeFrom,

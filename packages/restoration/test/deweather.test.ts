@@ -5,7 +5,7 @@ import { initBackend, labelPermutationTest } from '@moe-zoo/core';
 import {
   cropToBox,
   evaluatePhotos,
-  loadRestorationNet,
+  loadRestorationModel,
   makePhotoPairs,
   photoCropRows,
   RestorationNet,
@@ -92,11 +92,10 @@ describe('moe-train-deweather', () => {
       const flags = ['--out', out, '--patches', '64', '--epochs', '1', '--dim', '16', '--channels', '8'];
       const code = await trainCli([...flags, '--experts', '4', '--testPatches', '16', '--photoScale', '8']);
       expect(code).toBe(0);
-      const net = await loadRestorationNet(out);
-      expect(net.config.ffn).toMatchObject({ kind: 'mofme', mofme: { numExperts: 4, topK: 2 } });
+      const { model: net, config, extra } = await loadRestorationModel(out);
+      expect(config.ffn).toMatchObject({ kind: 'mofme', mofme: { numExperts: 4, topK: 2 } });
       net.dispose();
-      const manifest = JSON.parse(fs.readFileSync(path.join(out, 'manifest.json'), 'utf8'));
-      const record = manifest.extra.training;
+      const record = extra.training as { steps: number; wholePhotos: object; command: string };
       expect(record.steps).toBe(2);
       expect(Object.keys(record.wholePhotos)).toEqual(['all', ...WEATHER_TYPES]);
       expect(record.command).toContain('--patches 64');

@@ -11,7 +11,7 @@ import {
   peekSize,
   readImageFile,
   RestorationNet,
-  saveRestorationNet,
+  saveRestorationModel,
   sniffFormat,
   writeImageFile,
   type RgbImage,
@@ -54,7 +54,7 @@ describe('restoration image I/O (on @moe-zoo/data)', () => {
   it('the moe-restore CLI reads and writes WebP', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resto-webp-'));
     const net = new RestorationNet({ dim: 16, heads: 2, channels: 8, ffn: { kind: 'dense', hidden: 32 } });
-    await saveRestorationNet(net, dir);
+    await saveRestorationModel(dir, net);
     net.dispose();
     const input = path.join(dir, 'in.webp');
     await writeImageFile(input, gradient());

@@ -19,7 +19,7 @@ import {
   encodeImage,
   evaluateRestoration,
   FiLMExperts,
-  loadRestorationNet,
+  loadRestorationModel,
   loadPhoto,
   makePatchSet,
   MoFMELayer,
@@ -27,7 +27,7 @@ import {
   restoreImage,
   RestorationNet,
   weatherInformation,
-  saveRestorationNet,
+  saveRestorationModel,
   trainRestoration,
 } from '../src';
 import { main as cli } from '../src/cli';
@@ -336,8 +336,10 @@ describe('RestorationNet', () => {
     expect(after).toBeGreaterThan(before);
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resto-ckpt-'));
-    await saveRestorationNet(net, dir);
-    const again = await loadRestorationNet(dir);
+    await saveRestorationModel(dir, net, { note: 'kept' });
+    const { model: again, config, extra } = await loadRestorationModel(dir);
+    expect(config).toEqual(net.config);
+    expect(extra).toEqual({ note: 'kept' });
     const a = restoreImage(again, odd, { batchTiles: 8 });
     expect(Math.max(...a.data.map((v, i) => Math.abs(v - restored.data[i])))).toBeLessThan(1e-5);
 

@@ -1,5 +1,8 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { initBackend, setSeed } from '@moe-zoo/core';
-import { createViT, evaluateViT, loadFashion, trainViT } from '../src';
+import { evaluateViT, loadFashion, loadViTModel, saveViTModel, trainViT, ViT } from '../src';
 
 const VMOE = { kind: 'moe', moe: { hidden: 48, numExperts: 8, topK: 2 } } as const;
 const DENSE = { kind: 'dense', hidden: 96 } as const;
@@ -10,8 +13,8 @@ describe('V-MoE vs dense ViT', () => {
   });
 
   it('has equal active parameters, learns well above chance and is deterministic', async () => {
-    const moe = createViT({ ffn: VMOE });
-    const dense = createViT({ ffn: DENSE });
+    const moe = new ViT({ ffn: VMOE });
+    const dense = new ViT({ ffn: DENSE });
     expect(moe.moeLayers()).toHaveLength(1); // depth 2, MoE in alternate blocks (the last)
     expect(moe.countParams()).toBeGreaterThan(dense.countParams());
     expect(Math.abs(moe.activeParams() - dense.activeParams()) / dense.activeParams()).toBeLessThan(0.03);
@@ -22,11 +25,10 @@ describe('V-MoE vs dense ViT', () => {
     expect(new Set(data.test.y).size).toBe(10);
     const run = async () => {
       setSeed(3);
-      const model = createViT({ ffn: VMOE });
-      const r = await trainViT(model, data.train, 7, { epochs: 3, batchSize: 40, lr: 3e-3, seed: 0 });
-      const acc = evaluateViT(model, data.test, 7);
-      model.dispose();
-      return { r, acc };
+      const model = new ViT({ ffn: VMOE });
+      const r = await trainViT(model, data.train, { epochs: 3, batchSize: 40, lr: 3e-3, seed: 0 });
+      const acc = evaluateViT(model, data.test);
+      return { r, acc, model };
     };
     const a = await run();
     expect(a.acc).toBeGreaterThan(0.35); // chance is 0.1
@@ -34,11 +36,22 @@ describe('V-MoE vs dense ViT', () => {
     const b = await run();
     expect(b.r.losses).toEqual(a.r.losses);
     expect(b.acc).toBe(a.acc);
-    expect(() => createViT({ ffn: VMOE, patch: 5 })).toThrow(/not divisible by patch 5/);
+    b.model.dispose();
+    // Saved and loaded, the trained model scores exactly the same.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vit-'));
+    await saveViTModel(dir, a.model, { accuracy: a.acc });
+    const loaded = await loadViTModel(dir);
+    expect(loaded.config).toEqual(a.model.config);
+    expect(loaded.extra).toEqual({ accuracy: a.acc });
+    expect(evaluateViT(loaded.model, data.test)).toBe(a.acc);
+    loaded.model.dispose();
+    a.model.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(() => new ViT({ ffn: VMOE, patch: 5 })).toThrow(/not divisible by patch 5/);
   });
 
   it("passes core's router, dispatch and loss options to the MoE layers", () => {
-    const model = createViT({
+    const model = new ViT({
       depth: 4,
       ffn: {
         kind: 'moe',
@@ -66,7 +79,7 @@ describe('V-MoE vs dense ViT', () => {
       expect(l.config.losses).toMatchObject({ aux: 0.05, z: 0.001 });
     }
     model.dispose();
-    expect(() => createViT({ ffn: { kind: 'moe', moe: { hidden: 8, numExperts: 2, topK: 4 } } })).toThrow(
+    expect(() => new ViT({ ffn: { kind: 'moe', moe: { hidden: 8, numExperts: 2, topK: 4 } } })).toThrow(
       /vit config: ffn\.moe\.topK: topK \(4\) exceeds numExperts \(2\)/,
     );
   });

@@ -1,12 +1,14 @@
 import {
   evaluateInBatches,
   fitShuffled,
-  loadCheckpoint,
+  loadModel,
   parseConfig,
-  saveCheckpoint,
+  saveModel,
   tf,
   TokenClassifier,
   TokenClassifierConfigSchema,
+  type LoadedModel,
+  type ModelFormat,
 } from '@moe-zoo/core';
 import { z } from 'zod';
 import type { AudioSet } from '../data/spoken-digits';
@@ -91,23 +93,26 @@ export const AudioCheckpointConfigSchema = z.preprocess((value, ctx) => {
   return { ...rest, ffn };
 }, AudioModelConfigSchema);
 
-/** The checkpoint model name. */
-export const AUDIO_MODEL_NAME = 'moe-zoo-audio-transformer';
-
 /**
  * An audio transformer over log-mel tokens (frames → tokens): core's TokenClassifier with the FFN
- * slots of `config.ffn` (MoE or dense; see {@link AudioModelConfigSchema}).
+ * slots of `config.ffn` (MoE or dense; see {@link AudioModelConfigSchema}), which keeps its config.
  *
  * @example
  * ```ts
- * const moe = createAudioTransformer({ ffn: { kind: 'moe', moe: { hidden: 48, numExperts: 8, topK: 2 } } });
- * const dense = createAudioTransformer({ ffn: { kind: 'dense', hidden: 96 } }); // equal active parameters
+ * const moe = new AudioTransformer({ ffn: { kind: 'moe', moe: { hidden: 48, numExperts: 8, topK: 2 } } });
+ * const dense = new AudioTransformer({ ffn: { kind: 'dense', hidden: 96 } }); // equal active parameters
  * ```
  */
-export function createAudioTransformer(input: AudioModelConfigInput): TokenClassifier {
-  const { features, ...c } = parseConfig(AudioModelConfigSchema, input, 'audio model config');
-  const { tokens, dims } = featureShape(features);
-  return new TokenClassifier({ ...c, inputDim: dims, tokens });
+export class AudioTransformer extends TokenClassifier {
+  readonly config: AudioModelConfig;
+
+  constructor(input: AudioModelConfigInput) {
+    const config = parseConfig(AudioModelConfigSchema, input, 'audio model config');
+    const { features, ...c } = config;
+    const { tokens, dims } = featureShape(features);
+    super({ ...c, inputDim: dims, tokens });
+    this.config = config;
+  }
 }
 
 function batchOf(set: AudioSet, idx: ArrayLike<number>): { x: tf.Tensor3D; y: tf.Tensor1D } {
@@ -218,38 +223,35 @@ export function evaluateAudio(model: TokenClassifier, set: AudioSet, batchSize =
   return { accuracy: correct / set.n, predictions, usage, numExperts };
 }
 
-/** Saves the model and its config with core's checkpoint format. */
-export async function saveAudioModel(
-  dir: string,
-  model: TokenClassifier,
-  config: AudioModelConfigInput,
-): Promise<void> {
-  await saveCheckpoint(dir, {
-    model: AUDIO_MODEL_NAME,
-    state: model.stateDict(),
-    config: AudioModelConfigSchema.parse(config),
-    configSchema: AudioModelConfigSchema,
-  });
-}
+/**
+ * How an {@link AudioTransformer} is stored (core's checkpoint format). Checkpoints with the older
+ * flat config (`{ kind, hidden, numExperts, topK }`) load too, converted to the current form.
+ */
+export const AUDIO_FORMAT: ModelFormat<AudioTransformer, typeof AudioCheckpointConfigSchema> = {
+  name: 'moe-zoo-audio-transformer',
+  configSchema: AudioCheckpointConfigSchema,
+  configOf: (model) => model.config,
+  build: (config) => new AudioTransformer(config),
+};
 
 /**
- * Loads a model saved by {@link saveAudioModel}; the config is validated before weights are
- * allocated. Checkpoints with the older flat config (`{ kind, hidden, numExperts, topK }`) load too:
- * the returned config is in the current form.
+ * Saves the model, its config and optional JSON `extra` with core's checkpoint format.
+ *
+ * @example
+ * ```ts
+ * await saveAudioModel('runs/digits', model, { accuracy: 0.81 });
+ * const { model: again, config, extra } = await loadAudioModel('runs/digits');
+ * ```
  */
-export async function loadAudioModel(
+export async function saveAudioModel(
   dir: string,
-): Promise<{ model: TokenClassifier; config: AudioModelConfig }> {
-  const { manifest, state, files } = await loadCheckpoint(dir, {
-    expectModel: AUDIO_MODEL_NAME,
-    configSchema: AudioCheckpointConfigSchema,
-  });
-  const config = AudioCheckpointConfigSchema.parse(manifest.config);
-  const model = createAudioTransformer(config);
-  try {
-    model.loadStateDict(state);
-  } finally {
-    tf.dispose([...Object.values(state), ...Object.values(files).flatMap((f) => Object.values(f))]);
-  }
-  return { model, config };
+  model: AudioTransformer,
+  extra?: Record<string, unknown>,
+): Promise<void> {
+  await saveModel(dir, AUDIO_FORMAT, model, extra);
+}
+
+/** Loads a model saved by {@link saveAudioModel}; the config is validated before weights are allocated. */
+export async function loadAudioModel(dir: string): Promise<LoadedModel<AudioTransformer, AudioModelConfig>> {
+  return loadModel(dir, AUDIO_FORMAT);
 }

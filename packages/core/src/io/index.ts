@@ -29,3 +29,4 @@ export {
   type LoadCheckpointOptions,
   type LoadedCheckpoint,
 } from './checkpoint';
+export { saveModel, loadModel, type ModelFormat, type LoadedModel } from './model-io';

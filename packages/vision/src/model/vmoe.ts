@@ -2,12 +2,16 @@ import {
   evaluateInBatches,
   fitShuffled,
   imagePatches,
+  loadModel,
   makeRng,
   parseConfig,
   permutation,
+  saveModel,
   tf,
   TokenClassifier,
   TokenClassifierConfigSchema,
+  type LoadedModel,
+  type ModelFormat,
 } from '@moe-zoo/core';
 import { z } from 'zod';
 import { imagePool, poolImage } from '../data/npm-images';
@@ -15,7 +19,7 @@ import { imagePool, poolImage } from '../data/npm-images';
 const shape = TokenClassifierConfigSchema.shape;
 
 /**
- * Config of {@link createViT}: a small ViT on `imageSize`×`imageSize` images cut into
+ * Config of {@link ViT}: a small ViT on `imageSize`×`imageSize` images cut into
  * `patch`×`patch` patches — core's `TokenClassifierConfigSchema` with the input (`inputDim`,
  * `tokens`) taken from the patching. `ffn` is core's `FfnSlotConfigSchema`, so every MoE option
  * of core (router, dispatch, capacity, shared experts, losses) reaches the model. With an MoE
@@ -26,8 +30,8 @@ const shape = TokenClassifierConfigSchema.shape;
  *
  * @example
  * ```ts
- * const vmoe = createViT({ ffn: { kind: 'moe', moe: { hidden: 48, numExperts: 8, topK: 2 } } });
- * const vit = createViT({ ffn: { kind: 'dense', hidden: 96 } });
+ * const vmoe = new ViT({ ffn: { kind: 'moe', moe: { hidden: 48, numExperts: 8, topK: 2 } } });
+ * const vit = new ViT({ ffn: { kind: 'dense', hidden: 96 } });
  * ```
  */
 export const ViTConfigSchema = TokenClassifierConfigSchema.omit({ inputDim: true, tokens: true }).extend({
@@ -45,12 +49,44 @@ export type ViTConfig = z.output<typeof ViTConfigSchema>;
 /** ViT config as written by a caller (defaults not yet applied). */
 export type ViTConfigInput = z.input<typeof ViTConfigSchema>;
 
-/** A ViT (dense FFNs) or V-MoE (MoE FFNs) classifier; see {@link ViTConfigSchema}. */
-export function createViT(input: ViTConfigInput): TokenClassifier {
-  const { patch, imageSize, ...c } = parseConfig(ViTConfigSchema, input, 'vit config');
-  if (imageSize % patch !== 0)
-    throw new Error(`createViT: imageSize ${imageSize} is not divisible by patch ${patch}`);
-  return new TokenClassifier({ ...c, inputDim: patch * patch, tokens: (imageSize / patch) ** 2 });
+/** A ViT (dense FFNs) or V-MoE (MoE FFNs) classifier that keeps its config; see {@link ViTConfigSchema}. */
+export class ViT extends TokenClassifier {
+  readonly config: ViTConfig;
+
+  constructor(input: ViTConfigInput) {
+    const config = parseConfig(ViTConfigSchema, input, 'vit config');
+    const { patch, imageSize, ...c } = config;
+    if (imageSize % patch !== 0)
+      throw new Error(`vit config: imageSize ${imageSize} is not divisible by patch ${patch}`);
+    super({ ...c, inputDim: patch * patch, tokens: (imageSize / patch) ** 2 });
+    this.config = config;
+  }
+}
+
+/** How a {@link ViT} is stored (core's checkpoint format). */
+export const VIT_FORMAT: ModelFormat<ViT, typeof ViTConfigSchema> = {
+  name: 'moe-zoo/vit',
+  configSchema: ViTConfigSchema,
+  configOf: (model) => model.config,
+  build: (config) => new ViT(config),
+};
+
+/**
+ * Saves a ViT / V-MoE (weights, config and optional JSON `extra`) with core's checkpoint format.
+ *
+ * @example
+ * ```ts
+ * await saveViTModel('runs/vmoe', model, { accuracy: 0.74 });
+ * const { model: again, config, extra } = await loadViTModel('runs/vmoe');
+ * ```
+ */
+export async function saveViTModel(dir: string, model: ViT, extra?: Record<string, unknown>): Promise<void> {
+  await saveModel(dir, VIT_FORMAT, model, extra);
+}
+
+/** Loads a model saved by {@link saveViTModel}; the config is validated before weights are allocated. */
+export async function loadViTModel(dir: string): Promise<LoadedModel<ViT, ViTConfig>> {
+  return loadModel(dir, VIT_FORMAT);
 }
 
 /** Labelled greyscale images in host memory. */
@@ -120,19 +156,18 @@ export interface TrainViTOptions {
 }
 
 /**
- * Trains a {@link createViT} model with core's `fitShuffled` (AdamW, warmup + cosine,
+ * Trains a {@link ViT} with core's `fitShuffled` (AdamW, warmup + cosine,
  * clipping; the MoE balancing loss is added by the trainer). Returns the per-step losses and,
  * for V-MoE, the per-step MaxVio (load imbalance).
  */
 export async function trainViT(
-  model: TokenClassifier,
+  model: ViT,
   set: LabelledImages,
-  patch: number,
   o: TrainViTOptions,
 ): Promise<{ seconds: number; losses: number[]; maxVio: number[] }> {
   const losses: number[] = [];
   const maxVio: number[] = [];
-  const numClasses = model.options.numClasses;
+  const { numClasses, patch } = model.config;
   const { seconds } = await fitShuffled({
     model,
     samples: set.n,
@@ -157,7 +192,8 @@ export async function trainViT(
 }
 
 /** Test accuracy (eval mode, batches of 250; core's `evaluateInBatches`). */
-export function evaluateViT(model: TokenClassifier, set: LabelledImages, patch: number): number {
+export function evaluateViT(model: ViT, set: LabelledImages): number {
+  const { patch } = model.config;
   const correct = evaluateInBatches(model, set.n, 250, ({ indices }) => {
     const { x, y } = batch(set, indices, patch);
     const pred = tf.argMax(model.forward(x).logits, -1);

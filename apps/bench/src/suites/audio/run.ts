@@ -1,10 +1,5 @@
 /** The audio suite's training loop: every arm over every seed, rows with per-seed and per-clip outcomes. */
-import {
-  createAudioTransformer,
-  evaluateAudio,
-  loadSpokenDigits,
-  trainAudioClassifier,
-} from '@moe-zoo/audio';
+import { AudioTransformer, evaluateAudio, loadSpokenDigits, trainAudioClassifier } from '@moe-zoo/audio';
 import { setSeed } from '@moe-zoo/core';
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
 import { mean, seedRunsRow, type SeedRun } from '../../stats';
@@ -43,7 +38,7 @@ export async function runArms(ctx: SuiteContext, plan: AudioPlan, arms: readonly
         );
       testClips.set(seed, clips);
       setSeed(seed);
-      const model = createAudioTransformer({ ffn: arm.ffn });
+      const model = new AudioTransformer({ ffn: arm.ffn });
       const steps = epochs * Math.floor(data.train.n / batchSize);
       const bar = ctx.progress(`audio ${kind} seed ${seed}`, steps);
       const run = await trainAudioClassifier(model, data.train, {

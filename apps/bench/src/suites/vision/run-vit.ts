@@ -1,6 +1,6 @@
 /** V-MoE and the dense ViT on Fashion-MNIST: one arm of one seed. */
 import { setSeed, tf } from '@moe-zoo/core';
-import { createViT, loadFashion, trainViT, type LabelledImages } from '@moe-zoo/vision';
+import { loadFashion, trainViT, ViT, type LabelledImages } from '@moe-zoo/vision';
 import { timeMedian } from '../../perf/timing';
 import { mean, type SeedRun } from '../../stats';
 import { evaluate } from '../../train/classifier-run';
@@ -17,7 +17,7 @@ export interface VitResult {
 }
 
 /** 1/0 per test image, in order (the bench's classifier evaluation on the vision package's images). */
-function correctPerImage(model: ReturnType<typeof createViT>, set: LabelledImages): number[] {
+function correctPerImage(model: ViT, set: LabelledImages): number[] {
   return evaluate(model, { x: set.x, y: set.y, n: set.n, height: set.size, width: set.size }, VIT_PATCH);
 }
 
@@ -37,12 +37,12 @@ export async function runViT(
     seed,
   });
   setSeed(seed * 101 + arm.seedOffset);
-  const model = createViT({ ffn: arm.ffn, depth: plan.vit.depth });
+  const model = new ViT({ ffn: arm.ffn, depth: plan.vit.depth, patch: VIT_PATCH });
   const bar = ctx.progress(
     `vision ${arm.variant} seed ${seed}`,
     plan.vit.epochs * Math.floor(data.train.n / 64),
   );
-  const r = await trainViT(model, data.train, VIT_PATCH, {
+  const r = await trainViT(model, data.train, {
     epochs: plan.vit.epochs,
     seed,
     onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),

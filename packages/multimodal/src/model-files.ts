@@ -1,0 +1,64 @@
+/** Saving and loading the multimodal models with core's checkpoint format (one format per model). */
+import { loadModel, saveModel, type LoadedModel, type ModelFormat } from '@moe-zoo/core';
+import { InterleavedLM, InterleavedLmConfigSchema, type InterleavedLmConfig } from './moma/lm';
+import { AvModel, AvModelConfigSchema, type AvModelConfig } from './mome/model';
+
+/** How a MoMa {@link InterleavedLM} (or its dense twin) is stored. */
+export const MOMA_FORMAT: ModelFormat<InterleavedLM, typeof InterleavedLmConfigSchema> = {
+  name: 'moe-zoo/moma-lm',
+  configSchema: InterleavedLmConfigSchema,
+  configOf: (model) => model.config,
+  build: (config) => new InterleavedLM(config),
+};
+
+/** How a MoME {@link AvModel} (backbone and adapters) is stored. */
+export const MOME_FORMAT: ModelFormat<AvModel, typeof AvModelConfigSchema> = {
+  name: 'moe-zoo/mome-av',
+  configSchema: AvModelConfigSchema,
+  configOf: (model) => model.config,
+  build: (config) => new AvModel(config),
+};
+
+/**
+ * Saves a MoMa language model (weights, config and optional JSON `extra`).
+ *
+ * @example
+ * ```ts
+ * await saveMomaModel('runs/moma', lm, { steps: 400 });
+ * const { model, config, extra } = await loadMomaModel('runs/moma');
+ * ```
+ */
+export async function saveMomaModel(
+  dir: string,
+  model: InterleavedLM,
+  extra?: Record<string, unknown>,
+): Promise<void> {
+  await saveModel(dir, MOMA_FORMAT, model, extra);
+}
+
+/** Loads a model saved by {@link saveMomaModel}; the config is validated before weights are allocated. */
+export async function loadMomaModel(dir: string): Promise<LoadedModel<InterleavedLM, InterleavedLmConfig>> {
+  return loadModel(dir, MOMA_FORMAT);
+}
+
+/**
+ * Saves a MoME audio-visual model (weights, config and optional JSON `extra`).
+ *
+ * @example
+ * ```ts
+ * await saveMomeModel('runs/mome', model);
+ * const { model: again } = await loadMomeModel('runs/mome');
+ * ```
+ */
+export async function saveMomeModel(
+  dir: string,
+  model: AvModel,
+  extra?: Record<string, unknown>,
+): Promise<void> {
+  await saveModel(dir, MOME_FORMAT, model, extra);
+}
+
+/** Loads a model saved by {@link saveMomeModel}; the config is validated before weights are allocated. */
+export async function loadMomeModel(dir: string): Promise<LoadedModel<AvModel, AvModelConfig>> {
+  return loadModel(dir, MOME_FORMAT);
+}
