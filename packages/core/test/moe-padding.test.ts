@@ -53,7 +53,7 @@ describe('padding tokens count in no balance loss and no load (transformers #285
     const moe = new MoELayer({ dim: 8, hidden: 16, numExperts: 4, topK: 1 });
     moe.eval();
     const a = paddedBatch(tf.fill([4, 8], -5) as tf.Tensor2D);
-    const b = paddedBatch(tf.randomNormal([4, 8], 0, 10) as tf.Tensor2D);
+    const b = paddedBatch(tf.randomNormal([4, 8], 0, 10, 'float32', 4) as tf.Tensor2D);
     const la = moe.forward(a.x, { valid: a.valid }).aux.losses.aux.dataSync()[0];
     const lb = moe.forward(b.x, { valid: b.valid }).aux.losses.aux.dataSync()[0];
     expect(la).toBeCloseTo(lb, 6);
