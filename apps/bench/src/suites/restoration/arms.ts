@@ -73,8 +73,8 @@ function mofmeArm(model: string, fm: MoFMEOptions): Arm {
 }
 
 /**
- * The arms, E=8 k=2: dense FFN, parallel-FFN MoE, linear-FM MoFME, vector-FM MoFME, linear-FM
- * MoFME with the uncertainty-aware router. Routed arms train on sorted dispatch (the k chosen
+ * The arms, E=8 k=2: dense FFN, parallel-FFN MoE, linear-FM MoFME, and where the plan says so
+ * vector-FM MoFME and linear-FM MoFME with the uncertainty-aware router. Routed arms train on sorted dispatch (the k chosen
  * experts only: the same outputs as dense dispatch, fewer FLOPs) and are timed on both. Every routed arm has the released code's router (bias, on the residual stream) and the
  * same balancing ({@link AUX_LOSS}; MoFME itself trains without one, and its routers collapse).
  */
@@ -83,7 +83,7 @@ export function restorationArms(plan: RestorationPlan): Arm[] {
     DENSE_ARM,
     moeArm(8, 2),
     mofmeArm(MODEL.mofme, { numExperts: 8, topK: 2, modulation: 'linear' }),
-    mofmeArm(MODEL.mofme, { numExperts: 8, topK: 2, modulation: 'vector' }),
+    ...(plan.vector ? [mofmeArm(MODEL.mofme, { numExperts: 8, topK: 2, modulation: 'vector' })] : []),
     ...(plan.uar
       ? [mofmeArm(MODEL.uar, { numExperts: 8, topK: 2, modulation: 'linear', router: UAR_ROUTER })]
       : []),

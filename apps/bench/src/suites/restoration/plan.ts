@@ -37,18 +37,20 @@ export interface RestorationPlan {
   latencyReps: number;
   /** How many of the whole test photos are scored (each degraded by every weather type). */
   photos: number;
+  /** Whether the vector-FM arm trains (its parameter claim is exact and needs no training). */
+  vector: boolean;
   /** Whether the uncertainty-aware router arm runs. */
   uar: boolean;
 }
 
 /**
- * Quick: 2048 train / 1000 test patches, 2 epochs (128 steps), one whole test photo, no UaR arm,
- * 7 timing rounds (the quick bench's 15-minute budget). Full (3 seeds): 3072 train / 1000 test
+ * Quick: 2048 train / 1000 test patches, 2 epochs (128 steps), one whole test photo, neither the
+ * vector-FM nor the UaR arm, 7 timing rounds (the quick bench's 15-minute budget). Full (3 seeds): 3072 train / 1000 test
  * patches, 6 epochs (576 steps), both whole test photos, every arm, 20 timing rounds. Whole photos
  * are scored at full resolution, degraded by each weather type.
  */
 export function restorationPlan(quick: boolean): RestorationPlan {
   return quick
-    ? { trainPatches: 2048, testPatches: 1000, epochs: 2, latencyReps: 7, photos: 1, uar: false }
-    : { trainPatches: 3072, testPatches: 1000, epochs: 6, latencyReps: 20, photos: 2, uar: true };
+    ? { trainPatches: 2048, testPatches: 1000, epochs: 2, latencyReps: 7, photos: 1, vector: false, uar: false }
+    : { trainPatches: 3072, testPatches: 1000, epochs: 6, latencyReps: 20, photos: 2, vector: true, uar: true };
 }
