@@ -3,8 +3,11 @@
 /** MNIST images per class the training sequences draw from (train range) and the validation ones (test range). */
 export const TRAIN_IMAGES_PER_CLASS = 300;
 export const VAL_IMAGES_PER_CLASS = 60;
-/** k-means codes of the image tokenizer (fitted per seed on the training images). */
-export const CODEBOOK_SIZE = 64;
+/**
+ * k-means codes of the image tokenizer (fitted per seed on the training images). With 64 codes the
+ * image loss sat near its floor in every arm (dense 1.570, mixed 1.571, MoMa 1.552 after 400 steps).
+ */
+export const CODEBOOK_SIZE = 256;
 /** Batch size of LM training and of the latency forward. */
 export const BATCH_SIZE = 32;
 /** Learning rate of the auxiliary routers. */
