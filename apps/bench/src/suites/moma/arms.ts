@@ -4,6 +4,8 @@ import type { MOMA_ARMS } from '@moe-zoo/multimodal';
 export interface MomaArm {
   ffn: keyof typeof MOMA_ARMS;
   variant: string;
+  /** SwiGLU hidden width of the FFN (default: the LM's 64, which FLOP-matches the experts). */
+  hidden?: number;
 }
 
 /** Variant names the claims look up. */
@@ -21,3 +23,8 @@ export const MOMA_ARM_LIST: readonly MomaArm[] = [
   { ffn: 'mixed8', variant: MIXED },
   { ffn: 'moma4t4i', variant: MOMA },
 ];
+
+/** The dense width sweep beside the FLOP-matched dense arm: the wider dense models of `widths`. */
+export function denseSweepArms(widths: readonly number[]): MomaArm[] {
+  return widths.map((hidden) => ({ ffn: 'dense', variant: `dense-swiglu${hidden}`, hidden }));
+}

@@ -22,6 +22,14 @@ function causalBeatsDensePart(moma: BenchRow, dense: BenchRow): ClaimPart {
   });
 }
 
+/** The dense arms' SwiGLU widths, e.g. "64, 128, 256" (from the `dense-swiglu<width>` variants). */
+function denseWidthsOf(rows: readonly BenchRow[]): string {
+  return rows
+    .map((r) => /^dense-swiglu(\d+)$/.exec(r.variant)?.[1])
+    .filter((w): w is string => w !== undefined)
+    .join(', ');
+}
+
 /**
  * The moma suite's claims, in the paper's direction (lower validation loss is better), paired over
  * seeds and over the validation sequences every arm of a seed is evaluated on.
@@ -33,6 +41,17 @@ export function momaClaims(rows: readonly BenchRow[]): Claim[] {
   const f = (r: BenchRow, k: string) => fmt(r.metrics, r.spread, k);
   const savings = (r: BenchRow) =>
     `text ${f(r, 'flopsSavingsText')}x, image ${f(r, 'flopsSavingsImage')}x, overall ${f(r, 'flopsSavings')}x`;
+  // ">=" / "<=" when on some seed the loss lay beyond the widest / narrowest dense model.
+  const bounded = (r: BenchRow, k: string) => {
+    const bounds = r.perSeed?.[`${k}Bound`] ?? [r.metrics[`${k}Bound`]];
+    return `${bounds.some((b) => b > 0) ? '>= ' : bounds.some((b) => b < 0) ? '<= ' : ''}${f(r, k)}x`;
+  };
+  const widthSavings = (r: BenchRow) =>
+    `text ${bounded(r, 'flopsSavingsWidthsText')}, image ${bounded(r, 'flopsSavingsWidthsImage')}, overall ${bounded(r, 'flopsSavingsWidths')}`;
+  const sweep =
+    moma.metrics.flopsSavingsWidths === undefined
+      ? ''
+      : `; against dense widths ${denseWidthsOf(rows)}: MoMa ${widthSavings(moma)}, mixed ${widthSavings(mixed)}`;
   const lower = (a: BenchRow, b: BenchRow, metric: string) =>
     comparePart({ a, b, metric, better: 'lower', rule: SUPERIOR });
   return [
@@ -44,7 +63,7 @@ export function momaClaims(rows: readonly BenchRow[]): Claim[] {
       parts: [lower(moma, dense, 'lossText'), lower(moma, dense, 'lossImage')],
       evidence:
         `val loss text ${f(moma, 'lossText')} vs dense ${f(dense, 'lossText')}, image ${f(moma, 'lossImage')} vs ${f(dense, 'lossImage')}; ` +
-        `FLOPs savings vs dense (training curves): MoMa ${savings(moma)}; 8 mixed experts ${savings(mixed)} ` +
+        `FLOPs savings vs dense (training curves): MoMa ${savings(moma)}; 8 mixed experts ${savings(mixed)}${sweep} ` +
         '(paper at 1.4B: MoMa 3.7x overall, text 2.6x, image 5.2x; mixed 3x); ' +
         `FLOPs/sample ${moma.flopsPerSample} vs ${dense.flopsPerSample} (ratio ${(moma.flopsPerSample / dense.flopsPerSample).toFixed(3)})`,
     }),

@@ -22,15 +22,31 @@ export interface MomaPlan {
   /** Auxiliary-router training: epochs, on the first `auxTrainSequences` training sequences. */
   auxEpochs: number;
   auxTrainSequences: number;
+  /** SwiGLU widths of the wider dense models the MoE arms' FLOPs savings are read against. */
+  denseWidths: number[];
 }
 
 /**
- * Quick: 1280 / 256 sequences, 2 epochs, aux routers 3 epochs on 640. Full: 3200 / 512, 4 epochs,
- * aux routers 4 epochs on 1600 (about 195 s of training per seed in reports/full/multimodal.json:
- * ~11 min for 3 seeds).
+ * Quick: 1280 / 256 sequences, 2 epochs, aux routers 3 epochs on 640, no dense width sweep. Full:
+ * 3200 / 512, 4 epochs, aux routers 4 epochs on 1600, dense models of width 128, 256 and 512 beside
+ * the FLOP-matched width 64.
  */
 export function momaPlan(quick: boolean): MomaPlan {
   return quick
-    ? { trainSequences: 1280, valSequences: 256, epochs: 2, auxEpochs: 3, auxTrainSequences: 640 }
-    : { trainSequences: 3200, valSequences: 512, epochs: 4, auxEpochs: 4, auxTrainSequences: 1600 };
+    ? {
+        trainSequences: 1280,
+        valSequences: 256,
+        epochs: 2,
+        auxEpochs: 3,
+        auxTrainSequences: 640,
+        denseWidths: [],
+      }
+    : {
+        trainSequences: 3200,
+        valSequences: 512,
+        epochs: 4,
+        auxEpochs: 4,
+        auxTrainSequences: 1600,
+        denseWidths: [128, 256, 512],
+      };
 }

@@ -21,7 +21,8 @@ import {
 import { timeMedian, type TimingLog } from '../../perf/timing';
 import { mean, seedRunsRow, type RowHead, type SeedRun } from '../../stats';
 import type { BenchRow, SuiteContext } from '../../types';
-import { MOMA_ARM_LIST, type MomaArm } from './arms';
+import { DENSE, denseSweepArms, MOMA_ARM_LIST, type MomaArm } from './arms';
+import { denseEquivalent, type DensePoint } from './dense-sweep';
 import { AUX_LR, BATCH_SIZE, type MomaPlan } from './plan';
 import { lmData, routedPerSequence, type LmData } from './run-data';
 
@@ -82,7 +83,12 @@ async function trainArm(
   const { train, val } = data;
   const tokens = train.seqLen - 1;
   setSeed(seed);
-  const lm = new InterleavedLM({ vocabSize: train.vocabSize, seqLen: tokens, ffn: MOMA_ARMS[arm.ffn] });
+  const lm = new InterleavedLM({
+    vocabSize: train.vocabSize,
+    seqLen: tokens,
+    ffn: MOMA_ARMS[arm.ffn],
+    ...(arm.hidden ? { hidden: arm.hidden } : {}),
+  });
   const bar = ctx.progress(
     `moma ${arm.variant} seed ${seed}`,
     plan.epochs * Math.floor(train.n / BATCH_SIZE),
@@ -140,19 +146,61 @@ async function trainArm(
   return { head, run: { metrics, items, latencyMs, trainSeconds: seconds }, curves };
 }
 
+/** The loss metrics whose dense-equivalent FLOPs the width sweep reads. */
+const SWEPT = {
+  loss: 'flopsSavingsWidths',
+  lossText: 'flopsSavingsWidthsText',
+  lossImage: 'flopsSavingsWidthsImage',
+};
+
+/** `*Bound` metric values: 1 when the savings are a lower bound, -1 an upper bound, 0 interpolated. */
+const SWEEP_BOUND = { within: 0, 'below-sweep': 1, 'above-sweep': -1 } as const;
+
+/**
+ * Adds to each MoE arm's run, per loss metric, the FLOPs a dense model of the seed's width sweep
+ * needs to reach the arm's validation loss over the arm's own FLOPs (clipped to the sweep's range).
+ */
+function addSweepSavings(
+  ctx: SuiteContext,
+  seed: number,
+  trained: readonly { arm: MomaArm; head: RowHead; run: SeedRun }[],
+): void {
+  const dense = trained.filter((t) => t.arm.ffn === 'dense');
+  for (const t of trained) {
+    if (t.arm.ffn === 'dense') continue;
+    for (const [metric, name] of Object.entries(SWEPT)) {
+      const sweep: DensePoint[] = dense.map((d) => ({
+        flops: d.head.flopsPerSample,
+        loss: d.run.metrics[metric],
+      }));
+      const eq = denseEquivalent(sweep, t.run.metrics[metric]);
+      t.run.metrics[name] = eq.flops / t.head.flopsPerSample;
+      t.run.metrics[`${name}Bound`] = SWEEP_BOUND[eq.bound];
+      if (eq.bound !== 'within')
+        ctx.log(
+          `moma seed ${seed}: ${t.arm.variant} ${metric} is ${eq.bound} of the dense widths: ${name} is a bound`,
+        );
+    }
+  }
+}
+
 /**
  * Runs every arm over the suite's seeds. Within a seed all arms start from the same seed, see the
  * same training sequences and are evaluated on the same validation sequences in the same order
- * (per-sequence losses are paired items). Rows' series hold the first seed's training curves.
+ * (per-sequence losses are paired items). Rows' series hold the first seed's training curves. With
+ * a dense width sweep, the MoE arms' FLOPs savings against it are added per seed.
  */
 export async function runMoma(ctx: SuiteContext, plan: MomaPlan): Promise<BenchRow[]> {
   const variants = new Map<string, VariantRuns>();
+  const arms = [...MOMA_ARM_LIST, ...denseSweepArms(plan.denseWidths)];
   for (const seed of ctx.seeds) {
     const data = lmData(plan, seed);
     let dense: LmCurves | undefined;
-    for (const arm of MOMA_ARM_LIST) {
+    const trained: { arm: MomaArm; head: RowHead; run: SeedRun }[] = [];
+    for (const arm of arms) {
       const r = await trainArm(ctx, plan, arm, data, seed, dense);
-      if (arm.ffn === 'dense') dense = r.curves;
+      if (arm.variant === DENSE) dense = r.curves;
+      trained.push({ arm, head: r.head, run: r.run });
       const v = variants.get(arm.variant) ?? {
         head: r.head,
         runs: [],
@@ -161,6 +209,7 @@ export async function runMoma(ctx: SuiteContext, plan: MomaPlan): Promise<BenchR
       v.runs.push(r.run);
       variants.set(arm.variant, v);
     }
+    if (plan.denseWidths.length > 0) addSweepSavings(ctx, seed, trained);
   }
   return [...variants.values()].map((v) => seedRunsRow(v.head, v.runs, v.series));
 }
