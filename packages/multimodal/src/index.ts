@@ -66,11 +66,12 @@ export {
   encoderAccuracy,
   withEncoderTokens,
 } from './vqa/vision-encoder';
+export { VqaFfnSlotSchema, type VqaFfnSlot, type VqaFfnSlotInput } from './vqa/ffn-slot';
 export {
   VqaModelConfigSchema,
   type VqaModelConfig,
   type VqaModelConfigInput,
-  type FfnFactory,
+  vqaFfnSlots,
   moeLayerIndices,
   PatchConnector,
   VqaTransformer,
@@ -140,6 +141,8 @@ export {
 export { movingAverage, type FlopsSavings, flopsSavings, pairedStandardError } from './moma/savings';
 export {
   RoutingGroupSchema,
+  GroupMoESlotOptionsSchema,
+  type GroupMoESlotOptionsInput,
   GroupRoutedMoEConfigSchema,
   type GroupRoutedMoEConfig,
   type GroupRoutedMoEConfigInput,
@@ -150,6 +153,7 @@ export {
   type MoiieArm,
   armGroups,
   type UpcycleArmOptions,
+  armSlot,
   widenFfn,
   upcycleArm,
 } from './moiie/arms';
@@ -166,6 +170,8 @@ export {
   equalMemoryHidden,
 } from './mote/memory';
 export {
+  MoTESlotOptionsSchema,
+  type MoTESlotOptionsInput,
   MoTELayerConfigSchema,
   type MoTELayerConfig,
   type MoTELayerConfigInput,
@@ -175,8 +181,11 @@ export { type BuildMoteOptions, buildMote, type BuildFloatMoeOptions, buildFloat
 export {
   MOMA_FORMAT,
   MOME_FORMAT,
+  VQA_FORMAT,
   saveMomaModel,
   loadMomaModel,
   saveMomeModel,
   loadMomeModel,
+  saveVqaModel,
+  loadVqaModel,
 } from './model-files';

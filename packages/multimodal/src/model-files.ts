@@ -2,6 +2,7 @@
 import { loadModel, saveModel, type LoadedModel, type ModelFormat } from '@moe-zoo/core';
 import { InterleavedLM, InterleavedLmConfigSchema, type InterleavedLmConfig } from './moma/lm';
 import { AvModel, AvModelConfigSchema, type AvModelConfig } from './mome/model';
+import { VqaModelConfigSchema, VqaTransformer, type VqaModelConfig } from './vqa/model';
 
 /** How a MoMa {@link InterleavedLM} (or its dense twin) is stored. */
 export const MOMA_FORMAT: ModelFormat<InterleavedLM, typeof InterleavedLmConfigSchema> = {
@@ -17,6 +18,17 @@ export const MOME_FORMAT: ModelFormat<AvModel, typeof AvModelConfigSchema> = {
   configSchema: AvModelConfigSchema,
   configOf: (model) => model.config,
   build: (config) => new AvModel(config),
+};
+
+/**
+ * How a {@link VqaTransformer} is stored: dense, MoIIE arms, MoTE and float MoE alike, since every
+ * block's FFN slot is in its config.
+ */
+export const VQA_FORMAT: ModelFormat<VqaTransformer, typeof VqaModelConfigSchema> = {
+  name: 'moe-zoo/vqa-transformer',
+  configSchema: VqaModelConfigSchema,
+  configOf: (model) => model.config,
+  build: (config) => new VqaTransformer(config),
 };
 
 /**
@@ -61,4 +73,30 @@ export async function saveMomeModel(
 /** Loads a model saved by {@link saveMomeModel}; the config is validated before weights are allocated. */
 export async function loadMomeModel(dir: string): Promise<LoadedModel<AvModel, AvModelConfig>> {
   return loadModel(dir, MOME_FORMAT);
+}
+
+/**
+ * Saves a digit-VQA model (weights, config and optional JSON `extra`). Weight surgery done after
+ * construction (up-cycled experts, noise on copies, a MoTE layer's shared FFN) is in the weights.
+ *
+ * @example
+ * ```ts
+ * await saveVqaModel('runs/moiie', upcycleArm(base, 'moiie'), { epochs: 2 });
+ * const { model, config, extra } = await loadVqaModel('runs/moiie');
+ * ```
+ */
+export async function saveVqaModel(
+  dir: string,
+  model: VqaTransformer,
+  extra?: Record<string, unknown>,
+): Promise<void> {
+  await saveModel(dir, VQA_FORMAT, model, extra);
+}
+
+/**
+ * Loads a model saved by {@link saveVqaModel}; the config is validated before weights are allocated.
+ * Trainable flags are not stored: everything loads trainable except a MoTE layer's shared FFN.
+ */
+export async function loadVqaModel(dir: string): Promise<LoadedModel<VqaTransformer, VqaModelConfig>> {
+  return loadModel(dir, VQA_FORMAT);
 }

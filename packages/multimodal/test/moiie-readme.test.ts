@@ -1,3 +1,6 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { initBackend, setSeed } from '@moe-zoo/core';
 import {
   alignConnector,
@@ -6,9 +9,11 @@ import {
   evaluateVqa,
   instructionTune,
   loadDigitImages,
+  loadVqaModel,
   makeVqaSet,
   pretrainDigitEncoder,
   pretrainLanguageModel,
+  saveVqaModel,
   trainVqa,
   upcycleArm,
   vqaTokenizer,
@@ -65,6 +70,12 @@ describe('README example (digit VQA, MoIIE, MoTE)', () => {
     expect(ev.usage?.text[0]).toBe(0);
     expect(ev.usage?.image[0]).toBeGreaterThan(0);
     expect(ev.usage?.text[3]).toBeGreaterThan(0);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moiie-readme-'));
+    await saveVqaModel(dir, moiie, { accuracy: ev.accuracy });
+    const { model: again } = await loadVqaModel(dir);
+    expect(evaluateVqa(again, test).accuracy).toBe(ev.accuracy);
+    again.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
 
     // MoTE on the dense arm: only the MoE layer trains, the accuracy stays close to the source.
     const dense = upcycleArm(base, 'dense');

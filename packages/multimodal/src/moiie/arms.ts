@@ -1,5 +1,7 @@
 import { GeluFFN, nextSeed, tf, upcycle } from '@moe-zoo/core';
+import type { VqaFfnSlotInput } from '../vqa/ffn-slot';
 import { copyMatchingWeights, moeLayerIndices, VqaTransformer } from '../vqa/model';
+import { denseFfnAt, slotAt } from '../vqa/slots';
 import { GroupRoutedMoE, type GroupRoutedMoEConfigInput } from './group-moe';
 
 /** The four arms of the MoIIE comparison. */
@@ -57,23 +59,48 @@ function jitter(w: tf.Tensor, noise: number): tf.Tensor {
  */
 export function widenFfn(ffn: GeluFFN, noise: number): GeluFFN {
   const wide = new GeluFFN(ffn.dim, 2 * ffn.hidden);
+  widenInto(wide, ffn, noise);
+  return wide;
+}
+
+/** Writes {@link widenFfn}'s weights of `ffn` into `wide`, a GeluFFN of twice its width. */
+function widenInto(wide: GeluFFN, ffn: GeluFFN, noise: number): void {
   tf.tidy(() => {
     wide.fc1.weight.assign(jitter(tf.concat([ffn.fc1.weight, ffn.fc1.weight], 1), noise));
     (wide.fc1.bias as tf.Variable).assign(tf.concat([ffn.fc1.bias as tf.Tensor, ffn.fc1.bias as tf.Tensor]));
     wide.fc2.weight.assign(tf.mul(tf.concat([ffn.fc2.weight, ffn.fc2.weight], 0), 0.5));
     (wide.fc2.bias as tf.Variable).assign(ffn.fc2.bias as tf.Tensor);
   });
-  return wide;
+}
+
+/**
+ * The FFN slot config of one arm's odd (MoE) layer, for a dense FFN of width `hidden`:
+ * - `dense`: a dense FFN of width 2·hidden, i.e. the active FFN width of the MoE arms;
+ * - `vanilla` / `modality` / `moiie`: a {@link GroupRoutedMoE} of 4 experts of width `hidden`,
+ *   top-2, with the arm's routing groups.
+ */
+export function armSlot(arm: MoiieArm, hidden: number, o: UpcycleArmOptions = {}): VqaFfnSlotInput {
+  if (arm === 'dense') return { kind: 'dense', hidden: 2 * hidden };
+  return {
+    kind: 'group',
+    group: {
+      hidden,
+      numExperts: 4,
+      topK: 2,
+      groups: armGroups(arm),
+      aux: o.aux ?? 0.001,
+      dispatch: o.dispatch ?? 'sorted',
+    },
+  };
 }
 
 /**
  * Stage 2 of the MoIIE recipe: turns a trained dense {@link VqaTransformer} into one arm. The FFN of
- * every odd layer becomes
- * - `dense`: a dense FFN of width 2·hidden (duplicated units), i.e. the active FFN width of the MoE arms;
- * - `vanilla` / `modality` / `moiie`: a {@link GroupRoutedMoE} of 4 experts of width `hidden`, each a
- *   copy of the dense FFN (sparse upcycling), top-2, with the arm's routing groups.
- * Everything else is copied. So the three MoE arms have equal expert parameters and equal active
- * parameters up to the router sizes. The caller seeds the random stream (router init, noise).
+ * every odd layer becomes the arm's slot ({@link armSlot}), initialised from the dense FFN: the
+ * widened FFN (duplicated units) or 4 copies of it as experts (sparse upcycling). Everything else
+ * is copied. So the three MoE arms have equal expert parameters and equal active parameters up to
+ * the router sizes. The caller seeds the random stream (router init, noise). The arm is fully
+ * described by its config, so `saveVqaModel` / `loadVqaModel` store and restore it.
  *
  * @example
  * ```ts
@@ -82,29 +109,26 @@ export function widenFfn(ffn: GeluFFN, noise: number): GeluFFN {
  */
 export function upcycleArm(base: VqaTransformer, arm: MoiieArm, o: UpcycleArmOptions = {}): VqaTransformer {
   const noise = o.noise ?? 0.01;
-  const moe = new Set(moeLayerIndices(base.config.depth));
-  const model = new VqaTransformer(base.config, (layer, cfg) => {
-    const src = base.blocks[layer].ffn;
-    if (!(src instanceof GeluFFN))
-      throw new Error(`upcycleArm: block ${layer} of the base model is not a dense GeluFFN`);
-    if (!moe.has(layer)) return new GeluFFN(cfg.dim, src.hidden);
-    if (arm === 'dense') return widenFfn(src, noise);
-    const layerMoe = new GroupRoutedMoE({
-      dim: cfg.dim,
-      hidden: src.hidden,
-      numExperts: 4,
-      topK: 2,
-      groups: armGroups(arm),
-      aux: o.aux ?? 0.001,
-      dispatch: o.dispatch ?? 'sorted',
-    });
-    upcycle(
-      layerMoe.experts,
-      { w1: src.fc1.weight, b1: src.fc1.bias, w2: src.fc2.weight, b2: src.fc2.bias },
-      noise,
-    );
-    return layerMoe;
+  const moe = moeLayerIndices(base.config.depth);
+  const dense = base.blocks.map((_, layer) => denseFfnAt(base, layer, 'upcycleArm'));
+  const model = new VqaTransformer({
+    ...base.config,
+    ffn: dense.map((ffn, layer) =>
+      moe.includes(layer) ? armSlot(arm, ffn.hidden, o) : { kind: 'dense', hidden: ffn.hidden },
+    ),
   });
-  copyMatchingWeights(base, model, (name) => [...moe].some((l) => name.startsWith(`blocks.${l}.ffn.`)));
+  for (const layer of moe) {
+    const src = dense[layer];
+    if (arm === 'dense') {
+      widenInto(slotAt(model, layer, GeluFFN), src, noise);
+    } else {
+      upcycle(
+        slotAt(model, layer, GroupRoutedMoE).experts,
+        { w1: src.fc1.weight, b1: src.fc1.bias, w2: src.fc2.weight, b2: src.fc2.bias },
+        noise,
+      );
+    }
+  }
+  copyMatchingWeights(base, model, (name) => moe.some((l) => name.startsWith(`blocks.${l}.ffn.`)));
   return model;
 }

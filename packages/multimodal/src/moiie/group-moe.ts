@@ -27,51 +27,61 @@ export const RoutingGroupSchema = z.object({
   experts: z.array(z.number().int().min(0)).min(1),
 });
 
-/**
- * Config of {@link GroupRoutedMoE}: `numExperts` FFN experts of width `hidden` shared by several
- * routers, each over its own (possibly overlapping) expert subset. Composes core's MoE slot
- * options (expert width and count, top-k, activation, dispatch) with the model width and groups.
- */
-export const GroupRoutedMoEConfigSchema = MoESlotOptionsSchema.pick({
+/** The fields of a group-routed MoE without `dim`, before the cross-field checks. */
+const GroupMoEFieldsSchema = MoESlotOptionsSchema.pick({
   hidden: true,
   numExperts: true,
   topK: true,
   activation: true,
   dispatch: true,
   capacityFactor: true,
-})
-  .extend({
-    dim: z.number().int().positive(),
-    groups: z.array(RoutingGroupSchema).min(1),
-    /** Coefficient of each group's Switch balance loss (MoIIE: 0.001 per router). */
-    aux: z.number().min(0).default(0.001),
-  })
-  .superRefine((c, ctx) => {
-    refineDisjointModalities(c.groups, ctx);
-    c.groups.forEach((g, i) => {
-      if (new Set(g.experts).size !== g.experts.length) {
-        ctx.addIssue({ code: 'custom', path: ['groups', i, 'experts'], message: 'experts repeat' });
-      }
-      const bad = g.experts.find((e) => e >= c.numExperts);
-      if (bad !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['groups', i, 'experts'],
-          message: `expert ${bad} >= numExperts ${c.numExperts}`,
-        });
-      }
-      if (c.topK > g.experts.length) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['topK'],
-          message: `topK ${c.topK} exceeds the ${g.experts.length} experts of group "${g.name}"`,
-        });
-      }
-    });
-    if (new Set(c.groups.map((g) => g.name)).size !== c.groups.length) {
-      ctx.addIssue({ code: 'custom', path: ['groups'], message: 'group names repeat' });
+}).extend({
+  groups: z.array(RoutingGroupSchema).min(1),
+  /** Coefficient of each group's Switch balance loss (MoIIE: 0.001 per router). */
+  aux: z.number().min(0).default(0.001),
+});
+
+/** Groups cover disjoint modalities, name distinct experts below `numExperts`, at least `topK` each. */
+function refineGroups(c: z.output<typeof GroupMoEFieldsSchema>, ctx: z.RefinementCtx): void {
+  refineDisjointModalities(c.groups, ctx);
+  c.groups.forEach((g, i) => {
+    if (new Set(g.experts).size !== g.experts.length) {
+      ctx.addIssue({ code: 'custom', path: ['groups', i, 'experts'], message: 'experts repeat' });
+    }
+    const bad = g.experts.find((e) => e >= c.numExperts);
+    if (bad !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['groups', i, 'experts'],
+        message: `expert ${bad} >= numExperts ${c.numExperts}`,
+      });
+    }
+    if (c.topK > g.experts.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['topK'],
+        message: `topK ${c.topK} exceeds the ${g.experts.length} experts of group "${g.name}"`,
+      });
     }
   });
+  if (new Set(c.groups.map((g) => g.name)).size !== c.groups.length) {
+    ctx.addIssue({ code: 'custom', path: ['groups'], message: 'group names repeat' });
+  }
+}
+
+/**
+ * A {@link GroupRoutedMoE}'s settings without `dim` (what a model's FFN-slot config holds; the
+ * model fills in `dim`): `numExperts` FFN experts of width `hidden` shared by several routers, each
+ * over its own (possibly overlapping) expert subset. Composes core's MoE slot options (expert width
+ * and count, top-k, activation, dispatch) with the groups.
+ */
+export const GroupMoESlotOptionsSchema = GroupMoEFieldsSchema.superRefine(refineGroups);
+export type GroupMoESlotOptionsInput = z.input<typeof GroupMoESlotOptionsSchema>;
+
+/** Config of {@link GroupRoutedMoE}: the {@link GroupMoESlotOptionsSchema slot options} plus the model width. */
+export const GroupRoutedMoEConfigSchema = GroupMoEFieldsSchema.extend({
+  dim: z.number().int().positive(),
+}).superRefine(refineGroups);
 export type GroupRoutedMoEConfig = z.output<typeof GroupRoutedMoEConfigSchema>;
 export type GroupRoutedMoEConfigInput = z.input<typeof GroupRoutedMoEConfigSchema>;
 

@@ -13,21 +13,27 @@ import { floatExpertBytes, quantBankBytes } from './memory';
 import { QuantFfnExperts } from './quant-experts';
 
 /**
- * Config of {@link MoTELayer}: core's MoE slot options it uses (expert width, count, activation,
- * dispatch) plus the model width, the low-bit format and the Switch coefficient.
+ * A MoTE layer's settings without `dim` (what a model's FFN-slot config holds; the model fills in
+ * `dim`): core's MoE slot options it uses (expert width, count, activation, dispatch) plus the
+ * low-bit format and the Switch coefficient.
  */
-export const MoTELayerConfigSchema = MoESlotOptionsSchema.pick({
+export const MoTESlotOptionsSchema = MoESlotOptionsSchema.pick({
   hidden: true,
   numExperts: true,
   activation: true,
   dispatch: true,
   capacityFactor: true,
 }).extend({
-  dim: z.number().int().positive(),
   /** 'ternary' (absmean, BitNet b1.58; default) or 'binary' routed experts. */
   format: z.enum(['ternary', 'binary']).default('ternary'),
   /** Switch balance-loss coefficient (default 0.01, as MoE-LLaVA). */
   aux: MoELossConfigSchema.shape.aux,
+});
+export type MoTESlotOptionsInput = z.input<typeof MoTESlotOptionsSchema>;
+
+/** Config of {@link MoTELayer}: the {@link MoTESlotOptionsSchema slot options} plus the model width. */
+export const MoTELayerConfigSchema = MoTESlotOptionsSchema.extend({
+  dim: z.number().int().positive(),
 });
 export type MoTELayerConfig = z.output<typeof MoTELayerConfigSchema>;
 export type MoTELayerConfigInput = z.input<typeof MoTELayerConfigSchema>;

@@ -1,30 +1,34 @@
-import { GeluFFN, MoELayer, tf, upcycle, type FfnSlot } from '@moe-zoo/core';
+import { MoELayer, tf, upcycle, type GeluFFN } from '@moe-zoo/core';
+import type { VqaFfnSlotInput } from '../vqa/ffn-slot';
 import { copyMatchingWeights, moeLayerIndices, VqaTransformer } from '../vqa/model';
+import { denseFfnAt, slotAt } from '../vqa/slots';
 import { MoTELayer } from './mote-layer';
 import type { ExpertWeightFormat } from './quant-experts';
 
 /**
- * Copies a trained dense {@link VqaTransformer} and replaces the FFN of every odd (MoE) layer by
- * `make(layer, denseFfn)`; all other weights are copied. Only the MoE slots are left trainable
- * (MoTE / MoE-LLaVA up-cycling trains only the MoE layers).
+ * Copies a trained dense {@link VqaTransformer} and replaces the FFN of every odd (MoE) layer by the
+ * slot `slot(denseFfn)` describes, then lets `init(model, layer, denseFfn)` write its weights; all other
+ * weights are copied. Only the MoE slots are left trainable (MoTE / MoE-LLaVA up-cycling trains
+ * only the MoE layers; a MoTE layer's shared FFN stays frozen).
  */
-export function replaceMoeSlots(
+function replaceMoeSlots(
   dense: VqaTransformer,
-  make: (layer: number, ffn: GeluFFN) => FfnSlot,
+  slot: (ffn: GeluFFN) => VqaFfnSlotInput,
+  init: (model: VqaTransformer, layer: number, ffn: GeluFFN) => void,
 ): VqaTransformer {
-  const moe = new Set(moeLayerIndices(dense.config.depth));
-  const model = new VqaTransformer(dense.config, (layer, cfg) => {
-    const src = dense.blocks[layer].ffn;
-    if (!(src instanceof GeluFFN))
-      throw new Error(`replaceMoeSlots: block ${layer} of the dense model is not a GeluFFN`);
-    return moe.has(layer) ? make(layer, src) : new GeluFFN(cfg.dim, src.hidden);
+  const moe = moeLayerIndices(dense.config.depth);
+  const ffns = dense.blocks.map((_, layer) => denseFfnAt(dense, layer, 'replaceMoeSlots'));
+  const model = new VqaTransformer({
+    ...dense.config,
+    ffn: ffns.map((ffn, layer) => (moe.includes(layer) ? slot(ffn) : { kind: 'dense', hidden: ffn.hidden })),
   });
-  copyMatchingWeights(dense, model, (name) => [...moe].some((l) => name.startsWith(`blocks.${l}.ffn.`)));
+  for (const l of moe) init(model, l, ffns[l]);
+  copyMatchingWeights(dense, model, (name) => moe.some((l) => name.startsWith(`blocks.${l}.ffn.`)));
   model.setTrainable(false);
   for (const l of moe) model.blocks[l].ffn.setTrainable(true);
   for (const l of moe) {
-    const slot = model.blocks[l].ffn;
-    if (slot instanceof MoTELayer) slot.shared.setTrainable(false);
+    const s = model.blocks[l].ffn;
+    if (s instanceof MoTELayer) s.shared.setTrainable(false);
   }
   return model;
 }
@@ -53,21 +57,31 @@ export interface BuildMoteOptions {
  * ```
  */
 export function buildMote(dense: VqaTransformer, o: BuildMoteOptions = {}): VqaTransformer {
-  return replaceMoeSlots(dense, (_, ffn) => {
-    const layer = new MoTELayer({
-      dim: ffn.dim,
-      hidden: ffn.hidden,
-      numExperts: o.numExperts ?? 4,
-      format: o.format,
-      aux: o.aux,
-      dispatch: o.dispatch,
-    });
-    layer.loadShared(ffn);
-    if ((o.init ?? 'ffn') === 'ffn') {
-      upcycle(layer.experts, { w1: ffn.fc1.weight, b1: ffn.fc1.bias, w2: ffn.fc2.weight, b2: ffn.fc2.bias });
-    }
-    return layer;
-  });
+  return replaceMoeSlots(
+    dense,
+    (ffn) => ({
+      kind: 'mote',
+      mote: {
+        hidden: ffn.hidden,
+        numExperts: o.numExperts ?? 4,
+        format: o.format,
+        aux: o.aux,
+        dispatch: o.dispatch,
+      },
+    }),
+    (model, l, ffn) => {
+      const layer = slotAt(model, l, MoTELayer);
+      layer.loadShared(ffn);
+      if ((o.init ?? 'ffn') === 'ffn') {
+        upcycle(layer.experts, {
+          w1: ffn.fc1.weight,
+          b1: ffn.fc1.bias,
+          w2: ffn.fc2.weight,
+          b2: ffn.fc2.bias,
+        });
+      }
+    },
+  );
 }
 
 /** Options of {@link buildFloatMoe}. */
@@ -88,21 +102,32 @@ export interface BuildFloatMoeOptions {
  * uniform routing, the layer starts close to the dense FFN.
  */
 export function buildFloatMoe(dense: VqaTransformer, o: BuildFloatMoeOptions = {}): VqaTransformer {
-  return replaceMoeSlots(dense, (_, ffn) => {
-    const e = o.numExperts ?? 4;
-    const hidden = o.hidden ?? ffn.hidden;
-    const layer = new MoELayer({
-      dim: ffn.dim,
-      hidden,
-      numExperts: e,
-      topK: o.topK ?? 2,
-      dispatch: o.dispatch ?? 'sorted',
-      losses: { aux: o.aux ?? 0.01 },
-    });
-    const bias = (b: tf.Tensor | undefined, n: number) => b ?? tf.zeros([n]);
-    if (hidden === ffn.hidden) {
-      upcycle(layer.experts, { w1: ffn.fc1.weight, b1: ffn.fc1.bias, w2: ffn.fc2.weight, b2: ffn.fc2.bias });
-    } else {
+  const e = o.numExperts ?? 4;
+  return replaceMoeSlots(
+    dense,
+    (ffn) => ({
+      kind: 'moe',
+      moe: {
+        hidden: o.hidden ?? ffn.hidden,
+        numExperts: e,
+        topK: o.topK ?? 2,
+        dispatch: o.dispatch ?? 'sorted',
+        losses: { aux: o.aux ?? 0.01 },
+      },
+    }),
+    (model, l, ffn) => {
+      const layer = slotAt(model, l, MoELayer);
+      const hidden = o.hidden ?? ffn.hidden;
+      const bias = (b: tf.Tensor | undefined, n: number) => b ?? tf.zeros([n]);
+      if (hidden === ffn.hidden) {
+        upcycle(layer.experts, {
+          w1: ffn.fc1.weight,
+          b1: ffn.fc1.bias,
+          w2: ffn.fc2.weight,
+          b2: ffn.fc2.bias,
+        });
+        return;
+      }
       tf.tidy(() => {
         const units = Array.from({ length: e }, (_, ex) =>
           Array.from({ length: hidden }, (_, j) => (Math.floor((ex * ffn.hidden) / e) + j) % ffn.hidden),
@@ -118,7 +143,6 @@ export function buildFloatMoe(dense: VqaTransformer, o: BuildFloatMoeOptions = {
         p.w2.assign(w2);
         p.b2.assign(b2);
       });
-    }
-    return layer;
-  });
+    },
+  );
 }

@@ -1,7 +1,6 @@
 import {
   Embedding,
   gelu,
-  GeluFFN,
   LayerNorm,
   Linear,
   Module,
@@ -10,36 +9,56 @@ import {
   PositionalEmbedding,
   tf,
   TransformerBlock,
-  type FfnSlot,
   type MoEAux,
 } from '@moe-zoo/core';
 import { z } from 'zod';
 import type { VqaInput } from './data';
+import { buildVqaFfnSlot, VqaFfnSlotSchema, type VqaFfnSlot } from './ffn-slot';
 import { VQA_ANSWERS } from './questions';
 
-/** Shape of a {@link VqaTransformer}; `hidden` is the dense FFN width. */
-export const VqaModelConfigSchema = z.object({
-  vocabSize: z.number().int().positive(),
-  numAnswers: z.number().int().positive().default(VQA_ANSWERS.length),
-  imageTokens: z.number().int().positive().default(16),
-  /** Features per visual token (32 for the DigitEncoder, 49 for 7 × 7 pixel patches). */
-  patchDim: z.number().int().positive().default(32),
-  captionLen: z.number().int().positive().default(3),
-  questionLen: z.number().int().positive().default(8),
-  dim: z.number().int().positive().default(32),
-  heads: z.number().int().positive().default(4),
-  depth: z.number().int().positive().default(2),
-  hidden: z.number().int().positive().default(64),
-  dropout: z.number().min(0).max(0.9).default(0),
-});
+/**
+ * Shape of a {@link VqaTransformer}. `ffn` lists the FFN slot of every block (one entry per layer);
+ * without it every block has a dense GELU FFN of width `hidden`.
+ */
+export const VqaModelConfigSchema = z
+  .object({
+    vocabSize: z.number().int().positive(),
+    numAnswers: z.number().int().positive().default(VQA_ANSWERS.length),
+    imageTokens: z.number().int().positive().default(16),
+    /** Features per visual token (32 for the DigitEncoder, 49 for 7 × 7 pixel patches). */
+    patchDim: z.number().int().positive().default(32),
+    captionLen: z.number().int().positive().default(3),
+    questionLen: z.number().int().positive().default(8),
+    dim: z.number().int().positive().default(32),
+    heads: z.number().int().positive().default(4),
+    depth: z.number().int().positive().default(2),
+    hidden: z.number().int().positive().default(64),
+    ffn: z.array(VqaFfnSlotSchema).optional(),
+    dropout: z.number().min(0).max(0.9).default(0),
+  })
+  .superRefine((c, ctx) => {
+    if (c.dim % c.heads !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dim'],
+        message: `dim ${c.dim} is not divisible by heads ${c.heads}`,
+      });
+    }
+    if (c.ffn && c.ffn.length !== c.depth) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ffn'],
+        message: `${c.ffn.length} FFN slots for depth ${c.depth} (one per block)`,
+      });
+    }
+  });
 export type VqaModelConfig = z.output<typeof VqaModelConfigSchema>;
 export type VqaModelConfigInput = z.input<typeof VqaModelConfigSchema>;
 
-/**
- * Builds the FFN slot of block `layer` (default: a dense GELU FFN of width `hidden`). Slots get the
- * tokens' modality (1 = image, 0 = text) and validity (0 = `<pad>`) in their context.
- */
-export type FfnFactory = (layer: number, config: VqaModelConfig) => FfnSlot;
+/** The FFN slot config of every block: `config.ffn`, or dense FFNs of width `hidden`. */
+export function vqaFfnSlots(config: VqaModelConfig): VqaFfnSlot[] {
+  return config.ffn ?? Array.from({ length: config.depth }, () => ({ kind: 'dense', hidden: config.hidden }));
+}
 
 /** The layers that hold MoE FFNs: odd-indexed ones (1, 3, ...), as in MoIIE and MoE-LLaVA. */
 export function moeLayerIndices(depth: number): number[] {
@@ -76,7 +95,8 @@ export class PatchConnector extends Module {
 /**
  * A tiny vision-language model for digit VQA: image patch tokens through the {@link PatchConnector}
  * (or caption words in the text-only stage) followed by question tokens, core pre-norm
- * `TransformerBlock`s whose FFN slots may be dense, MoE or modality-routed (every block passes its
+ * `TransformerBlock`s whose FFN slots ({@link VqaFfnSlotSchema}, from the config alone) may be
+ * dense, MoE, group-routed (MoIIE) or MoTE layers (every block passes its
  * slot `{ modality, valid }`: 1 = image token, 0 = text; `<pad>` tokens are not valid, so routed
  * slots leave them out of their balance losses and loads), and a mean-pool over the (non-pad)
  * question tokens → answer head.
@@ -100,22 +120,24 @@ export class VqaTransformer extends Module {
   readonly norm: LayerNorm;
   readonly head: Linear;
 
-  constructor(config: VqaModelConfigInput, ffnFor?: FfnFactory) {
+  constructor(config: VqaModelConfigInput) {
     super();
     const c = parseConfig(VqaModelConfigSchema, config, 'vqa model config');
-    if (c.dim % c.heads !== 0)
-      throw new Error(`vqa model config: dim ${c.dim} is not divisible by heads ${c.heads}`);
     this.config = c;
     this.connector = this.child('connector', new PatchConnector(c.patchDim, c.imageTokens, c.dim));
     this.embed = this.child('embed', new Embedding(c.vocabSize, c.dim, { std: 0.5 }));
     this.textPos = this.child('textPos', new PositionalEmbedding(c.questionLen, c.dim));
     this.captionPos = this.child('captionPos', new PositionalEmbedding(c.captionLen, c.dim));
-    const make = ffnFor ?? ((_: number, cfg: VqaModelConfig) => new GeluFFN(cfg.dim, cfg.hidden));
     this.blocks = this.childList(
       'blocks',
-      Array.from(
-        { length: c.depth },
-        (_, i) => new TransformerBlock({ dim: c.dim, heads: c.heads, ffn: make(i, c), dropout: c.dropout }),
+      vqaFfnSlots(c).map(
+        (slot) =>
+          new TransformerBlock({
+            dim: c.dim,
+            heads: c.heads,
+            ffn: buildVqaFfnSlot(slot, c.dim),
+            dropout: c.dropout,
+          }),
       ),
     );
     this.norm = this.child('norm', new LayerNorm(c.dim));
