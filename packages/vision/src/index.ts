@@ -62,12 +62,18 @@ export {
 export { type MoVAOptions, type ExpertProvider, type MoVAOutput, MoVA } from './model/mova';
 export { type CoarseRouterOptions, CoarseRouter, routedFromProbs } from './model/router';
 export {
+  RoutingLabelRuleSchema,
   type RoutingLabelOptions,
+  type RoutingLabelRule,
+  PAPER_ROUTING_RULE,
+  STRICT_ROUTING_RULE,
   routingLabels,
   type RoutingAgreement,
   routingAgreement,
   randomRouting,
 } from './routing/labels';
+export { type OnTypeShare, onTypeShares } from './routing/on-type';
+export { type EmptyRouting, emptyRouting } from './routing/empty';
 export { type FeatureBank, buildFeatureBank, sourceDim, pooledBase, allIndices } from './train/features';
 export {
   type AnswerTrainOptions,

@@ -1,4 +1,4 @@
-import { initBackend, Linear, MultiHeadAttention, setSeed, tf } from '@moe-zoo/core';
+import { ConfigError, initBackend, Linear, MultiHeadAttention, setSeed, tf } from '@moe-zoo/core';
 import {
   AnswerHead,
   ANSWERS,
@@ -7,11 +7,14 @@ import {
   GroupedCrossAttention,
   maskedTopKGate,
   MoVA,
+  onTypeShares,
+  STRICT_ROUTING_RULE,
   randomRouting,
   routedFromProbs,
   routingAgreement,
   routingLabels,
   selectTopK,
+  emptyRouting,
   WORDS,
   type RoutedExpertTokens,
 } from '../src';
@@ -45,13 +48,56 @@ describe('MoVA building blocks', () => {
       [1.0, 1.5, 1.9, 0.2], // all four below 2.0 -> keep the three lowest
     ].flat();
     expect(Array.from(routingLabels(base, experts))).toEqual([1, 0, 1, 1, 0, 0, 0, 1, 1, 1, 0, 1]);
-    expect(Array.from(routingLabels(base, experts, { maxExperts: 1 }))).toEqual([
+    expect(Array.from(routingLabels(base, experts, { maxExperts: 1, margin: 0 }))).toEqual([
       0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1,
     ]);
     expect(Array.from(routingLabels(base, experts, { margin: 0.5 }))).toEqual([
       0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 1,
     ]);
     expect(() => routingLabels([1, 2], [1, 2, 3])).toThrow(/3 expert losses do not fit 2 samples/);
+  });
+
+  it('the strict rule needs a loss drop above the margin 0.02 and keeps the single lowest loss', () => {
+    const base = [0.5, 0.03, 1.0, 0.3];
+    const experts = [
+      [0.49, 0.47, 0.4, 0.6], // drops 0.01, 0.03, 0.1, -0.1: experts 1 and 2 clear 0.02; keep 0.4
+      [0.0, 0.005, 0.02, 0.03], // drops 0.03, 0.025, 0.01, 0: the first two clear 0.02; keep 0.0
+      [0.985, 0.99, 0.981, 2.0], // drops 0.015, 0.01, 0.019: none clears 0.02
+      [0.1, 0.1, 0.2, 0.29], // a tie at the lowest loss goes to the lower index
+    ].flat();
+    expect(Array.from(routingLabels(base, experts, STRICT_ROUTING_RULE))).toEqual([
+      0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+    ]);
+    // The same margin with the paper's at most 3.
+    expect(Array.from(routingLabels(base, experts, { margin: 0.02 }))).toEqual([
+      0, 1, 1, 0, 1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0,
+    ]);
+    expect(() => routingLabels(base, experts, { margin: -0.1 })).toThrow(ConfigError);
+    expect(() => routingLabels(base, experts, { maxExperts: 0 })).toThrow(/maxExperts/);
+  });
+
+  it("measures each content type's share of its own expert and of the others in a mask", () => {
+    // 2 experts; types [0, 0, 1, 1, 1]
+    const mask = Uint8Array.from([1, 0, 1, 1, 0, 1, 0, 0, 1, 1]);
+    const shares = onTypeShares(mask, [0, 0, 1, 1, 1], 2);
+    expect(shares[0]).toEqual({ onType: 1, offType: 0.5, n: 2 });
+    expect(shares[1].onType).toBeCloseTo(2 / 3);
+    expect(shares[1].offType).toBeCloseTo(1 / 3);
+    // 3 experts, one sample of type 2, none of types 0 and 1.
+    const three = onTypeShares(Uint8Array.from([1, 0, 1]), [2], 3);
+    expect(three[2]).toEqual({ onType: 1, offType: 0.5, n: 1 });
+    expect(three[0].n).toBe(0);
+    expect(three[0].onType).toBeNaN();
+    expect(() => onTypeShares(mask, [0, 1], 2)).toThrow(/expected 2 x 2/);
+    expect(() => onTypeShares(Uint8Array.from([1, 0]), [2], 2)).toThrow(/type 2/);
+  });
+
+  it('warns when the routing selects no expert for some or all samples, and not otherwise', () => {
+    expect(emptyRouting(Uint8Array.from([1, 0, 0, 1, 1, 1]), 2)).toEqual({ samples: 0, of: 3 });
+    const some = emptyRouting(Uint8Array.from([1, 0, 0, 0, 0, 0]), 2);
+    expect(some.samples).toBe(2);
+    expect(some.warning).toMatch(/router selected 0 experts for 2 of 3 samples/);
+    expect(emptyRouting(new Uint8Array(8), 4).warning).toMatch(/router selected 0 experts for all 2 samples/);
   });
 
   it('measures routing precision / recall and keeps subset sizes under random routing', () => {

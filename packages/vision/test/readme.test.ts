@@ -38,6 +38,7 @@ describe('README example', () => {
         (await encodeImage({ width: 1, height: 1, channels: 1, data: new Float32Array([1]) }, 'png')).length,
       ).toBeGreaterThan(0);
       const logs: unknown[][] = [];
+      const warnings: unknown[][] = [];
       const mod = { exports: {} as { done?: Promise<void> } };
       const modules: Record<string, unknown> = {
         '@moe-zoo/vision': vision,
@@ -51,7 +52,10 @@ describe('README example', () => {
         },
         mod,
         mod.exports,
-        { log: (...args: unknown[]) => logs.push(args) },
+        {
+          log: (...args: unknown[]) => logs.push(args),
+          warn: (...args: unknown[]) => warnings.push(args),
+        },
       );
       await mod.exports.done;
       const accuracy = logs.find((l) => l[0] === 'accuracy');
@@ -61,6 +65,10 @@ describe('README example', () => {
       expect(perType).toHaveLength(4);
       expect(experts).toBeGreaterThanOrEqual(0);
       expect(experts).toBeLessThanOrEqual(3);
+      // Routing nothing at all must not go unnoticed.
+      expect(warnings.some((w) => /router selected 0 experts for all \d+ samples/.test(String(w[1])))).toBe(
+        experts === 0,
+      );
       expect(logs.find((l) => l[0] === 'image')).toEqual(['image', 32, 32, 1]);
     } finally {
       process.chdir(saved.cwd);

@@ -224,6 +224,29 @@ describe('training: encoders, routing labels, router, MoVA', () => {
     router.dispose();
   });
 
+  it('warns when the router selects no expert, and not when it selects one per sample', () => {
+    const mova = newMoVA(6);
+    const nothing = evaluateSystem(
+      movaSystem({ base, experts, model: mova, route: (pooled) => new Uint8Array(pooled.shape[0] * 4) }),
+      data.test,
+      100,
+    );
+    expect(nothing.emptyRouted).toBe(data.test.n);
+    expect(nothing.expertsPerSample).toBe(0);
+    expect(nothing.warnings).toEqual([
+      expect.stringMatching(new RegExp(`router selected 0 experts for all ${data.test.n} samples`)),
+    ]);
+    const routed = evaluateSystem(
+      movaSystem({ base, experts, model: mova, route: byQuestionType }),
+      data.test,
+      100,
+    );
+    expect(routed.emptyRouted).toBe(0);
+    expect(routed.expertsPerSample).toBe(1);
+    expect(routed.warnings).toEqual([]);
+    mova.dispose();
+  });
+
   it('runs each expert encoder only on the images routed to it', () => {
     const mova = newMoVA(3);
     const seen = experts.map(() => 0);

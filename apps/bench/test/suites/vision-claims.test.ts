@@ -1,4 +1,7 @@
+import { QUESTIONS, type VqaSet } from '@moe-zoo/vision';
 import { visionClaims } from '../../src/suites/vision/claims';
+import type { ArmResult } from '../../src/suites/vision/run-arm';
+import { metricsOf } from '../../src/suites/vision/run-metrics';
 import type { BenchRow, Claim } from '../../src/types';
 import { mean, outcomes, seedRow } from '../fixtures/rows';
 
@@ -201,5 +204,74 @@ describe('vision claims on synthetic rows', () => {
         TYPES,
       ),
     ).toThrow(/dense-96/);
+  });
+});
+
+describe('vision rows: label quality and the router on the own type', () => {
+  // Two test questions per content type (mnist, fashion-mnist, text, chart), four experts.
+  const types = Int32Array.from([0, 0, 1, 1, 2, 2, 3, 3]);
+  const n = types.length;
+  const test: VqaSet = {
+    n,
+    size: 1,
+    images: new Float32Array(n),
+    type: types,
+    label: new Int32Array(n),
+    text: new Array<string>(n).fill(''),
+    bars: Array.from({ length: n }, () => []),
+    caption: new Int32Array(n),
+    question: new Int32Array(n),
+    tokens: new Int32Array(n),
+    answer: new Int32Array(n),
+  };
+  // prettier-ignore
+  const labels = Uint8Array.from([
+    1, 0, 0, 0,  0, 1, 0, 0, // mnist
+    0, 1, 0, 0,  0, 1, 0, 0, // fashion-mnist
+    0, 0, 1, 0,  0, 0, 0, 0, // text
+    1, 0, 0, 1,  0, 0, 0, 0, // chart
+  ]);
+  // prettier-ignore
+  const routed = Uint8Array.from([
+    1, 0, 0, 0,  0, 0, 0, 0,
+    0, 1, 0, 0,  1, 1, 0, 0,
+    0, 0, 0, 0,  0, 0, 0, 0,
+    0, 0, 0, 1,  0, 0, 1, 1,
+  ]);
+  const result: ArmResult = {
+    eval: {
+      accuracy: 1,
+      perType: [1, 1, 1, 1],
+      perQuestion: QUESTIONS.map(() => NaN),
+      expertsPerSample: 1,
+      crossPerSample: 1,
+      predictions: new Int32Array(n),
+      routed,
+      emptyRouted: 3,
+      warnings: [],
+    },
+    trainSeconds: 0,
+    latencyMs: 0,
+    paramsTotal: 0,
+    active: () => 0,
+    flops: () => 0,
+    labels,
+  };
+
+  it('reports per type the labelled and routed shares of the own expert, and questions with none', () => {
+    const m = metricsOf(result, test);
+    const got = (task: string) => {
+      const { labelOnType, labelOffType, routerOnTypeRecall, noExpertShare } = m[task].metrics;
+      return [labelOnType, labelOffType, routerOnTypeRecall, noExpertShare];
+    };
+    const expected: Record<string, number[]> = {
+      mnist: [0.5, 1 / 6, 0.5, 0.5],
+      'fashion-mnist': [1, 0, 1, 0],
+      text: [0.5, 0, 0, 1],
+      chart: [0.5, 1 / 6, 1, 0],
+      all: [0.625, 1 / 12, 0.625, 3 / 8],
+    };
+    for (const [task, want] of Object.entries(expected))
+      got(task).forEach((v, k) => expect(v).toBeCloseTo(want[k], 10));
   });
 });

@@ -1,15 +1,44 @@
-/** Options of {@link routingLabels}. */
-export interface RoutingLabelOptions {
-  /** Most experts per sample (3 in MoVA); the ones with the lowest loss are kept. */
-  maxExperts?: number;
-  /** Expert j counts only if its loss is below the base loss by more than this (default 0: the paper's rule). */
-  margin?: number;
-}
+import { parseConfig } from '@moe-zoo/core';
+import { z } from 'zod';
+
+/**
+ * The routing-label rule: expert j is useful for sample i when `L[i, j] < L[i, 0] - margin`, at
+ * most `maxExperts` per sample (the lowest losses). The defaults are the paper's rule.
+ *
+ * Measured on the vision suite's quick data (seed 0, answerers scored on 6000 training questions),
+ * share of each type's questions whose own expert is labelled useful / mean share for each other
+ * expert, mnist, fashion-mnist, text, chart:
+ * - paper (margin 0, at most 3): 0.69 / 0.48, 0.59 / 0.50, 0.90 / 0.53, 0.70 / 0.48;
+ * - margin 0.1, at most 3: 0.29 / 0.18, 0.19 / 0.13, 0.79 / 0.36, 0.41 / 0.26;
+ * - {@link STRICT_ROUTING_RULE} (margin 0.02, at most 1): 0.33 / 0.12, 0.20 / 0.08, 0.84 / 0.03, 0.26 / 0.13.
+ * Averaging the losses of two answerer seeds moved every rate by at most 5 points. Most mnist and
+ * fashion-mnist questions are answered by the base alone at near-zero loss, so no expert lowers
+ * their loss and no rule tried reaches 90% on-type. The strict rule is not the default: trained
+ * on it, the coarse router (threshold 0.5) routed only the text expert, no expert for 73% of the
+ * test questions, and MoVA's quick-suite accuracy fell from 0.834 to 0.775.
+ */
+export const RoutingLabelRuleSchema = z.object({
+  /** Most experts per sample; the ones with the lowest loss are kept. */
+  maxExperts: z.number().int().positive().default(3),
+  /** Expert j counts only if its loss is below the base loss by more than this. */
+  margin: z.number().nonnegative().default(0),
+});
+/** Options of {@link routingLabels} (every field optional). */
+export type RoutingLabelOptions = z.input<typeof RoutingLabelRuleSchema>;
+/** The rule with its defaults filled in. */
+export type RoutingLabelRule = z.output<typeof RoutingLabelRuleSchema>;
+
+/** MoVA's own rule (§3.2), the default: any loss reduction counts, at most 3 experts. */
+export const PAPER_ROUTING_RULE: RoutingLabelRule = { maxExperts: 3, margin: 0 };
+
+/** Fewer off-type labels (see {@link RoutingLabelRuleSchema}): a loss drop above 0.02, the single most useful expert. */
+export const STRICT_ROUTING_RULE: RoutingLabelRule = { maxExperts: 1, margin: 0.02 };
 
 /**
  * MoVA's routing labels (§3.2, "Routing Data Construction"): expert j is useful for sample i
  * when the answer loss of the model with base + expert j is below the loss of the base-only
- * model, `L[i, j] < L[i, 0]`; at most `maxExperts` are kept, those with the lowest loss.
+ * model by more than a margin, `L[i, j] < L[i, 0] - margin`; at most `maxExperts` are kept,
+ * those with the lowest loss. Defaults: {@link RoutingLabelRuleSchema}.
  *
  * @param baseLoss per-sample loss of the base-only answerer [n]
  * @param expertLoss per-sample loss of the base + expert j answerers, [n × E] row-major
@@ -19,6 +48,7 @@ export interface RoutingLabelOptions {
  * ```ts
  * routingLabels([1.0], [0.5, 1.2, 0.9, 0.1]); // -> [1, 0, 1, 1]
  * routingLabels([1.0], [0.5, 1.2, 0.9, 0.1], { maxExperts: 2 }); // -> [1, 0, 0, 1]
+ * routingLabels([1.0], [0.5, 1.2, 0.99, 0.1], STRICT_ROUTING_RULE); // -> [0, 0, 0, 1]
  * ```
  */
 export function routingLabels(
@@ -30,8 +60,7 @@ export function routingLabels(
   if (n === 0 || expertLoss.length % n !== 0)
     throw new Error(`routingLabels: ${expertLoss.length} expert losses do not fit ${n} samples`);
   const e = expertLoss.length / n;
-  const maxExperts = o.maxExperts ?? 3;
-  const margin = o.margin ?? 0;
+  const { maxExperts, margin } = parseConfig(RoutingLabelRuleSchema, o, 'routing label rule');
   const out = new Uint8Array(n * e);
   for (let i = 0; i < n; i++) {
     const useful: number[] = [];

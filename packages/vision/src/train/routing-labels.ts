@@ -2,7 +2,7 @@ import { setSeed } from '@moe-zoo/core';
 import { ANSWERS, WORDS } from '../data/vocab';
 import type { VqaSet } from '../data/vqa';
 import { extendFusionAnswerer, FusionAnswerer } from '../model/fusion';
-import { routingLabels } from '../routing/labels';
+import { routingLabels, type RoutingLabelOptions } from '../routing/labels';
 import { fusionLosses, trainFusionAnswerer } from './answer';
 import { BASE_SOURCE, sourceDim, type FeatureBank } from './features';
 
@@ -13,10 +13,13 @@ export interface BuildRoutingLabelsOptions {
   batchSize?: number;
   lr?: number;
   seed?: number;
-  /** Most experts per sample (default 3). */
-  maxExperts?: number;
-  /** Loss margin of the rule (default 0: the paper's rule). */
-  margin?: number;
+  /** The label rule (default: the paper's, see `RoutingLabelRuleSchema`; `STRICT_ROUTING_RULE` labels fewer off-type experts). */
+  rule?: RoutingLabelOptions;
+  /**
+   * Answerer initialisations whose per-sample losses are averaged before the rule (default 1;
+   * each one trains another E + 1 answerers).
+   */
+  answererSeeds?: number;
   /** Width of the answerers (default 32). */
   dim?: number;
   onStep?: (loss: number) => void;
@@ -26,9 +29,9 @@ export interface BuildRoutingLabelsOptions {
 export interface RoutingLabelSet {
   /** [n × E] row-major 0/1. */
   labels: Uint8Array;
-  /** [n] loss with the base alone. */
+  /** [n] loss with the base alone (mean over the answerer seeds). */
   baseLoss: Float32Array;
-  /** [n × E] loss with base + expert j. */
+  /** [n × E] loss with base + expert j (mean over the answerer seeds). */
   expertLoss: Float32Array;
 }
 
@@ -45,7 +48,8 @@ export interface BankedSet {
  * of `score` (so no labelled sample was seen by the answerers). To compare like with like,
  * the answerers share one initialisation (expert j's input channels enter through
  * zero-initialised weights, so every answerer starts as the same function) and see the same
- * batches; only the expert's channels differ.
+ * batches; only the expert's channels differ. With `answererSeeds` > 1 the whole set of answerers
+ * is trained again from other initialisations and the per-sample losses are averaged.
  *
  * @returns one label set per entry of `score`, in order
  */
@@ -59,45 +63,51 @@ export async function buildRoutingLabels(
   const base = score.map((s) => new Float32Array(s.set.n));
   const expert = score.map((s) => new Float32Array(s.set.n * e));
   const start = Date.now();
-  setSeed(seed * 1000 + 37);
-  const init = new FusionAnswerer({
-    inputDim: fit.bank.baseDim,
-    tokens: fit.bank.tokens,
-    dim: o.dim ?? 32,
-    heads: 4,
-    blocks: 0,
-    vocabSize: WORDS.length,
-    numAnswers: ANSWERS.length,
-  });
-  try {
-    for (let c = 0; c <= e; c++) {
-      const sources = c === 0 ? [BASE_SOURCE] : [BASE_SOURCE, c - 1];
-      const model = extendFusionAnswerer(init, c === 0 ? 0 : sourceDim(fit.bank, c - 1));
-      try {
-        await trainFusionAnswerer(model, fit.bank, sources, fit.set, {
-          epochs: o.epochs,
-          batchSize: o.batchSize,
-          lr: o.lr,
-          seed: seed * 1000 + 38,
-          onStep: o.onStep,
-        });
-        score.forEach((s, k) => {
-          fusionLosses(model, s.bank, sources, s.set).forEach((v, i) => {
-            if (c === 0) base[k][i] = v;
-            else expert[k][i * e + c - 1] = v;
+  const seeds = o.answererSeeds ?? 1;
+  if (!Number.isInteger(seeds) || seeds < 1)
+    throw new Error(`buildRoutingLabels: answererSeeds must be a positive integer, got ${seeds}`);
+  for (let a = 0; a < seeds; a++) {
+    // Answerer seed 0 keeps the single-seed labels of earlier versions.
+    const s0 = seed * 1000 + a * 100;
+    setSeed(s0 + 37);
+    const init = new FusionAnswerer({
+      inputDim: fit.bank.baseDim,
+      tokens: fit.bank.tokens,
+      dim: o.dim ?? 32,
+      heads: 4,
+      blocks: 0,
+      vocabSize: WORDS.length,
+      numAnswers: ANSWERS.length,
+    });
+    try {
+      for (let c = 0; c <= e; c++) {
+        const sources = c === 0 ? [BASE_SOURCE] : [BASE_SOURCE, c - 1];
+        const model = extendFusionAnswerer(init, c === 0 ? 0 : sourceDim(fit.bank, c - 1));
+        try {
+          await trainFusionAnswerer(model, fit.bank, sources, fit.set, {
+            epochs: o.epochs,
+            batchSize: o.batchSize,
+            lr: o.lr,
+            seed: s0 + 38,
+            onStep: o.onStep,
           });
-        });
-      } finally {
-        model.dispose();
+          score.forEach((s, k) => {
+            fusionLosses(model, s.bank, sources, s.set).forEach((v, i) => {
+              if (c === 0) base[k][i] += v / seeds;
+              else expert[k][i * e + c - 1] += v / seeds;
+            });
+          });
+        } finally {
+          model.dispose();
+        }
       }
+    } finally {
+      init.dispose();
     }
-  } finally {
-    init.dispose();
   }
-  const rule = { maxExperts: o.maxExperts ?? 3, margin: o.margin ?? 0 };
   return {
     labels: score.map((_, k) => ({
-      labels: routingLabels(base[k], expert[k], rule),
+      labels: routingLabels(base[k], expert[k], o.rule),
       baseLoss: base[k],
       expertLoss: expert[k],
     })),

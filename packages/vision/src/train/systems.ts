@@ -4,6 +4,7 @@ import type { VqaSet } from '../data/vqa';
 import type { ConvEncoder } from '../model/conv-encoder';
 import type { FusionAnswerer } from '../model/fusion';
 import type { MoVA } from '../model/mova';
+import { emptyRouting } from '../routing/empty';
 import { wordsOf } from './features';
 
 /** What answering one batch from raw images computed. */
@@ -91,11 +92,16 @@ export interface SystemEvaluation {
   predictions: Int32Array;
   /** The routing used per sample, [n × E] (MoVA systems only). */
   routed?: Uint8Array;
+  /** Samples for which the routing selected no expert (MoVA systems only). */
+  emptyRouted?: number;
+  /** What the caller should see, e.g. "router selected 0 experts for 12 of 240 samples ...". */
+  warnings: string[];
 }
 
 /**
  * Runs a system over a set from raw images in batches, its modules in eval mode (core's
- * `evaluateInBatches`; training flags restored afterwards).
+ * `evaluateInBatches`; training flags restored afterwards). For a MoVA system, `warnings` says
+ * when the routing selected no expert for some or all samples.
  */
 export function evaluateSystem(system: AnswerSystem, set: VqaSet, batchSize = 200): SystemEvaluation {
   const per = set.size * set.size;
@@ -125,6 +131,7 @@ export function evaluateSystem(system: AnswerSystem, set: VqaSet, batchSize = 20
     }
     return all ? ok / all : NaN;
   };
+  const empty = routed && emptyRouting(routed, routed.length / set.n);
   return {
     accuracy: hits(() => true),
     perType: CONTENT_TYPES.map((_, t) => hits((i) => set.type[i] === t)),
@@ -133,5 +140,7 @@ export function evaluateSystem(system: AnswerSystem, set: VqaSet, batchSize = 20
     crossPerSample: crossRows / set.n,
     predictions,
     routed,
+    emptyRouted: empty?.samples,
+    warnings: empty?.warning ? [empty.warning] : [],
   };
 }

@@ -1,5 +1,5 @@
 /** Per-task metrics and per-question outcomes of one MoVA-side arm on one seed. */
-import { CONTENT_TYPES, QUESTIONS, routingAgreement, type VqaSet } from '@moe-zoo/vision';
+import { CONTENT_TYPES, onTypeShares, QUESTIONS, routingAgreement, type VqaSet } from '@moe-zoo/vision';
 import type { SeedRun } from '../../stats';
 import type { ArmResult } from './run-arm';
 import { EXPERTS } from './plan';
@@ -28,9 +28,30 @@ function expertsPerQuestion(r: ArmResult, n: number): number[] {
   });
 }
 
+/** Of the questions `idx`, the share whose mask [n x E] includes their own type's expert, and the mean off-type share. */
+function onTypeOf(
+  mask: Uint8Array,
+  test: VqaSet,
+  idx: readonly number[],
+): { onType: number; offType: number } {
+  const shares = onTypeShares(
+    pickRows(mask, idx),
+    idx.map((i) => test.type[i]),
+    EXPERTS,
+  ).filter((s) => s.n > 0);
+  const n = shares.reduce((a, s) => a + s.n, 0);
+  return {
+    onType: shares.reduce((a, s) => a + s.onType * s.n, 0) / n,
+    offType: shares.reduce((a, s) => a + s.offType * s.n, 0) / n,
+  };
+}
+
 /**
- * Per task (each content type and {@link ALL}): accuracy, experts computed per sample, routing
- * agreement with the test labels (routed arms) and, overall, cross-attention calls and accuracy per
+ * Per task (each content type and {@link ALL}): accuracy, experts computed per sample, the share
+ * of questions with no expert (routed arms), routing agreement with the test labels, label quality
+ * (labelOnType / labelOffType: share of the questions whose own type's expert is labelled useful,
+ * mean share for the other experts) and the router's recall of the own type's expert
+ * (routerOnTypeRecall) for routed arms and, overall, cross-attention calls and accuracy per
  * question template. Items: 1/0 correctness of the task's test questions in test-set order (the
  * same questions for every arm of the seed) and, overall, the experts computed per question.
  */
@@ -45,6 +66,7 @@ export function metricsOf(r: ArmResult, test: VqaSet): Record<string, TaskRun> {
       ? idx.reduce((a, i) => a + experts[i], 0) / idx.length
       : r.eval.expertsPerSample;
     if (t === -1) m.crossAttnPerSample = r.eval.crossPerSample;
+    if (r.eval.routed) m.noExpertShare = idx.filter((i) => experts[i] === 0).length / idx.length;
     if (r.labels && r.eval.routed) {
       const ag = routingAgreement(pickRows(r.eval.routed, idx), pickRows(r.labels, idx), EXPERTS);
       m.routingPrecision = ag.precision;
@@ -53,6 +75,10 @@ export function metricsOf(r: ArmResult, test: VqaSet): Record<string, TaskRun> {
       let labelled = 0;
       for (const i of idx) for (let j = 0; j < EXPERTS; j++) labelled += r.labels[i * EXPERTS + j];
       m.labelExpertsPerSample = labelled / idx.length;
+      const quality = onTypeOf(r.labels, test, idx);
+      m.labelOnType = quality.onType;
+      m.labelOffType = quality.offType;
+      m.routerOnTypeRecall = onTypeOf(r.eval.routed, test, idx).onType;
     }
     if (t === -1)
       QUESTIONS.forEach((q, qi) => {

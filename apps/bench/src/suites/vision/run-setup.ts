@@ -11,6 +11,7 @@ import {
   CoarseRouter,
   createEncoder,
   loadVisionData,
+  onTypeShares,
   pooledBase,
   pretrainEncoder,
   QUESTIONS,
@@ -18,6 +19,7 @@ import {
   WORDS,
   type ConvEncoder,
   type FeatureBank,
+  type OnTypeShare,
   type VqaSet,
 } from '@moe-zoo/vision';
 import type { SuiteContext } from '../../types';
@@ -37,6 +39,8 @@ export interface SeedSetup {
   sharedSeconds: { pretrain: number; labels: number; router: number };
   pretrainScores: Record<string, number>;
   labelStats: string;
+  /** Label quality per content type on the training split (the router's targets). */
+  labelQuality: OnTypeShare[];
 }
 
 /** Pretrains the base and the specialists (each frozen afterwards); returns them and their scores. */
@@ -142,5 +146,6 @@ export async function setupSeed(ctx: SuiteContext, plan: VisionPlan, seed: numbe
     sharedSeconds: { pretrain: pre.seconds, labels: built.seconds, router: rr.seconds },
     pretrainScores: pre.scores,
     labelStats: labelFrequencies(trainL.labels, data.train),
+    labelQuality: onTypeShares(trainL.labels, data.train.type, EXPERTS),
   };
 }

@@ -32,6 +32,18 @@ function setupNotes(s: SeedSetup, seed: number): string[] {
   return [
     `seed ${seed}: pretraining scores on the test images (base caption acc, specialists' own task) ${scores}; shared costs pretrain ${costs.pretrain.toFixed(1)} s, routing labels ${costs.labels.toFixed(1)} s, router ${costs.router.toFixed(1)} s`,
     `seed ${seed}: routing-label frequency per question over [${CONTENT_TYPES.join(', ')}] experts (train split): ${s.labelStats}`,
+    `seed ${seed}: routing-label quality (train split; the router's targets), share of each type's questions with its own expert labelled useful / mean share for each other expert: ${CONTENT_TYPES.map((t, i) => `${t} ${s.labelQuality[i].onType.toFixed(3)} / ${s.labelQuality[i].offType.toFixed(3)}`).join(', ')}`,
+  ];
+}
+
+/** The MoVA router's recall of each type's own expert on the test questions, and any routing warnings. */
+function routingNotes(arm: Arm, r: ArmResult, tasks: Record<string, TaskRun>, seed: number): string[] {
+  const notes = r.eval.warnings.map((w) => `seed ${seed} ${arm}: ${w}`);
+  if (arm !== 'mova') return notes;
+  const recall = CONTENT_TYPES.map((t) => `${t} ${tasks[t].metrics.routerOnTypeRecall.toFixed(3)}`);
+  return [
+    `seed ${seed}: MoVA router's recall of the own type's expert (test questions): ${recall.join(', ')}`,
+    ...notes,
   ];
 }
 
@@ -89,8 +101,11 @@ export async function runVision(ctx: SuiteContext, plan: VisionPlan): Promise<Vi
     for (const arm of ARMS) {
       const r = await runArm(ctx, plan, s, arm, seed);
       const entry = perArm.get(arm) as ArmSeeds;
-      entry.tasks.push(metricsOf(r, s.test));
+      const tasks = metricsOf(r, s.test);
+      entry.tasks.push(tasks);
       entry.results.push(r);
+      seedNotes.push(...routingNotes(arm, r, tasks, seed));
+      for (const w of r.eval.warnings) ctx.log(`vision ${arm} seed ${seed}: warning: ${w}`);
       ctx.log(
         `vision ${arm} seed ${seed}: accuracy ${r.eval.accuracy.toFixed(3)} [${CONTENT_TYPES.map((t, i) => `${t} ${r.eval.perType[i].toFixed(3)}`).join(', ')}], experts/sample ${r.eval.expertsPerSample.toFixed(2)}`,
       );
