@@ -84,6 +84,13 @@ export {
   type VqaEvaluation,
   evaluateVqa,
 } from './vqa/train';
+export {
+  TOKEN_KIND,
+  type HostRouting,
+  type ModalityRouting,
+  ModalityRoutingStats,
+  shareOn,
+} from './vqa/routing-stats';
 export { questionOnlyAccuracy } from './vqa/baselines';
 export { type KMeansOptions, type KMeansResult, nearestCentroids, kmeans } from './lm/kmeans';
 export {
@@ -158,6 +165,7 @@ export {
   upcycleArm,
 } from './moiie/arms';
 export { pretrainLanguageModel, alignConnector, instructionTune } from './moiie/recipe';
+export { expertOutputCosine } from './moiie/expert-similarity';
 export { type ExpertWeightFormat, type QuantFfnExpertsOptions, QuantFfnExperts } from './mote/quant-experts';
 export {
   binaryBytes,

@@ -10,6 +10,7 @@ import {
 } from '@moe-zoo/core';
 import {
   armGroups,
+  evaluateVqa,
   GroupRoutedMoE,
   loadDigitImages,
   makeVqaSet,
@@ -256,6 +257,28 @@ describe('MoIIE arms', () => {
     expect(counts.modality.flopsPerToken - counts.dense.flopsPerToken).toBe(moeLayers * 2 * D * 2);
     expect(counts.moiie.flopsPerToken - counts.dense.flopsPerToken).toBe(moeLayers * 2 * D * 3);
     tf.dispose([batch.image, batch.question, batch.answer].filter((t) => t !== undefined));
+  });
+
+  it('evaluates routing by modality: disjoint experts for the modality MoE, entropy in [0, 1]', () => {
+    setSeed(4);
+    const dense = upcycleArm(base, 'dense');
+    expect(evaluateVqa(dense, set).entropy).toBeUndefined();
+    dense.dispose();
+    for (const arm of ['modality', 'moiie'] as const) {
+      setSeed(4);
+      const model = upcycleArm(base, arm);
+      const ev = evaluateVqa(model, set);
+      const { usage, entropy } = ev;
+      if (!usage || !entropy) throw new Error('no routing');
+      const outside = arm === 'modality' ? { image: [2, 3], text: [0, 1] } : { image: [3], text: [0] };
+      for (const side of ['image', 'text'] as const) {
+        expect(usage[side].reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+        for (const e of outside[side]) expect(usage[side][e]).toBe(0);
+        expect(entropy[side]).toBeGreaterThan(0);
+        expect(entropy[side]).toBeLessThanOrEqual(1 + 1e-6);
+      }
+      model.dispose();
+    }
   });
 
   it('widens a dense FFN to the same function', () => {

@@ -5,6 +5,7 @@ import {
   multimodalVqaClaims,
   type VqaRows,
 } from '../../src/suites/multimodal-vqa/claims';
+import { SHARED_EXPERTS, SIGNALS, signalsOf } from '../../src/suites/multimodal-vqa/run-signals';
 import type { BenchRow, Claim } from '../../src/types';
 import { outcomes, seedRow } from '../fixtures/rows';
 
@@ -68,11 +69,12 @@ function claim(all: Claim[], id: string): Claim {
 }
 
 describe('multimodal-vqa claims', () => {
-  it('has the six claim ids, in the papers’ direction', () => {
+  it('has the seven claim ids, in the papers’ direction', () => {
     const all = claims({});
     expect(all.map((c) => c.id)).toEqual([
       'moiie-ordering',
       'moiie-data-scaling',
+      'mote-float-gain',
       'mote-equal-memory',
       'mote-equal-count',
       'mote-ternary-vs-binary',
@@ -171,6 +173,19 @@ describe('multimodal-vqa claims', () => {
     expect(part.verdict).toBe('holds');
   });
 
+  it('mote-float-gain: the equal-count FP MoE must beat its dense source; evidence lists every arm minus the source', () => {
+    const gain = (fp: number[]) => claim(claims({ mote: mote({ 'fp-count': fp }) }), 'mote-float-gain');
+    // The source is at 0.8 / 0.81 / 0.8.
+    expect(gain([0.85, 0.86, 0.85]).verdict).toBe('holds');
+    expect(gain([0.75, 0.76, 0.75]).verdict).toBe('fails');
+    expect(gain([0.83, 0.78, 0.81]).verdict).toBe('inconclusive');
+    const c = gain([0.85, 0.86, 0.85]);
+    expect(c.parts[0].tests[0].estimate).toBeCloseTo(0.05, 12);
+    // Mean accuracy minus the source's mean (0.80333): mote 0.82333 -> +0.020, fp-count 0.85333 -> +0.050.
+    expect(c.evidence).toContain('mote +0.020');
+    expect(c.evidence).toContain('fp-count +0.050');
+  });
+
   it('mote-equal-memory: superiority of MoTE over the equal-memory FP MoE', () => {
     const verdict = (mt: number[]) =>
       claim(claims({ mote: mote({ mote: mt, 'fp-memory': [0.8, 0.8, 0.81] }) }), 'mote-equal-memory').verdict;
@@ -197,5 +212,32 @@ describe('multimodal-vqa claims', () => {
     expect(verdicts([0.85, 0.86, 0.85])).toEqual(['holds', 'holds']);
     expect(verdicts([0.75, 0.74, 0.76])).toEqual(['fails', 'fails']);
     expect(verdicts([0.83, 0.78, 0.81])).toEqual(['inconclusive', 'inconclusive']);
+  });
+});
+
+describe('multimodal-vqa routing signals', () => {
+  it("MoIIE's shared experts are those both routers choose from", () => {
+    expect(SHARED_EXPERTS).toEqual([1, 2]);
+  });
+
+  it('turns an evaluation into entropy and shared-share metrics; none for a dense model', () => {
+    const ev = {
+      usage: { image: [0.5, 0.3, 0.2, 0], text: [0, 0.1, 0.3, 0.6] },
+      entropy: { image: 0.9, text: 0.4 },
+    };
+    const s = signalsOf(ev, 0.97);
+    expect(Object.keys(s)).toEqual([...SIGNALS]);
+    expect(s.entropyVis).toBe(0.9);
+    expect(s.entropyTxt).toBe(0.4);
+    expect(s.visShared).toBeCloseTo(0.5, 12);
+    expect(s.txtShared).toBeCloseTo(0.4, 12);
+    expect(s.expertCos).toBe(0.97);
+    // Non-finite values (no text tokens, a single expert) are left out rather than written as null.
+    expect(Object.keys(signalsOf({ ...ev, entropy: { image: 0.9, text: NaN } }, NaN))).toEqual([
+      'entropyVis',
+      'visShared',
+      'txtShared',
+    ]);
+    expect(signalsOf({}, 1)).toEqual({});
   });
 });

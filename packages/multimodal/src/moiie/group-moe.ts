@@ -193,6 +193,11 @@ export class GroupRoutedMoE extends RoutedLayer {
     };
   }
 
+  /** How many experts the router of `modality`'s tokens chooses from (0 if no group covers it). */
+  choicesFor(modality: number): number {
+    return this.config.groups.find((g) => g.modalities.includes(modality))?.experts.length ?? 0;
+  }
+
   /** Parameters of the largest router (a token runs exactly one router). */
   private maxRouterParams(): number {
     return Math.max(...this.routers.map((r) => r.countParams()));

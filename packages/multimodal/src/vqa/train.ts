@@ -1,7 +1,9 @@
-import { evaluateInBatches, fitShuffled, tf } from '@moe-zoo/core';
+import { evaluateInBatches, fitShuffled, RoutedLayer, tf } from '@moe-zoo/core';
+import { GroupRoutedMoE } from '../moiie/group-moe';
 import { vqaBatch, type VqaSet } from './data';
 import type { VqaTransformer } from './model';
 import { QUESTION_TYPES } from './questions';
+import { ModalityRoutingStats, TOKEN_KIND } from './routing-stats';
 
 /** Options of {@link trainVqa}. */
 export interface TrainVqaOptions {
@@ -79,6 +81,13 @@ export interface VqaEvaluation {
    * all MoE layers and the test set (absent for a model without MoE slots).
    */
   usage?: { image: number[]; text: number[] };
+  /** Router entropy per modality over valid tokens, normalised by log(experts the router chooses from). */
+  entropy?: { image: number; text: number };
+}
+
+/** The routed FFN slots of a model in block order: the order of `forward`'s `aux`. */
+function routedSlots(model: VqaTransformer): RoutedLayer[] {
+  return model.blocks.map((b) => b.ffn).filter((s): s is RoutedLayer => s instanceof RoutedLayer);
 }
 
 /** Evaluates in eval mode and batches (image mode; `mode: 'caption'` for a text-only set). */
@@ -93,24 +102,35 @@ export function evaluateVqa(
   const prefix = mode === 'image' ? (set.tokens as { count: number }).count : set.captionLen;
   const len = prefix + set.questionLen;
   const predictions = new Int32Array(set.n);
-  let counts: { image: number[]; text: number[] } | undefined;
+  const slots = routedSlots(model);
+  let stats: ModalityRoutingStats | undefined;
   evaluateInBatches(model, set.n, batchSize, ({ from, indices: idx }) => {
     const out = model.forward(vqaBatch(set, idx, mode));
     predictions.set(tf.argMax(out.logits, -1).dataSync(), from);
-    for (const a of out.aux) {
-      const k = a.indices.shape[1];
-      const e = a.counts.shape[0];
-      const ids = a.indices.dataSync();
-      counts ??= { image: new Array<number>(e).fill(0), text: new Array<number>(e).fill(0) };
-      for (let t = 0; t < ids.length / k; t++) {
-        const b = Math.floor(t / len);
-        const p = t % len;
-        const isImage = mode === 'image' && p < prefix;
-        if (!isImage && p >= prefix && set.question[idx[b] * set.questionLen + (p - prefix)] === 0) continue;
-        const row = isImage ? counts.image : counts.text;
-        for (let j = 0; j < k; j++) row[ids[t * k + j]]++;
-      }
+    if (out.aux.length === 0) return;
+    const kind = new Int8Array(idx.length * len);
+    for (let t = 0; t < kind.length; t++) {
+      const b = Math.floor(t / len);
+      const p = t % len;
+      if (mode === 'image' && p < prefix) kind[t] = TOKEN_KIND.image;
+      else if (p >= prefix && set.question[idx[b] * set.questionLen + (p - prefix)] === 0)
+        kind[t] = TOKEN_KIND.pad;
+      else kind[t] = TOKEN_KIND.text;
     }
+    out.aux.forEach((a, i) => {
+      const e = a.counts.shape[0];
+      stats ??= new ModalityRoutingStats(e);
+      const slot = slots[i];
+      const choices = (m: number) => (slot instanceof GroupRoutedMoE ? slot.choicesFor(m) : e);
+      stats.add(
+        {
+          probs: a.probs.dataSync(),
+          indices: a.indices.dataSync(),
+          choices: { image: choices(1), text: choices(0) },
+        },
+        kind,
+      );
+    });
   });
   let correct = 0;
   const byTypeN = new Array<number>(QUESTION_TYPES.length).fill(0);
@@ -121,16 +141,13 @@ export function evaluateVqa(
     byTypeN[set.type[i]]++;
     byTypeOk[set.type[i]] += ok;
   }
-  const norm = (v: number[]) => {
-    const s = v.reduce((a, b) => a + b, 0);
-    return v.map((x) => (s > 0 ? x / s : 0));
-  };
+  const routing = stats?.result();
   return {
     accuracy: correct / set.n,
     byType: Object.fromEntries(
       QUESTION_TYPES.map((t, i) => [t, byTypeN[i] ? byTypeOk[i] / byTypeN[i] : NaN]),
     ),
     predictions,
-    usage: counts && { image: norm(counts.image), text: norm(counts.text) },
+    ...(routing ? { usage: routing.usage, entropy: routing.entropy } : {}),
   };
 }

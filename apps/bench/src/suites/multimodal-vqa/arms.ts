@@ -28,7 +28,7 @@ export type MoteRowKey = (typeof MOTE_ROW_KEYS)[number];
 /** A trained arm of the MoTE part. */
 export type MoteArmKey = Exclude<MoteRowKey, 'source'>;
 
-/** Row head of the MoTE source (the dense MoIIE-grid arm at the largest training set, re-measured). */
+/** Row head of the MoTE source (the dense MoIIE-grid arm at the smallest training set, re-measured). */
 export const MOTE_SOURCE = { model: 'vqa-dense', variant: 'base (mote source)' };
 
 /**

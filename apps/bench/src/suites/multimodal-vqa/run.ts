@@ -43,7 +43,7 @@ export async function runVqa(ctx: SuiteContext, plan: VqaPlan): Promise<VqaRun> 
     base.dispose();
     for (const [variant, m] of grid.measured) collect(moiieRuns, variant, m);
     mote = await runMotePart(ctx, plan, seed, {
-      dense: grid.denseAtMax,
+      dense: grid.moteSource,
       train: takeVqa(trainAll, maxSize),
       test,
     });

@@ -51,6 +51,22 @@ export interface RestorationPlan {
  */
 export function restorationPlan(quick: boolean): RestorationPlan {
   return quick
-    ? { trainPatches: 2048, testPatches: 1000, epochs: 2, latencyReps: 7, photos: 1, vector: false, uar: false }
-    : { trainPatches: 3072, testPatches: 1000, epochs: 6, latencyReps: 20, photos: 2, vector: true, uar: true };
+    ? {
+        trainPatches: 2048,
+        testPatches: 1000,
+        epochs: 2,
+        latencyReps: 7,
+        photos: 1,
+        vector: false,
+        uar: false,
+      }
+    : {
+        trainPatches: 3072,
+        testPatches: 1000,
+        epochs: 6,
+        latencyReps: 20,
+        photos: 2,
+        vector: true,
+        uar: true,
+      };
 }
