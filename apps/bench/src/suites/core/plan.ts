@@ -16,9 +16,9 @@ export interface CorePlan {
   lr: number;
 }
 
-/** Images per class (10 classes). Quick: 300 / 100 per class, 3 epochs; full: 1000 / 200 per class, 8 epochs. */
+/** Images per class (10 classes). Quick: 300 / 100 per class, 2 epochs (the quick bench budget); full: 1000 / 200 per class, 8 epochs. */
 export function corePlan(quick: boolean): CorePlan {
   return quick
-    ? { trainPerClass: 300, testPerClass: 100, epochs: 3, batchSize: 64, lr: 3e-3 }
+    ? { trainPerClass: 300, testPerClass: 100, epochs: 2, batchSize: 64, lr: 3e-3 }
     : { trainPerClass: 1000, testPerClass: 200, epochs: 8, batchSize: 64, lr: 3e-3 };
 }

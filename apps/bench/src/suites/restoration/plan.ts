@@ -44,7 +44,7 @@ export interface RestorationPlan {
 }
 
 /**
- * Quick: 2048 train / 1000 test patches, 2 epochs (128 steps), one whole test photo, neither the
+ * Quick: 1536 train / 1000 test patches, 2 epochs (96 steps), one whole test photo, neither the
  * vector-FM nor the UaR arm, 7 timing rounds (the quick bench's 15-minute budget). Full (3 seeds): 3072 train / 1000 test
  * patches, 6 epochs (576 steps), both whole test photos, every arm, 20 timing rounds. Whole photos
  * are scored at full resolution, degraded by each weather type.
@@ -52,7 +52,7 @@ export interface RestorationPlan {
 export function restorationPlan(quick: boolean): RestorationPlan {
   return quick
     ? {
-        trainPatches: 2048,
+        trainPatches: 1536,
         testPatches: 1000,
         epochs: 2,
         latencyReps: 7,
