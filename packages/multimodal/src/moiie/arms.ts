@@ -1,7 +1,7 @@
 import { GeluFFN, nextSeed, tf, upcycle } from '@moe-zoo/core';
 import type { VqaFfnSlotInput } from '../vqa/ffn-slot';
-import { copyMatchingWeights, moeLayerIndices, VqaTransformer } from '../vqa/model';
-import { denseFfnAt, slotAt } from '../vqa/slots';
+import type { VqaTransformer } from '../vqa/model';
+import { ffnWeights, slotAt, withMoeSlots } from '../vqa/slots';
 import { GroupRoutedMoE, type GroupRoutedMoEConfigInput } from './group-moe';
 
 /** The four arms of the MoIIE comparison. */
@@ -109,26 +109,13 @@ export function armSlot(arm: MoiieArm, hidden: number, o: UpcycleArmOptions = {}
  */
 export function upcycleArm(base: VqaTransformer, arm: MoiieArm, o: UpcycleArmOptions = {}): VqaTransformer {
   const noise = o.noise ?? 0.01;
-  const moe = moeLayerIndices(base.config.depth);
-  const dense = base.blocks.map((_, layer) => denseFfnAt(base, layer, 'upcycleArm'));
-  const model = new VqaTransformer({
-    ...base.config,
-    ffn: dense.map((ffn, layer) =>
-      moe.includes(layer) ? armSlot(arm, ffn.hidden, o) : { kind: 'dense', hidden: ffn.hidden },
-    ),
-  });
-  for (const layer of moe) {
-    const src = dense[layer];
-    if (arm === 'dense') {
-      widenInto(slotAt(model, layer, GeluFFN), src, noise);
-    } else {
-      upcycle(
-        slotAt(model, layer, GroupRoutedMoE).experts,
-        { w1: src.fc1.weight, b1: src.fc1.bias, w2: src.fc2.weight, b2: src.fc2.bias },
-        noise,
-      );
-    }
-  }
-  copyMatchingWeights(base, model, (name) => moe.some((l) => name.startsWith(`blocks.${l}.ffn.`)));
-  return model;
+  return withMoeSlots(
+    base,
+    'upcycleArm',
+    (ffn) => armSlot(arm, ffn.hidden, o),
+    (model, layer, src) => {
+      if (arm === 'dense') widenInto(slotAt(model, layer, GeluFFN), src, noise);
+      else upcycle(slotAt(model, layer, GroupRoutedMoE).experts, ffnWeights(src), noise);
+    },
+  );
 }

@@ -1,14 +1,12 @@
 import { MoELayer, tf, upcycle, type GeluFFN } from '@moe-zoo/core';
 import type { VqaFfnSlotInput } from '../vqa/ffn-slot';
-import { copyMatchingWeights, moeLayerIndices, VqaTransformer } from '../vqa/model';
-import { denseFfnAt, slotAt } from '../vqa/slots';
+import { moeLayerIndices, type VqaTransformer } from '../vqa/model';
+import { ffnWeights, slotAt, withMoeSlots } from '../vqa/slots';
 import { MoTELayer } from './mote-layer';
 import type { ExpertWeightFormat } from './quant-experts';
 
 /**
- * Copies a trained dense {@link VqaTransformer} and replaces the FFN of every odd (MoE) layer by the
- * slot `slot(denseFfn)` describes, then lets `init(model, layer, denseFfn)` write its weights; all other
- * weights are copied. Only the MoE slots are left trainable (MoTE / MoE-LLaVA up-cycling trains
+ * {@link withMoeSlots} with only the MoE slots left trainable (MoTE / MoE-LLaVA up-cycling trains
  * only the MoE layers; a MoTE layer's shared FFN stays frozen).
  */
 function replaceMoeSlots(
@@ -16,18 +14,11 @@ function replaceMoeSlots(
   slot: (ffn: GeluFFN) => VqaFfnSlotInput,
   init: (model: VqaTransformer, layer: number, ffn: GeluFFN) => void,
 ): VqaTransformer {
-  const moe = moeLayerIndices(dense.config.depth);
-  const ffns = dense.blocks.map((_, layer) => denseFfnAt(dense, layer, 'replaceMoeSlots'));
-  const model = new VqaTransformer({
-    ...dense.config,
-    ffn: ffns.map((ffn, layer) => (moe.includes(layer) ? slot(ffn) : { kind: 'dense', hidden: ffn.hidden })),
-  });
-  for (const l of moe) init(model, l, ffns[l]);
-  copyMatchingWeights(dense, model, (name) => moe.some((l) => name.startsWith(`blocks.${l}.ffn.`)));
+  const model = withMoeSlots(dense, 'replaceMoeSlots', slot, init);
   model.setTrainable(false);
-  for (const l of moe) model.blocks[l].ffn.setTrainable(true);
-  for (const l of moe) {
+  for (const l of moeLayerIndices(dense.config.depth)) {
     const s = model.blocks[l].ffn;
+    s.setTrainable(true);
     if (s instanceof MoTELayer) s.shared.setTrainable(false);
   }
   return model;
@@ -73,12 +64,7 @@ export function buildMote(dense: VqaTransformer, o: BuildMoteOptions = {}): VqaT
       const layer = slotAt(model, l, MoTELayer);
       layer.loadShared(ffn);
       if ((o.init ?? 'ffn') === 'ffn') {
-        upcycle(layer.experts, {
-          w1: ffn.fc1.weight,
-          b1: ffn.fc1.bias,
-          w2: ffn.fc2.weight,
-          b2: ffn.fc2.bias,
-        });
+        upcycle(layer.experts, ffnWeights(ffn));
       }
     },
   );
@@ -120,12 +106,7 @@ export function buildFloatMoe(dense: VqaTransformer, o: BuildFloatMoeOptions = {
       const hidden = o.hidden ?? ffn.hidden;
       const bias = (b: tf.Tensor | undefined, n: number) => b ?? tf.zeros([n]);
       if (hidden === ffn.hidden) {
-        upcycle(layer.experts, {
-          w1: ffn.fc1.weight,
-          b1: ffn.fc1.bias,
-          w2: ffn.fc2.weight,
-          b2: ffn.fc2.bias,
-        });
+        upcycle(layer.experts, ffnWeights(ffn));
         return;
       }
       tf.tidy(() => {

@@ -1,5 +1,6 @@
-import { GeluFFN, type FfnSlot } from '@moe-zoo/core';
-import type { VqaTransformer } from './model';
+import { GeluFFN, type DenseFfnWeights, type FfnSlot } from '@moe-zoo/core';
+import type { VqaFfnSlotInput } from './ffn-slot';
+import { copyMatchingWeights, moeLayerIndices, VqaTransformer } from './model';
 
 /** The FFN slot of block `layer`, checked to be a `kind` (the up-cycling helpers write into it). */
 export function slotAt<T extends FfnSlot>(
@@ -19,4 +20,31 @@ export function denseFfnAt(model: VqaTransformer, layer: number, who: string): G
   if (!(ffn instanceof GeluFFN))
     throw new Error(`${who}: block ${layer} of the base model is not a dense GeluFFN`);
   return ffn;
+}
+
+/** A dense FFN's weights in the form core's `upcycle` copies into every expert. */
+export function ffnWeights(ffn: GeluFFN): DenseFfnWeights {
+  return { w1: ffn.fc1.weight, b1: ffn.fc1.bias, w2: ffn.fc2.weight, b2: ffn.fc2.bias };
+}
+
+/**
+ * A copy of a trained all-dense model whose odd (MoE) layers get the slot `slot(denseFfn)`
+ * describes, its weights written by `init(model, layer, denseFfn)`; every other weight is copied.
+ * `who` names the caller when the model is not all-dense.
+ */
+export function withMoeSlots(
+  dense: VqaTransformer,
+  who: string,
+  slot: (ffn: GeluFFN) => VqaFfnSlotInput,
+  init: (model: VqaTransformer, layer: number, ffn: GeluFFN) => void,
+): VqaTransformer {
+  const moe = moeLayerIndices(dense.config.depth);
+  const ffns = dense.blocks.map((_, layer) => denseFfnAt(dense, layer, who));
+  const model = new VqaTransformer({
+    ...dense.config,
+    ffn: ffns.map((ffn, layer) => (moe.includes(layer) ? slot(ffn) : { kind: 'dense', hidden: ffn.hidden })),
+  });
+  for (const l of moe) init(model, l, ffns[l]);
+  copyMatchingWeights(dense, model, (name) => moe.some((l) => name.startsWith(`blocks.${l}.ffn.`)));
+  return model;
 }
