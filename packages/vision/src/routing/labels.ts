@@ -29,7 +29,7 @@ export type RoutingLabelOptions = z.input<typeof RoutingLabelRuleSchema>;
 export type RoutingLabelRule = z.output<typeof RoutingLabelRuleSchema>;
 
 /** MoVA's own rule (§3.2), the default: any loss reduction counts, at most 3 experts. */
-export const PAPER_ROUTING_RULE: RoutingLabelRule = { maxExperts: 3, margin: 0 };
+export const PAPER_ROUTING_RULE: RoutingLabelRule = RoutingLabelRuleSchema.parse({});
 
 /** Fewer off-type labels (see {@link RoutingLabelRuleSchema}): a loss drop above 0.02, the single most useful expert. */
 export const STRICT_ROUTING_RULE: RoutingLabelRule = { maxExperts: 1, margin: 0.02 };
