@@ -152,7 +152,10 @@ describe('routers', () => {
   it('a router bias is centred on the first training batch, is learned, and moves the choice of experts', () => {
     setSeed(8);
     // Tokens with a large shared component: without the centred bias every token picks the same expert.
-    const x = tf.add(tf.randomNormal([64, 8], 0, 0.1), tf.randomNormal([1, 8], 0, 3)) as tf.Tensor2D;
+    const x = tf.add(
+      tf.randomNormal([64, 8], 0, 0.1, 'float32', 3),
+      tf.randomNormal([1, 8], 0, 3, 'float32', 1003),
+    ) as tf.Tensor2D;
     for (const make of [
       (bias: boolean) => new SoftmaxTopKRouter({ dim: 8, numExperts: 4, k: 1, bias }),
       (bias: boolean) => new UncertaintyRouter({ dim: 8, numExperts: 4, k: 1, bias, dropout: 0 }),
