@@ -10,7 +10,7 @@ import {
   initBackend,
   type BackendInfo,
   type BackendName,
-  type ProgressStream,
+  type CliIO,
 } from '@moe-zoo/core';
 import { renderLeaderboard } from './leaderboard';
 import { readAllReports, reportPath } from './reports';
@@ -20,14 +20,6 @@ import type { Suite, SuiteReport } from './types';
 
 /** Exit code of a run interrupted by SIGINT (128 + 2). */
 export const EXIT_INTERRUPTED = 130;
-
-/** The streams the CLI writes to. */
-export interface CliIO {
-  /** Backend line, leaderboard, where reports went. */
-  stdout: ProgressStream;
-  /** Progress, logs, errors. */
-  stderr: ProgressStream;
-}
 
 /** Where SIGINT comes from (`process`, or an EventEmitter in tests). */
 export interface SignalSource {
@@ -41,6 +33,8 @@ export interface BenchRunPlan {
   quick: boolean;
   seeds: number;
   backend: BackendName | 'auto';
+  /** wasm threads (default `MOE_THREADS`, else min(2, cores)). */
+  threads?: number;
   outDir: string;
   resume: boolean;
 }
@@ -170,7 +164,7 @@ function interruptMessage(current: string | undefined, completed: SuiteReport[],
  */
 export async function executeRun(plan: BenchRunPlan, env: BenchRunEnv): Promise<number> {
   const { io } = env;
-  const backend = await initBackend({ backend: plan.backend });
+  const backend = await initBackend({ backend: plan.backend, threads: plan.threads });
   io.stdout.write(`${backendLine(backend)}\n`);
 
   const reporter = createReporter({ stream: io.stderr, tty: env.tty });

@@ -1,25 +1,25 @@
-#!/usr/bin/env node
 /**
  * `moe-bench`: lists and runs the bench suites, prints a leaderboard and writes
  * `<out>/<suite>.json` plus `<out>/summary.md` (docs/architecture.md section 6).
  */
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import * as path from 'path';
-import { parseBackendFlag, type BackendName } from '@moe-zoo/core';
 import {
-  checkOutDir,
-  defaultOutDir,
-  defaultOutDirFor,
-  executeRun,
+  createCli,
+  integerFlag,
+  packageVersion,
+  parseBackendFlag,
+  runMain,
+  UsageError,
+  type BackendName,
+  type Cli,
   type CliIO,
-  type SignalSource,
-} from './bench-run';
+} from '@moe-zoo/core';
+import { checkOutDir, defaultOutDir, defaultOutDirFor, executeRun, type SignalSource } from './bench-run';
 import { FULL_SEEDS, QUICK_SEEDS } from './runner';
 import { SUITES, findSuite } from './suites';
+import { addZooCommand } from './zoo';
 import type { Suite } from './types';
-
-/** Exit code of usage errors: unknown suite, bad flag value. */
-export const EXIT_USAGE = 2;
 
 /** Flags shared by the default command, `run` and `perf`. */
 interface RunFlags {
@@ -27,6 +27,7 @@ interface RunFlags {
   full?: boolean;
   seeds?: number;
   backend?: BackendName | 'auto';
+  threads?: number;
   out?: string;
   resume?: boolean;
   force?: boolean;
@@ -46,29 +47,6 @@ export interface CliDeps {
   reportsDir?: string;
 }
 
-/** The commander program plus a runner that turns a command line into an exit code. */
-export interface BenchCli {
-  program: Command;
-  /** Parses `argv` (without `node` and the script) and runs it; resolves to the exit code. */
-  run(argv: readonly string[]): Promise<number>;
-}
-
-function parseSeeds(value: string): number {
-  const n = Number(value);
-  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    throw new InvalidArgumentError('--seeds must be a positive integer.');
-  }
-  return n;
-}
-
-function parseBackendOption(value: string): BackendName | 'auto' {
-  try {
-    return parseBackendFlag(value);
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message);
-  }
-}
-
 /**
  * Mode and seed count of a run: quick with {@link QUICK_SEEDS} seed by default; full with
  * `--full` ({@link FULL_SEEDS} seeds) or `--seeds N` (N seeds); `--quick` wins over `--seeds`.
@@ -77,12 +55,12 @@ export function resolveMode(flags: Pick<RunFlags, 'quick' | 'full' | 'seeds'>): 
   quick: boolean;
   seeds: number;
 } {
-  if (flags.quick && flags.full)
-    throw new InvalidArgumentError('--quick and --full cannot be used together.');
+  if (flags.quick && flags.full) throw new UsageError('--quick and --full cannot be used together.');
   const quick = flags.quick ?? (!flags.full && flags.seeds === undefined);
   return { quick, seeds: flags.seeds ?? (quick ? QUICK_SEEDS : FULL_SEEDS) };
 }
 
+/** The run flags of the default command, `run` and `perf`. */
 function addRunOptions(cmd: Command): Command {
   return cmd
     .option(
@@ -93,12 +71,7 @@ function addRunOptions(cmd: Command): Command {
     .option(
       '--seeds <n>',
       `number of seeds; alone it means full mode (default ${QUICK_SEEDS} quick, ${FULL_SEEDS} full)`,
-      parseSeeds,
-    )
-    .option(
-      '--backend <name>',
-      'auto, tensorflow, wasm or cpu (default $MOE_BACKEND, else auto)',
-      parseBackendOption,
+      integerFlag('--seeds'),
     )
     .option('--out <dir>', 'report directory (default <repo>/reports quick, <repo>/reports/full full)')
     .option('--resume', 'skip suites whose report in --out has the same quick flag and seed count')
@@ -114,37 +87,38 @@ function addRunOptions(cmd: Command): Command {
  * const code = await createProgram([mySuite]).run(['run', 'my-suite', '--quick']);
  * ```
  */
-export function createProgram(suites: Suite[], deps: CliDeps = {}): BenchCli {
-  const io: CliIO = deps.io ?? { stdout: process.stdout, stderr: process.stderr };
+export function createProgram(suites: Suite[], deps: CliDeps = {}): Cli {
+  const cli = createCli({
+    name: 'moe-bench',
+    version: packageVersion(__dirname),
+    description:
+      "Trains and evaluates the moe-zoo models and checks the papers' claims.\n" +
+      `Every command runs in quick mode (${QUICK_SEEDS} seed) into <repo>/reports unless given --full ` +
+      `(${FULL_SEEDS} seeds) or --seeds N (N seeds), which run in full mode into <repo>/reports/full.\n` +
+      'Without a command: runs every suite.',
+    io: deps.io,
+  });
+  const { program, io } = cli;
   const signals = deps.signals ?? process;
-  let exitCode = 0;
 
-  const usageError = (message: string): void => {
-    io.stderr.write(`error: ${message}\n`);
-    exitCode = EXIT_USAGE;
-  };
-
-  const selectSuites = (names: string[]): Suite[] | undefined => {
+  const selectSuites = (names: string[]): Suite[] => {
     const unknown = names.filter((n) => !findSuite(n, suites));
     if (unknown.length > 0) {
       const known = suites.length > 0 ? suites.map((s) => s.name).join(', ') : '(none registered)';
-      usageError(
+      throw new UsageError(
         `unknown suite${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}; known suites: ${known}`,
       );
-      return undefined;
     }
     return [...new Set(names)].map((n) => findSuite(n, suites) as Suite);
   };
 
-  const runSelected = async (selected: Suite[], flags: RunFlags): Promise<void> => {
+  const runSelected = async (selected: Suite[], flags: RunFlags): Promise<number> => {
+    const mode = resolveMode(flags);
     let backend: BackendName | 'auto';
-    let mode: { quick: boolean; seeds: number };
     try {
-      mode = resolveMode(flags);
       backend = flags.backend ?? parseBackendFlag(process.env.MOE_BACKEND ?? 'auto');
     } catch (e) {
-      usageError((e as Error).message);
-      return;
+      throw new UsageError((e as Error).message);
     }
     const reportsDir = deps.reportsDir ?? defaultOutDir();
     const outDir =
@@ -156,28 +130,14 @@ export function createProgram(suites: Suite[], deps: CliDeps = {}): BenchCli {
       fullDir: defaultOutDirFor(false, reportsDir),
       force: flags.force ?? false,
     });
-    if (problem) {
-      usageError(problem);
-      return;
-    }
-    exitCode = await executeRun(
-      { suites: selected, ...mode, backend, outDir, resume: flags.resume ?? false },
+    if (problem) throw new UsageError(problem);
+    return executeRun(
+      { suites: selected, ...mode, backend, threads: flags.threads, outDir, resume: flags.resume ?? false },
       { io, signals, tty: deps.tty },
     );
   };
 
-  const program = new Command('moe-bench')
-    .description(
-      "Trains and evaluates the moe-zoo models and checks the papers' claims.\n" +
-        `Every command runs in quick mode (${QUICK_SEEDS} seed) into <repo>/reports unless given --full ` +
-        `(${FULL_SEEDS} seeds) or --seeds N (N seeds), which run in full mode into <repo>/reports/full.\n` +
-        'Without a command: runs every suite.',
-    )
-    .enablePositionalOptions()
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-
-  addRunOptions(program)
+  addRunOptions(program.enablePositionalOptions())
     .allowExcessArguments()
     .addHelpText(
       'after',
@@ -193,20 +153,23 @@ export function createProgram(suites: Suite[], deps: CliDeps = {}): BenchCli {
         '  moe-bench run core --resume    skip suites already in --out',
         '',
         'A quick run refuses to write into reports/full/ or over a full-mode <suite>.json (and a',
-        'full run over a quick one) unless given --force.',
+        'full run over a quick one) unless given --force. A run stopped by Ctrl-C exits 130.',
       ].join('\n'),
     )
-    .action(async (flags: RunFlags, cmd: Command) => {
-      if (cmd.args.length > 0) {
-        usageError(`unknown command "${cmd.args[0]}"; commands: list, run <suite...>, perf`);
-        return;
-      }
-      if (suites.length === 0) {
-        io.stdout.write('no suites registered\n');
-        return;
-      }
-      await runSelected(suites, flags);
-    });
+    .action(
+      cli.action(async (flags: RunFlags, cmd: Command) => {
+        if (cmd.args.length > 0) {
+          throw new UsageError(
+            `unknown command "${cmd.args[0]}"; commands: list, run <suite...>, perf, zoo [model...]`,
+          );
+        }
+        if (suites.length === 0) {
+          io.stdout.write('no suites registered\n');
+          return;
+        }
+        return runSelected(suites, flags);
+      }),
+    );
 
   program
     .command('list')
@@ -217,45 +180,36 @@ export function createProgram(suites: Suite[], deps: CliDeps = {}): BenchCli {
       for (const s of suites) io.stdout.write(`${s.name.padEnd(width)}  ${s.description}\n`);
     });
 
-  addRunOptions(
-    program
-      .command('run')
-      .description('run the named suites (quick mode unless --full or --seeds N)')
-      .argument('<suite...>', 'suite names'),
-  ).action(async (names: string[], _flags: RunFlags, cmd: Command) => {
-    const flags = cmd.optsWithGlobals<RunFlags>();
-    const selected = selectSuites(names);
-    if (selected) await runSelected(selected, flags);
-  });
+  cli
+    .addCommonOptions(
+      addRunOptions(
+        program
+          .command('run')
+          .description('run the named suites (quick mode unless --full or --seeds N)')
+          .argument('<suite...>', 'suite names'),
+      ),
+    )
+    .action(
+      cli.action(async (names: string[], _flags: RunFlags, cmd: Command) =>
+        runSelected(selectSuites(names), cmd.optsWithGlobals<RunFlags>()),
+      ),
+    );
 
-  addRunOptions(program.command('perf').description('shorthand for "run perf"')).action(
-    async (_flags: RunFlags, cmd: Command) => {
-      const flags = cmd.optsWithGlobals<RunFlags>();
-      const selected = selectSuites(['perf']);
-      if (selected) await runSelected(selected, flags);
-    },
-  );
+  cli
+    .addCommonOptions(addRunOptions(program.command('perf').description('shorthand for "run perf"')))
+    .action(
+      cli.action(async (_flags: RunFlags, cmd: Command) =>
+        runSelected(selectSuites(['perf']), cmd.optsWithGlobals<RunFlags>()),
+      ),
+    );
 
-  return {
-    program,
-    async run(argv) {
-      exitCode = 0;
-      try {
-        await program.parseAsync([...argv], { from: 'user' });
-      } catch (e) {
-        if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_USAGE;
-        io.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-        return 1;
-      }
-      return exitCode;
-    },
-  };
+  addZooCommand(cli, deps.tty);
+  return cli;
 }
 
 /** The `moe-bench` binary: runs the command line and exits (the wasm thread pool would keep Node alive). */
-export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<never> {
-  const code = await createProgram(SUITES).run(argv);
-  process.exit(code);
+export function main(argv?: readonly string[]): Promise<never> {
+  return runMain((a) => createProgram(SUITES).run(a), argv);
 }
 
 if (require.main === module) void main();

@@ -148,6 +148,61 @@ afterEach(async () => {
   await fsp.rm(out, { recursive: true, force: true });
 });
 
+describe('moe-bench conventions', () => {
+  it('prints --help on stdout with the commands, modes and exit codes, exit 0', async () => {
+    const r = await cli([fakeSuite('fake')], ['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    for (const text of [
+      'Usage: moe-bench',
+      'run [options] <suite...>',
+      '--threads <n>',
+      '--verbose',
+      'Exit codes:',
+    ]) {
+      expect(r.stdout).toContain(text);
+    }
+    const run = await cli([fakeSuite('fake')], ['run', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('--backend <name>');
+  });
+
+  it("prints the package's version", async () => {
+    const { version } = JSON.parse(
+      await fsp.readFile(path.join(__dirname, '..', 'package.json'), 'utf8'),
+    ) as {
+      version: string;
+    };
+    expect(await cli([], ['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('rejects an unknown option with exit 2 naming it, before running anything', async () => {
+    const fake = fakeSuite('fake');
+    const r = await cli([fake], ['run', 'fake', '--fulll']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^moe-bench: unknown option '--fulll'/);
+    expect(fake.runs).toBe(0);
+  });
+
+  it('fails at start-up on a bad MOE_THREADS with one line naming it, the stack only with --verbose', async () => {
+    const saved = process.env.MOE_THREADS;
+    process.env.MOE_THREADS = 'many';
+    try {
+      const argv = ['run', 'fake', '--backend', 'wasm', '--out', out];
+      const r = await cli([fakeSuite('fake')], argv);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('moe-bench: MOE_THREADS must be a positive integer, got "many"\n');
+      const verbose = await cli([fakeSuite('fake')], [...argv, '--verbose']);
+      expect(verbose.code).toBe(1);
+      expect(verbose.stderr.split('\n')[0]).toBe(r.stderr.trimEnd());
+      expect(verbose.stderr).toMatch(/\n\s+at /);
+    } finally {
+      if (saved === undefined) delete process.env.MOE_THREADS;
+      else process.env.MOE_THREADS = saved;
+    }
+  });
+});
+
 describe('moe-bench list', () => {
   it('prints each suite name and description', async () => {
     const r = await cli([fakeSuite('fake'), fakeSuite('other-suite')], ['list']);

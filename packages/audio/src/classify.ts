@@ -1,8 +1,9 @@
-import { initBackend, tf } from '@moe-zoo/core';
+import { tf } from '@moe-zoo/core';
 import { signalToTokens } from './data/preprocess';
 import { DIGIT_WORDS } from './data/spoken-digits';
-import { loadAudioModel } from './model/audio-transformer';
-import { loadWav } from './wav';
+import type { AudioTransformer } from './model/audio-transformer';
+import { DEFAULT_AUDIO_MODEL, loadPretrained } from './pretrained';
+import { loadWav, type AudioSignal } from './wav';
 
 /** A classification of one WAV file. */
 export interface Classification {
@@ -12,16 +13,11 @@ export interface Classification {
   probs: number[];
 }
 
-/**
- * Classifies a WAV file with a checkpoint saved by `saveAudioModel`. Throws `WavError` for
- * empty, malformed or unsupported WAVs and `CheckpointError` for a bad checkpoint.
- */
-export async function classifyWav(wavFile: string, checkpointDir: string): Promise<Classification> {
-  const signal = await loadWav(wavFile);
-  const { model, config } = await loadAudioModel(checkpointDir);
+function classifySignal(model: AudioTransformer, signal: AudioSignal): Classification {
+  const wasTraining = model.training;
+  model.eval();
   try {
-    model.eval();
-    const x = signalToTokens(signal.samples, signal.sampleRate, config.features);
+    const x = signalToTokens(signal.samples, signal.sampleRate, model.config.features);
     const { tokens, inputDim } = model.options;
     const probs = tf.tidy(() =>
       Array.from(tf.softmax(model.forward(tf.tensor3d(x, [1, tokens, inputDim])).logits).dataSync()),
@@ -29,23 +25,32 @@ export async function classifyWav(wavFile: string, checkpointDir: string): Promi
     const digit = probs.indexOf(Math.max(...probs));
     return { digit, word: DIGIT_WORDS[digit] ?? String(digit), probs };
   } finally {
-    model.dispose();
+    if (wasTraining) model.train();
   }
 }
 
-/** CLI entry: `moe-audio-classify <file.wav> <checkpoint-dir>`; returns the exit code. */
-export async function classifyMain(argv: string[], out: (s: string) => void = console.log): Promise<number> {
-  if (argv.length !== 2 || argv.includes('--help')) {
-    out('usage: moe-audio-classify <file.wav> <checkpoint-dir>');
-    return argv.includes('--help') ? 0 : 2;
-  }
-  await initBackend();
+/**
+ * Classifies the spoken digit of a WAV file (or decoded samples) with a model: by default the
+ * shipped `spoken-digits-moe`; a shipped name or a folder saved by `saveAudioModel` is loaded and
+ * disposed after, a loaded model is used as it is. Throws `WavError` for empty, malformed or
+ * unsupported WAVs and `CheckpointError` for a bad checkpoint or an unknown name.
+ *
+ * @example
+ * ```ts
+ * const { word, probs } = await classifyWav('seven.wav');             // the shipped model
+ * const mine = await classifyWav('seven.wav', 'runs/digits');          // a saved checkpoint
+ * ```
+ */
+export async function classifyWav(
+  wav: string | AudioSignal,
+  model: AudioTransformer | string = DEFAULT_AUDIO_MODEL,
+): Promise<Classification> {
+  const signal = typeof wav === 'string' ? await loadWav(wav) : wav;
+  if (typeof model !== 'string') return classifySignal(model, signal);
+  const loaded = await loadPretrained(model);
   try {
-    const r = await classifyWav(argv[0], argv[1]);
-    out(`${r.word} (${r.digit}) p=${r.probs[r.digit].toFixed(3)}`);
-    return 0;
-  } catch (e) {
-    out(`error: ${e instanceof Error ? e.message : String(e)}`);
-    return 1;
+    return classifySignal(loaded.model, signal);
+  } finally {
+    loaded.model.dispose();
   }
 }

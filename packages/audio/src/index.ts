@@ -41,5 +41,6 @@ export {
   saveAudioModel,
   loadAudioModel,
 } from './model/audio-transformer';
+export { DEFAULT_AUDIO_MODEL, loadPretrained } from './pretrained';
 export { type Specialisation, specialisation } from './model/specialisation';
-export { type Classification, classifyWav, classifyMain } from './classify';
+export { type Classification, classifyWav } from './classify';

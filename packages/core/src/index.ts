@@ -17,6 +17,20 @@ export {
 } from './backend/init';
 export { backendCapabilities, type BackendCapabilities } from './backend/capabilities';
 
+// Command lines (exit codes: 0 ok, 1 error, 2 usage)
+export {
+  createCli,
+  integerFlag,
+  startBackend,
+  runMain,
+  type Cli,
+  type CliIO,
+  type CliSpec,
+  type CommonFlags,
+} from './cli/program';
+export { EXIT_OK, EXIT_ERROR, EXIT_USAGE, UsageError, formatCliError } from './cli/errors';
+export { packageVersion } from './cli/version';
+
 // Randomness and files
 export { setSeed, getSeedState, setSeedState, random, nextSeed, makeRng, permutation } from './utils/random';
 export { cacheDir, findWorkspaceRoot } from './utils/cache-dir';
@@ -205,6 +219,9 @@ export { evaluateInBatches, type EvalBatch } from './train/evaluate';
 
 // Checkpoints
 export * from './io';
+
+// Shipped models: cards and loadPretrained
+export * from './zoo';
 
 // Models
 export {

@@ -33,3 +33,4 @@ export {
   type LabelledImages,
   type LoadImageDatasetOptions,
 } from './datasets/mnist';
+export { MissingPackageError, optionalPackageDir, type ModuleResolver } from './optional-package';

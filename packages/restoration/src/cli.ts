@@ -1,42 +1,86 @@
-#!/usr/bin/env node
-import { initBackend } from '@moe-zoo/core';
-import { readImageFile, writeImageFile, ImageError } from './image-io';
-import { loadRestorationModel } from './model-files';
+/** `moe-restore <input> <output> [--model <name|dir>] [--max-pixels N]`: restores one photo. */
+import {
+  createCli,
+  createReporter,
+  integerFlag,
+  packageVersion,
+  runMain,
+  startBackend,
+  type Cli,
+  type CliIO,
+  type CommonFlags,
+  type ProgressHandle,
+} from '@moe-zoo/core';
+import { readImageFile, writeImageFile } from './image-io';
+import { DEFAULT_RESTORATION_MODEL, loadPretrained } from './pretrained';
 import { restoreImage } from './restore';
 
-const USAGE =
-  'usage: moe-restore <checkpoint-dir> <input.jpg|png|webp> <output.png|jpg|webp> [--max-pixels N]';
+interface RestoreFlags extends CommonFlags {
+  model: string;
+  maxPixels?: number;
+}
 
-/** The `moe-restore` command: restores one image with a saved restoration net. */
-export async function main(argv: string[]): Promise<number> {
-  const args = argv.filter((a) => !a.startsWith('--'));
-  const limitAt = argv.indexOf('--max-pixels');
-  const maxPixels = limitAt >= 0 ? Number(argv[limitAt + 1]) : undefined;
-  if (limitAt >= 0) args.splice(args.indexOf(argv[limitAt + 1]), 1);
-  if (args.length !== 3 || (maxPixels !== undefined && !(maxPixels > 0))) {
-    console.error(USAGE);
-    return 2;
-  }
-  const [ckpt, input, output] = args;
-  try {
-    await initBackend();
-    const { model: net } = await loadRestorationModel(ckpt);
-    const img = await readImageFile(input, { maxPixels });
-    const start = Date.now();
-    const restored = restoreImage(net, img, { maxPixels });
-    await writeImageFile(output, restored);
-    console.log(
-      `${input} (${img.width}x${img.height}) -> ${output} in ${((Date.now() - start) / 1000).toFixed(1)} s`,
+/**
+ * The `moe-restore` command line on the given streams (default the process's). On a terminal
+ * (stderr a TTY) it shows a progress bar over the tiles.
+ *
+ * @example
+ * ```ts
+ * const code = await createRestoreCli().run(['rainy.jpg', 'clean.png']); // the shipped mofme-deweather
+ * ```
+ */
+export function createRestoreCli(io?: CliIO): Cli {
+  const cli = createCli({
+    name: 'moe-restore',
+    version: packageVersion(__dirname),
+    description:
+      'Removes rain, snow and haze from a photo (JPEG, PNG or WebP in; the format of <output> by its ' +
+      'extension) with a restoration model: a shipped one by name or a folder saved by saveRestorationModel.',
+    io,
+  });
+  cli.program
+    .argument('<input>', 'the photo to restore (.jpg, .png, .webp)')
+    .argument('<output>', 'where to write the restored photo (.png, .jpg, .webp)')
+    .option('--model <name|dir>', 'a shipped model or a checkpoint folder', DEFAULT_RESTORATION_MODEL)
+    .option(
+      '--max-pixels <n>',
+      'largest image accepted, in pixels (default 40 megapixels)',
+      integerFlag('--max-pixels'),
+    )
+    .action(
+      cli.action(async (input: string, output: string, flags: RestoreFlags) => {
+        const img = await readImageFile(input, { maxPixels: flags.maxPixels });
+        await startBackend(flags);
+        const { model } = await loadPretrained(flags.model);
+        const start = Date.now();
+        const reporter = cli.io.stderr.isTTY ? createReporter({ stream: cli.io.stderr }) : undefined;
+        let bar: ProgressHandle | undefined;
+        let shown = 0;
+        try {
+          const restored = restoreImage(model, img, {
+            maxPixels: flags.maxPixels,
+            onProgress: ({ done, total }) => {
+              bar ??= reporter?.progress('restore tiles', total);
+              bar?.tick(done - shown);
+              shown = done;
+            },
+          });
+          bar?.done();
+          await writeImageFile(output, restored);
+        } finally {
+          reporter?.close();
+          model.dispose();
+        }
+        const seconds = ((Date.now() - start) / 1000).toFixed(1);
+        cli.io.stdout.write(`${input} (${img.width}x${img.height}) -> ${output} in ${seconds} s\n`);
+      }),
     );
-    net.dispose();
-    return 0;
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    console.error(`moe-restore: ${e instanceof ImageError ? `[${e.code}] ` : ''}${msg}`);
-    return 1;
-  }
+  return cli;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+/** The binary: runs the process's arguments and exits with the code. */
+export function main(argv?: readonly string[]): Promise<never> {
+  return runMain((a) => createRestoreCli().run(a), argv);
 }
+
+if (require.main === module) void main();

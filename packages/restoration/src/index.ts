@@ -80,6 +80,14 @@ export {
   photoCropRows,
   cropToBox,
   evaluatePhotos,
+  scoreImage,
 } from './photos';
-export { type RestoreOptions, restoreImage } from './restore';
+export { type RestoreOptions, type RestoreProgress, restoreImage } from './restore';
 export { RESTORATION_FORMAT, saveRestorationModel, loadRestorationModel } from './model-files';
+export { DEFAULT_RESTORATION_MODEL, loadPretrained } from './pretrained';
+export {
+  TrainDeweatherOptionsSchema,
+  type TrainDeweatherOptions,
+  deweatherConfig,
+  trainDeweather,
+} from './deweather';

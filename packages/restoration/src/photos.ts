@@ -50,8 +50,15 @@ export function makePhotoPairs(o: PhotoPairOptions = {}): PhotoPair[] {
   });
 }
 
-/** PSNR and SSIM of `a` against `b`, whole images in [0, 1]. */
-function scoreImage(a: RgbImage, b: RgbImage): { psnr: number; ssim: number } {
+/**
+ * PSNR (dB) and SSIM of `a` against the reference `b`, whole images in [0, 1] of one size.
+ *
+ * @example
+ * ```ts
+ * const { psnr } = scoreImage(restoreImage(model, rainy), clean);
+ * ```
+ */
+export function scoreImage(a: RgbImage, b: RgbImage): { psnr: number; ssim: number } {
   const [ta, tb] = [a, b].map((im) => tf.tensor4d(im.data, [1, im.height, im.width, 3]));
   const scores = { psnr: psnr(ta, tb)[0], ssim: ssim(ta, tb)[0] };
   tf.dispose([ta, tb]);

@@ -11,6 +11,14 @@ export interface RestoreOptions {
   batchTiles?: number;
   /** Largest image accepted, in pixels (default {@link DEFAULT_MAX_PIXELS}, 40 megapixels). */
   maxPixels?: number;
+  /** Called after each batch with the tiles restored so far; `done` reaches `total` at the end. */
+  onProgress?: (progress: RestoreProgress) => void;
+}
+
+/** Progress of {@link restoreImage}, in tiles. */
+export interface RestoreProgress {
+  done: number;
+  total: number;
 }
 
 /** Positions 0, stride, ... with the last tile flush with the edge. */
@@ -98,6 +106,7 @@ export function restoreImage(model: RestorationNet, img: RgbImage, options: Rest
         }
       }
     });
+    options.onProgress?.({ done: from + batch.length, total: coords.length });
   }
   const restored = createImage(img.width, img.height);
   for (let p = 0; p < weight.length; p++) {

@@ -1,165 +1,66 @@
-#!/usr/bin/env node
-/**
- * `moe-train-deweather`: trains the deweathering model people use on their photos (the best MoFME
- * arm of the bench, larger and trained longer), checkpointing as it goes, then scores it on the
- * held-out test patches and on the whole held-out photos degraded by each weather type, and saves
- * it with its training record.
- */
-import * as fs from 'fs';
-import * as path from 'path';
-import { parseArgs } from 'util';
-import { initBackend, parseConfig, setSeed } from '@moe-zoo/core';
-import { z } from 'zod';
-import { makePatchSet } from './data';
-import { composeGrid } from './grid';
-import { encodeImage } from './image-io';
-import { RestorationNet, type RestorationConfigInput } from './model';
-import { evaluatePhotos, makePhotoPairs, photoCropRows } from './photos';
-import { saveRestorationModel } from './model-files';
-import { evaluateRestoration, RestorationLossSchema, trainRestoration, type TaskScores } from './train';
+/** `moe-train-deweather`: the command line of `trainDeweather` (src/deweather.ts). */
+import {
+  ConfigError,
+  createCli,
+  packageVersion,
+  parseConfig,
+  runMain,
+  UsageError,
+  type Cli,
+  type CliIO,
+  type CommonFlags,
+} from '@moe-zoo/core';
+import { trainDeweather, TrainDeweatherOptionsSchema, type TrainDeweatherOptions } from './deweather';
 
-/** The part of each whole test photo shown in `photo-crops.png` (full-resolution pixels). */
-const PHOTO_CROP = { x: 380, y: 200, width: 160, height: 120 };
-
-/** Options of the training command (zod: the flags, their defaults and their limits). */
-export const TrainDeweatherOptionsSchema = z.object({
-  out: z.string().min(1),
-  patches: z.coerce.number().int().min(64).default(8192),
-  epochs: z.coerce.number().int().min(1).default(12),
-  batchSize: z.coerce.number().int().min(1).default(32),
-  lr: z.coerce.number().positive().default(1e-3),
-  dim: z.coerce.number().int().positive().default(64),
-  channels: z.coerce.number().int().positive().default(24),
-  depth: z.coerce.number().int().positive().default(2),
-  experts: z.coerce.number().int().min(2).default(8),
-  topK: z.coerce.number().int().min(1).default(2),
-  modulation: z.enum(['linear', 'vector']).default('linear'),
-  auxLoss: z.coerce.number().min(0).default(0.01),
-  loss: RestorationLossSchema.default('mse'),
-  seed: z.coerce.number().int().min(0).default(0),
-  testPatches: z.coerce.number().int().min(1).default(1000),
-  /** Box-downscaling of the whole test photos scored at the end (1 = full resolution). */
-  photoScale: z.coerce.number().int().min(1).default(1),
-});
-export type TrainDeweatherOptions = z.output<typeof TrainDeweatherOptionsSchema>;
-
-/** The net the command trains: MoFME in every block, the router of the released code. */
-export function deweatherConfig(o: TrainDeweatherOptions): RestorationConfigInput {
-  return {
-    dim: o.dim,
-    channels: o.channels,
-    depth: o.depth,
-    ffn: {
-      kind: 'mofme',
-      // Sorted dispatch runs only the k chosen FM experts: the same outputs as dense, fewer FLOPs.
-      mofme: {
-        numExperts: o.experts,
-        topK: o.topK,
-        modulation: o.modulation,
-        auxLoss: o.auxLoss,
-        dispatch: 'sorted',
-      },
-    },
-  };
-}
-
-const round = (s: TaskScores) => ({
-  psnr: +s.psnr.toFixed(3),
-  ssim: +s.ssim.toFixed(4),
-  inputPsnr: +s.inputPsnr.toFixed(3),
-  inputSsim: +s.inputSsim.toFixed(4),
-  n: s.n,
-});
-const table = (byTask: Record<string, TaskScores>) =>
-  Object.fromEntries(Object.entries(byTask).map(([k, s]) => [k, round(s)]));
-
-/** Trains, evaluates and saves; returns the saved training record. */
-export async function trainDeweather(o: TrainDeweatherOptions): Promise<Record<string, unknown>> {
-  const backend = await initBackend();
-  const checkpointDir = path.join(o.out, 'checkpoint');
-  const resume = fs.existsSync(path.join(checkpointDir, 'manifest.json'));
-  const train = makePatchSet({ split: 'train', n: o.patches, seed: o.seed });
-  const test = makePatchSet({ split: 'test', n: o.testPatches, seed: 0 });
-  setSeed(o.seed);
-  const net = new RestorationNet(deweatherConfig(o));
-  const steps = o.epochs * Math.floor(train.n / o.batchSize);
-  console.log(
-    `${resume ? 'resuming' : 'training'} ${net.countParams()} parameters, ${steps} steps of ${o.batchSize} patches on ${backend.name} x${backend.threads}`,
-  );
-  let last = Date.now();
-  const run = await trainRestoration({
-    model: net,
-    train,
-    epochs: o.epochs,
-    batchSize: o.batchSize,
-    lr: o.lr,
-    seed: o.seed,
-    loss: o.loss,
-    checkpointDir,
-    checkpointEvery: 200,
-    resumeFrom: resume ? checkpointDir : undefined,
-    onStep: (step, loss, info) => {
-      if (Date.now() - last > 30_000 || step === steps) {
-        last = Date.now();
-        const vio = info.routing ? `, MaxVio ${info.routing.maxVio.toFixed(2)}` : '';
-        console.log(`step ${step}/${steps}: ${o.loss} ${loss.toFixed(4)}${vio}`);
-      }
-    },
-  });
-  const patches = evaluateRestoration(net, test);
-  const pairs = makePhotoPairs({ downscaleFactor: o.photoScale });
-  const photos = evaluatePhotos(net, pairs);
-  const record = {
-    command: `moe-train-deweather ${Object.entries(o)
-      .map(([k, v]) => `--${k} ${v}`)
-      .join(' ')}`,
-    options: o,
-    backend: `${backend.name} x${backend.threads}`,
-    params: net.countParams(),
-    steps,
-    trainSeconds: Math.round(run.trainSeconds),
-    finishedAt: new Date().toISOString(),
-    testPatches: table(patches.byTask),
-    wholePhotos: table(photos.byTask),
-  };
-  await saveRestorationModel(o.out, net, { training: record });
-  const rows = photoCropRows(pairs, [photos.restored], PHOTO_CROP);
-  fs.writeFileSync(
-    path.join(o.out, 'photo-crops.png'),
-    encodeImage(composeGrid(rows, { scale: 2, gap: 4 }), 'png'),
-  );
-  fs.rmSync(checkpointDir, { recursive: true, force: true });
-  for (const [w, s] of Object.entries(photos.byTask)) {
-    console.log(
-      `whole photos ${w}: ${s.inputPsnr.toFixed(2)} -> ${s.psnr.toFixed(2)} dB (${(s.psnr - s.inputPsnr).toFixed(2)})`,
+/** Help of each flag: the schema's defaults. */
+function flagHelp(key: string): string {
+  const parsed =
+    TrainDeweatherOptionsSchema.shape[key as keyof typeof TrainDeweatherOptionsSchema.shape].safeParse(
+      undefined,
     );
+  return parsed.success ? `default ${String(parsed.data)}` : '';
+}
+
+/**
+ * The `moe-train-deweather` command line on the given streams (default the process's): flags are
+ * the option names of {@link TrainDeweatherOptionsSchema}; a stopped run resumes from DIR/checkpoint.
+ *
+ * @example
+ * ```ts
+ * await createTrainDeweatherCli().run(['--out', 'runs/deweather', '--epochs', '2']);
+ * ```
+ */
+export function createTrainDeweatherCli(io?: CliIO): Cli {
+  const cli = createCli({
+    name: 'moe-train-deweather',
+    version: packageVersion(__dirname),
+    description:
+      'Trains the MoFME deweathering model (rain, snow, haze), scores it on held-out patches and whole ' +
+      'photos, and saves it with its training record into --out. A stopped run resumes from --out/checkpoint.',
+    io,
+  });
+  cli.program.requiredOption('--out <dir>', 'where the model, its record and photo-crops.png go');
+  for (const key of Object.keys(TrainDeweatherOptionsSchema.shape).filter((k) => k !== 'out')) {
+    cli.program.option(`--${key} <value>`, flagHelp(key));
   }
-  net.dispose();
-  return record;
+  cli.program.action(
+    cli.action(async (flags: CommonFlags & Record<string, unknown>) => {
+      const { backend, threads, verbose: _verbose, ...values } = flags;
+      let options: TrainDeweatherOptions;
+      try {
+        options = parseConfig(TrainDeweatherOptionsSchema, values, 'moe-train-deweather options');
+      } catch (e) {
+        throw e instanceof ConfigError ? new UsageError(e.message) : e;
+      }
+      await trainDeweather(options, { backend, threads }, (line) => cli.io.stdout.write(`${line}\n`));
+    }),
+  );
+  return cli;
 }
 
-const USAGE = `usage: moe-train-deweather --out DIR [--${Object.keys(TrainDeweatherOptionsSchema.shape)
-  .filter((k) => k !== 'out')
-  .join(' N] [--')} N]`;
-
-/** The command line: flags are the option names; a stopped run resumes from DIR/checkpoint. */
-export async function main(argv: string[]): Promise<number> {
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: Object.fromEntries(
-        Object.keys(TrainDeweatherOptionsSchema.shape).map((k) => [k, { type: 'string' as const }]),
-      ),
-    });
-    const options = parseConfig(TrainDeweatherOptionsSchema, values, 'moe-train-deweather options');
-    await trainDeweather(options);
-    return 0;
-  } catch (e) {
-    console.error(`moe-train-deweather: ${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
-    return 1;
-  }
+/** The binary: runs the process's arguments and exits with the code. */
+export function main(argv?: readonly string[]): Promise<never> {
+  return runMain((a) => createTrainDeweatherCli().run(a), argv);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
-}
+if (require.main === module) void main();

@@ -13,7 +13,24 @@ import {
   weatherRoutingTest,
   WEATHER_TYPES,
 } from '../src';
-import { main as trainCli } from '../src/train-cli';
+import { Writable } from 'stream';
+import { createTrainDeweatherCli } from '../src/train-cli';
+
+/** A writable stream that keeps what was written. */
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+async function trainCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await createTrainDeweatherCli({ stdout, stderr }).run(argv);
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
 
 beforeAll(async () => {
   await initBackend();
@@ -86,12 +103,11 @@ describe('whole photos', () => {
 describe('moe-train-deweather', () => {
   it('trains, saves a loadable net with its training record and photo crops, and names a bad flag', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'deweather-'));
-    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
       const flags = ['--out', out, '--patches', '64', '--epochs', '1', '--dim', '16', '--channels', '8'];
-      const code = await trainCli([...flags, '--experts', '4', '--testPatches', '16', '--photoScale', '8']);
-      expect(code).toBe(0);
+      const r = await trainCli([...flags, '--experts', '4', '--testPatches', '16', '--photoScale', '8']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^training \d+ parameters, 2 steps of 32 patches on /);
       const { model: net, config, extra } = await loadRestorationModel(out);
       expect(config.ffn).toMatchObject({ kind: 'mofme', mofme: { numExperts: 4, topK: 2 } });
       net.dispose();
@@ -101,12 +117,28 @@ describe('moe-train-deweather', () => {
       expect(record.command).toContain('--patches 64');
       expect(fs.existsSync(path.join(out, 'photo-crops.png'))).toBe(true);
       expect(fs.existsSync(path.join(out, 'checkpoint'))).toBe(false);
-      expect(await trainCli(['--out', out, '--epochs', 'many'])).toBe(1);
-      expect(err.mock.calls.flat().join(' ')).toMatch(/epochs/);
+      const bad = await trainCli(['--out', out, '--epochs', 'many']);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/^moe-train-deweather: invalid moe-train-deweather options: epochs: /);
     } finally {
-      log.mockRestore();
-      err.mockRestore();
       fs.rmSync(out, { recursive: true, force: true });
     }
+  });
+
+  it('follows the command-line conventions: help, version, unknown flags, a missing --out', async () => {
+    const help = await trainCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--epochs <value>');
+    expect(help.stdout).toContain('default 12');
+    const { version } = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(await trainCli(['--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    const unknown = await trainCli(['--out', 'x', '--epoch', '2']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown option '--epoch'");
+    const noOut = await trainCli(['--epochs', '2']);
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toContain("required option '--out <dir>' not specified");
   });
 });

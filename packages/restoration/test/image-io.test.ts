@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { PassThrough } from 'stream';
 import { initBackend } from '@moe-zoo/core';
 import { ImageError as DataImageError } from '@moe-zoo/data';
 import {
@@ -16,7 +17,7 @@ import {
   writeImageFile,
   type RgbImage,
 } from '../src';
-import { main as cli } from '../src/cli';
+import { createRestoreCli } from '../src/cli';
 
 beforeAll(async () => {
   await initBackend();
@@ -59,17 +60,15 @@ describe('restoration image I/O (on @moe-zoo/data)', () => {
     const input = path.join(dir, 'in.webp');
     await writeImageFile(input, gradient());
     expect((await readImageFile(input)).width).toBe(40);
-    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const io = { stdout: new PassThrough(), stderr: new PassThrough() };
+    const cli = (argv: string[]) => createRestoreCli(io).run(argv);
     try {
-      expect(await cli([dir, input, path.join(dir, 'out.webp')])).toBe(0);
+      expect(await cli([input, path.join(dir, 'out.webp'), '--model', dir])).toBe(0);
       const out = await readImageFile(path.join(dir, 'out.webp'));
       expect([out.width, out.height]).toEqual([40, 24]);
-      expect(await cli([dir, input, path.join(dir, 'out.webp'), '--max-pixels', '100'])).toBe(1);
-      expect(err.mock.calls.flat().join(' ')).toMatch(/\[TOO_LARGE\] .*in\.webp: 40x24 = 960 pixels/);
+      expect(await cli([input, path.join(dir, 'out.webp'), '--model', dir, '--max-pixels', '100'])).toBe(1);
+      expect(String(io.stderr.read())).toMatch(/in\.webp: 40x24 = 960 pixels.*\(ImageError TOO_LARGE\)/);
     } finally {
-      log.mockRestore();
-      err.mockRestore();
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { PassThrough } from 'stream';
 import {
   AdamW,
   backendCapabilities,
@@ -30,7 +31,7 @@ import {
   saveRestorationModel,
   trainRestoration,
 } from '../src';
-import { main as cli } from '../src/cli';
+import { createRestoreCli } from '../src/cli';
 
 beforeAll(async () => {
   await initBackend();
@@ -316,7 +317,13 @@ describe('RestorationNet', () => {
     const small = { width: 20, height: 13, data: new Float32Array(20 * 13 * 3).fill(0.5) };
     expect(restoreImage(net, small).data.length).toBe(20 * 13 * 3);
     const odd = { width: 75, height: 41, data: new Float32Array(75 * 41 * 3).map((_, i) => (i % 7) / 7) };
-    const restored = restoreImage(net, odd, { batchTiles: 3 });
+    const progress: { done: number; total: number }[] = [];
+    const restored = restoreImage(net, odd, { batchTiles: 3, onProgress: (p) => progress.push(p) });
+    // 75x41 in 32-pixel tiles at stride 24: 3 x 2 tiles, reported after each batch of 3.
+    expect(progress).toEqual([
+      { done: 3, total: 6 },
+      { done: 6, total: 6 },
+    ]);
     expect(restored.width).toBe(75);
     expect(restored.data.every((v) => v >= 0 && v <= 1)).toBe(true);
     expect(() => restoreImage(net, odd, { maxPixels: 100 })).toThrow(/exceeds/);
@@ -343,19 +350,21 @@ describe('RestorationNet', () => {
     const a = restoreImage(again, odd, { batchTiles: 8 });
     expect(Math.max(...a.data.map((v, i) => Math.abs(v - restored.data[i])))).toBeLessThan(1e-5);
 
-    // The CLI restores a real file and fails clearly on a bad one.
+    // moe-restore restores a real file with a saved net (--model <dir>) and fails clearly on a bad one.
     const input = path.join(dir, 'in.png');
     fs.writeFileSync(input, encodeImage(odd, 'png'));
-    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    expect(await cli([dir, input, path.join(dir, 'out.jpg')])).toBe(0);
+    const quiet = { stdout: new PassThrough(), stderr: new PassThrough() };
+    expect(await createRestoreCli(quiet).run([input, path.join(dir, 'out.jpg'), '--model', dir])).toBe(0);
     expect(fs.existsSync(path.join(dir, 'out.jpg'))).toBe(true);
     fs.writeFileSync(path.join(dir, 'bad.png'), 'not an image');
-    expect(await cli([dir, path.join(dir, 'bad.png'), path.join(dir, 'o.png')])).toBe(1);
-    expect(err.mock.calls.flat().join(' ')).toMatch(/UNSUPPORTED/);
-    expect(await cli([dir])).toBe(2);
-    log.mockRestore();
-    err.mockRestore();
+    const bad = createRestoreCli(quiet).run([
+      path.join(dir, 'bad.png'),
+      path.join(dir, 'o.png'),
+      '--model',
+      dir,
+    ]);
+    expect(await bad).toBe(1);
+    expect(String(quiet.stderr.read())).toMatch(/bad\.png: .*\(ImageError UNSUPPORTED\)/);
     fs.rmSync(dir, { recursive: true, force: true });
     net.dispose();
     again.dispose();

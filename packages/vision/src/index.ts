@@ -112,3 +112,5 @@ export {
   trainViT,
   evaluateViT,
 } from './model/vmoe';
+export { type ImageClass, classifyImage } from './model/classify-image';
+export { loadPretrained } from './pretrained';

@@ -3,6 +3,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { CreatePackageError } from './errors';
+import { workspaceValues } from './manifest';
 import { fillTemplate, namesOf, type PackageNames } from './names';
 import { addBenchDependency, registerSuite } from './register';
 import { validateName } from './validate';
@@ -70,7 +71,8 @@ function formatFiles(root: string, files: string[]): void {
 }
 
 /**
- * Scaffolds `packages/<name>` (package.json, tsconfigs, jest config, README with a runnable
+ * Scaffolds `packages/<name>` (package.json following the published-manifest rules with the
+ * workspace's license, engines, repository and ranges, a copy of the root LICENSE, tsconfigs, jest config, README with a runnable
  * example, src with data, a tiny MoE model on core's TokenClassifier and a fitShuffled training
  * loop, tests) and, unless `suite: false`, the suite folder `apps/bench/src/suites/<name>/` (run in
  * `index.ts`, the claim in `claims.ts`, tested by `apps/bench/test/suites/<name>-claims.test.ts`) registered in
@@ -100,13 +102,35 @@ export async function createPackage(o: CreatePackageOptions): Promise<CreatedPac
   }
 
   // Render everything before writing anything, so a bad template leaves the workspace as it was.
-  const writes: [string, string][] = [];
+  const values = workspaceValues(root);
+  const licenseFile = path.join(root, 'LICENSE');
+  if (!fs.existsSync(licenseFile)) {
+    throw new CreatePackageError(
+      `${root} has no LICENSE; every published package ships a copy of the workspace's LICENSE`,
+    );
+  }
+  const writes: [string, string | Buffer][] = [];
   const packageDir = path.join(root, 'packages', names.name);
   const packageTemplates = path.join(TEMPLATES_DIR, 'package');
   for (const rel of templateFiles(packageTemplates)) {
     const target = path.join(packageDir, rel.replace(/\.tmpl$/, ''));
-    writes.push([target, fillTemplate(fs.readFileSync(path.join(packageTemplates, rel), 'utf8'), names)]);
+    writes.push([
+      target,
+      fillTemplate(fs.readFileSync(path.join(packageTemplates, rel), 'utf8'), names, values),
+    ]);
   }
+  const manifestFile = path.join(packageDir, 'package.json');
+  const manifestText = writes.find(([file]) => file === manifestFile)?.[1];
+  let version: unknown;
+  try {
+    version = (JSON.parse(String(manifestText)) as { version?: unknown }).version;
+  } catch (e) {
+    throw new CreatePackageError(`the package.json template did not render to JSON: ${(e as Error).message}`);
+  }
+  if (typeof version !== 'string') throw new CreatePackageError('the package.json template has no "version"');
+  // A copy of the root's, byte for byte and not formatted: pack-test compares the two.
+  const license = path.join(packageDir, 'LICENSE');
+  writes.push([license, fs.readFileSync(licenseFile)]);
   if (withSuite) {
     const benchFile = (template: string, target: string): void => {
       const text = fs.readFileSync(path.join(TEMPLATES_DIR, 'bench', template), 'utf8');
@@ -116,7 +140,10 @@ export async function createPackage(o: CreatePackageOptions): Promise<CreatedPac
     benchFile('suite-claims.ts.tmpl', path.join('src', 'suites', names.name, 'claims.ts'));
     benchFile('suite-claims.test.ts.tmpl', path.join('test', 'suites', `${names.name}-claims.test.ts`));
     writes.push([indexFile, registerSuite(fs.readFileSync(indexFile, 'utf8'), names)]);
-    writes.push([benchManifest, addBenchDependency(fs.readFileSync(benchManifest, 'utf8'), names)]);
+    writes.push([
+      benchManifest,
+      addBenchDependency(fs.readFileSync(benchManifest, 'utf8'), names, `^${version}`),
+    ]);
   }
   for (const [file, text] of writes) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -125,7 +152,7 @@ export async function createPackage(o: CreatePackageOptions): Promise<CreatedPac
   if (o.format !== false)
     formatFiles(
       root,
-      writes.map(([file]) => file),
+      writes.map(([file]) => file).filter((file) => file !== license),
     );
   return { names, dir: packageDir, files: writes.map(([file]) => path.relative(root, file)) };
 }

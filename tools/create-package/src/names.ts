@@ -24,10 +24,19 @@ export function namesOf(name: string): PackageNames {
   return { name, pascal, camel: pascal[0].toLowerCase() + pascal.slice(1) };
 }
 
-/** Replaces `__name__`, `__Pascal__` and `__camel__` in a template. */
-export function fillTemplate(template: string, names: PackageNames): string {
-  return template
+/**
+ * Replaces `__name__`, `__Pascal__` and `__camel__` in a template, and `__<key>__` for each entry
+ * of `values` (the workspace values of the package manifest, see `workspaceValues`).
+ */
+export function fillTemplate(
+  template: string,
+  names: PackageNames,
+  values: Readonly<Record<string, string>> = {},
+): string {
+  let text = template
     .replace(/__name__/g, names.name)
     .replace(/__Pascal__/g, names.pascal)
     .replace(/__camel__/g, names.camel);
+  for (const [key, value] of Object.entries(values)) text = text.split(`__${key}__`).join(value);
+  return text;
 }

@@ -39,10 +39,14 @@ export function registerSuite(
   return `${withSuite.slice(0, at)}\n${line}${withSuite.slice(at)}`;
 }
 
-/** Returns the bench package.json text with `"@moe-zoo/<name>": "*"` among its dependencies (sorted). */
+/**
+ * Returns the bench package.json text with `"@moe-zoo/<name>": <range>` among its dependencies
+ * (sorted); `range` is `^` + the new package's version, like every dependency between our packages.
+ */
 export function addBenchDependency(
   manifest: string,
   names: PackageNames,
+  range = '^0.1.0',
   file = 'apps/bench/package.json',
 ): string {
   let json: { dependencies?: Record<string, string> };
@@ -51,7 +55,7 @@ export function addBenchDependency(
   } catch (e) {
     throw new CreatePackageError(`${file}: not valid JSON (${(e as Error).message})`);
   }
-  const deps = { ...(json.dependencies ?? {}), [`@moe-zoo/${names.name}`]: '*' };
+  const deps = { ...(json.dependencies ?? {}), [`@moe-zoo/${names.name}`]: range };
   json.dependencies = Object.fromEntries(Object.entries(deps).sort(([a], [b]) => a.localeCompare(b)));
   return `${JSON.stringify(json, null, 2)}\n`;
 }

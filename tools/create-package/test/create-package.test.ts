@@ -4,56 +4,30 @@
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
-import { createPackage, main, namesOf, registerSuite, validateName } from '../src';
+import { Writable } from 'stream';
+import { createNewPackageCli, createPackage, namesOf, registerSuite, validateName } from '../src';
+import { bin, REPO, scratchWorkspace } from './workspace';
 
 const run = promisify(execFile);
-const REPO = path.resolve(__dirname, '..', '..', '..');
+
+/** A writable stream that keeps what was written. */
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
+    this.text += chunk.toString();
+    cb();
+  }
+}
+
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await createNewPackageCli({ stdout, stderr }).run(argv);
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
 const NAME = 'toy-moe';
-
-/** A throwaway workspace: root configs, a copy of apps/bench, node_modules entries linked to the repo's. */
-function scratchWorkspace(): string {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'moe-create-package-'));
-  for (const f of [
-    'nx.json',
-    'tsconfig.base.json',
-    'package.json',
-    '.prettierrc.json',
-    '.prettierignore',
-    'eslint.config.js',
-  ]) {
-    fs.copyFileSync(path.join(REPO, f), path.join(root, f));
-  }
-  fs.cpSync(path.join(REPO, 'eslint-rules'), path.join(root, 'eslint-rules'), { recursive: true });
-  fs.mkdirSync(path.join(root, 'packages'));
-  const bench = path.join(root, 'apps', 'bench');
-  fs.mkdirSync(bench, { recursive: true });
-  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.lib.json', 'jest.config.js']) {
-    fs.copyFileSync(path.join(REPO, 'apps', 'bench', f), path.join(bench, f));
-  }
-  fs.cpSync(path.join(REPO, 'apps', 'bench', 'src'), path.join(bench, 'src'), { recursive: true });
-  // node_modules: every entry links to the repo's, except @moe-zoo, whose members are linked one by one
-  // so that the new package can be linked next to them (what `npm install` does in the real workspace).
-  const modules = path.join(root, 'node_modules');
-  fs.mkdirSync(path.join(modules, '@moe-zoo'), { recursive: true });
-  for (const entry of fs.readdirSync(path.join(REPO, 'node_modules'))) {
-    if (entry === '@moe-zoo' || entry === '.bin') continue;
-    fs.symlinkSync(path.join(REPO, 'node_modules', entry), path.join(modules, entry));
-  }
-  for (const entry of fs.readdirSync(path.join(REPO, 'node_modules', '@moe-zoo'))) {
-    fs.symlinkSync(
-      fs.realpathSync(path.join(REPO, 'node_modules', '@moe-zoo', entry)),
-      path.join(modules, '@moe-zoo', entry),
-    );
-  }
-  return root;
-}
-
-function bin(name: string): string {
-  return path.join(REPO, 'node_modules', '.bin', name);
-}
 
 let root: string;
 beforeAll(() => {
@@ -123,21 +97,18 @@ describe('registerSuite', () => {
 
 describe('npm run new-package', () => {
   it('refuses a bad name without writing anything', async () => {
-    const errors: string[] = [];
-    const code = await main(
-      ['Bad_Name', '--root', root],
-      () => undefined,
-      (s) => errors.push(s),
+    const r = await cli(['Bad_Name', '--root', root]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^new-package: "Bad_Name" is not a valid package name.*\(CreatePackageError\)\n$/,
     );
-    expect(code).toBe(1);
-    expect(errors.join('')).toContain('"Bad_Name" is not a valid package name');
     expect(fs.readdirSync(path.join(root, 'packages'))).toEqual([]);
   });
 
   it('scaffolds a package whose type check and tests pass, and a registered bench suite', async () => {
-    const printed: string[] = [];
-    expect(await main([NAME, '--root', root], (s) => printed.push(s))).toBe(0);
-    expect(printed.join('')).toContain('created @moe-zoo/toy-moe');
+    const r = await cli([NAME, '--root', root]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('created @moe-zoo/toy-moe');
     const pkg = path.join(root, 'packages', NAME);
     for (const f of ['package.json', 'README.md', 'tsconfig.json', 'tsconfig.lib.json', 'jest.config.js']) {
       expect(fs.existsSync(path.join(pkg, f))).toBe(true);
@@ -147,9 +118,16 @@ describe('npm run new-package', () => {
       name: '@moe-zoo/toy-moe',
       main: 'dist/index.js',
       types: 'dist/index.d.ts',
-      files: ['dist', 'README.md'],
-      dependencies: { '@moe-zoo/core': '*' },
+      files: ['dist', 'README.md', 'LICENSE'],
+      dependencies: { '@moe-zoo/core': '^0.1.0' },
+      peerDependencies: { '@tensorflow/tfjs': '^4.22.0', '@tensorflow/tfjs-backend-wasm': '^4.22.0' },
     });
+    expect(fs.readFileSync(path.join(pkg, 'LICENSE'), 'utf8')).toBe(
+      fs.readFileSync(path.join(REPO, 'LICENSE'), 'utf8'),
+    );
+    expect(fs.readFileSync(path.join(pkg, 'README.md'), 'utf8')).toContain(
+      'main().catch((e) => {\n  console.error(e);\n  process.exit(1);\n});\n```',
+    );
     const bench = path.join(root, 'apps', 'bench');
     const index = fs.readFileSync(path.join(bench, 'src', 'suites', 'index.ts'), 'utf8');
     expect(index).toContain("import { toyMoeSuite } from './toy-moe';");
@@ -157,7 +135,7 @@ describe('npm run new-package', () => {
     expect(index.match(/toyMoeSuite/g)).toHaveLength(2); // the import and the entry, not the doc example
     expect(JSON.parse(fs.readFileSync(path.join(bench, 'package.json'), 'utf8')).dependencies).toHaveProperty(
       '@moe-zoo/toy-moe',
-      '*',
+      '^0.1.0',
     );
 
     // A second run with the same name is refused: the package exists now.

@@ -1,51 +1,9 @@
-/** `npm pack` of a workspace package, and the checks that make a tarball installable on its own. */
+/** `npm pack` of a workspace package, and the checks of what its tarball holds. */
 import * as fs from 'fs';
 import * as path from 'path';
 import { runCommand } from './exec';
-
-/** The fields of package.json that decide what a tarball holds and how it is imported. */
-export interface PackageManifest {
-  name: string;
-  version: string;
-  main?: string;
-  types?: string;
-  files?: string[];
-  private?: boolean;
-  dependencies?: Record<string, string>;
-}
-
-/** Reads `<dir>/package.json`. */
-export function readManifest(dir: string): PackageManifest {
-  return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageManifest;
-}
-
-/**
- * Problems that would make the package unusable once installed from npm: not publishable,
- * `files` without dist or README.md, `main` / `types` missing or outside dist, or not built.
- * Empty when all is well.
- */
-export function manifestProblems(dir: string): string[] {
-  const m = readManifest(dir);
-  const at = `${m.name} (${path.join(dir, 'package.json')})`;
-  const problems: string[] = [];
-  if (m.private) problems.push(`${at}: "private": true cannot be published`);
-  for (const needed of ['dist', 'README.md']) {
-    if (!m.files?.includes(needed)) problems.push(`${at}: "files" must include "${needed}"`);
-  }
-  for (const field of ['main', 'types'] as const) {
-    const value = m[field];
-    if (!value) problems.push(`${at}: "${field}" is missing`);
-    else if (!path.normalize(value).startsWith(`dist${path.sep}`)) {
-      problems.push(`${at}: "${field}" (${value}) is not inside dist/`);
-    } else if (!fs.existsSync(path.join(dir, value))) {
-      problems.push(
-        `${at}: ${field} file ${value} does not exist; build the package first (npx nx run ${m.name}:build)`,
-      );
-    }
-  }
-  if (!fs.existsSync(path.join(dir, 'README.md'))) problems.push(`${at}: README.md is missing`);
-  return problems;
-}
+import { binTargets, readManifest } from './manifest';
+import { filesUnder } from './walk';
 
 /** A packed tarball and what it holds. */
 export interface PackedPackage {
@@ -82,4 +40,70 @@ export async function packPackage(dir: string, dest: string): Promise<PackedPack
     tarball: path.join(dest, info.filename),
     files: info.files.map((f) => f.path),
   };
+}
+
+/** What a published tarball may hold: built code, bin wrappers, trained models and the package files. */
+const SHIPPED = /^(dist\/|bin\/|models\/|README\.md$|LICENSE$|package\.json$)/;
+
+/**
+ * Source maps that would point a debugger at nothing: for every shipped `.map`, each source must be
+ * inlined (`sourcesContent`) or shipped itself.
+ */
+function sourceMapProblems(dir: string, shipped: Set<string>): string[] {
+  const problems: string[] = [];
+  for (const file of [...shipped].filter((f) => f.endsWith('.map'))) {
+    const map = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as {
+      sources?: string[];
+      sourcesContent?: (string | null)[];
+      sourceRoot?: string;
+    };
+    (map.sources ?? []).forEach((source, i) => {
+      if (typeof map.sourcesContent?.[i] === 'string') return;
+      const target = path.posix.normalize(
+        path.posix.join(path.posix.dirname(file), map.sourceRoot ?? '', source),
+      );
+      if (!shipped.has(target)) {
+        problems.push(`${file} points to ${source}, which is neither shipped nor inlined (sourcesContent)`);
+      }
+    });
+  }
+  for (const file of [...shipped].filter((f) => f.endsWith('.js'))) {
+    const ref = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(fs.readFileSync(path.join(dir, file), 'utf8'));
+    if (ref && !ref[1].startsWith('data:')) {
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), ref[1]));
+      if (!shipped.has(target)) problems.push(`${file} names the source map ${ref[1]}, which is not shipped`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Problems with what the tarball of the package in `dir` holds, each starting with its name; empty
+ * when all is well: package.json, README.md, LICENSE, `main`, `types` and every bin target shipped;
+ * a `.d.ts` beside every `.js` of dist; source maps self-contained or their sources shipped; the
+ * whole `models/` folder shipped when the package has one; nothing else (no sources, no tests).
+ */
+export function tarballProblems(dir: string, packed: PackedPackage): string[] {
+  const m = readManifest(dir);
+  const shipped = new Set(packed.files);
+  const problems: string[] = [];
+  const needed = ['package.json', 'README.md', 'LICENSE', m.main, m.types, ...binTargets(m)];
+  for (const file of needed) {
+    if (file && !shipped.has(path.posix.normalize(file))) problems.push(`${file} is not in the tarball`);
+  }
+  const js = packed.files.filter((f) => f.startsWith('dist/') && f.endsWith('.js'));
+  if (js.length === 0) problems.push('the tarball holds no built JavaScript');
+  for (const f of js) {
+    if (!shipped.has(f.replace(/\.js$/, '.d.ts'))) problems.push(`${f} has no declarations (.d.ts)`);
+  }
+  for (const f of packed.files.filter((file) => !SHIPPED.test(file)))
+    problems.push(`${f} should not be shipped`);
+  problems.push(...sourceMapProblems(dir, shipped));
+  const models = path.join(dir, 'models');
+  if (fs.existsSync(models)) {
+    for (const f of filesUnder(models).map((file) => `models/${file}`)) {
+      if (!shipped.has(f)) problems.push(`${f} (a trained model file) is not in the tarball`);
+    }
+  }
+  return problems.map((p) => `${m.name} tarball: ${p}`);
 }

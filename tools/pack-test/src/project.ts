@@ -12,10 +12,11 @@ export function isolatedEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 /**
- * Makes an empty project (`package.json` only) in the system temp folder, and checks it is not
- * inside `workspace` (where Node would find the workspace's node_modules).
+ * Makes an empty project (`package.json` only, with the user's own `dependencies` if given) in the
+ * system temp folder, and checks it is not inside `workspace` (where Node would find the
+ * workspace's node_modules).
  */
-export function createScratchProject(workspace: string): string {
+export function createScratchProject(workspace: string, dependencies: Record<string, string> = {}): string {
   const dir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'moe-zoo-pack-'));
   const rel = path.relative(path.resolve(workspace), dir);
   if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
@@ -23,12 +24,15 @@ export function createScratchProject(workspace: string): string {
   }
   fs.writeFileSync(
     path.join(dir, 'package.json'),
-    `${JSON.stringify({ name: 'moe-zoo-pack-check', version: '1.0.0', private: true }, null, 2)}\n`,
+    `${JSON.stringify({ name: 'moe-zoo-pack-check', version: '1.0.0', private: true, dependencies }, null, 2)}\n`,
   );
   return dir;
 }
 
-/** `npm install <tarballs...>` in `dir` (dependencies from the registry, the npm cache first). */
+/**
+ * `npm install <tarballs...>` in `dir`, next to the project's own dependencies (from the registry,
+ * the npm cache first).
+ */
 export function installTarballs(
   dir: string,
   tarballs: string[],
@@ -70,4 +74,40 @@ export async function compileExample(
   fs.writeFileSync(path.join(dir, 'tsconfig.json'), `${JSON.stringify(tsconfig, null, 2)}\n`);
   await runCommand(process.execPath, [tscJs, '-p', 'tsconfig.json'], { cwd: dir, env: isolatedEnv() });
   return path.join(dir, 'example.js');
+}
+
+/**
+ * Every installed copy of package `name` in the node_modules tree of `dir` (nested copies too),
+ * with its version.
+ *
+ * @example
+ * ```ts
+ * installedCopies(project, '@tensorflow/tfjs-core'); // [{ dir: '.../node_modules/@tensorflow/tfjs-core', version: '4.22.0' }]
+ * ```
+ */
+export function installedCopies(dir: string, name: string): { dir: string; version: string }[] {
+  const found: { dir: string; version: string }[] = [];
+  const visit = (modules: string): void => {
+    if (!fs.existsSync(modules)) return;
+    const packages = fs
+      .readdirSync(modules)
+      .sort()
+      .flatMap((entry) => {
+        if (entry.startsWith('.')) return [];
+        if (!entry.startsWith('@')) return [entry];
+        return fs.readdirSync(path.join(modules, entry)).map((sub) => `${entry}/${sub}`);
+      });
+    for (const pkg of packages) {
+      const at = path.join(modules, pkg);
+      if (pkg === name && fs.existsSync(path.join(at, 'package.json'))) {
+        const { version } = JSON.parse(fs.readFileSync(path.join(at, 'package.json'), 'utf8')) as {
+          version: string;
+        };
+        found.push({ dir: at, version });
+      }
+      visit(path.join(at, 'node_modules'));
+    }
+  };
+  visit(path.join(dir, 'node_modules'));
+  return found;
 }

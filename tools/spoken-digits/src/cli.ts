@@ -1,17 +1,44 @@
-#!/usr/bin/env node
+/** `spoken-digits [--seed N] [--dir DIR]`: (re)generates the spoken-digit WAV cache. */
+import { createCli, integerFlag, packageVersion, runMain, type Cli, type CliIO } from '@moe-zoo/core';
 import { defaultCacheDir, generateSpokenDigits } from './generate';
 
-/** `spoken-digits [--seed N] [--dir DIR]`: (re)generates the spoken-digit WAV cache. */
-function main(argv: string[]): void {
-  const get = (flag: string) => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const seed = Number(get('--seed') ?? 0);
-  if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${get('--seed')}`);
-  const start = Date.now();
-  const dir = generateSpokenDigits({ seed, dir: get('--dir') ?? defaultCacheDir({ seed }) });
-  console.log(`spoken digits written to ${dir} in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+/**
+ * The `spoken-digits` command line on the given streams (default the process's).
+ *
+ * @example
+ * ```ts
+ * await createSpokenDigitsCli().run(['--seed', '1']); // writes <repo>/.cache/spoken-digits/v1-1/
+ * ```
+ */
+export function createSpokenDigitsCli(io?: CliIO): Cli {
+  const cli = createCli({
+    name: 'spoken-digits',
+    version: packageVersion(__dirname),
+    description: 'Synthesizes the spoken-digit WAVs (mespeak) and their manifest.json.',
+    backend: false,
+    io,
+  });
+  cli.program
+    .option('--seed <n>', 'seed of the pitch and speed jitter', integerFlag('--seed', 0), 0)
+    .option('--dir <dir>', 'output folder (default <repo>/.cache/spoken-digits/v1-<seed>)')
+    .action(
+      cli.action((flags: { seed: number; dir?: string }) => {
+        const start = Date.now();
+        const dir = generateSpokenDigits({
+          seed: flags.seed,
+          dir: flags.dir ?? defaultCacheDir({ seed: flags.seed }),
+        });
+        cli.io.stdout.write(
+          `spoken digits written to ${dir} in ${((Date.now() - start) / 1000).toFixed(1)} s\n`,
+        );
+      }),
+    );
+  return cli;
 }
 
-main(process.argv.slice(2));
+/** The binary: runs the process's arguments and exits with the code. */
+export function main(argv?: readonly string[]): Promise<never> {
+  return runMain((a) => createSpokenDigitsCli().run(a), argv);
+}
+
+if (require.main === module) void main();

@@ -2,6 +2,7 @@ import * as os from 'os';
 import { tf } from '../tf';
 import { registerWasmTrainingKernels } from './kernels';
 import { registerWasmSpeedKernels } from './kernels/speed';
+import { withoutAddedProcessListeners } from './process-listeners';
 import { patchWasmThreadsForNode, unrefWasmWorkers } from './wasm-threads';
 
 /** Backends moe-zoo can run on, in the order {@link initBackend} tries them. */
@@ -69,7 +70,9 @@ async function startWasm(threads: number): Promise<number> {
   const isNode = typeof process !== 'undefined' && !!process.versions?.node;
   const restore = isNode && threads > 1 ? patchWasmThreadsForNode(wasm.setThreadsCount, threads) : undefined;
   try {
-    if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
+    await withoutAddedProcessListeners(async () => {
+      if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false');
+    });
   } finally {
     restore?.();
   }

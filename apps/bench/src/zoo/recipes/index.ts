@@ -1,0 +1,18 @@
+/** Every shipped model's recipe. */
+import type { ZooRecipe } from '../recipe';
+import { SPOKEN_DIGITS_MOE } from './audio';
+import { MOFME_DEWEATHER } from './restoration';
+import { VMOE_FASHION } from './vision';
+
+/** Every shipped model, in training order. */
+export const ZOO_RECIPES: readonly ZooRecipe[] = [MOFME_DEWEATHER, SPOKEN_DIGITS_MOE, VMOE_FASHION];
+
+/** The recipes of the given names (all when none), or an error naming the unknown one and the known ones. */
+export function selectRecipes(names: readonly string[]): ZooRecipe[] {
+  if (!names.length) return [...ZOO_RECIPES];
+  return [...new Set(names)].map((n) => {
+    const r = ZOO_RECIPES.find((x) => x.name === n);
+    if (!r) throw new Error(`unknown model "${n}"; the zoo has ${ZOO_RECIPES.map((x) => x.name).join(', ')}`);
+    return r;
+  });
+}
