@@ -59,6 +59,8 @@ export {
   vqaBatch,
 } from './vqa/data';
 export {
+  DigitEncoderConfigSchema,
+  type DigitEncoderConfig,
   type DigitEncoderOptions,
   DigitEncoder,
   type PretrainEncoderOptions,
@@ -165,6 +167,32 @@ export {
   upcycleArm,
 } from './moiie/arms';
 export { pretrainLanguageModel, alignConnector, instructionTune } from './moiie/recipe';
+export {
+  type VqaStagesPlan,
+  type VqaStage,
+  type VqaStageReport,
+  type PreparedVqaBase,
+  prepareVqaBase,
+} from './moiie/stages';
+export {
+  DigitVqaConfigSchema,
+  type DigitVqaConfig,
+  type DigitVqaConfigInput,
+  type DigitVqaInput,
+  DigitVqaModel,
+} from './vqa/digit-vqa';
+export {
+  DigitVqaRecipeSchema,
+  type DigitVqaRecipe,
+  type DigitVqaRecipeInput,
+  type TrainDigitVqaOptions,
+  type TrainedDigitVqa,
+  type DigitVqaScore,
+  digitVqaSteps,
+  evaluateDigitVqa,
+  trainDigitVqa,
+} from './moiie/train-digit-vqa';
+export { type VqaAnswerResult, answerQuestion } from './vqa/answer';
 export { expertOutputCosine } from './moiie/expert-similarity';
 export { type ExpertWeightFormat, type QuantFfnExpertsOptions, QuantFfnExperts } from './mote/quant-experts';
 export {
@@ -190,6 +218,9 @@ export {
   MOMA_FORMAT,
   MOME_FORMAT,
   VQA_FORMAT,
+  DIGIT_VQA_FORMAT,
+  saveDigitVqaModel,
+  loadDigitVqaModel,
   saveMomaModel,
   loadMomaModel,
   saveMomeModel,
@@ -197,3 +228,4 @@ export {
   saveVqaModel,
   loadVqaModel,
 } from './model-files';
+export { loadPretrained } from './pretrained';

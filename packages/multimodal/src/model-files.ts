@@ -3,6 +3,7 @@ import { loadModel, saveModel, type LoadedModel, type ModelFormat } from '@moe-z
 import { InterleavedLM, InterleavedLmConfigSchema, type InterleavedLmConfig } from './moma/lm';
 import { AvModel, AvModelConfigSchema, type AvModelConfig } from './mome/model';
 import { VqaModelConfigSchema, VqaTransformer, type VqaModelConfig } from './vqa/model';
+import { DigitVqaConfigSchema, DigitVqaModel, type DigitVqaConfig } from './vqa/digit-vqa';
 
 /** How a MoMa {@link InterleavedLM} (or its dense twin) is stored. */
 export const MOMA_FORMAT: ModelFormat<InterleavedLM, typeof InterleavedLmConfigSchema> = {
@@ -29,6 +30,17 @@ export const VQA_FORMAT: ModelFormat<VqaTransformer, typeof VqaModelConfigSchema
   configSchema: VqaModelConfigSchema,
   configOf: (model) => model.config,
   build: (config) => new VqaTransformer(config),
+};
+
+/**
+ * How a whole {@link DigitVqaModel} (vision tower + VQA transformer, e.g. the shipped
+ * `moiie-digit-vqa`) is stored: both configs in one, weights under `encoder.*` and `vqa.*`.
+ */
+export const DIGIT_VQA_FORMAT: ModelFormat<DigitVqaModel, typeof DigitVqaConfigSchema> = {
+  name: 'moe-zoo/digit-vqa',
+  configSchema: DigitVqaConfigSchema,
+  configOf: (model) => model.config,
+  build: (config) => new DigitVqaModel(config),
 };
 
 /**
@@ -99,4 +111,30 @@ export async function saveVqaModel(
  */
 export async function loadVqaModel(dir: string): Promise<LoadedModel<VqaTransformer, VqaModelConfig>> {
   return loadModel(dir, VQA_FORMAT);
+}
+
+/**
+ * Saves a whole digit-VQA model, vision tower included (weights, config and optional JSON `extra`).
+ *
+ * @example
+ * ```ts
+ * const { model } = await trainDigitVqa({ seed: 0 });
+ * await saveDigitVqaModel('runs/digit-vqa', model, { seed: 0 });
+ * const { model: again, config, extra } = await loadDigitVqaModel('runs/digit-vqa');
+ * ```
+ */
+export async function saveDigitVqaModel(
+  dir: string,
+  model: DigitVqaModel,
+  extra?: Record<string, unknown>,
+): Promise<void> {
+  await saveModel(dir, DIGIT_VQA_FORMAT, model, extra);
+}
+
+/**
+ * Loads a model saved by {@link saveDigitVqaModel}; the config is validated before weights are
+ * allocated. The vision tower loads frozen, the transformer trainable.
+ */
+export async function loadDigitVqaModel(dir: string): Promise<LoadedModel<DigitVqaModel, DigitVqaConfig>> {
+  return loadModel(dir, DIGIT_VQA_FORMAT);
 }

@@ -200,7 +200,7 @@ describe('interleaved LM with MoMa', () => {
   const train = makeInterleavedSet(images, codes, codebook, tok, { n: 192, seed: 0 });
   const held = makeInterleavedSet(images, codes, codebook, tok, { n: 64, seed: 1 });
 
-  // The README example on smaller data, with assertions.
+  // The recipe of the README's MoMa example end to end on smaller data.
   it('learns, is leak-free and deterministic; auxiliary routers learn the EC decisions', async () => {
     const make = () => {
       setSeed(5);

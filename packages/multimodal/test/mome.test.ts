@@ -88,7 +88,7 @@ describe('MoME adapters', () => {
     expect(() => alignedExpertOverlap(fine, { ...coarse, k: 1 }, seg)).toThrow(/differ/);
   });
 
-  // The README example on smaller data (two rate pairs), with assertions.
+  // The recipe of the README's MoME example end to end on smaller data (two rate pairs).
   it('pre-trains the backbone, then trains only the adapters: above chance at high compression, leak-free, deterministic', async () => {
     const dir = ensureSpokenDigits({ seed: 0 });
     const av = makeAvDigits(dir, { seed: 0, snrs: [Infinity, 10], maxTrain: 120, maxTest: 60 });

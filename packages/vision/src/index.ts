@@ -112,5 +112,16 @@ export {
   trainViT,
   evaluateViT,
 } from './model/vmoe';
+export { ConvEncoderOptionsSchema, CoarseRouterOptionsSchema, MoVAOptionsSchema } from './model/part-schemas';
+export {
+  MoVARoutingSchema,
+  type MoVARouting,
+  MoVASystemConfigSchema,
+  type MoVASystemConfig,
+  type MoVASystemConfigInput,
+  type MoVASystemParts,
+  MoVASystem,
+} from './model/mova-system';
+export { MOVA_FORMAT, saveMoVAModel, loadMoVAModel } from './model/mova-files';
 export { type ImageClass, classifyImage } from './model/classify-image';
 export { loadPretrained } from './pretrained';

@@ -47,4 +47,6 @@ export interface ZooRecipe {
   train(ctx: ZooContext): Promise<TrainedZooModel>;
   /** Re-measures a saved model (`npm run zoo -- --evaluate`): the card is rewritten, the weights kept. */
   evaluate(dir: string, ctx: ZooContext): Promise<ZooMeasurement>;
+  /** Writes the example inputs the README uses (held-out data) into the model folder; returns their file names. */
+  writeExamples(dir: string, ctx: ZooContext): Promise<string[]>;
 }

@@ -75,6 +75,7 @@ export async function runZoo(recipes: readonly ZooRecipe[], o: RunZooOptions): P
       }
       measured = trained;
     }
+    ctx.log(`examples: ${(await recipe.writeExamples(dir, ctx)).join(', ')}`);
     const card = await writeCard(dir, recipe, measured, o.seed, o.backend);
     for (const q of card.quality) {
       const interval = q.lo !== undefined ? ` [${q.lo.toFixed(3)}, ${q.hi?.toFixed(3)}]` : '';

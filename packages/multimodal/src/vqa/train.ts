@@ -73,7 +73,7 @@ export async function trainVqa(
 /** Accuracy overall and per question family, plus MoE routing by modality. */
 export interface VqaEvaluation {
   accuracy: number;
-  /** Accuracy per question family (parity, compare, ink). */
+  /** Accuracy per question family present in the set (parity, compare, ink, digit). */
   byType: Record<string, number>;
   predictions: Int32Array;
   /**
@@ -145,7 +145,7 @@ export function evaluateVqa(
   return {
     accuracy: correct / set.n,
     byType: Object.fromEntries(
-      QUESTION_TYPES.map((t, i) => [t, byTypeN[i] ? byTypeOk[i] / byTypeN[i] : NaN]),
+      QUESTION_TYPES.flatMap((t, i) => (byTypeN[i] ? [[t, byTypeOk[i] / byTypeN[i]]] : [])),
     ),
     predictions,
     ...(routing ? { usage: routing.usage, entropy: routing.entropy } : {}),

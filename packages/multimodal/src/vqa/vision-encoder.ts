@@ -1,15 +1,28 @@
-import { Conv2d, evaluateInBatches, fitShuffled, Linear, makeRng, Module, tf } from '@moe-zoo/core';
+import {
+  Conv2d,
+  evaluateInBatches,
+  fitShuffled,
+  Linear,
+  makeRng,
+  Module,
+  parseConfig,
+  tf,
+} from '@moe-zoo/core';
+import { z } from 'zod';
 import type { VqaSet } from './data';
 import type { DigitImages } from '../mnist';
 import { shiftImage } from './questions';
 
-/** Options of {@link DigitEncoder}. */
-export interface DigitEncoderOptions {
+/** Shape of a {@link DigitEncoder}. */
+export const DigitEncoderConfigSchema = z.object({
   /** Channels of the first convolution (default 16). */
-  channels1?: number;
+  channels1: z.number().int().positive().default(16),
   /** Channels of the second and third convolutions = the token width (default 32). */
-  channels?: number;
-}
+  channels: z.number().int().positive().default(32),
+});
+export type DigitEncoderConfig = z.output<typeof DigitEncoderConfigSchema>;
+/** Options of {@link DigitEncoder} (every field optional). */
+export type DigitEncoderOptions = z.input<typeof DigitEncoderConfigSchema>;
 
 /**
  * A small CNN "vision tower" (the miniature of a frozen pretrained image encoder such as SigLIP):
@@ -28,6 +41,8 @@ export class DigitEncoder extends Module {
   readonly c2: Conv2d;
   readonly c3: Conv2d;
   readonly head: Linear;
+  /** The parsed shape (stored in checkpoints of models that hold an encoder). */
+  readonly config: DigitEncoderConfig;
   /** Features per token. */
   readonly channels: number;
   /** Tokens per image (a 4 × 4 grid). */
@@ -35,8 +50,9 @@ export class DigitEncoder extends Module {
 
   constructor(o: DigitEncoderOptions = {}) {
     super();
-    const c1 = o.channels1 ?? 16;
-    this.channels = o.channels ?? 32;
+    this.config = parseConfig(DigitEncoderConfigSchema, o, 'digit encoder config');
+    const c1 = this.config.channels1;
+    this.channels = this.config.channels;
     this.c1 = this.child('c1', new Conv2d(1, c1, 5, { stride: 2, padding: 'same' }));
     this.c2 = this.child('c2', new Conv2d(c1, this.channels, 3, { stride: 2, padding: 'same' }));
     this.c3 = this.child('c3', new Conv2d(this.channels, this.channels, 3, { stride: 2, padding: 'same' }));
@@ -76,6 +92,8 @@ export interface PretrainEncoderOptions {
   batchSize?: number;
   /** Peak learning rate (default 1e-2). */
   lr?: number;
+  /** Called after every step with the loss. */
+  onStep?: (loss: number) => void;
 }
 
 /**
@@ -114,7 +132,12 @@ export async function pretrainDigitEncoder(
     loss: ({ x, y }, m) => ({
       loss: tf.losses.softmaxCrossEntropy(tf.oneHot(y, 10), m.forward(x)) as tf.Scalar,
     }),
-    callbacks: { onStep: (st) => void losses.push(st.loss) },
+    callbacks: {
+      onStep: (st) => {
+        losses.push(st.loss);
+        o.onStep?.(st.loss);
+      },
+    },
   });
   encoder.setTrainable(false);
   return { seconds, losses };

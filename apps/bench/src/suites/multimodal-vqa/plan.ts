@@ -1,15 +1,10 @@
-/** Sizes and schedules of the multimodal-vqa suite per mode: the model, the data and the training stages. */
-export interface VqaPlan {
-  dim: number;
-  /** FFN width of the base model and of every upcycled expert. */
-  hidden: number;
-  encoderEpochs: number;
-  /** Stage 0: text-only language modelling on captions. */
-  textSamples: number;
-  textEpochs: number;
-  /** Stage 1: connector-only alignment. */
-  alignSamples: number;
-  alignEpochs: number;
+import type { VqaStagesPlan } from '@moe-zoo/multimodal';
+
+/**
+ * Sizes and schedules of the multimodal-vqa suite per mode: the package's shared stages (model
+ * width, vision tower, stage 0 text LM, stage 1 alignment, test set) plus the MoIIE grid and MoTE.
+ */
+export interface VqaPlan extends Omit<VqaStagesPlan, 'trainSamples' | 'families'> {
   /** Stage 2 training-set sizes (the MoIIE grid), ascending; MoTE up-cycles the smallest's dense arm, trains on the largest. */
   sizes: number[];
   epochs: number;
@@ -20,8 +15,6 @@ export interface VqaPlan {
   /** About how many points each traced run records after its first. */
   probePoints: number;
   moteEpochs: number;
-  testSamples: number;
-  batchSize: number;
 }
 
 /** MNIST image ranges per class: the training pool and the disjoint test images. */

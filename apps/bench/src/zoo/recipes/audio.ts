@@ -1,4 +1,6 @@
 /** `spoken-digits-moe`: the audio suite's MoE arm, trained longer, on the spoken-digit set of seed 0. */
+import * as fs from 'fs';
+import * as path from 'path';
 import {
   AudioTransformer,
   DIGIT_WORDS,
@@ -17,6 +19,8 @@ import { accuracyQuality } from '../quality';
 import type { ZooContext, ZooMeasurement, ZooRecipe } from '../recipe';
 
 const EPOCHS = 16;
+/** The example input in the model folder: "seven" by a voice the model never heard. */
+const EXAMPLE_WAV = 'example-seven.wav';
 const BATCH = 32;
 
 function testSet(seed: number): { train: AudioSet; test: AudioSet } {
@@ -76,6 +80,18 @@ export const SPOKEN_DIGITS_MOE: ZooRecipe = {
       save: (dir) => saveAudioModel(dir, model),
       dispose: () => model.dispose(),
     };
+  },
+  async writeExamples(dir, ctx) {
+    // A clean clip of "seven" by a held-out voice (the spoken-digit files are <voice>-<digit>-<take>.wav).
+    const source = ensureSpokenDigits({ seed: ctx.seed });
+    const { testVoices } = loadSpokenDigits(source, { seed: ctx.seed });
+    const manifest = JSON.parse(fs.readFileSync(path.join(source, 'manifest.json'), 'utf8')) as {
+      utterances: { file: string; digit: number; accent: string }[];
+    };
+    const seven = manifest.utterances.find((u) => u.digit === 7 && testVoices.includes(u.accent));
+    if (!seven) throw new Error(`${source}: no clip of "seven" by a held-out voice`);
+    fs.copyFileSync(path.join(source, seven.file), path.join(dir, EXAMPLE_WAV));
+    return [EXAMPLE_WAV];
   },
   async evaluate(dir, ctx) {
     const { model } = await loadAudioModel(dir);

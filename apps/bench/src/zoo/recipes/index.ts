@@ -1,11 +1,17 @@
 /** Every shipped model's recipe. */
 import type { ZooRecipe } from '../recipe';
 import { SPOKEN_DIGITS_MOE } from './audio';
+import { MOIIE_DIGIT_VQA } from './multimodal';
 import { MOFME_DEWEATHER } from './restoration';
 import { VMOE_FASHION } from './vision';
 
 /** Every shipped model, in training order. */
-export const ZOO_RECIPES: readonly ZooRecipe[] = [MOFME_DEWEATHER, SPOKEN_DIGITS_MOE, VMOE_FASHION];
+export const ZOO_RECIPES: readonly ZooRecipe[] = [
+  MOFME_DEWEATHER,
+  SPOKEN_DIGITS_MOE,
+  VMOE_FASHION,
+  MOIIE_DIGIT_VQA,
+];
 
 /** The recipes of the given names (all when none), or an error naming the unknown one and the known ones. */
 export function selectRecipes(names: readonly string[]): ZooRecipe[] {

@@ -1,5 +1,7 @@
 /** `moiie-digit-vqa`: the multimodal-vqa suite's MoIIE arm at its full-plan largest size, vision tower included. */
+import * as path from 'path';
 import { moduleCosts, type Quality } from '@moe-zoo/core';
+import { writeImage } from '@moe-zoo/data';
 import {
   digitVqaSteps,
   DigitVqaRecipeSchema,
@@ -19,23 +21,23 @@ import { accuracyQuality } from '../quality';
 import type { ZooContext, ZooMeasurement, ZooRecipe } from '../recipe';
 
 /**
- * The suite's full plan, with two changes measured on seed 0 (same test questions): stage 2 and
- * the test ask all four question families (the suite asks the three cross-modal ones), so the
- * shipped model also names the digit, and it tunes on twice the suite's largest set (8000
- * questions, every training image once) after twice the encoder epochs (the frozen vision tower
- * bounds every digit-dependent answer).
+ * The suite's full plan at its largest training set (the package's default recipe), with one
+ * change: stage 2 and the test ask all four question families (the suite asks the three
+ * cross-modal ones), so the shipped model also names the digit. Doubling the encoder epochs and
+ * the stage-2 set (8000 questions) was tried on seed 0: accuracy 0.850 vs 0.841 on the same 2000
+ * questions (147 vs 128 discordant, McNemar p ~ 0.3) for 25% more training, so the plan stays.
  */
 function recipeSettings(): DigitVqaRecipe {
   const plan = vqaPlan(false);
   return DigitVqaRecipeSchema.parse({
     dim: plan.dim,
     hidden: plan.hidden,
-    encoderEpochs: 2 * plan.encoderEpochs,
+    encoderEpochs: plan.encoderEpochs,
     textSamples: plan.textSamples,
     textEpochs: plan.textEpochs,
     alignSamples: plan.alignSamples,
     alignEpochs: plan.alignEpochs,
-    trainSamples: 2 * Math.max(...plan.sizes),
+    trainSamples: Math.max(...plan.sizes),
     epochs: plan.epochs,
     upcycleNoise: plan.upcycleNoise,
     testSamples: plan.testSamples,
@@ -45,6 +47,8 @@ function recipeSettings(): DigitVqaRecipe {
 }
 
 const RECIPE = recipeSettings();
+/** The example input in the model folder (the README's): a seven of MNIST's test split, never trained on. */
+const EXAMPLE_PNG = 'example-7.png';
 
 function images() {
   return {
@@ -129,6 +133,14 @@ export const MOIIE_DIGIT_VQA: ZooRecipe = {
       save: (dir) => saveDigitVqaModel(dir, run.model),
       dispose: () => run.model.dispose(),
     };
+  },
+  async writeExamples(dir) {
+    // The first seven of the test images (index 800 of its class): never seen in training.
+    const test = loadDigitImages(TEST_IMAGES.from, 1);
+    const i = Array.from(test.y).indexOf(7);
+    const data = test.x.slice(i * 784, (i + 1) * 784);
+    await writeImage(path.join(dir, EXAMPLE_PNG), { width: 28, height: 28, channels: 1, data });
+    return [EXAMPLE_PNG];
   },
   async evaluate(dir, ctx) {
     const { model } = await loadDigitVqaModel(dir);

@@ -4,20 +4,28 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Quality } from '@moe-zoo/core';
 import {
+  cropImage,
+  degrade,
   evaluatePhotos,
   evaluateRestoration,
+  loadPhoto,
   loadRestorationModel,
   makePatchSet,
   makePhotoPairs,
   RestorationNet,
   saveRestorationModel,
   trainDeweather,
+  TEST_PHOTOS,
   TrainDeweatherOptionsSchema,
   WEATHER_TYPES,
+  writeImageFile,
 } from '@moe-zoo/restoration';
 import { previousTraining } from '../previous';
 import { gainQuality } from '../quality';
 import type { ZooContext, ZooRecipe } from '../recipe';
+
+/** The part of the first held-out photo the example input shows (full-resolution pixels). */
+const EXAMPLE_CROP = { x: 280, y: 160, width: 320, height: 240 };
 
 /** The recipe: the training command's defaults (8,192 patches, 12 epochs, MoFME 8 experts top-2). */
 const OPTIONS = TrainDeweatherOptionsSchema.parse({ out: 'unused' });
@@ -93,6 +101,19 @@ export const MOFME_DEWEATHER: ZooRecipe = {
         fs.rmSync(tmp, { recursive: true, force: true });
       },
     };
+  },
+  async writeExamples(dir) {
+    // Rain over a crop of a held-out photo, and the clean crop it should come back to.
+    const clean = cropImage(
+      loadPhoto(TEST_PHOTOS[0]),
+      EXAMPLE_CROP.x,
+      EXAMPLE_CROP.y,
+      EXAMPLE_CROP.width,
+      EXAMPLE_CROP.height,
+    );
+    await writeImageFile(path.join(dir, 'example-rainy.png'), degrade(clean, 'rain', 1));
+    await writeImageFile(path.join(dir, 'example-clean.png'), clean);
+    return ['example-rainy.png', 'example-clean.png'];
   },
   async evaluate(dir) {
     const { model, extra } = await loadRestorationModel(dir);

@@ -1,6 +1,15 @@
 /** `vmoe-fashion`: the vision suite's V-MoE arm on a larger Fashion-MNIST split, trained longer. */
+import * as path from 'path';
 import { setSeed } from '@moe-zoo/core';
-import { loadFashion, loadViTModel, saveViTModel, trainViT, ViT, type LabelledImages } from '@moe-zoo/vision';
+import {
+  loadFashion,
+  loadViTModel,
+  saveViTModel,
+  trainViT,
+  ViT,
+  writeImage,
+  type LabelledImages,
+} from '@moe-zoo/vision';
 import { VIT_ARMS } from '../../suites/vision/arms';
 import { VIT_PATCH } from '../../suites/vision/plan';
 import { evaluate } from '../../train/classifier-run';
@@ -13,6 +22,8 @@ const TRAIN_PER_CLASS = 3000;
 const TEST_PER_CLASS = 1000;
 const EPOCHS = 6;
 const DEPTH = 2;
+/** The example input in the model folder: a Fashion-MNIST test sneaker. */
+const EXAMPLE_PNG = 'example-sneaker.png';
 
 function data(seed: number) {
   return loadFashion({ trainPerClass: TRAIN_PER_CLASS, testPerClass: TEST_PER_CLASS, seed });
@@ -81,6 +92,14 @@ export const VMOE_FASHION: ZooRecipe = {
       save: (dir) => saveViTModel(dir, model),
       dispose: () => model.dispose(),
     };
+  },
+  async writeExamples(dir, ctx) {
+    // The first sneaker (label 7) of the seed's test images: never seen in training.
+    const { test } = loadFashion({ trainPerClass: 1, testPerClass: 1, seed: ctx.seed });
+    const i = Array.from(test.y).indexOf(7);
+    const data = test.x.slice(i * 784, (i + 1) * 784);
+    await writeImage(path.join(dir, EXAMPLE_PNG), { width: 28, height: 28, channels: 1, data });
+    return [EXAMPLE_PNG];
   },
   async evaluate(dir, ctx) {
     const { model } = await loadViTModel(dir);

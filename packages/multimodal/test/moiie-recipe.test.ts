@@ -22,8 +22,8 @@ import {
   type VqaSet,
 } from '../src';
 
-// The MoIIE / MoTE example of README.md on smaller data, with assertions.
-describe('README example (digit VQA, MoIIE, MoTE)', () => {
+// The MoIIE / MoTE recipe end to end on small data: what each stage must (and must not) change.
+describe('digit VQA recipe (MoIIE, MoTE)', () => {
   beforeAll(async () => {
     await initBackend();
   });

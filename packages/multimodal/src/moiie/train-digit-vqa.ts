@@ -1,0 +1,177 @@
+/** The whole MoIIE digit-VQA recipe from a seed: the model `moiie-digit-vqa` is trained with it. */
+import { setSeed } from '@moe-zoo/core';
+import { z } from 'zod';
+import { loadDigitImages, MNIST_SPLITS, type DigitImages } from '../mnist';
+import { makeVqaSet, type VqaSet } from '../vqa/data';
+import type { VqaTransformer } from '../vqa/model';
+import { DigitVqaModel } from '../vqa/digit-vqa';
+import { withEncoderTokens } from '../vqa/vision-encoder';
+import { QUESTION_TYPES, vqaTokenizer } from '../vqa/questions';
+import { evaluateVqa, type VqaEvaluation } from '../vqa/train';
+import { upcycleArm } from './arms';
+import { instructionTune } from './recipe';
+import { prepareVqaBase, type VqaStage, type VqaStageReport } from './stages';
+
+/**
+ * Sizes and schedules of {@link trainDigitVqa}. The defaults are the recipe of the shipped
+ * `moiie-digit-vqa`: the full plan of the bench's multimodal-vqa suite at its largest training set
+ * (MoIIE arm, 4000 questions, 4 epochs), asking all four question families.
+ */
+export const DigitVqaRecipeSchema = z.object({
+  dim: z.number().int().positive().default(48),
+  hidden: z.number().int().positive().default(96),
+  encoderEpochs: z.number().int().positive().default(5),
+  textSamples: z.number().int().positive().default(8000),
+  textEpochs: z.number().int().positive().default(4),
+  alignSamples: z.number().int().positive().default(4000),
+  alignEpochs: z.number().int().positive().default(3),
+  /** Stage-2 (instruction tuning) questions. */
+  trainSamples: z.number().int().positive().default(4000),
+  epochs: z.number().int().positive().default(4),
+  /** Relative noise (× weight RMS) on the up-cycled expert copies. */
+  upcycleNoise: z.number().min(0).default(0.1),
+  testSamples: z.number().int().positive().default(2000),
+  batchSize: z.number().int().positive().default(32),
+  /** Question families of stage 2 and of the test (default all four, so the model also names the digit). */
+  families: z
+    .array(z.enum(QUESTION_TYPES))
+    .min(1)
+    .default([...QUESTION_TYPES]),
+});
+export type DigitVqaRecipe = z.output<typeof DigitVqaRecipeSchema>;
+export type DigitVqaRecipeInput = z.input<typeof DigitVqaRecipeSchema>;
+
+/** Options of {@link trainDigitVqa}. */
+export interface TrainDigitVqaOptions {
+  seed: number;
+  recipe?: DigitVqaRecipeInput;
+  /** Training and test images (default MNIST's split of this package: per class [0, 800) and [800, 863)). */
+  images?: { pool: DigitImages; test: DigitImages };
+  /** Called after every training step with its stage (`tune` = stage 2) and loss. */
+  onStep?: (stage: VqaStage | 'tune', loss: number) => void;
+}
+
+/** A model measured on the recipe's held-out test questions. */
+export interface DigitVqaScore {
+  /** The held-out test questions (images disjoint from training), with the model's visual tokens. */
+  test: VqaSet;
+  /** 1 / 0 per test question: answered right or wrong. */
+  correct: number[];
+  evaluation: VqaEvaluation;
+}
+
+/** What {@link trainDigitVqa} returns. */
+export interface TrainedDigitVqa extends DigitVqaScore {
+  model: DigitVqaModel;
+  recipe: DigitVqaRecipe;
+  /** Optimizer steps of all stages. */
+  steps: number;
+  /** Training wall time of all stages. */
+  seconds: number;
+  stages: VqaStageReport;
+}
+
+/**
+ * Optimizer steps of every stage of a recipe (the encoder uses batches of 64), e.g. for progress bars.
+ *
+ * @example
+ * ```ts
+ * const steps = digitVqaSteps(DigitVqaRecipeSchema.parse({}), 8000); // { encoder: 625, text: 1000, align: 375, tune: 500 }
+ * ```
+ */
+export function digitVqaSteps(recipe: DigitVqaRecipe, poolImages: number): Record<VqaStage | 'tune', number> {
+  const per = (n: number, b: number) => Math.max(1, Math.floor(n / b));
+  const b = recipe.batchSize;
+  return {
+    encoder: recipe.encoderEpochs * per(poolImages, 64),
+    text: recipe.textEpochs * per(recipe.textSamples, b),
+    align: recipe.alignEpochs * per(recipe.alignSamples, b),
+    tune: recipe.epochs * per(recipe.trainSamples, b),
+  };
+}
+
+function defaultImages(): { pool: DigitImages; test: DigitImages } {
+  return {
+    pool: loadDigitImages(MNIST_SPLITS.train.from, MNIST_SPLITS.train.max),
+    test: loadDigitImages(MNIST_SPLITS.test.from, MNIST_SPLITS.test.max),
+  };
+}
+
+/**
+ * Measures a digit-VQA model on the test questions of a seed's recipe: `testSamples` questions of
+ * the recipe's families (seed `1000 + seed`, as {@link prepareVqaBase} makes them) on the test
+ * images (default MNIST [800, 863) per class, never trained on).
+ *
+ * @example
+ * ```ts
+ * const { model } = await loadPretrained('moiie-digit-vqa');
+ * const { evaluation } = evaluateDigitVqa(model, { seed: 0 }); // evaluation.accuracy, .byType
+ * ```
+ */
+export function evaluateDigitVqa(
+  model: DigitVqaModel,
+  o: { seed: number; recipe?: DigitVqaRecipeInput; testImages?: DigitImages },
+): DigitVqaScore {
+  const recipe = DigitVqaRecipeSchema.parse(o.recipe ?? {});
+  const images = o.testImages ?? defaultImages().test;
+  const questions = makeVqaSet(images, {
+    n: recipe.testSamples,
+    seed: 1000 + o.seed,
+    tokenizer: vqaTokenizer(),
+    families: recipe.families,
+  });
+  const test = withEncoderTokens(questions, model.encoder);
+  const evaluation = evaluateVqa(model.vqa, test);
+  const correct = Array.from(evaluation.predictions, (p, i) => (p === test.answer[i] ? 1 : 0));
+  return { test, correct, evaluation };
+}
+
+/**
+ * Trains the MoIIE digit-VQA model from a seed: vision tower, stage 0 (text-only LM), stage 1
+ * (connector alignment) — {@link prepareVqaBase} — then the dense base up-cycled into the MoIIE arm
+ * (`setSeed(100·seed + trainSamples)`, as the bench suite) and instruction-tuned; the result is
+ * measured on the held-out test questions ({@link evaluateDigitVqa}). Deterministic in the seed on one backend.
+ *
+ * @example
+ * ```ts
+ * const { model, correct } = await trainDigitVqa({ seed: 0 });
+ * await saveDigitVqaModel('runs/digit-vqa', model);
+ * ```
+ */
+export async function trainDigitVqa(o: TrainDigitVqaOptions): Promise<TrainedDigitVqa> {
+  const recipe = DigitVqaRecipeSchema.parse(o.recipe ?? {});
+  const images = o.images ?? defaultImages();
+  const { encoder, base, trainAll, report } = await prepareVqaBase(
+    recipe,
+    o.seed,
+    vqaTokenizer(),
+    images,
+    o.onStep,
+  );
+  let vqa: VqaTransformer;
+  try {
+    setSeed(o.seed * 100 + recipe.trainSamples);
+    vqa = upcycleArm(base, 'moiie', { noise: recipe.upcycleNoise });
+  } catch (e) {
+    encoder.dispose();
+    throw e;
+  } finally {
+    base.dispose();
+  }
+  const model = DigitVqaModel.of(encoder, vqa);
+  try {
+    const tuned = await instructionTune(vqa, trainAll, {
+      batchSize: recipe.batchSize,
+      seed: o.seed,
+      epochs: recipe.epochs,
+      onStep: (loss) => o.onStep?.('tune', loss),
+    });
+    const score = evaluateDigitVqa(model, { seed: o.seed, recipe, testImages: images.test });
+    const steps = Object.values(digitVqaSteps(recipe, images.pool.n)).reduce((a, b) => a + b, 0);
+    const seconds = report.encoderSeconds + report.textSeconds + report.alignSeconds + tuned.seconds;
+    return { model, recipe, ...score, steps, seconds, stages: report };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}

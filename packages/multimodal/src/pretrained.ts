@@ -1,0 +1,19 @@
+/** The trained models @moe-zoo/multimodal ships (`models/<name>/`: checkpoint + card). */
+import * as path from 'path';
+import { pretrainedLoader } from '@moe-zoo/core';
+import { DIGIT_VQA_FORMAT } from './model-files';
+
+/**
+ * Loads a shipped multimodal model by name (`moiie-digit-vqa`: MoIIE digit VQA, answers questions
+ * about a 28 × 28 digit image) or a folder saved with `saveDigitVqaModel`; returns the model, its
+ * config, its model card and its folder.
+ *
+ * @example
+ * ```ts
+ * const { model, card } = await loadPretrained('moiie-digit-vqa');
+ * const { answer } = await answerQuestion(model, 'seven.png', 'what is the digit ?');
+ * ```
+ */
+export const loadPretrained = pretrainedLoader('@moe-zoo/multimodal', path.join(__dirname, '..', 'models'), {
+  'moiie-digit-vqa': DIGIT_VQA_FORMAT,
+});
