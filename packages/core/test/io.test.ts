@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
 import { promises as fsp, readFileSync } from 'fs';
 import * as os from 'os';
@@ -13,6 +14,7 @@ import {
   loadCheckpoint,
   loadIntoModule,
   loadModel,
+  MAX_MANIFEST_BYTES,
   saveCheckpoint,
   saveModel,
   type ModelFormat,
@@ -650,5 +652,44 @@ describe('atomic writes', () => {
     expect(await listing(dir)).toEqual([]);
     expect((await rejected(loadCheckpoint(dir))).code).toBe('MISSING');
     net.dispose();
+  });
+});
+
+describe('special files', () => {
+  /** A genuine checkpoint whose `name` file is then replaced by `make(path)`. */
+  async function withReplaced(name: string, make: (file: string) => Promise<void>): Promise<string> {
+    const dir = freshDir();
+    const state = { w: tf.ones([2, 2]) };
+    await saveCheckpoint(dir, { model: 'tiny', state, config: { a: 1 } });
+    state.w.dispose();
+    await fsp.rm(path.join(dir, name));
+    await make(path.join(dir, name));
+    return dir;
+  }
+
+  it.each([['manifest.json'], ['model.safetensors']])(
+    'refuses a FIFO as %s at once, naming it, instead of waiting on it forever',
+    async (name) => {
+      const dir = await withReplaced(name, async (file) => {
+        execFileSync('mkfifo', [file]);
+      });
+      const e = await rejected(loadCheckpoint(dir));
+      expect([e.code, e.source, e.message]).toEqual([
+        'IO',
+        path.join(dir, name),
+        expect.stringMatching(/not a regular file/),
+      ]);
+    },
+  );
+
+  it('refuses a link to a device and a manifest larger than any config', async () => {
+    const dir = await withReplaced('model.safetensors', (file) => fsp.symlink('/dev/zero', file));
+    const e = await rejected(loadCheckpoint(dir));
+    expect([e.code, e.message]).toEqual(['IO', expect.stringMatching(/not a regular file/)]);
+    const big = await withReplaced('manifest.json', (file) =>
+      fsp.writeFile(file, ' '.repeat(MAX_MANIFEST_BYTES + 1)),
+    );
+    const tooBig = await rejected(loadCheckpoint(big));
+    expect([tooBig.code, tooBig.message]).toEqual(['IO', expect.stringMatching(/more than the 16777216/)]);
   });
 });

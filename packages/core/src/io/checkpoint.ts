@@ -4,7 +4,7 @@
  * Loading only ever parses JSON and safetensors; nothing in a checkpoint is executed.
  */
 import { createHash } from 'crypto';
-import { promises as fsp } from 'fs';
+import { constants as fsConstants, promises as fsp } from 'fs';
 import * as path from 'path';
 import type { z } from 'zod';
 import type { Module } from '../nn/module';
@@ -146,15 +146,44 @@ export async function saveCheckpoint(dir: string, opts: SaveCheckpointOptions): 
   );
 }
 
-async function readChecked(file: string): Promise<Buffer> {
+/** The largest `manifest.json` a loader reads: configs are small; anything bigger is not ours. */
+export const MAX_MANIFEST_BYTES = 16 * 2 ** 20;
+
+/**
+ * Reads a checkpoint file that must be a regular file (a FIFO would block the loader forever, a
+ * link to a device would never end), of at most `maxBytes`. Opened non-blocking so that a FIFO
+ * is refused instead of waited on.
+ */
+export async function readChecked(file: string, maxBytes = Number.POSITIVE_INFINITY): Promise<Buffer> {
+  let handle: fsp.FileHandle;
   try {
-    return await fsp.readFile(file);
+    handle = await fsp.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new CheckpointError('MISSING', 'file not found', { source: file, cause: e });
     }
     const why = e instanceof Error ? e.message : String(e);
     throw new CheckpointError('IO', `cannot read (${why})`, { source: file, cause: e });
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new CheckpointError('IO', 'is not a regular file', { source: file });
+    if (stat.size > maxBytes) {
+      throw new CheckpointError(
+        'IO',
+        `is ${stat.size} bytes, more than the ${maxBytes} a checkpoint's file may have`,
+        {
+          source: file,
+        },
+      );
+    }
+    return await handle.readFile();
+  } catch (e) {
+    if (e instanceof CheckpointError) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    throw new CheckpointError('IO', `cannot read (${why})`, { source: file, cause: e });
+  } finally {
+    await handle.close();
   }
 }
 
@@ -177,7 +206,10 @@ export async function loadCheckpoint(
   opts: LoadCheckpointOptions = {},
 ): Promise<LoadedCheckpoint> {
   const manifestPath = path.join(dir, MANIFEST_FILE);
-  const manifest = parseManifest((await readChecked(manifestPath)).toString('utf8'), manifestPath);
+  const manifest = parseManifest(
+    (await readChecked(manifestPath, MAX_MANIFEST_BYTES)).toString('utf8'),
+    manifestPath,
+  );
   if (opts.expectModel !== undefined && manifest.model !== opts.expectModel) {
     throw new CheckpointError('MODEL', `is "${manifest.model}", expected "${opts.expectModel}"`, {
       source: manifestPath,

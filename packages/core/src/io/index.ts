@@ -25,6 +25,7 @@ export {
   saveCheckpoint,
   loadCheckpoint,
   loadIntoModule,
+  MAX_MANIFEST_BYTES,
   type SaveCheckpointOptions,
   type LoadCheckpointOptions,
   type LoadedCheckpoint,

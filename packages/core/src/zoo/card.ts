@@ -2,10 +2,11 @@
  * Model cards: what a shipped model is for, how it was trained and how good it measured
  * (`card.json` beside the checkpoint, plus a `README.md` rendering of it for people).
  */
-import { promises as fsp } from 'fs';
+import { existsSync } from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
 import { writeFileAtomic } from '../io/atomic';
+import { MAX_MANIFEST_BYTES, readChecked } from '../io/checkpoint';
 import { ConfigError, parseConfig } from '../config/parse';
 
 /** One measured quality figure: a value with its 95% interval where one was computed. */
@@ -139,13 +140,8 @@ export async function writeModelCard(dir: string, card: ModelCardInput): Promise
 /** Reads and validates `card.json` of a model folder; undefined when the folder has none. */
 export async function readModelCard(dir: string): Promise<ModelCard | undefined> {
   const file = path.join(dir, CARD_FILE);
-  let text: string;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
+  if (!existsSync(file)) return undefined;
+  const text = (await readChecked(file, MAX_MANIFEST_BYTES)).toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);

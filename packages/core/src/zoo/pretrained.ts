@@ -2,9 +2,10 @@
  * Shipped models by name: each model package keeps its trained models in `<package>/models/<name>/`
  * (a checkpoint plus its card) and offers `loadPretrained(name | dir)` built on {@link pretrainedLoader}.
  */
-import { existsSync, promises as fsp, statSync } from 'fs';
+import { existsSync, statSync } from 'fs';
 import * as path from 'path';
 import type { z } from 'zod';
+import { MAX_MANIFEST_BYTES, readChecked } from '../io/checkpoint';
 import { CheckpointError } from '../io/errors';
 import { MANIFEST_FILE, parseManifest } from '../io/manifest';
 import { loadModel, type LoadedModel, type ModelFormat } from '../io/model-io';
@@ -81,15 +82,12 @@ export function pretrainedLoader<F extends PretrainedFormats>(
   const formatOf = async (nameOrDir: string, dir: string): Promise<ModelFormat<Module, z.ZodType>> => {
     if (Object.prototype.hasOwnProperty.call(formats, nameOrDir)) return formats[nameOrDir];
     const manifestFile = path.join(dir, MANIFEST_FILE);
-    let text: string;
-    try {
-      text = await fsp.readFile(manifestFile, 'utf8');
-    } catch (e) {
+    if (!existsSync(manifestFile)) {
       throw new CheckpointError('MISSING', `${dir} holds no ${MANIFEST_FILE}: not a checkpoint folder`, {
         source: manifestFile,
-        cause: e,
       });
     }
+    const text = (await readChecked(manifestFile, MAX_MANIFEST_BYTES)).toString('utf8');
     const model = parseManifest(text, manifestFile).model;
     const format = Object.values(formats).find((f) => f.name === model);
     if (!format) {
