@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -216,6 +217,25 @@ describe('files', () => {
     const back = await readImage(file);
     expect([back.width, back.height]).toEqual([24, 16]);
     expect(maxAbsDiff(back.data, gradient().data)).toBeLessThan(0.1);
+  });
+
+  it('writes atomically: a failed write is an IO error naming the file and leaves nothing behind', async () => {
+    const into = fs.mkdtempSync(path.join(dir, 'atomic-'));
+    // The output name is taken by a folder: the final rename fails after the bytes were written.
+    fs.mkdirSync(path.join(into, 'out.png'));
+    const taken = await errorOf(writeImage(path.join(into, 'out.png'), gradient()));
+    expect([taken.code, taken.message]).toEqual(['IO', expect.stringMatching(/out\.png: cannot write/)]);
+    const missing = await errorOf(writeImage(path.join(into, 'no-such-dir', 'out.png'), gradient()));
+    expect([missing.code, missing.message]).toEqual([
+      'IO',
+      expect.stringMatching(/no-such-dir.out\.png: cannot write/),
+    ]);
+    expect(fs.readdirSync(into)).toEqual(['out.png']); // no temporary file left
+    // A good write replaces an older image whole.
+    await writeImage(path.join(into, 'ok.png'), gradient());
+    await writeImage(path.join(into, 'ok.png'), { ...gradient(), data: gradient().data.map((v) => 1 - v) });
+    expect((await readImage(path.join(into, 'ok.png'))).data[0]).toBeCloseTo(1 - gradient().data[0], 1);
+    expect(fs.readdirSync(into).sort()).toEqual(['ok.png', 'out.png']);
   });
 
   it('refuses other extensions, naming the file', async () => {

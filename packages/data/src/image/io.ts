@@ -307,9 +307,14 @@ export async function writeImage(
     if (e instanceof ImageError) throw new ImageError(e.code, e.message, file);
     throw e;
   }
+  // Written beside the target and renamed into place: a failed write (full disk, killed process)
+  // never leaves a truncated image under the output name.
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    await fsp.writeFile(file, bytes);
+    await fsp.writeFile(tmp, bytes);
+    await fsp.rename(tmp, file);
   } catch (e) {
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
     throw new ImageError('IO', `cannot write (${why(e)})`, file);
   }
 }
