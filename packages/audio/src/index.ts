@@ -1,5 +1,13 @@
 /** The public surface of @moe-zoo/audio, by name (docs/architecture.md section 5). */
-export { type AudioSignal, WavError, decodeWav, loadWav, encodeWav } from './wav';
+export {
+  type AudioSignal,
+  WavError,
+  decodeWav,
+  loadWav,
+  encodeWav,
+  MAX_WAV_SECONDS,
+  WAV_SAMPLE_RATES,
+} from './wav';
 export { fft, powerSpectrum } from './features/fft';
 export {
   type StftOptions,
@@ -16,7 +24,14 @@ export {
   mfcc,
 } from './features/spectral';
 export { activePower, addNoise } from './data/noise';
-export { type FeatureConfig, DEFAULT_FEATURES, featureShape, resample, featurize } from './data/preprocess';
+export {
+  type FeatureConfig,
+  DEFAULT_FEATURES,
+  featureShape,
+  resample,
+  featurize,
+  signalToTokens,
+} from './data/preprocess';
 export {
   DIGIT_WORDS,
   DEFAULT_SNRS,

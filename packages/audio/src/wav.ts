@@ -29,6 +29,11 @@ interface FmtChunk {
 
 const SUPPORTED_BITS: Record<number, number[]> = { 1: [8, 16, 24, 32], 3: [32, 64], 65534: [8, 16, 24, 32] };
 
+/** Sample rates a WAV may declare: below 1 kHz is not audio we can use, and resampling cost grows as 1 / rate. */
+export const WAV_SAMPLE_RATES = { min: 1000, max: 384000 } as const;
+/** The longest WAV decoded, in seconds (the classifiers read about one second). */
+export const MAX_WAV_SECONDS = 600;
+
 /**
  * Decodes a PCM WAV (8/16/24/32-bit integer or 32/64-bit float, any channel count) into a mono
  * float signal. Throws {@link WavError} with a clear message for empty, malformed or compressed files.
@@ -59,7 +64,26 @@ export function decodeWav(bytes: Uint8Array, source?: string): AudioSignal {
     );
   }
   if (channels < 1) throw new WavError('malformed WAV (0 channels)', source);
-  if (!(sampleRate > 0)) throw new WavError(`malformed WAV (sample rate ${sampleRate})`, source);
+  if (!(sampleRate >= WAV_SAMPLE_RATES.min && sampleRate <= WAV_SAMPLE_RATES.max)) {
+    throw new WavError(
+      `unsupported sample rate ${sampleRate} Hz (expected ${WAV_SAMPLE_RATES.min}-${WAV_SAMPLE_RATES.max} Hz)`,
+      source,
+    );
+  }
+  const riffBytes = (wav as unknown as { chunkSize: number }).chunkSize + 8;
+  const dataBytes = (wav as unknown as { data: { chunkSize: number } }).data.chunkSize;
+  if (riffBytes > bytes.length) {
+    throw new WavError(
+      `truncated WAV: the header declares ${riffBytes} bytes, the file has ${bytes.length}`,
+      source,
+    );
+  }
+  if (dataBytes / channels / (bits / 8) / sampleRate > MAX_WAV_SECONDS) {
+    throw new WavError(
+      `longer than ${MAX_WAV_SECONDS} s (${dataBytes} bytes of samples at ${sampleRate} Hz)`,
+      source,
+    );
+  }
   let raw: Float64Array;
   try {
     raw = wav.getSamples(true, Float64Array);
@@ -68,6 +92,15 @@ export function decodeWav(bytes: Uint8Array, source?: string): AudioSignal {
   }
   const n = Math.floor(raw.length / channels);
   if (n === 0) throw new WavError('WAV has no samples', source);
+  if (raw.length * (bits / 8) < dataBytes) {
+    throw new WavError(
+      `truncated WAV: the data chunk declares ${dataBytes} bytes, ${raw.length * (bits / 8)} are present`,
+      source,
+    );
+  }
+  const bad = raw.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0)
+    throw new WavError(`sample ${Math.floor(bad / channels)} is not a finite number (${raw[bad]})`, source);
   const scale = format === 3 ? 1 : bits === 8 ? 128 : 2 ** (bits - 1);
   const offset = format !== 3 && bits === 8 ? 128 : 0;
   const samples = new Float32Array(n);

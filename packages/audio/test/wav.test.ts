@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WaveFile } from 'wavefile';
-import { activePower, addNoise, decodeWav, encodeWav, loadWav, WavError } from '../src';
+import { activePower, addNoise, decodeWav, encodeWav, loadWav, MAX_WAV_SECONDS, WavError } from '../src';
 
 describe('WAV I/O', () => {
   it('round-trips 16-bit PCM', () => {
@@ -45,6 +45,32 @@ describe('WAV I/O', () => {
     writeFileSync(path.join(dir, 'x.wav'), '');
     await expect(loadWav(path.join(dir, 'x.wav'))).rejects.toThrow(/x\.wav: empty file/);
     await expect(loadWav(path.join(dir, 'missing.wav'))).rejects.toThrow(/missing\.wav: cannot read/);
+  });
+});
+
+describe('WAV bounds', () => {
+  it('refuses sample rates outside 1-384 kHz, naming the file, before any resampling', () => {
+    const w = new WaveFile();
+    w.fromScratch(1, 1, '16', new Int16Array(16000));
+    expect(() => decodeWav(w.toBuffer(), 'slow.wav')).toThrow(/slow\.wav: unsupported sample rate 1 Hz/);
+  });
+
+  it('refuses a WAV whose header declares more bytes than the file holds', () => {
+    const good = encodeWav({ samples: new Float32Array(1000), sampleRate: 16000 });
+    expect(() => decodeWav(good.subarray(0, good.length - 100), 'cut.wav')).toThrow(
+      /cut\.wav: truncated WAV: the header declares 2044 bytes, the file has 1944/,
+    );
+  });
+
+  it('refuses non-finite float samples and clips longer than the limit', () => {
+    const f = new WaveFile();
+    f.fromScratch(1, 8000, '32f', [0.25, NaN, 0.5]);
+    expect(() => decodeWav(f.toBuffer(), 'nan.wav')).toThrow(
+      /nan\.wav: sample 1 is not a finite number \(NaN\)/,
+    );
+    const long = new WaveFile();
+    long.fromScratch(1, 1000, '8', new Uint8Array(MAX_WAV_SECONDS * 1000 + 2).fill(128));
+    expect(() => decodeWav(long.toBuffer(), 'long.wav')).toThrow(/long\.wav: longer than 600 s/);
   });
 });
 
