@@ -118,7 +118,9 @@ export class RestorationNet extends Module {
     this.out = this.child('out', new Conv2d(c.channels, 3, 3, { padding: 'same' }));
     // Zero-initialised output conv: an untrained net returns its input (the global residual), so
     // training starts at the degraded input's PSNR instead of below it.
-    for (const v of [this.out.weight, this.out.bias]) v?.assign(tf.zerosLike(v));
+    tf.tidy(() => {
+      for (const v of [this.out.weight, this.out.bias]) v?.assign(tf.zerosLike(v));
+    });
   }
 
   private makeFfn(): FfnSlot {

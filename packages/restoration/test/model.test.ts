@@ -188,6 +188,18 @@ describe('MoFMELayer', () => {
 });
 
 describe('RestorationNet', () => {
+  it.each([
+    ['dense', { kind: 'dense', hidden: 64 }],
+    ['mofme', { kind: 'mofme', mofme: { numExperts: 4, topK: 2 } }],
+  ] as const)(
+    'leaves no tensor behind once built and disposed (%s), so loading a model never leaks',
+    (_, ffn) => {
+      const before = tf.memory().numTensors;
+      new RestorationNet({ dim: 16, channels: 8, depth: 1, ffn }).dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+
   it('does not start collapsed: with the released router (bias centred on the first batch) MaxVio at step 1 is far below its ceiling', async () => {
     const train = makePatchSet({ split: 'train', n: 64, seed: 0 });
     const firstMaxVio = async (router: { type: 'softmax'; bias: boolean }) => {
