@@ -2,9 +2,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
-import { initBackend, moduleCosts, setSeed, tf } from '@moe-zoo/core';
+import { ConfigError, initBackend, moduleCosts, setSeed, tf } from '@moe-zoo/core';
 import {
   alignedExpertOverlap,
+  AvBackbone,
   AvModel,
   evaluateAvModel,
   FULL_RATE,
@@ -66,6 +67,11 @@ describe('MoME adapters', () => {
     expect(() => new AvModel({ adapter: { kind: 'mome', topK: 9 } })).toThrow(/topK 9/);
     [pre, shared, perRate].forEach((m) => m.dispose());
     tf.dispose([audio, video]);
+  });
+
+  it('refuses a bad backbone config with a ConfigError naming the field', () => {
+    expect(() => new AvBackbone({ dim: -1 })).toThrow(ConfigError);
+    expect(() => new AvBackbone({ dim: -1 })).toThrow(/invalid av backbone config: dim: /);
   });
 
   it('measures expert overlap of aligned tokens against another sample', () => {

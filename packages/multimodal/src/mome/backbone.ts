@@ -4,6 +4,7 @@ import {
   Linear,
   Module,
   moduleCosts,
+  parseConfig,
   PositionalEmbedding,
   tf,
   TransformerBlock,
@@ -47,7 +48,7 @@ export class AvBackbone extends Module {
 
   constructor(config: z.input<typeof AvBackboneConfigSchema> = {}) {
     super();
-    const c = AvBackboneConfigSchema.parse(config);
+    const c = parseConfig(AvBackboneConfigSchema, config, 'av backbone config');
     this.config = c;
     this.audioProj = this.child('audioProj', new Linear(c.audioDims, c.dim));
     this.videoProj = this.child('videoProj', new Linear(c.videoDims, c.dim));
