@@ -573,7 +573,16 @@ describe('saveModel / loadModel', () => {
     const bad = await rejected(loadModel(dir, format));
     expect([bad.code, bad.field]).toEqual(['CONFIG', 'config.seed']);
     await saveCheckpoint(dir, { model: 'seeded-tiny', state, config: { seed: 1 } });
-    await expect(loadModel(dir, format)).rejects.toThrow(/loadStateDict: missing/);
+    const misfit = await rejected(loadModel(dir, format));
+    expect([misfit.code, misfit.source]).toEqual(['SHAPE', path.join(dir, 'model.safetensors')]);
+    expect(misfit.message).toMatch(/does not fit a seeded-tiny of this config \(loadStateDict: missing/);
+    // A file with thousands of foreign tensors gives a short error, not a list of all of them.
+    const many = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`x${i}`, tf.zeros([1])]));
+    await saveCheckpoint(dir, { model: 'seeded-tiny', state: many, config: { seed: 1 } });
+    const crowded = await rejected(loadModel(dir, format));
+    expect(crowded.message).toMatch(/unexpected \[(x\d+, ){8}\.\.\. 4992 more\]/);
+    expect(crowded.message.length).toBeLessThan(600);
+    tf.dispose(Object.values(many));
     expect(tf.memory().numTensors).toBe(before);
     state.w.dispose();
     const invalid = new SeededTiny({ seed: -2 });

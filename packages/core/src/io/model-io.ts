@@ -2,10 +2,13 @@
  * Saving and loading whole models: the one shape every package's `save<Name>Model(dir, model,
  * extra?)` / `load<Name>Model(dir)` pair is built on.
  */
+import * as path from 'path';
 import type { z } from 'zod';
 import type { Module } from '../nn/module';
 import { tf } from '../tf';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { CheckpointError } from './errors';
+import { MODEL_FILE } from './manifest';
 
 /** How one kind of model is stored: its checkpoint name, its config schema and its constructor. */
 export interface ModelFormat<M extends Module, S extends z.ZodType> {
@@ -73,7 +76,11 @@ export async function loadModel<M extends Module, S extends z.ZodType>(
       model.loadStateDict(state);
     } catch (e) {
       model.dispose();
-      throw e;
+      const why = e instanceof Error ? e.message : String(e);
+      throw new CheckpointError('SHAPE', `does not fit a ${format.name} of this config (${why})`, {
+        source: path.join(dir, MODEL_FILE),
+        cause: e,
+      });
     }
     return { model, config, extra: manifest.extra ?? {} };
   } finally {

@@ -17,6 +17,12 @@ export type StateDict = Record<string, tf.Tensor>;
  * }
  * ```
  */
+/** Names shown in an error: the first few, then how many more (a hostile file can hold 200k). */
+function listSome(names: string[], shown = 8): string {
+  const head = names.slice(0, shown).join(', ');
+  return names.length > shown ? `${head}, ... ${names.length - shown} more` : head;
+}
+
 export abstract class Module {
   /** Training mode: dropout, router noise and routing statistics are on. */
   training = true;
@@ -114,7 +120,7 @@ export abstract class Module {
       const unexpected = Object.keys(state).filter((k) => !(k in own));
       if (missing.length || unexpected.length) {
         throw new Error(
-          `loadStateDict: missing [${missing.join(', ')}], unexpected [${unexpected.join(', ')}]`,
+          `loadStateDict: missing [${listSome(missing)}], unexpected [${listSome(unexpected)}]`,
         );
       }
     }
