@@ -300,3 +300,22 @@ describe('decodeSafetensors under fuzzing', () => {
     }
   });
 });
+
+describe('duplicate tensor names', () => {
+  it('are refused (JSON.parse would keep the last one), naming the tensor; escaped and nested keys are read right', () => {
+    const valid = encodeSafetensors({ a: { dtype: 'F32', shape: [1], data: new Float32Array([1]) } });
+    const header = headerText(valid) ?? '';
+    const entry = header.slice(header.indexOf('"a"'), header.indexOf('}') + 1);
+    const twice = withHeader(valid, header.replace(entry, `${entry}, ${entry}`));
+    expect(() => decodeSafetensors(twice, SOURCE)).toThrow(/fuzz\.safetensors: names "a" twice/);
+    // The same name escaped differently is the same name.
+    const escaped = withHeader(valid, header.replace(entry, `${entry},${entry.replace('"a"', '"\\u0061"')}`));
+    expect(() => decodeSafetensors(escaped, SOURCE)).toThrow(/names "a" twice/);
+    // Keys inside a tensor's entry or the metadata are not tensor names.
+    const meta = encodeSafetensors(
+      { a: { dtype: 'F32', shape: [1], data: new Float32Array([1]) } },
+      { a: 'x' },
+    );
+    expect(Object.keys(decodeSafetensors(meta, SOURCE).tensors)).toEqual(['a']);
+  });
+});

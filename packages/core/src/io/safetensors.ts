@@ -206,14 +206,49 @@ function parseHeader(buf: Uint8Array, src: string): { json: Record<string, unkno
     throw new CheckpointError('HEADER', 'header does not start with "{"', { source: src });
   }
   let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
+    parsed = JSON.parse(text);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw new CheckpointError('HEADER', `header is not valid UTF-8 JSON (${why})`, { source: src, cause: e });
   }
   if (!isRecord(parsed)) throw new CheckpointError('HEADER', 'header is not a JSON object', { source: src });
+  const duplicate = firstDuplicate(topLevelKeys(text));
+  if (duplicate !== undefined) {
+    // JSON.parse keeps the last of two equal keys; a tensor named twice is ambiguous, so refuse it.
+    throw new CheckpointError('HEADER', `names ${JSON.stringify(duplicate)} twice`, { source: src });
+  }
   return { json: parsed, dataStart: 8 + headerLen };
+}
+
+/** The keys of the outermost object of a JSON text already known to be valid. */
+function topLevelKeys(text: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      let next = end + 1;
+      while (/\s/.test(text[next] ?? '')) next++;
+      if (depth === 1 && text[next] === ':') keys.push(JSON.parse(text.slice(i, end + 1)) as string);
+      i = end;
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return keys;
+}
+
+function firstDuplicate(keys: string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const k of keys) {
+    if (seen.has(k)) return k;
+    seen.add(k);
+  }
+  return undefined;
 }
 
 function parseMetadata(value: unknown, src: string): Record<string, string> {
