@@ -24,6 +24,10 @@ export {
 export {
   type TrainAvOptions,
   trainAvModel,
+  type PretrainAvOptions,
+  pretrainAvBackbone,
+  type TrainAvAdaptersOptions,
+  trainAvAdapters,
   type LayerRoutes,
   type AvRateEvaluation,
   evaluateAvModel,
@@ -35,6 +39,12 @@ export {
   type MomeOverlap,
   momeOverlap,
 } from './mome/overlap';
+export {
+  type AvDigitInput,
+  type AvDigitClassification,
+  DEFAULT_AV_RATE,
+  classifyAvDigit,
+} from './mome/classify';
 export {
   DIGIT_NAMES,
   VQA_ANSWERS,
@@ -185,6 +195,9 @@ export {
   DigitVqaRecipeSchema,
   type DigitVqaRecipe,
   type DigitVqaRecipeInput,
+  type DigitVqaArm,
+  type DigitVqaStage,
+  DIGIT_VQA_MOTE_DEFAULTS,
   type TrainDigitVqaOptions,
   type TrainedDigitVqa,
   type DigitVqaScore,

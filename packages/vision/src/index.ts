@@ -124,4 +124,5 @@ export {
 } from './model/mova-system';
 export { MOVA_FORMAT, saveMoVAModel, loadMoVAModel } from './model/mova-files';
 export { type ImageClass, classifyImage } from './model/classify-image';
+export { type VisualAnswer, answerVisualQuestion } from './model/answer-question';
 export { loadPretrained } from './pretrained';

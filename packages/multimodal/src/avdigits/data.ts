@@ -60,7 +60,7 @@ export interface AvDigits {
 }
 
 /** [784] image → [(28/p)² × p²] row-major patches. */
-function patchify(img: Float32Array, p: number, out: Float32Array, offset: number): void {
+export function patchify(img: Float32Array, p: number, out: Float32Array, offset: number): void {
   const g = 28 / p;
   let k = offset;
   for (let pr = 0; pr < g; pr++)

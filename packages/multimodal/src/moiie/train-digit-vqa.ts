@@ -2,12 +2,13 @@
 import { setSeed } from '@moe-zoo/core';
 import { z } from 'zod';
 import { loadDigitImages, MNIST_SPLITS, type DigitImages } from '../mnist';
-import { makeVqaSet, type VqaSet } from '../vqa/data';
+import { buildMote } from '../mote/upcycle';
+import { makeVqaSet, takeVqa, type VqaSet } from '../vqa/data';
 import type { VqaTransformer } from '../vqa/model';
 import { DigitVqaModel } from '../vqa/digit-vqa';
 import { withEncoderTokens } from '../vqa/vision-encoder';
 import { QUESTION_TYPES, vqaTokenizer } from '../vqa/questions';
-import { evaluateVqa, type VqaEvaluation } from '../vqa/train';
+import { evaluateVqa, trainVqa, type VqaEvaluation } from '../vqa/train';
 import { upcycleArm } from './arms';
 import { instructionTune } from './recipe';
 import { prepareVqaBase, type VqaStage, type VqaStageReport } from './stages';
@@ -37,19 +38,42 @@ export const DigitVqaRecipeSchema = z.object({
     .array(z.enum(QUESTION_TYPES))
     .min(1)
     .default([...QUESTION_TYPES]),
+  /**
+   * MoTE arm only: stage-2 questions the dense source is tuned on (the first of the pool; default
+   * 1000, the bench suite's smallest size). Optional without a default so the MoIIE recipe is unchanged.
+   */
+  moteSourceSamples: z.number().int().positive().optional(),
+  /** MoTE arm only: epochs of MoE-layer training on all `trainSamples` questions (default 3, the suite's `moteEpochs`). */
+  moteEpochs: z.number().int().positive().optional(),
 });
 export type DigitVqaRecipe = z.output<typeof DigitVqaRecipeSchema>;
 export type DigitVqaRecipeInput = z.input<typeof DigitVqaRecipeSchema>;
 
+/**
+ * The arm {@link trainDigitVqa} trains after stage 1: `moiie` (the shipped `moiie-digit-vqa`: the base
+ * up-cycled into MoIIE and instruction-tuned) or `mote` (the shipped `mote-digit-vqa`: a dense arm
+ * tuned on `moteSourceSamples` questions, up-cycled with `buildMote` — frozen FFN + 4 top-1 ternary
+ * experts — whose MoE layers alone then train on all `trainSamples` questions for `moteEpochs`).
+ */
+export type DigitVqaArm = 'moiie' | 'mote';
+
+/** MoTE-arm defaults: the multimodal-vqa suite's smallest stage-2 size and its full-plan `moteEpochs`. */
+export const DIGIT_VQA_MOTE_DEFAULTS = { moteSourceSamples: 1000, moteEpochs: 3 } as const;
+
 /** Options of {@link trainDigitVqa}. */
 export interface TrainDigitVqaOptions {
   seed: number;
+  /** The arm trained after stage 1 (default `moiie`, the recipe of `moiie-digit-vqa`). */
+  arm?: DigitVqaArm;
   recipe?: DigitVqaRecipeInput;
   /** Training and test images (default MNIST's split of this package: per class [0, 800) and [800, 863)). */
   images?: { pool: DigitImages; test: DigitImages };
   /** Called after every training step with its stage (`tune` = stage 2) and loss. */
-  onStep?: (stage: VqaStage | 'tune', loss: number) => void;
+  onStep?: (stage: DigitVqaStage, loss: number) => void;
 }
+
+/** A training stage of {@link trainDigitVqa}: the shared ones, `tune` (stage 2; the MoTE arm's dense source) and `mote` (MoTE's MoE layers). */
+export type DigitVqaStage = VqaStage | 'tune' | 'mote';
 
 /** A model measured on the recipe's held-out test questions. */
 export interface DigitVqaScore {
@@ -72,22 +96,38 @@ export interface TrainedDigitVqa extends DigitVqaScore {
 }
 
 /**
- * Optimizer steps of every stage of a recipe (the encoder uses batches of 64), e.g. for progress bars.
+ * Optimizer steps of every stage of a recipe and arm (the encoder uses batches of 64), e.g. for
+ * progress bars; `mote` is 0 for the MoIIE arm.
  *
  * @example
  * ```ts
- * const steps = digitVqaSteps(DigitVqaRecipeSchema.parse({}), 8000); // { encoder: 625, text: 1000, align: 375, tune: 500 }
+ * const steps = digitVqaSteps(DigitVqaRecipeSchema.parse({}), 8000); // { encoder: 625, text: 1000, align: 375, tune: 500, mote: 0 }
  * ```
  */
-export function digitVqaSteps(recipe: DigitVqaRecipe, poolImages: number): Record<VqaStage | 'tune', number> {
+export function digitVqaSteps(
+  recipe: DigitVqaRecipe,
+  poolImages: number,
+  arm: DigitVqaArm = 'moiie',
+): Record<DigitVqaStage, number> {
   const per = (n: number, b: number) => Math.max(1, Math.floor(n / b));
   const b = recipe.batchSize;
+  const mote = arm === 'mote' ? moteSettings(recipe) : undefined;
   return {
     encoder: recipe.encoderEpochs * per(poolImages, 64),
     text: recipe.textEpochs * per(recipe.textSamples, b),
     align: recipe.alignEpochs * per(recipe.alignSamples, b),
-    tune: recipe.epochs * per(recipe.trainSamples, b),
+    tune: recipe.epochs * per(mote ? mote.moteSourceSamples : recipe.trainSamples, b),
+    mote: mote ? mote.moteEpochs * per(recipe.trainSamples, b) : 0,
   };
+}
+
+function moteSettings(recipe: DigitVqaRecipe): { moteSourceSamples: number; moteEpochs: number } {
+  const moteSourceSamples = recipe.moteSourceSamples ?? DIGIT_VQA_MOTE_DEFAULTS.moteSourceSamples;
+  if (moteSourceSamples > recipe.trainSamples)
+    throw new RangeError(
+      `trainDigitVqa: moteSourceSamples ${moteSourceSamples} > trainSamples ${recipe.trainSamples}`,
+    );
+  return { moteSourceSamples, moteEpochs: recipe.moteEpochs ?? DIGIT_VQA_MOTE_DEFAULTS.moteEpochs };
 }
 
 function defaultImages(): { pool: DigitImages; test: DigitImages } {
@@ -127,19 +167,26 @@ export function evaluateDigitVqa(
 }
 
 /**
- * Trains the MoIIE digit-VQA model from a seed: vision tower, stage 0 (text-only LM), stage 1
- * (connector alignment) — {@link prepareVqaBase} — then the dense base up-cycled into the MoIIE arm
- * (`setSeed(100·seed + trainSamples)`, as the bench suite) and instruction-tuned; the result is
- * measured on the held-out test questions ({@link evaluateDigitVqa}). Deterministic in the seed on one backend.
+ * Trains a digit-VQA model from a seed: vision tower, stage 0 (text-only LM), stage 1 (connector
+ * alignment) — {@link prepareVqaBase} — then the arm ({@link DigitVqaArm}). MoIIE (default): the
+ * dense base up-cycled into the MoIIE arm (`setSeed(100·seed + trainSamples)`, as the bench suite)
+ * and instruction-tuned. MoTE (as the suite's MoTE part): the dense arm (`setSeed(100·seed +
+ * moteSourceSamples)`) instruction-tuned on the first `moteSourceSamples` questions, up-cycled with
+ * `buildMote` (`setSeed(100·seed + 7)`) and its MoE layers trained on all `trainSamples` questions.
+ * The result is measured on the held-out test questions ({@link evaluateDigitVqa}). Deterministic
+ * in the seed on one backend.
  *
  * @example
  * ```ts
  * const { model, correct } = await trainDigitVqa({ seed: 0 });
  * await saveDigitVqaModel('runs/digit-vqa', model);
+ * const mote = await trainDigitVqa({ seed: 0, arm: 'mote' });
  * ```
  */
 export async function trainDigitVqa(o: TrainDigitVqaOptions): Promise<TrainedDigitVqa> {
   const recipe = DigitVqaRecipeSchema.parse(o.recipe ?? {});
+  const arm = o.arm ?? 'moiie';
+  if (arm === 'mote') return trainMoteDigitVqa(o, recipe);
   const images = o.images ?? defaultImages();
   const { encoder, base, trainAll, report } = await prepareVqaBase(
     recipe,
@@ -169,6 +216,64 @@ export async function trainDigitVqa(o: TrainDigitVqaOptions): Promise<TrainedDig
     const score = evaluateDigitVqa(model, { seed: o.seed, recipe, testImages: images.test });
     const steps = Object.values(digitVqaSteps(recipe, images.pool.n)).reduce((a, b) => a + b, 0);
     const seconds = report.encoderSeconds + report.textSeconds + report.alignSeconds + tuned.seconds;
+    return { model, recipe, ...score, steps, seconds, stages: report };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+/** The MoTE arm of {@link trainDigitVqa}. */
+async function trainMoteDigitVqa(o: TrainDigitVqaOptions, recipe: DigitVqaRecipe): Promise<TrainedDigitVqa> {
+  const { moteSourceSamples, moteEpochs } = moteSettings(recipe);
+  const images = o.images ?? defaultImages();
+  const { encoder, base, trainAll, report } = await prepareVqaBase(
+    recipe,
+    o.seed,
+    vqaTokenizer(),
+    images,
+    o.onStep,
+  );
+  let dense: VqaTransformer;
+  try {
+    setSeed(o.seed * 100 + moteSourceSamples);
+    dense = upcycleArm(base, 'dense', { noise: recipe.upcycleNoise });
+  } catch (e) {
+    encoder.dispose();
+    throw e;
+  } finally {
+    base.dispose();
+  }
+  let vqa: VqaTransformer;
+  let seconds = report.encoderSeconds + report.textSeconds + report.alignSeconds;
+  try {
+    const tuned = await instructionTune(dense, takeVqa(trainAll, moteSourceSamples), {
+      batchSize: recipe.batchSize,
+      seed: o.seed,
+      epochs: recipe.epochs,
+      onStep: (loss) => o.onStep?.('tune', loss),
+    });
+    seconds += tuned.seconds;
+    setSeed(o.seed * 100 + 7);
+    vqa = buildMote(dense, {});
+  } catch (e) {
+    encoder.dispose();
+    throw e;
+  } finally {
+    dense.dispose();
+  }
+  const model = DigitVqaModel.of(encoder, vqa);
+  try {
+    // buildMote leaves only the MoE layers trainable (the shared FFN frozen): no trainOnly here.
+    const r = await trainVqa(vqa, trainAll, {
+      batchSize: recipe.batchSize,
+      seed: o.seed,
+      epochs: moteEpochs,
+      onStep: (loss) => o.onStep?.('mote', loss),
+    });
+    seconds += r.seconds;
+    const score = evaluateDigitVqa(model, { seed: o.seed, recipe, testImages: images.test });
+    const steps = Object.values(digitVqaSteps(recipe, images.pool.n, 'mote')).reduce((a, b) => a + b, 0);
     return { model, recipe, ...score, steps, seconds, stages: report };
   } catch (e) {
     model.dispose();

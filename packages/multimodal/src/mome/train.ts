@@ -1,8 +1,8 @@
-import { evaluateInBatches, fitShuffled, tf } from '@moe-zoo/core';
+import { evaluateInBatches, fitShuffled, setSeed, tf } from '@moe-zoo/core';
 import { avBatch, type AvBatch } from '../avdigits/batch';
 import type { AvSet } from '../avdigits/data';
-import type { AvModel } from './model';
-import { rateKey, type RatePair } from './rates';
+import { AvModel, type AvModelConfig, type AvModelConfigInput } from './model';
+import { FULL_RATE, MOME_RATES, rateKey, type RatePair } from './rates';
 
 /** Options of {@link trainAvModel}. */
 export interface TrainAvOptions {
@@ -54,6 +54,92 @@ export async function trainAvModel(
     callbacks: { onStep: (s) => (losses.push(s.loss), o.onStep?.(s.loss)) },
   });
   return { losses, seconds };
+}
+
+/** Options of {@link pretrainAvBackbone}. */
+export interface PretrainAvOptions {
+  epochs: number;
+  seed: number;
+  batchSize?: number;
+  /** Backbone config (default: `AvBackbone`'s defaults). */
+  backbone?: AvModelConfig['backbone'];
+  onStep?: (loss: number) => void;
+}
+
+/**
+ * MoME's first stage: seeds the generator with `seed`, builds an {@link AvModel} without adapters
+ * and trains it on the uncompressed pair ({@link FULL_RATE}).
+ *
+ * @example
+ * ```ts
+ * const { model: backbone } = await pretrainAvBackbone(av.train, { epochs: 6, seed: 0 });
+ * ```
+ */
+export async function pretrainAvBackbone(
+  train: AvSet,
+  o: PretrainAvOptions,
+): Promise<{ model: AvModel; losses: number[]; seconds: number }> {
+  setSeed(o.seed);
+  const model = new AvModel(o.backbone ? { backbone: o.backbone } : {});
+  const run = await trainAvModel(model, train, {
+    rates: [FULL_RATE],
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    seed: o.seed,
+    onStep: o.onStep,
+  });
+  return { model, ...run };
+}
+
+/** Options of {@link trainAvAdapters}. */
+export interface TrainAvAdaptersOptions {
+  /** The adapter in parallel to every backbone FFN (e.g. MoME's `{ kind: 'mome', numExperts: 8, topK: 2 }`). */
+  adapter: AvModelConfigInput['adapter'];
+  epochs: number;
+  /** The run's seed; the adapters are initialised from `seed + 1` (every arm alike: paired arms). */
+  seed: number;
+  /** Rate pairs of every batch (default {@link MOME_RATES}). */
+  rates?: readonly RatePair[];
+  batchSize?: number;
+  onStep?: (loss: number) => void;
+}
+
+/**
+ * MoME's second stage: a new {@link AvModel} with `adapter`, the weights of a pre-trained
+ * `backbone` copied in and frozen, its adapters trained over `rates` (the mean of the rates'
+ * losses per batch). `backbone` is left as it was.
+ *
+ * @example
+ * ```ts
+ * const { model } = await trainAvAdapters(backbone, av.train, {
+ *   adapter: { kind: 'mome', numExperts: 8, topK: 2 },
+ *   epochs: 5,
+ *   seed: 0,
+ * });
+ * ```
+ */
+export async function trainAvAdapters(
+  backbone: AvModel,
+  train: AvSet,
+  o: TrainAvAdaptersOptions,
+): Promise<{ model: AvModel; losses: number[]; seconds: number }> {
+  setSeed(o.seed + 1);
+  const model = new AvModel({ backbone: backbone.config.backbone, adapter: o.adapter });
+  try {
+    model.backbone.loadStateDict(backbone.backbone.stateDict());
+    model.freezeBackbone();
+    const run = await trainAvModel(model, train, {
+      rates: o.rates ?? MOME_RATES,
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      seed: o.seed,
+      onStep: o.onStep,
+    });
+    return { model, ...run };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
 }
 
 /** Expert choices of one adapter layer at one rate: `indices` [n × tokens × k]. */

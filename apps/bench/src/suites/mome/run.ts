@@ -2,15 +2,16 @@
  * The mome suite's training loop: per seed, a backbone pre-trained on the uncompressed pair, then
  * every adapter arm on that frozen backbone; rows with per-seed values and per-test-sample items.
  */
-import { moduleCosts, setSeed } from '@moe-zoo/core';
+import { moduleCosts } from '@moe-zoo/core';
 import {
   AvModel,
   evaluateAvModel,
   FULL_RATE,
   makeAvDigits,
   MOME_RATES,
+  pretrainAvBackbone,
   rateKey,
-  trainAvModel,
+  trainAvAdapters,
   type AvDigits,
   type RatePair,
 } from '@moe-zoo/multimodal';
@@ -46,17 +47,15 @@ async function pretrain(
   av: AvDigits,
   seed: number,
 ): Promise<{ backbone: AvModel; head: RowHead; run: SeedRun }> {
-  setSeed(seed);
-  const backbone = new AvModel();
   const bar = ctx.progress(`mome backbone seed ${seed}`, plan.preEpochs * stepsPerEpoch(av));
-  const trained = await trainAvModel(backbone, av.train, {
-    rates: [FULL_RATE],
+  const trained = await pretrainAvBackbone(av.train, {
     epochs: plan.preEpochs,
     batchSize: BATCH_SIZE,
     seed,
     onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),
   });
   bar.done();
+  const backbone = trained.model;
   const rates = [FULL_RATE, ...MOME_RATES];
   const evals = evaluateAvModel(backbone, av.test, rates);
   const { metrics, items } = rateOutcomes(evals, av.test, rates);
@@ -105,17 +104,13 @@ async function trainArm(
   let last: AvModel | undefined;
   for (const rates of groups) {
     last?.dispose();
-    // Every arm and rate group initialises its adapters from the same seed (paired arms).
-    setSeed(seed + 1);
-    const model = new AvModel({ adapter: arm.adapter });
-    last = model;
-    model.backbone.loadStateDict(backbone.backbone.stateDict());
-    model.freezeBackbone();
     const bar = ctx.progress(
       `mome ${arm.variant}${arm.perRate ? ` ${rateKey(rates[0])}` : ''} seed ${seed}`,
       plan.epochs * stepsPerEpoch(av),
     );
-    const trained = await trainAvModel(model, av.train, {
+    // Every arm and rate group initialises its adapters from the same seed (paired arms).
+    const trained = await trainAvAdapters(backbone, av.train, {
+      adapter: arm.adapter,
       rates,
       epochs: plan.epochs,
       batchSize: BATCH_SIZE,
@@ -123,6 +118,8 @@ async function trainArm(
       onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),
     });
     bar.done();
+    const model = trained.model;
+    last = model;
     seconds += trained.seconds;
     const evals = evaluateAvModel(model, av.test, rates);
     const outcomes = [rateOutcomes(evals, av.test, rates)];

@@ -1,6 +1,9 @@
 /** Every shipped model's recipe. */
 import type { ZooRecipe } from '../recipe';
 import { SPOKEN_DIGITS_MOE } from './audio';
+import { MOME_AV_DIGITS } from './mome';
+import { MOTE_DIGIT_VQA } from './mote';
+import { MOVA_VQA } from './mova';
 import { MOIIE_DIGIT_VQA } from './multimodal';
 import { MOFME_DEWEATHER } from './restoration';
 import { VMOE_FASHION } from './vision';
@@ -10,7 +13,10 @@ export const ZOO_RECIPES: readonly ZooRecipe[] = [
   MOFME_DEWEATHER,
   SPOKEN_DIGITS_MOE,
   VMOE_FASHION,
+  MOVA_VQA,
   MOIIE_DIGIT_VQA,
+  MOTE_DIGIT_VQA,
+  MOME_AV_DIGITS,
 ];
 
 /** The recipes of the given names (all when none), or an error naming the unknown one and the known ones. */
