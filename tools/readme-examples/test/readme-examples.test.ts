@@ -63,13 +63,16 @@ const OUTPUT: Record<string, (stdout: string) => void> = {
     const [before, after] = (/PSNR ([\d.]+) -> ([\d.]+) dB/.exec(out) ?? []).slice(1).map(Number);
     expect(after).toBeGreaterThan(before + 1);
   },
-  'packages/multimodal/README.md#2': (out) => expect(out.replace(/\s+/g, '')).toBe('[2,6,7,8,10,9,0,0]'),
+  'packages/multimodal/README.md#2': (out) => expect(out).toMatch(/^a8v2: 7 \(p = [\d.]+\), a1v1: 7$/m),
+  'packages/multimodal/README.md#3': (out) => expect(out.replace(/\s+/g, '')).toBe('[2,6,7,8,10,9,0,0]'),
   // The saved and reloaded MoIIE model scores exactly the same ("// true").
-  'packages/multimodal/README.md#3': (out) => expect(out).toContain('\ntrue\n'),
+  'packages/multimodal/README.md#4': (out) => expect(out).toContain('\ntrue\n'),
   'packages/multimodal/README.md#1': (out) => expect(out).toMatch(/^what is the digit \? seven \(p = /m),
   'packages/vision/README.md#1': (out) => expect(out).toMatch(/^sneaker p=/),
   // MoVA at the README's sizes routes: some experts per sample, not the base alone.
-  'packages/vision/README.md#2': (out) => {
+  'packages/vision/README.md#2': (out) =>
+    expect(out).toMatch(/^how many bars does the chart show: \d+ \(experts /),
+  'packages/vision/README.md#3': (out) => {
     expect(out).toContain('image 32 32 1\n');
     expect(Number(/experts\/sample ([\d.]+)/.exec(out)?.[1])).toBeGreaterThan(1);
   },
