@@ -2,23 +2,13 @@ import { EventEmitter } from 'events';
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Writable } from 'stream';
-import { LineReporter, random, setSeed } from '@moe-zoo/core';
+import { LineReporter, MemoryStream, random, setSeed } from '@moe-zoo/core';
 import { createProgram } from '../src/cli';
 import { formatCount } from '../src/format';
 import { renderLeaderboard } from '../src/leaderboard';
 import { validateReport } from '../src/schema';
 import { renderSummary, type MachineInfo } from '../src/summary';
 import type { Suite, SuiteContext, SuiteReport, SuiteResult } from '../src/types';
-
-/** A writable stream that keeps what was written. */
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
 
 // Without figures (they are PNG bytes here, file references in a SuiteReport), so FIXED can spread it.
 const RESULT: Omit<SuiteResult, 'figures'> = {
@@ -128,8 +118,8 @@ async function cli(
   signals = new EventEmitter(),
   reportsDir?: string,
 ): Promise<Run> {
-  const stdout = new Capture();
-  const stderr = new Capture();
+  const stdout = new MemoryStream();
+  const stderr = new MemoryStream();
   const code = await createProgram(suites, { io: { stdout, stderr }, signals, tty: false, reportsDir }).run(
     argv,
   );
@@ -657,7 +647,7 @@ describe('formatCount', () => {
 
 describe('LineReporter', () => {
   it('prints at most one line per tenth plus the end', () => {
-    const stream = new Capture();
+    const stream = new MemoryStream();
     let t = 0;
     const reporter = new LineReporter({ stream, now: () => t });
     const h = reporter.progress('train', 100);

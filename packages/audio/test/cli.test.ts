@@ -1,26 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { initBackend, setSeed } from '@moe-zoo/core';
+import { initBackend, runCaptured, setSeed } from '@moe-zoo/core';
 import { AudioTransformer, DIGIT_WORDS, encodeWav, saveAudioModel } from '../src';
 import { createClassifyCli } from '../src/cli';
 
-/** A writable stream that keeps what was written. */
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await createClassifyCli({ stdout, stderr }).run(argv);
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const cli = (argv: string[]) => runCaptured(createClassifyCli, argv);
 
 let dir: string;
 let ckpt: string;

@@ -30,6 +30,7 @@ export {
 } from './cli/program';
 export { EXIT_OK, EXIT_ERROR, EXIT_USAGE, UsageError, formatCliError } from './cli/errors';
 export { packageVersion } from './cli/version';
+export { MemoryStream, runCaptured, type CapturedRun } from './cli/capture';
 
 // Randomness and files
 export { setSeed, getSeedState, setSeedState, random, nextSeed, makeRng, permutation } from './utils/random';

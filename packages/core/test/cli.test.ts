@@ -1,31 +1,22 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { Writable } from 'stream';
 import {
   CheckpointError,
   createCli,
+  MemoryStream,
   formatCliError,
   packageVersion,
   UsageError,
   type CommonFlags,
 } from '../src';
 
-/** A writable stream that keeps what was written. */
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
 /** A one-argument command whose action does what `body` says. */
 async function run(
   argv: string[],
   body: (input: string, flags: CommonFlags) => Promise<number | void> = async () => {},
 ) {
-  const stdout = new Capture();
-  const stderr = new Capture();
+  const stdout = new MemoryStream();
+  const stderr = new MemoryStream();
   const cli = createCli({
     name: 'moe-test',
     version: '9.8.7',

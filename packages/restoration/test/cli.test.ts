@@ -1,29 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Writable } from 'stream';
-import { initBackend } from '@moe-zoo/core';
+import { initBackend, runCaptured } from '@moe-zoo/core';
 import { encodeImage, readImageFile } from '../src';
 import { createRestoreCli } from '../src/cli';
 
-/** A writable stream that keeps what was written; `isTTY` makes it pass for a terminal. */
-class Capture extends Writable {
-  text = '';
-  constructor(readonly isTTY = false) {
-    super();
-  }
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-async function cli(argv: string[], tty = false): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture(tty);
-  const code = await createRestoreCli({ stdout, stderr }).run(argv);
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const cli = (argv: string[], tty = false) => runCaptured(createRestoreCli, argv, { tty });
 
 let dir: string;
 let input: string;

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { initBackend, labelPermutationTest } from '@moe-zoo/core';
+import { initBackend, labelPermutationTest, runCaptured } from '@moe-zoo/core';
 import {
   cropToBox,
   evaluatePhotos,
@@ -13,24 +13,9 @@ import {
   weatherRoutingTest,
   WEATHER_TYPES,
 } from '../src';
-import { Writable } from 'stream';
 import { createTrainDeweatherCli } from '../src/train-cli';
 
-/** A writable stream that keeps what was written. */
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-async function trainCli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await createTrainDeweatherCli({ stdout, stderr }).run(argv);
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const trainCli = (argv: string[]) => runCaptured(createTrainDeweatherCli, argv);
 
 beforeAll(async () => {
   await initBackend();

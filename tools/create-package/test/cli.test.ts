@@ -1,24 +1,10 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Writable } from 'stream';
+import { runCaptured } from '@moe-zoo/core';
 import { createNewPackageCli } from '../src';
 
-/** A writable stream that keeps what was written. */
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await createNewPackageCli({ stdout, stderr }).run(argv);
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const cli = (argv: string[]) => runCaptured(createNewPackageCli, argv);
 
 describe('new-package command line', () => {
   it('prints --help on stdout and exits 0', async () => {

@@ -6,27 +6,13 @@ import { execFile } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
-import { Writable } from 'stream';
+import { runCaptured } from '@moe-zoo/core';
 import { createNewPackageCli, createPackage, namesOf, registerSuite, validateName } from '../src';
 import { bin, REPO, scratchWorkspace } from './workspace';
 
 const run = promisify(execFile);
 
-/** A writable stream that keeps what was written. */
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, cb: (error?: Error | null) => void): void {
-    this.text += chunk.toString();
-    cb();
-  }
-}
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await createNewPackageCli({ stdout, stderr }).run(argv);
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const cli = (argv: string[]) => runCaptured(createNewPackageCli, argv);
 const NAME = 'toy-moe';
 
 let root: string;
