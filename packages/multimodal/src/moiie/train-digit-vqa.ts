@@ -6,7 +6,7 @@ import { buildMote } from '../mote/upcycle';
 import { makeVqaSet, takeVqa, type VqaSet } from '../vqa/data';
 import type { VqaTransformer } from '../vqa/model';
 import { DigitVqaModel } from '../vqa/digit-vqa';
-import { withEncoderTokens } from '../vqa/vision-encoder';
+import { withEncoderTokens, type DigitEncoder } from '../vqa/vision-encoder';
 import { QUESTION_TYPES, vqaTokenizer } from '../vqa/questions';
 import { evaluateVqa, trainVqa, type VqaEvaluation } from '../vqa/train';
 import { upcycleArm } from './arms';
@@ -167,6 +167,46 @@ export function evaluateDigitVqa(
 }
 
 /**
+ * Up-cycles the stage-1 base into `arm` after `setSeed(seed)`; the base is disposed either way,
+ * the encoder too when up-cycling fails.
+ */
+function upcycleBase(
+  base: VqaTransformer,
+  encoder: DigitEncoder,
+  seed: number,
+  arm: 'moiie' | 'dense',
+  noise: number,
+): VqaTransformer {
+  try {
+    setSeed(seed);
+    return upcycleArm(base, arm, { noise });
+  } catch (e) {
+    encoder.dispose();
+    throw e;
+  } finally {
+    base.dispose();
+  }
+}
+
+/** The trained model measured on the held-out questions, with its step count and time. */
+function scored(
+  model: DigitVqaModel,
+  o: TrainDigitVqaOptions,
+  recipe: DigitVqaRecipe,
+  arm: DigitVqaArm,
+  images: { pool: DigitImages; test: DigitImages },
+  seconds: number,
+  stages: VqaStageReport,
+): TrainedDigitVqa {
+  const score = evaluateDigitVqa(model, { seed: o.seed, recipe, testImages: images.test });
+  const steps = Object.values(digitVqaSteps(recipe, images.pool.n, arm)).reduce((a, b) => a + b, 0);
+  return { model, recipe, ...score, steps, seconds, stages };
+}
+
+/** Seconds of the shared stages (vision tower, stage 0, stage 1). */
+const stageSeconds = (r: VqaStageReport) => r.encoderSeconds + r.textSeconds + r.alignSeconds;
+
+/**
  * Trains a digit-VQA model from a seed: vision tower, stage 0 (text-only LM), stage 1 (connector
  * alignment) — {@link prepareVqaBase} — then the arm ({@link DigitVqaArm}). MoIIE (default): the
  * dense base up-cycled into the MoIIE arm (`setSeed(100·seed + trainSamples)`, as the bench suite)
@@ -195,16 +235,7 @@ export async function trainDigitVqa(o: TrainDigitVqaOptions): Promise<TrainedDig
     images,
     o.onStep,
   );
-  let vqa: VqaTransformer;
-  try {
-    setSeed(o.seed * 100 + recipe.trainSamples);
-    vqa = upcycleArm(base, 'moiie', { noise: recipe.upcycleNoise });
-  } catch (e) {
-    encoder.dispose();
-    throw e;
-  } finally {
-    base.dispose();
-  }
+  const vqa = upcycleBase(base, encoder, o.seed * 100 + recipe.trainSamples, 'moiie', recipe.upcycleNoise);
   const model = DigitVqaModel.of(encoder, vqa);
   try {
     const tuned = await instructionTune(vqa, trainAll, {
@@ -213,10 +244,7 @@ export async function trainDigitVqa(o: TrainDigitVqaOptions): Promise<TrainedDig
       epochs: recipe.epochs,
       onStep: (loss) => o.onStep?.('tune', loss),
     });
-    const score = evaluateDigitVqa(model, { seed: o.seed, recipe, testImages: images.test });
-    const steps = Object.values(digitVqaSteps(recipe, images.pool.n)).reduce((a, b) => a + b, 0);
-    const seconds = report.encoderSeconds + report.textSeconds + report.alignSeconds + tuned.seconds;
-    return { model, recipe, ...score, steps, seconds, stages: report };
+    return scored(model, o, recipe, arm, images, stageSeconds(report) + tuned.seconds, report);
   } catch (e) {
     model.dispose();
     throw e;
@@ -234,18 +262,9 @@ async function trainMoteDigitVqa(o: TrainDigitVqaOptions, recipe: DigitVqaRecipe
     images,
     o.onStep,
   );
-  let dense: VqaTransformer;
-  try {
-    setSeed(o.seed * 100 + moteSourceSamples);
-    dense = upcycleArm(base, 'dense', { noise: recipe.upcycleNoise });
-  } catch (e) {
-    encoder.dispose();
-    throw e;
-  } finally {
-    base.dispose();
-  }
+  const dense = upcycleBase(base, encoder, o.seed * 100 + moteSourceSamples, 'dense', recipe.upcycleNoise);
   let vqa: VqaTransformer;
-  let seconds = report.encoderSeconds + report.textSeconds + report.alignSeconds;
+  let seconds = stageSeconds(report);
   try {
     const tuned = await instructionTune(dense, takeVqa(trainAll, moteSourceSamples), {
       batchSize: recipe.batchSize,
@@ -271,10 +290,7 @@ async function trainMoteDigitVqa(o: TrainDigitVqaOptions, recipe: DigitVqaRecipe
       epochs: moteEpochs,
       onStep: (loss) => o.onStep?.('mote', loss),
     });
-    seconds += r.seconds;
-    const score = evaluateDigitVqa(model, { seed: o.seed, recipe, testImages: images.test });
-    const steps = Object.values(digitVqaSteps(recipe, images.pool.n, 'mote')).reduce((a, b) => a + b, 0);
-    return { model, recipe, ...score, steps, seconds, stages: report };
+    return scored(model, o, recipe, 'mote', images, seconds + r.seconds, report);
   } catch (e) {
     model.dispose();
     throw e;
