@@ -1,19 +1,16 @@
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { CheckpointError, initBackend, setSeed, tf } from '@moe-zoo/core';
+import { CheckpointError, initBackend, tf } from '@moe-zoo/core';
 import {
   answerQuestion,
   DIGIT_VQA_FORMAT,
-  DigitEncoder,
   DigitVqaModel,
   loadDigitVqaModel,
   loadPretrained,
   saveDigitVqaModel,
-  upcycleArm,
-  vqaTokenizer,
-  VqaTransformer,
 } from '../src';
+import { questionBatch, smallDigitVqa } from './helpers/digit-vqa';
 
 let tmp: string;
 beforeAll(async () => {
@@ -24,33 +21,9 @@ afterAll(async () => {
   await fsp.rm(tmp, { recursive: true, force: true });
 });
 
-/** A small MoIIE digit-VQA model with every kind of part: encoder, connector, group-routed MoE slots. */
-function smallModel(): DigitVqaModel {
-  setSeed(5);
-  const encoder = new DigitEncoder({ channels1: 4, channels: 8 });
-  const base = new VqaTransformer({
-    vocabSize: vqaTokenizer().vocabSize,
-    patchDim: 8,
-    dim: 16,
-    heads: 2,
-    hidden: 16,
-  });
-  const vqa = upcycleArm(base, 'moiie', { noise: 0.1 });
-  base.dispose();
-  return DigitVqaModel.of(encoder, vqa);
-}
-
-function input(seed: number): { images: tf.Tensor4D; question: tf.Tensor2D } {
-  const ids = vqaTokenizer().encode('is the digit greater than five ?', { maxLen: 8 });
-  return {
-    images: tf.randomUniform([3, 28, 28, 1], 0, 1, 'float32', seed) as tf.Tensor4D,
-    question: tf.tensor2d([ids, ids, ids], [3, 8], 'int32'),
-  };
-}
-
 describe('DigitVqaModel and DIGIT_VQA_FORMAT', () => {
   it('round-trips bit-exactly: every tensor, the config, extra, and the answers', async () => {
-    const model = smallModel();
+    const model = smallDigitVqa('moiie', 5);
     const dir = path.join(tmp, 'round-trip');
     await saveDigitVqaModel(dir, model, { seed: 5 });
     const loaded = await loadDigitVqaModel(dir);
@@ -73,7 +46,7 @@ describe('DigitVqaModel and DIGIT_VQA_FORMAT', () => {
       }
       model.eval();
       loaded.model.eval();
-      const x = input(1);
+      const x = questionBatch(1);
       const a = tf.tidy(() => Array.from(model.forward(x).logits.dataSync()));
       const b = tf.tidy(() => Array.from(loaded.model.forward(x).logits.dataSync()));
       tf.dispose([x.images, x.question]);
@@ -97,7 +70,7 @@ describe('DigitVqaModel and DIGIT_VQA_FORMAT', () => {
 describe('answerQuestion', () => {
   let model: DigitVqaModel;
   beforeAll(() => {
-    model = smallModel();
+    model = smallDigitVqa('moiie', 5);
   });
   afterAll(() => model.dispose());
 

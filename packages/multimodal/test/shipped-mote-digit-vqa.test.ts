@@ -1,12 +1,9 @@
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { initBackend, setSeed, tf } from '@moe-zoo/core';
+import { initBackend, tf } from '@moe-zoo/core';
 import {
   answerQuestion,
-  buildMote,
-  DigitEncoder,
-  DIGIT_NAMES,
   DigitVqaModel,
   DigitVqaRecipeSchema,
   digitVqaSteps,
@@ -14,17 +11,14 @@ import {
   loadDigitImages,
   loadDigitVqaModel,
   loadPretrained,
-  MNIST_SPLITS,
   moeLayerIndices,
   MoTELayer,
   packedBytes,
   packTernaryExperts,
   saveDigitVqaModel,
   trainDigitVqa,
-  upcycleArm,
-  vqaTokenizer,
-  VqaTransformer,
 } from '../src';
+import { heldOutDigitScores, questionBatch, smallDigitVqa } from './helpers/digit-vqa';
 
 // The shipped MoTE model, measured on MNIST test-split digits it was never trained on (per class
 // [800, 863); training used [0, 800)). A broken or missing model fails these tests.
@@ -63,29 +57,9 @@ function packedState(layer: MoTELayer) {
   };
 }
 
-function input(): { images: tf.Tensor4D; question: tf.Tensor2D } {
-  const ids = vqaTokenizer().encode('is the digit greater than five ?', { maxLen: 8 });
-  return {
-    images: tf.randomUniform([3, 28, 28, 1], 0, 1, 'float32', 3) as tf.Tensor4D,
-    question: tf.tensor2d([ids, ids, ids], [3, 8], 'int32'),
-  };
-}
-
 describe('DIGIT_VQA_FORMAT with MoTE slots', () => {
   it('round-trips a MoTE digit-VQA model bit-exactly: every tensor, the packed ternary experts and the answers', async () => {
-    setSeed(7);
-    const encoder = new DigitEncoder({ channels1: 4, channels: 8 });
-    const base = new VqaTransformer({
-      vocabSize: vqaTokenizer().vocabSize,
-      patchDim: 8,
-      dim: 16,
-      heads: 2,
-      hidden: 16,
-    });
-    const dense = upcycleArm(base, 'dense', { noise: 0.1 });
-    base.dispose();
-    const small = DigitVqaModel.of(encoder, buildMote(dense, {}));
-    dense.dispose();
+    const small = smallDigitVqa('mote', 7);
     const dir = path.join(tmp, 'small');
     await saveDigitVqaModel(dir, small);
     const loaded = await loadDigitVqaModel(dir);
@@ -105,7 +79,7 @@ describe('DIGIT_VQA_FORMAT with MoTE slots', () => {
       expect(b.map((l) => l.expertBytes())).toEqual(a.map((l) => l.expertBytes()));
       small.eval();
       loaded.model.eval();
-      const x = input();
+      const x = questionBatch(3);
       const la = tf.tidy(() => Array.from(small.forward(x).logits.dataSync()));
       const lb = tf.tidy(() => Array.from(loaded.model.forward(x).logits.dataSync()));
       tf.dispose([x.images, x.question]);
@@ -184,18 +158,9 @@ describe('the shipped mote-digit-vqa', () => {
   });
 
   it('answers digit questions about 50 held-out MNIST test digits well above chance', async () => {
-    const digits = loadDigitImages(MNIST_SPLITS.test.from + 10, 5); // 5 per class, 50 images
-    let named = 0;
-    let parity = 0;
-    for (let i = 0; i < digits.n; i++) {
-      const image = digits.x.subarray(i * 784, (i + 1) * 784);
-      const label = digits.y[i];
-      if ((await answerQuestion(model, image, 'what is the digit ?')).answer === DIGIT_NAMES[label]) named++;
-      const odd = await answerQuestion(model, image, 'Is the digit odd?');
-      if (odd.answer === (label % 2 === 1 ? 'yes' : 'no')) parity++;
-    }
-    expect(named / digits.n).toBeGreaterThanOrEqual(0.7); // chance 0.1
-    expect(parity / digits.n).toBeGreaterThanOrEqual(0.75); // chance 0.5
+    const { named, parity } = await heldOutDigitScores(model); // 50 images, 5 per class
+    expect(named).toBeGreaterThanOrEqual(0.7); // chance 0.1
+    expect(parity).toBeGreaterThanOrEqual(0.75); // chance 0.5
   });
 
   it('reads its example image as a seven', async () => {
