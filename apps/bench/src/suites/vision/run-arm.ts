@@ -96,6 +96,22 @@ async function runFusionArm(s: SeedSetup, arm: Arm, t: ArmTraining, timing: Timi
   return result;
 }
 
+/** The suite's MoV-Adapter answer model over a seed's base and expert encoders (untrained). */
+export function newMoVA(s: SeedSetup, gating: 'learned' | 'uniform'): MoVA {
+  return new MoVA({
+    baseDim: s.base.dim,
+    tokens: s.base.tokens,
+    experts: EXPERTS,
+    expertDim: s.experts[0].dim,
+    dim: DIM,
+    heads: HEADS,
+    blocks: 1,
+    gating,
+    vocabSize: WORDS.length,
+    numAnswers: ANSWERS.length,
+  });
+}
+
 /**
  * A MoVA arm: full MoVA (router + learned gating), uniform gating, no routing (every expert
  * through the adapter) or random routing (random subsets of the router's size).
@@ -107,18 +123,7 @@ async function runMovaArm(
   t: ArmTraining,
   timing: TimingLog,
 ): Promise<ArmResult> {
-  const model = new MoVA({
-    baseDim: s.base.dim,
-    tokens: s.base.tokens,
-    experts: EXPERTS,
-    expertDim: s.experts[0].dim,
-    dim: DIM,
-    heads: HEADS,
-    blocks: 1,
-    gating: arm === 'uniform-gating' ? 'uniform' : 'learned',
-    vocabSize: WORDS.length,
-    numAnswers: ANSWERS.length,
-  });
+  const model = newMoVA(s, arm === 'uniform-gating' ? 'uniform' : 'learned');
   const rng = makeRng(seed * 7919 + 99);
   const router: RoutingPolicy = (pooled, words) => routeBatch(s.router, pooled, words, DESCRIPTIONS).routed;
   let trainRouting = s.trainLabels;

@@ -8,7 +8,6 @@ import {
   evaluateSystem,
   loadMoVAModel,
   loadVisionData,
-  MoVA,
   MoVASystem,
   saveMoVAModel,
   trainMoVAModel,
@@ -17,7 +16,8 @@ import {
   type VqaSet,
 } from '@moe-zoo/vision';
 import { ARMS } from '../../suites/vision/arms';
-import { DESCRIPTIONS, DIM, EXPERTS, HEADS, visionPlan } from '../../suites/vision/plan';
+import { DESCRIPTIONS, DIM, EXPERTS, visionPlan } from '../../suites/vision/plan';
+import { newMoVA } from '../../suites/vision/run-arm';
 import { setupSeed } from '../../suites/vision/run-setup';
 import type { SuiteContext } from '../../types';
 import { previousTraining } from '../previous';
@@ -142,18 +142,7 @@ export const MOVA_VQA: ZooRecipe = {
     const s = await setupSeed(suite, PLAN, ctx.seed);
     // As the suite's runArm / runMovaArm for the 'mova' arm.
     setSeed(ctx.seed * 101 + 70 + ARMS.indexOf('mova'));
-    const model = new MoVA({
-      baseDim: s.base.dim,
-      tokens: s.base.tokens,
-      experts: EXPERTS,
-      expertDim: s.experts[0].dim,
-      dim: DIM,
-      heads: HEADS,
-      blocks: 1,
-      gating: 'learned',
-      vocabSize: WORDS.length,
-      numAnswers: ANSWERS.length,
-    });
+    const model = newMoVA(s, 'learned');
     const bar = suite.progress('mova answer model', PLAN.armEpochs * Math.floor(s.train.n / PLAN.batchSize));
     await trainMoVAModel(model, s.trainBank, s.train, s.trainLabels, {
       epochs: PLAN.armEpochs,
