@@ -10,7 +10,6 @@ import {
   CONTENT_TYPES,
   createEncoder,
   evaluateSystem,
-  EXPERT_DESCRIPTIONS,
   loadMoVAModel,
   loadVisionData,
   MoVA,
@@ -27,15 +26,7 @@ import {
   type VisionData,
   type VqaSet,
 } from '../src';
-
-const DESCRIPTIONS = CONTENT_TYPES.map((t) => EXPERT_DESCRIPTIONS[t]);
-
-/** Every sample to the expert of its own content type. */
-function ownTypeRouting(set: VqaSet): Uint8Array {
-  const r = new Uint8Array(set.n * 4);
-  for (let i = 0; i < set.n; i++) r[i * 4 + set.type[i]] = 1;
-  return r;
-}
+import { DESCRIPTIONS, ownTypeRouting } from './helpers/routing';
 
 /** A tiny trained system: pretrained encoders, router and MoVA, one epoch each. */
 async function trainTinySystem(data: VisionData): Promise<MoVASystem> {

@@ -11,7 +11,6 @@ import {
   ConvEncoder,
   createEncoder,
   evaluateSystem,
-  EXPERT_DESCRIPTIONS,
   loadVisionData,
   MoVA,
   movaSystem,
@@ -27,15 +26,7 @@ import {
   type VisionData,
   type VqaSet,
 } from '../src';
-
-const DESCRIPTIONS = CONTENT_TYPES.map((t) => EXPERT_DESCRIPTIONS[t]);
-
-/** Routing that sends every sample to the expert of its own content type. */
-function ownTypeRouting(set: VqaSet): Uint8Array {
-  const r = new Uint8Array(set.n * 4);
-  for (let i = 0; i < set.n; i++) r[i * 4 + set.type[i]] = 1;
-  return r;
-}
+import { DESCRIPTIONS, ownTypeRouting } from './helpers/routing';
 
 /** Accuracy of always answering the most frequent training answer of each question template. */
 function majorityBaseline(train: VqaSet, test: VqaSet): number {
