@@ -1,19 +1,9 @@
 import { Conv2d, Module, tf } from '@moe-zoo/core';
+import type { z } from 'zod';
+import type { ConvEncoderOptionsSchema } from './part-schemas';
 
 /** Options of {@link ConvEncoder}. */
-export interface ConvEncoderOptions {
-  /** Output channels of each 3×3 convolution, e.g. [16, 32, 32]; the last is the token width. */
-  channels: number[];
-  /** Stride of each convolution, 1 or 2 (default 2 for all). */
-  strides?: number[];
-  /** Input side in pixels (default 32). */
-  imageSize?: number;
-  /**
-   * Average-pool the input by this factor before the convolutions (default 1): a low-resolution
-   * view, as a generalist encoder run at a lower resolution than the specialists.
-   */
-  downsample?: number;
-}
+export type ConvEncoderOptions = z.input<typeof ConvEncoderOptionsSchema>;
 
 /**
  * A small CNN vision encoder: optional average pooling, then 3×3 convolutions (stride 2 by

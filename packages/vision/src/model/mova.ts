@@ -2,30 +2,11 @@ import { Linear, Module, moduleCosts, PositionalEmbedding, tf } from '@moe-zoo/c
 import { AnswerHead } from './answer-head';
 import { BagOfWords } from './bag-of-words';
 import { MoVAdapterBlock, type AdapterBlockStats, type RoutedExpertTokens } from './adapter';
+import type { z } from 'zod';
+import type { MoVAOptionsSchema } from './part-schemas';
 
 /** Options of {@link MoVA}. */
-export interface MoVAOptions {
-  /** Token width of the base encoder. */
-  baseDim: number;
-  /** Tokens per image (base grid). */
-  tokens: number;
-  /** Number of experts. */
-  experts: number;
-  /** Token width shared by the experts. */
-  expertDim: number;
-  /** Tokens per image of the experts (default: `tokens`). */
-  expertTokens?: number;
-  dim: number;
-  heads: number;
-  /** MoV-Adapter blocks (3 in the paper). */
-  blocks: number;
-  /** Experts kept per sample by each block's gate (default 3). */
-  topK?: number;
-  /** 'learned' gating MLP (default) or 'uniform' weights (ablation). */
-  gating?: 'learned' | 'uniform';
-  vocabSize: number;
-  numAnswers: number;
-}
+export type MoVAOptions = z.input<typeof MoVAOptionsSchema>;
 
 /**
  * Computes expert j's tokens for batch rows `rows` (ascending): in training a lookup of

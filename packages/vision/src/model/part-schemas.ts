@@ -1,14 +1,16 @@
+/**
+ * The options of MoVA's parts as zod schemas: the single source of their types
+ * (`ConvEncoderOptions`, `CoarseRouterOptions`, `MoVAOptions` are the schemas' inputs) and of the
+ * checks a saved MoVA system's config gets. No defaults: the parts apply their own, so a stored
+ * config is exactly the options a part was built with.
+ */
 import { z } from 'zod';
-import type { ConvEncoderOptions } from './conv-encoder';
-import type { CoarseRouterOptions } from './router';
-import type { MoVAOptions } from './mova';
 
 const count = z.number().int().positive();
 const depth = z.number().int().nonnegative();
 
 /**
- * Zod schema of {@link ConvEncoderOptions}, field for field (no defaults: the encoder applies
- * its own, so a stored config is exactly the options the encoder was built with).
+ * Options of {@link ConvEncoder} (no defaults: the encoder applies its own).
  *
  * @example
  * ```ts
@@ -17,14 +19,21 @@ const depth = z.number().int().nonnegative();
  * ```
  */
 export const ConvEncoderOptionsSchema = z.object({
+  /** Output channels of each 3×3 convolution, e.g. [16, 32, 32]; the last is the token width. */
   channels: z.array(count).min(1),
+  /** Stride of each convolution, 1 or 2 (default 2 for all). */
   strides: z.array(z.number().int().min(1).max(2)).optional(),
+  /** Input side in pixels (default 32). */
   imageSize: count.optional(),
+  /**
+   * Average-pool the input by this factor before the convolutions (default 1): a low-resolution
+   * view, as a generalist encoder run at a lower resolution than the specialists.
+   */
   downsample: count.optional(),
 });
 
 /**
- * Zod schema of {@link CoarseRouterOptions}, field for field.
+ * Options of {@link CoarseRouter}.
  *
  * @example
  * ```ts
@@ -35,16 +44,18 @@ export const ConvEncoderOptionsSchema = z.object({
  * ```
  */
 export const CoarseRouterOptionsSchema = z.object({
+  /** Token width of the base encoder (its pooled token is the router's view of the image). */
   baseDim: count,
   dim: count,
   heads: count,
   blocks: depth,
   vocabSize: count,
+  /** Most candidates in a pool (slot letters A, B, C, ...). */
   maxCandidates: count,
 });
 
 /**
- * Zod schema of {@link MoVAOptions}, field for field (no defaults: {@link MoVA} applies its own).
+ * Options of {@link MoVA} (no defaults: MoVA applies its own).
  *
  * @example
  * ```ts
@@ -56,32 +67,24 @@ export const CoarseRouterOptionsSchema = z.object({
  * ```
  */
 export const MoVAOptionsSchema = z.object({
+  /** Token width of the base encoder. */
   baseDim: count,
+  /** Tokens per image (base grid). */
   tokens: count,
+  /** Number of experts. */
   experts: count,
+  /** Token width shared by the experts. */
   expertDim: count,
+  /** Tokens per image of the experts (default: `tokens`). */
   expertTokens: count.optional(),
   dim: count,
   heads: count,
+  /** MoV-Adapter blocks (3 in the paper). */
   blocks: depth,
+  /** Experts kept per sample by each block's gate (default 3). */
   topK: count.optional(),
+  /** 'learned' gating MLP (default) or 'uniform' weights (ablation). */
   gating: z.enum(['learned', 'uniform']).optional(),
   vocabSize: count,
   numAnswers: count,
 });
-
-/** Mutually assignable with the same keys (optional ones too): the schemas below cannot drift from the options interfaces. */
-type Same<A, B> = [A, keyof A] extends [B, keyof B]
-  ? [B, keyof B] extends [A, keyof A]
-    ? true
-    : false
-  : false;
-const schemasMatchOptions: [
-  Same<z.input<typeof ConvEncoderOptionsSchema>, ConvEncoderOptions>,
-  Same<z.output<typeof ConvEncoderOptionsSchema>, ConvEncoderOptions>,
-  Same<z.input<typeof CoarseRouterOptionsSchema>, CoarseRouterOptions>,
-  Same<z.output<typeof CoarseRouterOptionsSchema>, CoarseRouterOptions>,
-  Same<z.input<typeof MoVAOptionsSchema>, MoVAOptions>,
-  Same<z.output<typeof MoVAOptionsSchema>, MoVAOptions>,
-] = [true, true, true, true, true, true];
-void schemasMatchOptions;

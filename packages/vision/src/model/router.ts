@@ -1,17 +1,10 @@
 import { Embedding, GeluFFN, Linear, Module, moduleCosts, tf, TransformerBlock } from '@moe-zoo/core';
 import { BagOfWords } from './bag-of-words';
+import type { z } from 'zod';
+import type { CoarseRouterOptionsSchema } from './part-schemas';
 
 /** Options of {@link CoarseRouter}. */
-export interface CoarseRouterOptions {
-  /** Token width of the base encoder (its pooled token is the router's view of the image). */
-  baseDim: number;
-  dim: number;
-  heads: number;
-  blocks: number;
-  vocabSize: number;
-  /** Most candidates in a pool (slot letters A, B, C, ...). */
-  maxCandidates: number;
-}
+export type CoarseRouterOptions = z.input<typeof CoarseRouterOptionsSchema>;
 
 /**
  * The coarse stage of MoVA in miniature. The paper prompts the LLM with the downsampled image
