@@ -45,7 +45,7 @@ export interface SeedSetup {
 
 /** Pretrains the base and the specialists (each frozen afterwards); returns them and their scores. */
 async function pretrainEncoders(
-  ctx: SuiteContext,
+  ctx: Pick<SuiteContext, 'progress'>,
   plan: VisionPlan,
   seed: number,
   pretrain: VqaSet,
@@ -92,7 +92,12 @@ function labelFrequencies(labels: Uint8Array, set: VqaSet): string {
 }
 
 /** Data, encoders, routing labels and router of one seed. */
-export async function setupSeed(ctx: SuiteContext, plan: VisionPlan, seed: number): Promise<SeedSetup> {
+/** `ctx` gives only the progress bars (the zoo's mova-vqa recipe calls it too). */
+export async function setupSeed(
+  ctx: Pick<SuiteContext, 'progress'>,
+  plan: VisionPlan,
+  seed: number,
+): Promise<SeedSetup> {
   const data = await loadVisionData({ seed, trainPerType: plan.trainPerType, testPerType: plan.testPerType });
   const pre = await pretrainEncoders(ctx, plan, seed, data.pretrain, data.test);
   const [base, ...experts] = pre.encoders;

@@ -19,7 +19,6 @@ import { ARMS } from '../../suites/vision/arms';
 import { DESCRIPTIONS, DIM, EXPERTS, visionPlan } from '../../suites/vision/plan';
 import { newMoVA } from '../../suites/vision/run-arm';
 import { setupSeed } from '../../suites/vision/run-setup';
-import type { SuiteContext } from '../../types';
 import { previousTraining } from '../previous';
 import { accuracyQuality } from '../quality';
 import type { ZooContext, ZooMeasurement, ZooRecipe } from '../recipe';
@@ -124,10 +123,7 @@ export const MOVA_VQA: ZooRecipe = {
   async train(ctx: ZooContext) {
     const start = Date.now();
     let steps = 0;
-    const suite = {
-      quick: false,
-      seeds: [ctx.seed],
-      log: ctx.log,
+    const progress = {
       progress(label: string, total: number): ProgressHandle {
         const bar = ctx.progress(label, total);
         return {
@@ -138,12 +134,15 @@ export const MOVA_VQA: ZooRecipe = {
           done: () => bar.done(),
         };
       },
-    } as unknown as SuiteContext;
-    const s = await setupSeed(suite, PLAN, ctx.seed);
+    };
+    const s = await setupSeed(progress, PLAN, ctx.seed);
     // As the suite's runArm / runMovaArm for the 'mova' arm.
     setSeed(ctx.seed * 101 + 70 + ARMS.indexOf('mova'));
     const model = newMoVA(s, 'learned');
-    const bar = suite.progress('mova answer model', PLAN.armEpochs * Math.floor(s.train.n / PLAN.batchSize));
+    const bar = progress.progress(
+      'mova answer model',
+      PLAN.armEpochs * Math.floor(s.train.n / PLAN.batchSize),
+    );
     await trainMoVAModel(model, s.trainBank, s.train, s.trainLabels, {
       epochs: PLAN.armEpochs,
       batchSize: PLAN.batchSize,
