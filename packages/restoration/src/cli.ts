@@ -1,4 +1,4 @@
-/** `moe-restore <input> <output> [--model <name|dir>] [--max-pixels N]`: restores one photo. */
+/** `moe-restore <input> <output> [--model <name|dir>] [--max-pixels N] [--max-tiles N]`: restores one photo. */
 import {
   createCli,
   createReporter,
@@ -13,11 +13,12 @@ import {
 } from '@moe-zoo/core';
 import { readImageFile, writeImageFile } from './image-io';
 import { DEFAULT_RESTORATION_MODEL, loadPretrained } from './pretrained';
-import { restoreImage } from './restore';
+import { DEFAULT_MAX_TILES, restoreImage } from './restore';
 
 interface RestoreFlags extends CommonFlags {
   model: string;
   maxPixels?: number;
+  maxTiles?: number;
 }
 
 /**
@@ -47,6 +48,11 @@ export function createRestoreCli(io?: CliIO): Cli {
       'largest image accepted, in pixels (default 40 megapixels)',
       integerFlag('--max-pixels'),
     )
+    .option(
+      '--max-tiles <n>',
+      `most tiles to restore; larger images are refused before any work (default ${DEFAULT_MAX_TILES})`,
+      integerFlag('--max-tiles'),
+    )
     .action(
       cli.action(async (input: string, output: string, flags: RestoreFlags) => {
         const img = await readImageFile(input, { maxPixels: flags.maxPixels });
@@ -59,6 +65,7 @@ export function createRestoreCli(io?: CliIO): Cli {
         try {
           const restored = restoreImage(model, img, {
             maxPixels: flags.maxPixels,
+            maxTiles: flags.maxTiles,
             onProgress: ({ done, total }) => {
               bar ??= reporter?.progress('restore tiles', total);
               bar?.tick(done - shown);

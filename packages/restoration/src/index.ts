@@ -82,7 +82,7 @@ export {
   evaluatePhotos,
   scoreImage,
 } from './photos';
-export { type RestoreOptions, type RestoreProgress, restoreImage } from './restore';
+export { DEFAULT_MAX_TILES, type RestoreOptions, type RestoreProgress, restoreImage } from './restore';
 export { RESTORATION_FORMAT, saveRestorationModel, loadRestorationModel } from './model-files';
 export { DEFAULT_RESTORATION_MODEL, loadPretrained } from './pretrained';
 export {

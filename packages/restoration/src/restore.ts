@@ -11,6 +11,8 @@ export interface RestoreOptions {
   batchTiles?: number;
   /** Largest image accepted, in pixels (default {@link DEFAULT_MAX_PIXELS}, 40 megapixels). */
   maxPixels?: number;
+  /** Most tiles one call may restore (default {@link DEFAULT_MAX_TILES}); checked before any work. */
+  maxTiles?: number;
   /** Called after each batch with the tiles restored so far; `done` reaches `total` at the end. */
   onProgress?: (progress: RestoreProgress) => void;
 }
@@ -20,6 +22,13 @@ export interface RestoreProgress {
   done: number;
   total: number;
 }
+
+/**
+ * Default bound on the tiles of one {@link restoreImage} call: 30,000 tiles, which a 4000 x 3000
+ * photo (12 megapixels, 20,875 tiles of 32 px with overlap 8) stays under, while a 6000 x 6000
+ * image (62,500 tiles, minutes on the CPU) needs `maxTiles` raised on purpose.
+ */
+export const DEFAULT_MAX_TILES = 30_000;
 
 /** Positions 0, stride, ... with the last tile flush with the edge. */
 function tileStarts(length: number, tile: number, stride: number): number[] {
@@ -53,7 +62,12 @@ function blendWindow(tile: number): Float32Array {
  */
 export function restoreImage(model: RestorationNet, img: RgbImage, options: RestoreOptions = {}): RgbImage {
   const tile = model.config.tile;
-  const { overlap = Math.floor(tile / 4), batchTiles = 64, maxPixels = DEFAULT_MAX_PIXELS } = options;
+  const {
+    overlap = Math.floor(tile / 4),
+    batchTiles = 64,
+    maxPixels = DEFAULT_MAX_PIXELS,
+    maxTiles = DEFAULT_MAX_TILES,
+  } = options;
   if (img.width < 1 || img.height < 1 || img.data.length !== img.width * img.height * 3) {
     throw new ImageError('CORRUPT', `image ${img.width}x${img.height} has ${img.data.length} values`);
   }
@@ -64,6 +78,13 @@ export function restoreImage(model: RestorationNet, img: RgbImage, options: Rest
   const stride = tile - overlap;
   const xs = tileStarts(img.width, tile, stride);
   const ys = tileStarts(img.height, tile, stride);
+  if (xs.length * ys.length > maxTiles) {
+    throw new ImageError(
+      'TOO_LARGE',
+      `${img.width}x${img.height} needs ${xs.length * ys.length} tiles of ${tile}x${tile} (overlap ${overlap}), ` +
+        `over the limit of ${maxTiles}: raise maxTiles (moe-restore --max-tiles) or downscale the image`,
+    );
+  }
   const coords = ys.flatMap((y) => xs.map((x) => [x, y] as const));
   const acc = new Float32Array(img.width * img.height * 3);
   const weight = new Float32Array(img.width * img.height);

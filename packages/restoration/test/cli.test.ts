@@ -89,5 +89,12 @@ describe('moe-restore', () => {
     const large = await cli([input, path.join(dir, 'o.png'), '--max-pixels', '100']);
     expect(large.code).toBe(1);
     expect(large.stderr).toMatch(/^moe-restore: .*in\.png: .*\(ImageError TOO_LARGE\)\n$/);
+    // 70x45 at 32-px tiles with overlap 8: 3 x 2 tiles.
+    const tiles = await cli([input, path.join(dir, 'o.png'), '--max-tiles', '5']);
+    expect(tiles.code).toBe(1);
+    expect(tiles.stderr).toMatch(
+      /^moe-restore: 70x45 needs 6 tiles of 32x32 \(overlap 8\), over the limit of 5: raise maxTiles \(moe-restore --max-tiles\) .*\(ImageError TOO_LARGE\)\n$/,
+    );
+    expect((await cli([input, path.join(dir, 'o.png'), '--max-tiles', '6'])).code).toBe(0);
   });
 });

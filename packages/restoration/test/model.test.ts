@@ -339,6 +339,12 @@ describe('RestorationNet', () => {
     expect(restored.width).toBe(75);
     expect(restored.data.every((v) => v >= 0 && v <= 1)).toBe(true);
     expect(() => restoreImage(net, odd, { maxPixels: 100 })).toThrow(/exceeds/);
+    // The tile bound is checked before any work: no progress is reported.
+    const refused: unknown[] = [];
+    expect(() => restoreImage(net, odd, { maxTiles: 5, onProgress: (p) => refused.push(p) })).toThrow(
+      /75x41 needs 6 tiles of 32x32 \(overlap 8\), over the limit of 5/,
+    );
+    expect(refused).toEqual([]);
 
     // End to end on a real photo the net never saw in training: a hazy 96x80 crop of a test photo
     // (36 steps learn haze; rain and snow take hundreds, see the bench).
