@@ -6,6 +6,7 @@ import { promises as fsp } from 'fs';
 import * as path from 'path';
 import {
   createReporter,
+  describeAdapter,
   findWorkspaceRoot,
   initBackend,
   type BackendInfo,
@@ -32,6 +33,8 @@ export interface BenchRunPlan {
   suites: Suite[];
   quick: boolean;
   seeds: number;
+  /** Tiny sizes where a suite has them (`SuiteContext.tiny`); default false. */
+  tiny?: boolean;
   backend: BackendName | 'auto';
   /** wasm threads (default `MOE_THREADS`, else min(2, cores)). */
   threads?: number;
@@ -54,6 +57,9 @@ export function defaultOutDir(cwd: string = process.cwd()): string {
 
 /** Sub-folder of the reports folder where full-mode runs go by default: `reports/full`. */
 export const FULL_SUBDIR = 'full';
+
+/** Sub-folder of the reports folder where `--tiny` runs go by default: `reports/tiny`. */
+export const TINY_SUBDIR = 'tiny';
 
 /**
  * Default report folder of a run: `reportsDir` (default {@link defaultOutDir}) for quick runs,
@@ -141,7 +147,8 @@ export async function checkOutDir(check: OutDirCheck): Promise<string | undefine
 export function backendLine(info: BackendInfo): string {
   const threads = `${info.threads} thread${info.threads === 1 ? '' : 's'}`;
   const skipped = info.skipped.length > 0 ? `; skipped ${info.skipped.join('; ')}` : '';
-  return `backend: ${info.name}, ${threads} (${info.provider}${skipped})`;
+  const on = info.adapter ? ` on ${describeAdapter(info.adapter)}` : `, ${threads}`;
+  return `backend: ${info.name}${on} (${info.provider}${skipped})`;
 }
 
 type Finished = { kind: 'done'; outcome: RunOutcome } | { kind: 'interrupted' };
@@ -179,7 +186,15 @@ export async function executeRun(plan: BenchRunPlan, env: BenchRunEnv): Promise<
   try {
     const running = runSuites(
       plan.suites,
-      { quick: plan.quick, seeds: plan.seeds, outDir: plan.outDir, backend, resume: plan.resume, reporter },
+      {
+        quick: plan.quick,
+        tiny: plan.tiny,
+        seeds: plan.seeds,
+        outDir: plan.outDir,
+        backend,
+        resume: plan.resume,
+        reporter,
+      },
       { onStart: (name) => (current = name), onReport: (report) => completed.push(report) },
     ).then((outcome): Finished => ({ kind: 'done', outcome }));
     finished = await Promise.race([running, interrupted]);

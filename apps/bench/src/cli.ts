@@ -15,15 +15,24 @@ import {
   type Cli,
   type CliIO,
 } from '@moe-zoo/core';
-import { checkOutDir, defaultOutDir, defaultOutDirFor, executeRun, type SignalSource } from './bench-run';
+import {
+  checkOutDir,
+  defaultOutDir,
+  defaultOutDirFor,
+  executeRun,
+  TINY_SUBDIR,
+  type SignalSource,
+} from './bench-run';
 import { FULL_SEEDS, QUICK_SEEDS } from './runner';
 import { SUITES, findSuite } from './suites';
+import { addFuzzCommand } from './fuzz/command';
 import { addZooCommand } from './zoo';
 import type { Suite } from './types';
 
 /** Flags shared by the default command, `run` and `perf`. */
 interface RunFlags {
   quick?: boolean;
+  tiny?: boolean;
   full?: boolean;
   seeds?: number;
   backend?: BackendName | 'auto';
@@ -51,13 +60,16 @@ export interface CliDeps {
  * Mode and seed count of a run: quick with {@link QUICK_SEEDS} seed by default; full with
  * `--full` ({@link FULL_SEEDS} seeds) or `--seeds N` (N seeds); `--quick` wins over `--seeds`.
  */
-export function resolveMode(flags: Pick<RunFlags, 'quick' | 'full' | 'seeds'>): {
+export function resolveMode(flags: Pick<RunFlags, 'quick' | 'tiny' | 'full' | 'seeds'>): {
   quick: boolean;
+  tiny: boolean;
   seeds: number;
 } {
   if (flags.quick && flags.full) throw new UsageError('--quick and --full cannot be used together.');
-  const quick = flags.quick ?? (!flags.full && flags.seeds === undefined);
-  return { quick, seeds: flags.seeds ?? (quick ? QUICK_SEEDS : FULL_SEEDS) };
+  if (flags.tiny && flags.full) throw new UsageError('--tiny and --full cannot be used together.');
+  const tiny = flags.tiny ?? false;
+  const quick = tiny || (flags.quick ?? (!flags.full && flags.seeds === undefined));
+  return { quick, tiny, seeds: flags.seeds ?? (quick ? QUICK_SEEDS : FULL_SEEDS) };
 }
 
 /** The run flags of the default command, `run` and `perf`. */
@@ -66,6 +78,10 @@ function addRunOptions(cmd: Command): Command {
     .option(
       '--quick',
       `quick mode: small data, few steps, ${QUICK_SEEDS} seed (the default; quick even with --seeds)`,
+    )
+    .option(
+      '--tiny',
+      'tiny sizes for smoke runs on slow backends (CI on software WebGPU); implies quick; reports in <repo>/reports/tiny. Suites without a tiny size run quick',
     )
     .option('--full', `full mode: ${FULL_SEEDS} seeds (or --seeds N), reports in <repo>/reports/full`)
     .option(
@@ -122,7 +138,11 @@ export function createProgram(suites: Suite[], deps: CliDeps = {}): Cli {
     }
     const reportsDir = deps.reportsDir ?? defaultOutDir();
     const outDir =
-      flags.out !== undefined ? path.resolve(flags.out) : defaultOutDirFor(mode.quick, reportsDir);
+      flags.out !== undefined
+        ? path.resolve(flags.out)
+        : mode.tiny
+          ? path.join(reportsDir, TINY_SUBDIR)
+          : defaultOutDirFor(mode.quick, reportsDir);
     const problem = await checkOutDir({
       suites: selected,
       quick: mode.quick,
@@ -150,6 +170,7 @@ export function createProgram(suites: Suite[], deps: CliDeps = {}): Cli {
         '  moe-bench run core --full      one suite, full mode, seeds 0,1,2, into reports/full/',
         '  moe-bench run core --seeds 5   one suite, full mode, seeds 0..4, into reports/full/',
         '  moe-bench perf --backend wasm  the perf suite (quick) on wasm',
+        '  moe-bench perf --backend webgpu --tiny   the perf suite at tiny sizes on webgpu, into reports/tiny/',
         '  moe-bench run core --resume    skip suites already in --out',
         '',
         'A quick run refuses to write into reports/full/ or over a full-mode <suite>.json (and a',
@@ -160,14 +181,17 @@ export function createProgram(suites: Suite[], deps: CliDeps = {}): Cli {
       cli.action(async (flags: RunFlags, cmd: Command) => {
         if (cmd.args.length > 0) {
           throw new UsageError(
-            `unknown command "${cmd.args[0]}"; commands: list, run <suite...>, perf, zoo [model...]`,
+            `unknown command "${cmd.args[0]}"; commands: list, run <suite...>, perf, zoo [model...], fuzz [model...]`,
           );
         }
         if (suites.length === 0) {
           io.stdout.write('no suites registered\n');
           return;
         }
-        return runSelected(suites, flags);
+        return runSelected(
+          suites.filter((s) => s.defaultRun !== false),
+          flags,
+        );
       }),
     );
 
@@ -177,7 +201,10 @@ export function createProgram(suites: Suite[], deps: CliDeps = {}): Cli {
     .action(() => {
       if (suites.length === 0) io.stdout.write('no suites registered\n');
       const width = Math.max(0, ...suites.map((s) => s.name.length));
-      for (const s of suites) io.stdout.write(`${s.name.padEnd(width)}  ${s.description}\n`);
+      for (const s of suites) {
+        const optIn = s.defaultRun === false ? ' [not in the default run]' : '';
+        io.stdout.write(`${s.name.padEnd(width)}  ${s.description}${optIn}\n`);
+      }
     });
 
   cli
@@ -204,6 +231,7 @@ export function createProgram(suites: Suite[], deps: CliDeps = {}): Cli {
     );
 
   addZooCommand(cli, deps.tty);
+  addFuzzCommand(cli, deps.tty);
   return cli;
 }
 

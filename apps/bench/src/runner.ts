@@ -1,6 +1,6 @@
 /** Runs suites: builds their context, times them, validates and writes their reports. */
 import { performance } from 'perf_hooks';
-import { setSeed, type BackendInfo, type Reporter } from '@moe-zoo/core';
+import { describeAdapter, setSeed, type BackendInfo, type Reporter } from '@moe-zoo/core';
 import { formatSeconds } from './format';
 import { TimingLog } from './perf/timing';
 import { checkFigures, figureFileName, readReport, reportPath, writeFigures, writeReport } from './reports';
@@ -17,6 +17,8 @@ export const FULL_SEEDS = 3;
 export interface RunOptions {
   /** Small data and few steps, for a first look and CI. */
   quick: boolean;
+  /** Tiny sizes where a suite has them (smoke runs on slow backends); implies quick. Default false. */
+  tiny?: boolean;
   /** Number of seeds; the suite gets seeds `[0, ..., seeds - 1]`. */
   seeds: number;
   /** Where `<suite>.json` goes (created if missing). */
@@ -84,6 +86,7 @@ async function resumable(suite: Suite, options: RunOptions): Promise<SuiteReport
 function contextFor(suite: Suite, options: RunOptions, seeds: number[]): SuiteContext {
   return {
     quick: options.quick,
+    tiny: options.tiny ?? false,
     seeds,
     backend: options.backend,
     progress: (label, total) => options.reporter.progress(`${suite.name}: ${label}`, total),
@@ -98,7 +101,10 @@ function contextFor(suite: Suite, options: RunOptions, seeds: number[]): SuiteCo
  */
 function checkResult(
   suite: Suite,
-  header: Pick<SuiteReport, 'suite' | 'quick' | 'backend' | 'threads' | 'seeds' | 'startedAt' | 'durationS'>,
+  header: Pick<
+    SuiteReport,
+    'suite' | 'quick' | 'backend' | 'adapter' | 'threads' | 'seeds' | 'startedAt' | 'durationS'
+  >,
   result: Record<string, unknown>,
 ): { report: SuiteReport; figures: SuiteFigure[] } {
   const what = `suite "${suite.name}" returned an invalid result`;
@@ -195,6 +201,7 @@ export async function runSuite(suite: Suite, options: RunOptions): Promise<Suite
     suite: suite.name,
     quick: options.quick,
     backend: options.backend.name,
+    ...(options.backend.adapter ? { adapter: describeAdapter(options.backend.adapter) } : {}),
     threads: options.backend.threads,
     seeds,
     startedAt,

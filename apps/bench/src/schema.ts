@@ -132,6 +132,7 @@ export const suiteReportSchema = z.strictObject({
   suite: z.string().min(1),
   quick: z.boolean(),
   backend: z.string().min(1),
+  adapter: z.string().min(1).optional(),
   threads: z.number().int().positive(),
   seeds: z.array(z.number().int().nonnegative()).min(1),
   startedAt: z.iso.datetime(),

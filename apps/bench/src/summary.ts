@@ -76,7 +76,13 @@ function claimsMd(report: SuiteReport): string {
 
 function backendsOf(reports: SuiteReport[]): string {
   const seen = [
-    ...new Set(reports.map((r) => `${r.backend}, ${r.threads} thread${r.threads === 1 ? '' : 's'}`)),
+    ...new Set(
+      reports.map((r) =>
+        r.adapter
+          ? `${r.backend} on ${r.adapter}`
+          : `${r.backend}, ${r.threads} thread${r.threads === 1 ? '' : 's'}`,
+      ),
+    ),
   ];
   return seen.length === 0 ? '-' : seen.join('; ');
 }

@@ -141,6 +141,8 @@ export interface SuiteReport {
   suite: string;
   quick: boolean;
   backend: string;
+  /** The GPU adapter the backend ran on (`describeAdapter`), e.g. `mesa software (llvmpipe ...)`; absent off the GPU. */
+  adapter?: string;
   threads: number;
   seeds: number[];
   startedAt: string;
@@ -161,6 +163,11 @@ export interface SuiteReport {
 /** What a suite gets to run with. */
 export interface SuiteContext {
   quick: boolean;
+  /**
+   * Tiny sizes (`--tiny`: smoke runs on slow backends such as software WebGPU), for suites that
+   * have them; the others run quick. Always with `quick`. Absent = false.
+   */
+  tiny?: boolean;
   seeds: number[];
   backend: BackendInfo;
   progress(label: string, total: number): ProgressHandle;
@@ -186,5 +193,10 @@ export interface SuiteResult {
 export interface Suite {
   name: string;
   description: string;
+  /**
+   * False keeps the suite out of the default command (`npm run bench`, every suite) so it does not
+   * count against that run's budget; `moe-bench run <name>` runs it. Default true.
+   */
+  defaultRun?: boolean;
   run(ctx: SuiteContext): Promise<SuiteResult>;
 }

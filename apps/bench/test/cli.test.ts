@@ -369,6 +369,24 @@ describe('moe-bench without a command, and perf', () => {
     }
   });
 
+  it('skips opt-in suites (defaultRun: false), which run by name and are marked in list', async () => {
+    const a = fakeSuite('a');
+    const optIn = { ...fakeSuite('opt-in'), defaultRun: false };
+    const r = await cli([a, optIn], ['--out', out, '--backend', 'cpu']);
+    expect(r.code).toBe(0);
+    expect(a.runs).toBe(1);
+    await expect(fsp.access(path.join(out, 'opt-in.json'))).rejects.toThrow();
+    const named = fakeSuite('opt-in');
+    const byName = await cli(
+      [a, { ...named, defaultRun: false }],
+      ['run', 'opt-in', '--out', out, '--backend', 'cpu'],
+    );
+    expect(byName.code).toBe(0);
+    expect(await readJson(path.join(out, 'opt-in.json'))).toMatchObject({ suite: 'opt-in' });
+    const list = await cli([a, optIn], ['list']);
+    expect(list.stdout).toBe('a       the a suite\nopt-in  the opt-in suite [not in the default run]\n');
+  });
+
   it('--seeds N without a command runs full mode with N seeds', async () => {
     const a = fakeSuite('a');
     const r = await cli([a], ['--seeds', '3', '--out', out, '--backend', 'cpu']);
@@ -430,6 +448,20 @@ describe('modes and report folders', () => {
     const a = fakeSuite('a');
     expect((await run([a], ['--seeds', '2', '--backend', 'cpu'])).code).toBe(0);
     expect(await readJson(path.join(out, 'full', 'a.json'))).toMatchObject({ quick: false, seeds: [0, 1] });
+  });
+
+  it('--tiny is quick with tiny sizes into reports/tiny, and cannot be combined with --full', async () => {
+    const perf = fakeSuite('perf');
+    const r = await run([perf], ['perf', '--tiny', '--backend', 'cpu']);
+    expect(r.code).toBe(0);
+    expect(perf.contexts[0]).toMatchObject({ quick: true, tiny: true, seeds: [0] });
+    expect(await readJson(path.join(out, 'tiny', 'perf.json'))).toMatchObject({ quick: true });
+    await expect(fsp.access(path.join(out, 'perf.json'))).rejects.toThrow();
+    expect((await run([perf], ['perf', '--backend', 'cpu'])).code).toBe(0);
+    expect(perf.contexts[1]).toMatchObject({ quick: true, tiny: false });
+    const both = await run([perf], ['perf', '--tiny', '--full']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--tiny and --full');
   });
 
   it('rejects --quick with --full', async () => {

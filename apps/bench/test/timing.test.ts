@@ -3,12 +3,16 @@ import {
   median,
   mergeTiming,
   quantile,
+  settle,
   summarize,
   timeArms,
+  timeArmsAsync,
   timeMedian,
+  timeMedianAsync,
   TimingLog,
   type TimingOptions,
 } from '../src/perf/timing';
+import { tf } from '@moe-zoo/core';
 import { ReportValidationError, validateReport } from '../src/schema';
 import { classifierReport } from './fixtures/reports';
 
@@ -156,6 +160,53 @@ describe('timeMedian', () => {
     expect(i).toBe(4);
     expect(r).toMatchObject({ medianMs: 5, minMs: 4, maxMs: 6, samplesMs: [4, 6, 5] });
     expect(r).toMatchObject({ idle: false, loadavg: 9, reps: 3 });
+  });
+});
+
+describe('timeArmsAsync', () => {
+  it('times like timeArms: same rotation, warm-up and samples for synchronous arms', async () => {
+    const sync = fakeBench({ a: [9, 3, 1, 2], b: [9, 4, 5, 6] });
+    const async = fakeBench({ a: [9, 3, 1, 2], b: [9, 4, 5, 6] });
+    const t = timeArms(sync.arms, { ...sync.options, reps: 3 });
+    const u = await timeArmsAsync(async.arms, { ...async.options, reps: 3 });
+    expect(async.calls).toEqual(sync.calls);
+    expect(u).toEqual(t);
+  });
+
+  it('awaits an arm that returns a promise inside its timed span', async () => {
+    let t = 0;
+    const arms = [
+      {
+        name: 'device',
+        // The work "finishes" (the clock advances) only when the promise resolves.
+        run: () => new Promise<void>((resolve) => setImmediate(() => ((t += 7), resolve()))),
+      },
+      { name: 'host', run: () => void (t += 2) },
+    ];
+    const r = await timeArmsAsync(arms, { now: () => t, loadavg: () => 0, threads: 1, reps: 2 });
+    expect(r.arms.device.samplesMs).toEqual([7, 7]);
+    expect(r.arms.host.samplesMs).toEqual([2, 2]);
+    const one = await timeMedianAsync(() => Promise.resolve(void (t += 5)), {
+      now: () => t,
+      loadavg: () => 0,
+      threads: 1,
+      reps: 3,
+      warmup: 0,
+    });
+    expect(one.samplesMs).toEqual([5, 5, 5]);
+    await expect(timeArmsAsync([], {})).rejects.toThrow(RangeError);
+  });
+});
+
+describe('settle', () => {
+  it('reads the tensors back where reads are synchronous and disposes them', () => {
+    const before = tf.memory().numTensors;
+    const a = tf.ones([3]);
+    const b = tf.zeros([2, 2]);
+    expect(settle([a, b])).toBeUndefined();
+    expect(a.isDisposed && b.isDisposed).toBe(true);
+    expect(settle(tf.tensor([]))).toBeUndefined();
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
 

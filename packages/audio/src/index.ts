@@ -26,6 +26,9 @@ export {
 export { activePower, addNoise } from './data/noise';
 export {
   type FeatureConfig,
+  FeatureConfigSchema,
+  MAX_SAMPLE_RATE,
+  MAX_WINDOW_SECONDS,
   DEFAULT_FEATURES,
   featureShape,
   resample,
@@ -39,6 +42,7 @@ export {
   SpokenDigitsManifestSchema,
   type AudioSet,
   type SpokenDigitsOptions,
+  SpokenDigitsOptionsSchema,
   type SpokenDigits,
   loadSpokenDigits,
 } from './data/spoken-digits';
@@ -48,8 +52,10 @@ export {
   type AudioModelConfigInput,
   AudioCheckpointConfigSchema,
   AUDIO_FORMAT,
+  audioSizeChecks,
   AudioTransformer,
   type TrainAudioOptions,
+  TrainAudioOptionsSchema,
   trainAudioClassifier,
   type AudioEvaluation,
   evaluateAudio,

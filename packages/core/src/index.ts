@@ -10,12 +10,15 @@ export {
   initBackend,
   backendInfo,
   parseBackendFlag,
+  describeBackend,
   BACKEND_ORDER,
   type BackendName,
   type BackendInfo,
   type InitBackendOptions,
 } from './backend/init';
 export { backendCapabilities, type BackendCapabilities } from './backend/capabilities';
+export { describeAdapter, type GpuAdapterSummary } from './backend/webgpu';
+export { watchGpuErrors, GpuValidationError, type GpuErrorWatch } from './backend/gpu-errors';
 
 // Command lines (exit codes: 0 ok, 1 error, 2 usage)
 export {
@@ -39,6 +42,7 @@ export { cacheDir, findWorkspaceRoot } from './utils/cache-dir';
 // nn modules
 export { Module, type StateDict } from './nn/module';
 export { fanInUniform, glorotUniform, normalInit } from './nn/init';
+export { withParamBudget, ParamBudgetError } from './nn/param-budget';
 export { gelu, silu } from './nn/activations';
 export { Linear, type LinearOptions } from './nn/linear';
 export { Embedding, type EmbeddingOptions } from './nn/embedding';
@@ -52,6 +56,7 @@ export type { FfnSlot, SlotContext } from './nn/ffn-slot';
 export {
   TransformerBlock,
   type TransformerBlockOptions,
+  TransformerBlockOptionsSchema,
   type TransformerBlockOutput,
   type BlockContext,
 } from './nn/transformer-block';
@@ -65,7 +70,15 @@ export {
 
 // Configs
 export { parseConfig, ConfigError } from './config/parse';
+export { LIMITS, sizeField, refineParamBudget } from './config/bounds';
+export { functionField, instanceField, objectField } from './config/fields';
 export {
+  MAX_CAPACITY_FACTOR,
+  MAX_EXPERT_WIDTH,
+  refineExpertWidth,
+  moeSlotValues,
+  ffnSlotValues,
+  attentionBlockValues,
   RouterConfigSchema,
   RouterInputSchema,
   MoELossConfigSchema,
@@ -92,6 +105,18 @@ export {
   type TokenChoice,
   type ExpertChoice,
 } from './moe/routers/router';
+export {
+  SoftmaxTopKOptionsSchema,
+  NoisyTopKOptionsSchema,
+  SigmoidLossFreeOptionsSchema,
+  ExpertChoiceOptionsSchema,
+  HashRouterOptionsSchema,
+  BalancedRouterOptionsSchema,
+  UncertaintyRouterOptionsSchema,
+  NormalizedSoftmaxOptionsSchema,
+  DenseToSparseOptionsSchema,
+} from './moe/routers/options';
+export { FfnBankOptionsSchema, SwiGluBankOptionsSchema } from './moe/experts/options';
 export { SoftmaxTopKRouter, type SoftmaxTopKOptions } from './moe/routers/softmax-topk';
 export { NoisyTopKRouter, type NoisyTopKOptions } from './moe/routers/noisy-topk';
 export { SigmoidLossFreeRouter, type SigmoidLossFreeOptions } from './moe/routers/sigmoid-loss-free';
@@ -100,6 +125,16 @@ export { HashRouter, type HashRouterOptions } from './moe/routers/hash';
 export { BalancedRouter, type BalancedRouterOptions } from './moe/routers/balanced';
 export { UncertaintyRouter, type UncertaintyRouterOptions } from './moe/routers/uncertainty';
 export { RouterBias } from './moe/routers/router-bias';
+export {
+  NormalizedSoftmaxRouter,
+  standardizeLogits,
+  type NormalizedSoftmaxOptions,
+} from './moe/routers/normalized-softmax';
+export {
+  DenseToSparseRouter,
+  annealedTemperature,
+  type DenseToSparseOptions,
+} from './moe/routers/dense-to-sparse';
 export { createRouter } from './moe/routers';
 
 // Experts, dispatch and routed layers
@@ -119,6 +154,8 @@ export {
 export { MoELayer, type MoEForwardOptions } from './moe/layer';
 export type { MoEAux, FfnOutput, RoutingMetrics } from './moe/types';
 export { upcycle, type DenseFfnWeights } from './moe/upcycle';
+export { diversifyExperts } from './moe/diversify';
+export { AdaptiveAuxCoefficient, adaptiveAuxStep, type AdaptiveAuxOptions } from './moe/adaptive-aux';
 export { selfContrastLogits, type ContrastOptions } from './moe/scmoe';
 
 // Balancing losses and routing metrics
@@ -130,7 +167,13 @@ export {
   importanceLoadLoss,
   sequenceAuxLoss,
 } from './moe/losses';
-export { routingMetrics, averageMetrics, maxViolation, meanEntropy } from './moe/metrics';
+export {
+  routingMetrics,
+  routingMetricsAsync,
+  averageMetrics,
+  maxViolation,
+  meanEntropy,
+} from './moe/metrics';
 export {
   usageByGroup,
   meanPairwiseTv,
@@ -216,7 +259,16 @@ export {
   type TrainPosition,
 } from './train/trainer';
 export { fitShuffled, type FitShuffledOptions } from './train/fit';
-export { evaluateInBatches, type EvalBatch } from './train/evaluate';
+export {
+  AdamWOptionsSchema,
+  TrainLoopNumbersSchema,
+  TrainOptionsSchema,
+  LearningRateSchema,
+  MAX_LEARNING_RATE,
+  MAX_BATCH_SIZE,
+  MAX_EPOCHS,
+} from './train/options';
+export { evaluateInBatches, evaluateInBatchesAsync, type EvalBatch } from './train/evaluate';
 
 // Checkpoints
 export * from './io';
@@ -228,6 +280,11 @@ export * from './zoo';
 export {
   TokenClassifier,
   TokenClassifierConfigSchema,
+  CheckedTokenClassifierConfigSchema,
+  refineTokenClassifier,
+  refineHeads,
+  tokenClassifierValues,
+  tokenClassifierSizeChecks,
   imagePatches,
   type TokenClassifierConfig,
   type TokenClassifierOptions,

@@ -8,7 +8,9 @@ import {
   ExpertChoiceRouter,
   ExpertBank,
   Router,
+  planTokenChoice,
 } from '../src/moe';
+import { planTokenChoiceOnDevice } from '../src/moe/dispatch/device-plan';
 
 beforeAll(async () => {
   await initBackend();
@@ -132,5 +134,38 @@ describe('capacity dispatch', () => {
     const before = tf.memory().numTensors;
     for (let i = 0; i < 3; i++) step();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('device-side plan (backends without synchronous reads)', () => {
+  it.each([3, 10, 37])('keeps exactly the pairs the host plan keeps, capacity %i', (cap) => {
+    setSeed(4);
+    const [t, k, e] = [37, 2, 4];
+    const router = new SoftmaxTopKRouter({ dim: 16, numExperts: e, k });
+    const x = tf.randomNormal([t, 16], 0, 1, 'float32', 6) as tf.Tensor2D;
+    const { assignment } = router.route(x);
+    if (assignment.kind !== 'token') throw new Error('token choice expected');
+    const idx = assignment.indices.dataSync() as Int32Array;
+    const host = planTokenChoice(idx, t, k, e, cap);
+    const dev = planTokenChoiceOnDevice(assignment.indices, e, cap);
+    expect(dev.dropped.dataSync()[0]).toBe(host.dropped);
+    expect(Array.from(dev.routed.dataSync())).toEqual(host.routed);
+    const slotPos = dev.slotPos.dataSync();
+    const srcToken = dev.srcToken.dataSync();
+    const srcSlot = dev.srcSlot.dataSync();
+    for (let p = 0; p < t * k; p++) {
+      const kept = host.slotPos[p] < host.kept;
+      const row = slotPos[p];
+      if (!kept) {
+        expect(row).toBe(e * cap);
+        continue;
+      }
+      expect(Math.floor(row / cap)).toBe(idx[p]); // in its expert's padded group
+      expect(srcToken[row]).toBe(Math.floor(p / k));
+      expect(srcSlot[row]).toBe(p);
+    }
+    const used = Array.from(srcToken).filter((s) => s < t).length;
+    expect(used).toBe(host.kept);
+    expect(Array.from(srcSlot).filter((s) => s === t * k).length).toBe(e * cap - host.kept);
   });
 });

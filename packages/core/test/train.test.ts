@@ -1,5 +1,6 @@
 import { Writable } from 'stream';
-import { initBackend, tf } from '../src';
+import { initBackend, Linear, setSeed, tf } from '../src';
+import { addAll } from '../src/train/add-all';
 import {
   AdamW,
   BarReporter,
@@ -359,5 +360,50 @@ describe('reporter', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('addAll', () => {
+  it('equals tf.addN for any number of inputs, in chunks a webgpu adapter can bind, leaving nothing behind', () => {
+    for (const n of [1, 2, 4, 5, 13, 25]) {
+      const xs = Array.from({ length: n }, (_, i) => tf.fill([3], i + 1));
+      const before = tf.memory().numTensors;
+      const sum = addAll(xs);
+      expect(tf.memory().numTensors).toBe(before + 1);
+      expect(Array.from(sum.dataSync())).toEqual(Array(3).fill((n * (n + 1)) / 2));
+      tf.dispose([sum, ...xs]);
+    }
+    expect(() => addAll([])).toThrow(/no tensors/);
+  });
+});
+
+describe('AdamW.minimizeAsync', () => {
+  it('gives the losses and weights of minimize, bit for bit, and leaves nothing behind', async () => {
+    const x = tf.tensor2d([
+      [1, -2, 3],
+      [0.5, 1, -1],
+    ]);
+    const run = async (useAsync: boolean) => {
+      setSeed(4);
+      const model = new Linear(3, 1);
+      const opt = new AdamW(model, { lr: 0.1 });
+      const loss = () => tf.sum(tf.square(model.forward(x))) as tf.Scalar;
+      const before = tf.memory().numTensors;
+      const losses: number[] = [];
+      for (let i = 0; i < 5; i++) losses.push(useAsync ? await opt.minimizeAsync(loss) : opt.minimize(loss));
+      const out = {
+        losses,
+        weights: Object.values(model.stateDict()).map((v) => Array.from(v.dataSync())),
+        grew: tf.memory().numTensors - before,
+      };
+      opt.dispose();
+      model.dispose();
+      return out;
+    };
+    const sync = await run(false);
+    expect(await run(true)).toEqual(sync);
+    expect(sync.grew).toBe(0);
+    expect(sync.losses[4]).toBeLessThan(sync.losses[0]);
+    x.dispose();
   });
 });

@@ -9,11 +9,22 @@ export {
   splitWords,
   WordTokenizer,
 } from './tokenizer';
-export { type AvSet, type AvDigitsOptions, type AvDigits, makeAvDigits } from './avdigits/data';
+export {
+  type AvSet,
+  type AvDigitsOptions,
+  AvDigitsOptionsSchema,
+  type AvDigits,
+  makeAvDigits,
+} from './avdigits/data';
 export { type AvBatch, avBatch, avgPoolTokens } from './avdigits/batch';
 export { type RatePair, MOME_RATES, FULL_RATE, rateKey } from './mome/rates';
 export { AvBackboneConfigSchema, type AvBackboneConfig, AvBackbone } from './mome/backbone';
-export { BottleneckAdapter, type MomeAdapterOptions, MomeAdapter } from './mome/adapters';
+export {
+  BottleneckAdapter,
+  type MomeAdapterOptions,
+  MomeAdapterOptionsSchema,
+  MomeAdapter,
+} from './mome/adapters';
 export {
   AvAdapterConfigSchema,
   AvModelConfigSchema,
@@ -23,10 +34,13 @@ export {
 } from './mome/model';
 export {
   type TrainAvOptions,
+  TrainAvOptionsSchema,
   trainAvModel,
   type PretrainAvOptions,
+  PretrainAvOptionsSchema,
   pretrainAvBackbone,
   type TrainAvAdaptersOptions,
+  TrainAvAdaptersOptionsSchema,
   trainAvAdapters,
   type LayerRoutes,
   type AvRateEvaluation,
@@ -61,6 +75,8 @@ export {
   type VisualTokens,
   type VqaSet,
   type MakeVqaOptions,
+  MakeVqaOptionsSchema,
+  MAX_VQA_SAMPLES,
   makeVqaSet,
   takeVqa,
   withPatchTokens,
@@ -74,6 +90,7 @@ export {
   type DigitEncoderOptions,
   DigitEncoder,
   type PretrainEncoderOptions,
+  PretrainEncoderOptionsSchema,
   pretrainDigitEncoder,
   encoderAccuracy,
   withEncoderTokens,
@@ -91,6 +108,7 @@ export {
 } from './vqa/model';
 export {
   type TrainVqaOptions,
+  TrainVqaOptionsSchema,
   type TrainVqaResult,
   trainVqa,
   type VqaEvaluation,
@@ -149,11 +167,13 @@ export {
   type LmBatch,
   lmBatch,
   type TrainLmOptions,
+  TrainLmOptionsSchema,
   type LmCurves,
   trainLm,
   type LmEvaluation,
   evaluateLm,
   type TrainAuxOptions,
+  TrainAuxOptionsSchema,
   trainAuxRouters,
   auxRouterAgreement,
 } from './moma/train';
@@ -172,6 +192,7 @@ export {
   type MoiieArm,
   armGroups,
   type UpcycleArmOptions,
+  UpcycleArmOptionsSchema,
   armSlot,
   widenFfn,
   upcycleArm,
@@ -199,6 +220,8 @@ export {
   type DigitVqaStage,
   DIGIT_VQA_MOTE_DEFAULTS,
   type TrainDigitVqaOptions,
+  TrainDigitVqaOptionsSchema,
+  MAX_RECIPE_SAMPLES,
   type TrainedDigitVqa,
   type DigitVqaScore,
   digitVqaSteps,
@@ -207,7 +230,13 @@ export {
 } from './moiie/train-digit-vqa';
 export { type VqaAnswerResult, answerQuestion } from './vqa/answer';
 export { expertOutputCosine } from './moiie/expert-similarity';
-export { type ExpertWeightFormat, type QuantFfnExpertsOptions, QuantFfnExperts } from './mote/quant-experts';
+export {
+  type ExpertWeightFormat,
+  ExpertWeightFormatSchema,
+  type QuantFfnExpertsOptions,
+  QuantFfnExpertsOptionsSchema,
+  QuantFfnExperts,
+} from './mote/quant-experts';
 export {
   binaryBytes,
   type PackedTernaryExperts,
@@ -226,12 +255,29 @@ export {
   type MoTELayerConfigInput,
   MoTELayer,
 } from './mote/mote-layer';
-export { type BuildMoteOptions, buildMote, type BuildFloatMoeOptions, buildFloatMoe } from './mote/upcycle';
+export {
+  type BuildMoteOptions,
+  BuildMoteOptionsSchema,
+  buildMote,
+  type BuildFloatMoeOptions,
+  BuildFloatMoeOptionsSchema,
+  buildFloatMoe,
+} from './mote/upcycle';
+export {
+  vqaSizeChecks,
+  digitVqaSizeChecks,
+  avSizeChecks,
+  lmSizeChecks,
+  digitLmSizeChecks,
+} from './size-checks';
 export {
   MOMA_FORMAT,
   MOME_FORMAT,
   VQA_FORMAT,
   DIGIT_VQA_FORMAT,
+  DIGIT_LM_FORMAT,
+  saveDigitLmModel,
+  loadDigitLmModel,
   saveDigitVqaModel,
   loadDigitVqaModel,
   saveMomaModel,
@@ -242,3 +288,18 @@ export {
   loadVqaModel,
 } from './model-files';
 export { loadPretrained } from './pretrained';
+export { DIGIT_SIDE, type DigitImageInput } from './digit-pixels';
+export {
+  DigitLmConfigSchema,
+  type DigitLmConfig,
+  type DigitLmConfigInput,
+  DigitLmModel,
+} from './moma/digit-lm';
+export {
+  type DigitNaming,
+  type DigitDrawing,
+  type DrawDigitOptions,
+  nameDigitPixels,
+  nameDigit,
+  drawDigits,
+} from './moma/digit-lm-tasks';

@@ -1,9 +1,17 @@
 /** Saving and loading the multimodal models with core's checkpoint format (one format per model). */
 import { loadModel, saveModel, type LoadedModel, type ModelFormat } from '@moe-zoo/core';
+import { DigitLmConfigSchema, DigitLmModel, type DigitLmConfig } from './moma/digit-lm';
 import { InterleavedLM, InterleavedLmConfigSchema, type InterleavedLmConfig } from './moma/lm';
 import { AvModel, AvModelConfigSchema, type AvModelConfig } from './mome/model';
 import { VqaModelConfigSchema, VqaTransformer, type VqaModelConfig } from './vqa/model';
 import { DigitVqaConfigSchema, DigitVqaModel, type DigitVqaConfig } from './vqa/digit-vqa';
+import {
+  avSizeChecks,
+  digitLmSizeChecks,
+  digitVqaSizeChecks,
+  lmSizeChecks,
+  vqaSizeChecks,
+} from './size-checks';
 
 /** How a MoMa {@link InterleavedLM} (or its dense twin) is stored. */
 export const MOMA_FORMAT: ModelFormat<InterleavedLM, typeof InterleavedLmConfigSchema> = {
@@ -11,6 +19,16 @@ export const MOMA_FORMAT: ModelFormat<InterleavedLM, typeof InterleavedLmConfigS
   configSchema: InterleavedLmConfigSchema,
   configOf: (model) => model.config,
   build: (config) => new InterleavedLM(config),
+  sizeChecks: (config) => lmSizeChecks(config),
+};
+
+/** How a whole {@link DigitLmModel} (the MoMa LM and its image codebook, e.g. the shipped `moma-digit-lm`) is stored. */
+export const DIGIT_LM_FORMAT: ModelFormat<DigitLmModel, typeof DigitLmConfigSchema> = {
+  name: 'moe-zoo/digit-lm',
+  configSchema: DigitLmConfigSchema,
+  configOf: (model) => model.config,
+  build: (config) => new DigitLmModel(config),
+  sizeChecks: digitLmSizeChecks,
 };
 
 /** How a MoME {@link AvModel} (backbone and adapters) is stored. */
@@ -19,6 +37,7 @@ export const MOME_FORMAT: ModelFormat<AvModel, typeof AvModelConfigSchema> = {
   configSchema: AvModelConfigSchema,
   configOf: (model) => model.config,
   build: (config) => new AvModel(config),
+  sizeChecks: avSizeChecks,
 };
 
 /**
@@ -30,6 +49,7 @@ export const VQA_FORMAT: ModelFormat<VqaTransformer, typeof VqaModelConfigSchema
   configSchema: VqaModelConfigSchema,
   configOf: (model) => model.config,
   build: (config) => new VqaTransformer(config),
+  sizeChecks: (config) => vqaSizeChecks(config),
 };
 
 /**
@@ -41,6 +61,7 @@ export const DIGIT_VQA_FORMAT: ModelFormat<DigitVqaModel, typeof DigitVqaConfigS
   configSchema: DigitVqaConfigSchema,
   configOf: (model) => model.config,
   build: (config) => new DigitVqaModel(config),
+  sizeChecks: digitVqaSizeChecks,
 };
 
 /**
@@ -63,6 +84,28 @@ export async function saveMomaModel(
 /** Loads a model saved by {@link saveMomaModel}; the config is validated before weights are allocated. */
 export async function loadMomaModel(dir: string): Promise<LoadedModel<InterleavedLM, InterleavedLmConfig>> {
   return loadModel(dir, MOMA_FORMAT);
+}
+
+/**
+ * Saves a MoMa digit LM with its image codebook (weights, config and optional JSON `extra`).
+ *
+ * @example
+ * ```ts
+ * await saveDigitLmModel('runs/moma-digits', DigitLmModel.of(lm, codebook));
+ * const { model } = await loadDigitLmModel('runs/moma-digits');
+ * ```
+ */
+export async function saveDigitLmModel(
+  dir: string,
+  model: DigitLmModel,
+  extra?: Record<string, unknown>,
+): Promise<void> {
+  await saveModel(dir, DIGIT_LM_FORMAT, model, extra);
+}
+
+/** Loads a model saved by {@link saveDigitLmModel}; the config is validated before weights are allocated. */
+export async function loadDigitLmModel(dir: string): Promise<LoadedModel<DigitLmModel, DigitLmConfig>> {
+  return loadModel(dir, DIGIT_LM_FORMAT);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseConfig } from '@moe-zoo/core';
+import { LIMITS, parseConfig } from '@moe-zoo/core';
 
 /** Special tokens; they always occupy ids 0..5 in this order. */
 export const SPECIAL_TOKENS = ['<pad>', '<unk>', '<bos>', '<eos>', '<sep>', '<img>'] as const;
@@ -29,7 +29,9 @@ export interface DecodeOptions {
 }
 
 /** The serialised form of a {@link WordTokenizer}: its non-special words in id order. */
-export const TokenizerJsonSchema = z.object({ words: z.array(z.string().min(1)) });
+export const TokenizerJsonSchema = z.strictObject({
+  words: z.array(z.string().min(1).max(256)).max(LIMITS.vocab),
+});
 
 const SPECIAL_SET: ReadonlySet<string> = new Set(SPECIAL_TOKENS);
 const SPLIT_RE = new RegExp(`${SPECIAL_TOKENS.join('|')}|[\\p{L}\\p{N}]+|[^\\s\\p{L}\\p{N}]`, 'gu');

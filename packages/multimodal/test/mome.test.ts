@@ -64,7 +64,9 @@ describe('MoME adapters', () => {
     expect(moduleCosts(perRate).total - moduleCosts(perRate).active).toBe(
       costs.total - costs.active + 2 * 5 * a0.routers[0].countParams(),
     );
-    expect(() => new AvModel({ adapter: { kind: 'mome', topK: 9 } })).toThrow(/topK 9/);
+    expect(() => new AvModel({ adapter: { kind: 'mome', topK: 9 } })).toThrow(
+      /AvModel config: adapter.topK: topK \(9\) exceeds numExperts \(8\)/,
+    );
     [pre, shared, perRate].forEach((m) => m.dispose());
     tf.dispose([audio, video]);
   });

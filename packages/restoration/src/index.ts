@@ -33,6 +33,8 @@ export {
   loadPhoto,
   type PatchSet,
   type PatchSetOptions,
+  PatchSetOptionsSchema,
+  MAX_PATCH_SET_PIXELS,
   makePatchSet,
   patchBatch,
   patchImage,
@@ -40,7 +42,10 @@ export {
 export {
   type Modulation,
   type FiLMExpertsOptions,
+  FiLMExpertsOptionsSchema,
   FiLMExperts,
+  MAX_ADAPTOR_RATIO,
+  mofmeSlotValues,
   MoFMESlotOptionsSchema,
   type MoFMESlotOptions,
   type MoFMESlotOptionsInput,
@@ -58,9 +63,13 @@ export {
   type RestorationConfigInput,
   type RestorationOutput,
   RestorationNet,
+  MAX_TILE,
+  restorationValues,
+  restorationSizeChecks,
 } from './model';
 export {
   type TrainRestorationOptions,
+  TrainRestorationOptionsSchema,
   type TrainRestorationResult,
   trainRestoration,
   RestorationLossSchema,

@@ -1,5 +1,10 @@
 import { loadModel, saveModel, type LoadedModel, type ModelFormat } from '@moe-zoo/core';
-import { RestorationConfigSchema, RestorationNet, type RestorationConfig } from './model';
+import {
+  RestorationConfigSchema,
+  RestorationNet,
+  restorationSizeChecks,
+  type RestorationConfig,
+} from './model';
 
 /** How a {@link RestorationNet} is stored (core's checkpoint format, model `moe-zoo/restoration-net`). */
 export const RESTORATION_FORMAT: ModelFormat<RestorationNet, typeof RestorationConfigSchema> = {
@@ -7,6 +12,7 @@ export const RESTORATION_FORMAT: ModelFormat<RestorationNet, typeof RestorationC
   configSchema: RestorationConfigSchema,
   configOf: (net) => net.config,
   build: (config) => new RestorationNet(config),
+  sizeChecks: restorationSizeChecks,
 };
 
 /**

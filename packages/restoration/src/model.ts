@@ -7,9 +7,16 @@ import {
   MoELayer,
   Module,
   moduleCosts,
+  attentionBlockValues,
+  ffnSlotValues,
+  LIMITS,
   parseConfig,
   PositionalEmbedding,
+  refineHeads,
+  refineParamBudget,
   refineTopK,
+  sizeField,
+  type SizeCheck,
   RoutedLayer,
   tf,
   TransformerBlock,
@@ -17,7 +24,10 @@ import {
   type MoEAux,
 } from '@moe-zoo/core';
 import { z } from 'zod';
-import { MoFMELayer, MoFMESlotOptionsSchema } from './mofme';
+import { MoFMELayer, MoFMESlotOptionsSchema, mofmeSlotValues } from './mofme';
+
+/** The largest tile side a restoration net may see, in pixels. */
+export const MAX_TILE = 1024;
 
 /**
  * The FFN slot of each block: core's slot kinds (a dense GELU FFN of width `hidden`, or core's
@@ -26,7 +36,7 @@ import { MoFMELayer, MoFMESlotOptionsSchema } from './mofme';
  */
 export const FfnSlotSchema = z.discriminatedUnion('kind', [
   ...FfnSlotConfigSchema.options,
-  z.object({ kind: z.literal('mofme'), mofme: MoFMESlotOptionsSchema.superRefine(refineTopK) }),
+  z.strictObject({ kind: z.literal('mofme'), mofme: MoFMESlotOptionsSchema.superRefine(refineTopK) }),
 ]);
 /** Parsed {@link FfnSlotSchema}. */
 export type RestorationFfnConfig = z.output<typeof FfnSlotSchema>;
@@ -35,28 +45,92 @@ export type RestorationFfnConfigInput = z.input<typeof FfnSlotSchema>;
 
 /** Config of {@link RestorationNet} (stored in checkpoints). */
 export const RestorationConfigSchema = z
-  .object({
-    /** Side of the square tiles the net sees (default 32). */
-    tile: z.number().int().positive().default(32),
+  .strictObject({
+    /** Side of the square tiles the net sees (default 32; at most 1024). */
+    tile: sizeField(MAX_TILE).default(32),
     /** Feature channels of the conv head and tail (default 16). */
-    channels: z.number().int().positive().default(16),
+    channels: sizeField(LIMITS.channels).default(16),
     /** Token patch side on the feature map (default 4 -> 64 tokens on a 32 tile). */
-    patch: z.number().int().positive().default(4),
-    dim: z.number().int().positive().default(48),
-    heads: z.number().int().positive().default(4),
-    depth: z.number().int().positive().default(2),
+    patch: sizeField(LIMITS.patch).default(4),
+    dim: sizeField(LIMITS.dim).default(48),
+    heads: sizeField(LIMITS.heads).default(4),
+    depth: sizeField(LIMITS.depth).default(2),
     ffn: FfnSlotSchema,
     dropout: z.number().min(0).max(0.9).default(0),
   })
   .superRefine((c, ctx) => {
+    if (ctx.issues.length > 0) return;
     if (c.tile % c.patch !== 0) {
       ctx.addIssue({
         code: 'custom',
         path: ['patch'],
         message: `patch ${c.patch} must divide tile ${c.tile}`,
       });
+    } else if ((c.tile / c.patch) ** 2 > LIMITS.tokens) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['patch'],
+        message: `(tile / patch)^2 = ${(c.tile / c.patch) ** 2} tokens, more than ${LIMITS.tokens}`,
+      });
     }
-  });
+  })
+  .superRefine(refineHeads)
+  .superRefine(refineParamBudget(restorationValues, 'depth'));
+/** An upper estimate of a restoration net's parameter values (what the schema bounds). */
+export function restorationValues(c: {
+  tile: number;
+  channels: number;
+  patch: number;
+  dim: number;
+  depth: number;
+  ffn: RestorationFfnConfigInput;
+}): number {
+  const { channels: ch, patch: p, dim: d } = c;
+  const slot = c.ffn.kind === 'mofme' ? mofmeSlotValues(c.ffn.mofme, d) : ffnSlotValues(c.ffn, d);
+  const convs = 9 * (3 * ch + ch * ch + 2 * ch * ch + 3 * ch) + 4 * ch + 3;
+  const tokens = (c.tile / p) ** 2;
+  return convs + 2 * p * p * ch * d + tokens * d + c.depth * (attentionBlockValues(d) + slot) + 4 * d;
+}
+
+/**
+ * Where a restoration net's weights show its size fields, for core's `loadModel`: blocks, `dim`,
+ * `channels`, `patch`, the tokens of `tile / patch`, the experts of a MoE or MoFME slot.
+ */
+export function restorationSizeChecks(c: RestorationConfig): SizeCheck[] {
+  const last = `blocks.${c.depth - 1}.ffn`;
+  const checks: SizeCheck[] = [
+    { field: 'depth', value: c.depth, blocks: 'blocks' },
+    { field: 'dim', value: c.dim, tensor: 'embed.weight', axis: 3 },
+    { field: 'channels', value: c.channels, tensor: 'head1.weight', axis: 3 },
+    { field: 'patch', value: c.patch, tensor: 'embed.weight', axis: 0 },
+    { field: 'tile', value: (c.tile / c.patch) ** 2, tensor: 'pos.weight', axis: 0 },
+  ];
+  if (c.ffn.kind === 'mofme') {
+    checks.push(
+      {
+        field: 'ffn.mofme.numExperts',
+        value: c.ffn.mofme.numExperts,
+        tensor: `${last}.experts.gamma`,
+        axis: 0,
+      },
+      {
+        field: 'ffn.mofme.adaptorRatio',
+        value: c.dim * c.ffn.mofme.adaptorRatio,
+        tensor: `${last}.adaptor.fc1.weight`,
+        axis: 1,
+      },
+    );
+  } else if (c.ffn.kind === 'moe') {
+    checks.push(
+      { field: 'ffn.moe.numExperts', value: c.ffn.moe.numExperts, tensor: `${last}.experts.w1`, axis: 0 },
+      { field: 'ffn.moe.hidden', value: c.ffn.moe.hidden, tensor: `${last}.experts.w1`, axis: 2 },
+    );
+  } else {
+    checks.push({ field: 'ffn.hidden', value: c.ffn.hidden, tensor: `${last}.fc1.weight`, axis: 1 });
+  }
+  return checks;
+}
+
 /** Parsed {@link RestorationConfigSchema}. */
 export type RestorationConfig = z.output<typeof RestorationConfigSchema>;
 /** Input form of {@link RestorationConfigSchema}. */

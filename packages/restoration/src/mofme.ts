@@ -6,12 +6,15 @@ import {
   gelu,
   GeluFFN,
   groupedMatMul,
+  LIMITS,
   Linear,
   parseConfig,
+  refineParamBudget,
   refineTopK,
   RoutedLayer,
   RouterConfigSchema,
   RouterInputSchema,
+  sizeField,
   tf,
   type Router,
 } from '@moe-zoo/core';
@@ -20,16 +23,18 @@ import { z } from 'zod';
 /** How a feature-modulated expert computes gamma and beta. */
 export type Modulation = 'linear' | 'vector';
 
-/** Options of {@link FiLMExperts}. */
-export interface FiLMExpertsOptions {
-  numExperts: number;
-  dim: number;
+/** Options of {@link FiLMExperts} (strict; sizes bounded). */
+export const FiLMExpertsOptionsSchema = z.strictObject({
+  numExperts: sizeField(LIMITS.numExperts),
+  dim: sizeField(LIMITS.dim),
   /**
    * `linear` (the released code): gamma_e(u) = u Wg_e + bg_e, beta_e(u) = u Wb_e + bb_e, each
    * Linear(D -> D). `vector` (the paper figure): gamma_e, beta_e in R^D.
    */
-  modulation: Modulation;
-}
+  modulation: z.enum(['linear', 'vector']),
+});
+/** Options of {@link FiLMExperts}. */
+export type FiLMExpertsOptions = z.input<typeof FiLMExpertsOptionsSchema>;
 
 /**
  * E feature-modulated experts (MoFME's FM_e): `FM_e(u) = gamma_e(u) * u + beta_e(u)`. An
@@ -49,7 +54,8 @@ export class FiLMExperts extends ExpertBank {
   readonly gamma: tf.Variable;
   readonly beta: tf.Variable;
 
-  constructor(o: FiLMExpertsOptions) {
+  constructor(options: FiLMExpertsOptions) {
+    const o = parseConfig(FiLMExpertsOptionsSchema, options, 'FiLM experts options');
     super(o.numExperts, o.dim);
     this.modulation = o.modulation;
     const e = o.numExperts;
@@ -141,13 +147,16 @@ export class FiLMExperts extends ExpertBank {
   }
 }
 
+/** The largest adaptor width, as a multiple of `dim`. */
+export const MAX_ADAPTOR_RATIO = 64;
+
 /**
  * The MoFME layer's settings without `dim`: what a model's FFN-slot config holds (the model fills
  * in `dim`), like core's `MoESlotOptionsSchema`.
  */
-export const MoFMESlotOptionsSchema = z.object({
-  numExperts: z.number().int().min(1),
-  topK: z.number().int().min(1),
+export const MoFMESlotOptionsSchema = z.strictObject({
+  numExperts: sizeField(LIMITS.numExperts),
+  topK: sizeField(LIMITS.numExperts),
   modulation: z.enum(['linear', 'vector']).default('linear'),
   /**
    * `softmax` = plain KeepTopK router; `uncertainty` = UaR (MC-dropout, core's UncertaintyRouter).
@@ -157,7 +166,7 @@ export const MoFMESlotOptionsSchema = z.object({
   /** `dense`: every FM expert on every token (as in the released code); `sorted`: only the k chosen. */
   dispatch: z.enum(['dense', 'sorted']).default('dense'),
   /** Hidden width of the shared adaptor FFN, as a multiple of dim (default 4). */
-  adaptorRatio: z.number().int().positive().default(4),
+  adaptorRatio: sizeField(MAX_ADAPTOR_RATIO).default(4),
   dropout: z.number().min(0).max(0.9).default(0),
   /** Switch aux-loss coefficient (MoFME uses none: default 0). */
   auxLoss: z.number().min(0).default(0),
@@ -174,8 +183,19 @@ export type MoFMESlotOptionsInput = z.input<typeof MoFMESlotOptionsSchema>;
 
 /** The config of {@link MoFMELayer}: the slot options plus `dim` (zod, the single source of truth). */
 export const MoFMEConfigSchema = MoFMESlotOptionsSchema.extend({
-  dim: z.number().int().positive(),
-}).superRefine(refineTopK);
+  dim: sizeField(LIMITS.dim),
+})
+  .superRefine(refineTopK)
+  .superRefine(refineParamBudget((c) => mofmeSlotValues(c, c.dim), 'numExperts'));
+
+/**
+ * An upper estimate of the parameter values of a MoFME slot of width `dim`: FiLM experts (a
+ * linear modulation is 4 dim^2 + 2 dim), router, gated basenet, adaptor.
+ */
+export function mofmeSlotValues(c: { numExperts: number; adaptorRatio?: number }, dim: number): number {
+  const r = c.adaptorRatio ?? 4;
+  return c.numExperts * (4 * dim * dim + 3 * dim + 1) + 4 * dim * dim + 2 * r * dim * dim + 4 * dim * (r + 1);
+}
 /** Parsed {@link MoFMEConfigSchema}. */
 export type MoFMEConfig = z.output<typeof MoFMEConfigSchema>;
 /** Input form of {@link MoFMEConfigSchema} (defaults optional). */

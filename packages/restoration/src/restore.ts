@@ -1,6 +1,7 @@
 import { tf } from '@moe-zoo/core';
+// From @moe-zoo/data itself, not ./image-io (sharp): restoreImage is part of the browser entry.
+import { DEFAULT_MAX_PIXELS, ImageError } from '@moe-zoo/data';
 import { createImage, type RgbImage } from './image';
-import { DEFAULT_MAX_PIXELS, ImageError } from './image-io';
 import type { RestorationNet } from './model';
 
 /** Options of {@link restoreImage}. */

@@ -1,31 +1,46 @@
-import { evaluateInBatches, fitShuffled, tf, type StepInfo } from '@moe-zoo/core';
+import {
+  evaluateInBatches,
+  fitShuffled,
+  functionField,
+  instanceField,
+  LearningRateSchema,
+  MAX_BATCH_SIZE,
+  MAX_EPOCHS,
+  objectField,
+  parseConfig,
+  sizeField,
+  tf,
+  type StepInfo,
+} from '@moe-zoo/core';
 import { z } from 'zod';
 import { patchBatch, type PatchSet } from './data';
 import { psnr, ssim } from './metrics';
-import type { RestorationNet } from './model';
+import { RestorationNet } from './model';
 import { RESTORATION_FORMAT } from './model-files';
 import { WEATHER_TYPES } from './weather';
 
-/** Options of {@link trainRestoration}. */
-export interface TrainRestorationOptions {
-  model: RestorationNet;
-  train: PatchSet;
-  epochs: number;
-  batchSize?: number;
+/** Options of {@link trainRestoration} (strict: a misspelt option is a `ConfigError` naming it). */
+export const TrainRestorationOptionsSchema = z.strictObject({
+  model: instanceField(RestorationNet),
+  train: objectField<PatchSet>('a patch set'),
+  epochs: sizeField(MAX_EPOCHS),
+  batchSize: sizeField(MAX_BATCH_SIZE).default(32),
   /** Peak learning rate of the warmup + cosine schedule (default 2e-3). */
-  lr?: number;
-  seed?: number;
+  lr: LearningRateSchema.default(2e-3),
+  seed: z.number().int().min(0).default(0),
   /** Pixel loss (default `'mse'`, see {@link RestorationLossSchema}). */
-  loss?: RestorationLoss;
+  loss: z.enum(['mse', 'l1']).default('mse'),
   /** Called after every step with the loss and the step's record (routing metrics for MoE nets). */
-  onStep?: (step: number, loss: number, info: StepInfo) => void;
+  onStep: functionField<(step: number, loss: number, info: StepInfo) => void>('a step callback').optional(),
   /** Save a resumable checkpoint into this folder every `checkpointEvery` steps (and at the end). */
-  checkpointDir?: string;
+  checkpointDir: z.string().min(1).optional(),
   /** Steps between checkpoints (default 200). */
-  checkpointEvery?: number;
+  checkpointEvery: sizeField(1e9).default(200),
   /** Continue the run saved in this checkpoint folder (same data, seed and options). */
-  resumeFrom?: string;
-}
+  resumeFrom: z.string().min(1).optional(),
+});
+/** Options of {@link trainRestoration}. */
+export type TrainRestorationOptions = z.input<typeof TrainRestorationOptionsSchema>;
 
 /** What {@link trainRestoration} returns. */
 export interface TrainRestorationResult {
@@ -61,11 +76,9 @@ export function restorationLoss(kind: RestorationLoss, pred: tf.Tensor, target: 
  * const { losses } = await trainRestoration({ model, train, epochs: 3, batchSize: 32 });
  * ```
  */
-export async function trainRestoration(o: TrainRestorationOptions): Promise<TrainRestorationResult> {
-  const batchSize = o.batchSize ?? 32;
-  const lr = o.lr ?? 2e-3;
-  const seed = o.seed ?? 0;
-  const kind = o.loss ?? 'mse';
+export async function trainRestoration(options: TrainRestorationOptions): Promise<TrainRestorationResult> {
+  const o = parseConfig(TrainRestorationOptionsSchema, options, 'trainRestoration options');
+  const { batchSize, lr, seed, loss: kind } = o;
   const losses: number[] = [];
   o.model.train();
   const { seconds } = await fitShuffled({
@@ -89,7 +102,7 @@ export async function trainRestoration(o: TrainRestorationOptions): Promise<Trai
     checkpoint: o.checkpointDir
       ? {
           dir: o.checkpointDir,
-          every: o.checkpointEvery ?? 200,
+          every: o.checkpointEvery,
           model: RESTORATION_FORMAT.name,
           config: o.model.config,
           configSchema: RESTORATION_FORMAT.configSchema,

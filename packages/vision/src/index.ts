@@ -48,10 +48,11 @@ export {
   type EncoderRole,
   createEncoder,
   type PretrainOptions,
+  PretrainOptionsSchema,
   type PretrainResult,
   pretrainEncoder,
 } from './train/pretrain';
-export { type FusionAnswererOptions, FusionAnswerer } from './model/fusion';
+export { type FusionAnswererOptions, FusionAnswererOptionsSchema, FusionAnswerer } from './model/fusion';
 export { type GateOutput, selectTopK, maskedTopKGate } from './model/gating';
 export {
   type RoutedExpertTokens,
@@ -77,11 +78,12 @@ export { type EmptyRouting, emptyRouting } from './routing/empty';
 export { type FeatureBank, buildFeatureBank, sourceDim, pooledBase, allIndices } from './train/features';
 export {
   type AnswerTrainOptions,
+  AnswerTrainOptionsSchema,
   type AnswerTrainResult,
   trainFusionAnswerer,
   trainMoVAModel,
 } from './train/answer';
-export { type RouterTrainOptions, trainRouter, routeBatch } from './train/router';
+export { type RouterTrainOptions, RouterTrainOptionsSchema, trainRouter, routeBatch } from './train/router';
 export {
   type SystemOutput,
   type AnswerSystem,
@@ -93,6 +95,7 @@ export {
 } from './train/systems';
 export {
   type BuildRoutingLabelsOptions,
+  BuildRoutingLabelsOptionsSchema,
   type RoutingLabelSet,
   type BankedSet,
   buildRoutingLabels,
@@ -109,10 +112,22 @@ export {
   type LabelledImages,
   loadFashion,
   type TrainViTOptions,
+  TrainViTOptionsSchema,
   trainViT,
   evaluateViT,
 } from './model/vmoe';
-export { ConvEncoderOptionsSchema, CoarseRouterOptionsSchema, MoVAOptionsSchema } from './model/part-schemas';
+export {
+  ConvEncoderOptionsSchema,
+  CoarseRouterOptionsSchema,
+  MoVAOptionsSchema,
+  MoVAdapterBlockOptionsSchema,
+  GroupedCrossAttentionOptionsSchema,
+  AnswerHeadOptionsSchema,
+  MAX_ENCODER_CONVS,
+  MAX_MOVA_EXPERTS,
+  encoderValues,
+  movaValues,
+} from './model/part-schemas';
 export {
   MoVARoutingSchema,
   type MoVARouting,
@@ -122,7 +137,7 @@ export {
   type MoVASystemParts,
   MoVASystem,
 } from './model/mova-system';
-export { MOVA_FORMAT, saveMoVAModel, loadMoVAModel } from './model/mova-files';
+export { MOVA_FORMAT, movaSizeChecks, saveMoVAModel, loadMoVAModel } from './model/mova-files';
 export { type ImageClass, classifyImage } from './model/classify-image';
 export { type VisualAnswer, answerVisualQuestion } from './model/answer-question';
 export { loadPretrained } from './pretrained';

@@ -209,7 +209,7 @@ describe('saving and loading a MoVA system', () => {
     };
     // Schema fields, before any allocation: core's CONFIG error with the field.
     const cases: [(c: Record<string, Record<string, unknown>>) => void, string, RegExp][] = [
-      [(c) => (c.model.heads = 0), 'config.model.heads', /expected number to be >0/],
+      [(c) => (c.model.heads = 0), 'config.model.heads', /expected number to be >=1/],
       [(c) => (c.base.strides = [1, 3, 2]), 'config.base.strides.1', /<=2/],
       [(c) => (c.router.baseDim = 16), 'config.router.baseDim', /16, model.baseDim is 32/],
       [(c) => (c.model.gating = 'soft'), 'config.model.gating', /learned|uniform/],
@@ -233,8 +233,13 @@ describe('saving and loading a MoVA system', () => {
     }
     // The token grid, checked when the parts are built (they are disposed again).
     const grid = await refused((c) => (c.base.downsample = 2));
-    expect(grid).toBeInstanceOf(ConfigError);
-    expect((grid as ConfigError).issues).toEqual([
+    expect(grid).toBeInstanceOf(CheckpointError);
+    expect([(grid as CheckpointError).code, (grid as CheckpointError).field]).toEqual([
+      'CONFIG',
+      'config.model.tokens',
+    ]);
+    expect((grid as CheckpointError).source).toMatch(/manifest\.json$/);
+    expect(((grid as CheckpointError).cause as ConfigError).issues).toEqual([
       { path: 'model.tokens', message: '4, the base encoder gives 16' },
     ]);
     expect(tf.memory().numTensors).toBe(before);

@@ -47,7 +47,9 @@ describe('V-MoE vs dense ViT', () => {
     loaded.model.dispose();
     a.model.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
-    expect(() => new ViT({ ffn: VMOE, patch: 5 })).toThrow(/not divisible by patch 5/);
+    expect(() => new ViT({ ffn: VMOE, patch: 5 })).toThrow(
+      /vit config: patch: 5 does not divide imageSize \(28\)/,
+    );
   });
 
   it("passes core's router, dispatch and loss options to the MoE layers", () => {

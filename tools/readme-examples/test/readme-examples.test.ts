@@ -54,7 +54,7 @@ const OUTPUT: Record<string, (stdout: string) => void> = {
   // "An MoE layer in a few lines" trains: the printed loss falls.
   'README.md#1': (out) => expect(losses(out).at(-1)).toBeLessThan(losses(out)[0] * 0.3),
   'packages/core/README.md#1': (out) => expect(losses(out).at(-1)).toBeLessThan(losses(out)[0] * 0.3),
-  'packages/core/README.md#2': (out) => expect(out).toMatch(/^notes\.txt on \w+\n$/),
+  'packages/core/README.md#3': (out) => expect(out).toMatch(/^notes\.txt on \w+\n$/),
   'packages/data/README.md#1': (out) =>
     expect(out.split('\n')).toEqual(['mnist 8000 630 28 28 0', 'image 56 56 1', 'webp 784', '']),
   // The shipped examples: the clip is "seven", the restored photo is closer to the clean one.
@@ -63,10 +63,12 @@ const OUTPUT: Record<string, (stdout: string) => void> = {
     const [before, after] = (/PSNR ([\d.]+) -> ([\d.]+) dB/.exec(out) ?? []).slice(1).map(Number);
     expect(after).toBeGreaterThan(before + 1);
   },
+  'packages/multimodal/README.md#3': (out) =>
+    expect(out).toMatch(/^named: seven \(p = [\d.]+\)\ndrew "three" as codes( \d+){16}\n$/),
   'packages/multimodal/README.md#2': (out) => expect(out).toMatch(/^a8v2: 7 \(p = [\d.]+\), a1v1: 7$/m),
-  'packages/multimodal/README.md#3': (out) => expect(out.replace(/\s+/g, '')).toBe('[2,6,7,8,10,9,0,0]'),
+  'packages/multimodal/README.md#4': (out) => expect(out.replace(/\s+/g, '')).toBe('[2,6,7,8,10,9,0,0]'),
   // The saved and reloaded MoIIE model scores exactly the same ("// true").
-  'packages/multimodal/README.md#4': (out) => expect(out).toContain('\ntrue\n'),
+  'packages/multimodal/README.md#5': (out) => expect(out).toContain('\ntrue\n'),
   'packages/multimodal/README.md#1': (out) => expect(out).toMatch(/^what is the digit \? seven \(p = /m),
   'packages/vision/README.md#1': (out) => expect(out).toMatch(/^sneaker p=/),
   // MoVA at the README's sizes routes: some experts per sample, not the base alone.

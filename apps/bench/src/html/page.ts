@@ -41,7 +41,13 @@ function machineLine(m: MachineInfo): string {
 
 function backends(reports: SuiteReport[]): string {
   const seen = [
-    ...new Set(reports.map((r) => `${r.backend}, ${r.threads} thread${r.threads === 1 ? '' : 's'}`)),
+    ...new Set(
+      reports.map((r) =>
+        r.adapter
+          ? `${r.backend} on ${r.adapter}`
+          : `${r.backend}, ${r.threads} thread${r.threads === 1 ? '' : 's'}`,
+      ),
+    ),
   ];
   return seen.length === 0 ? '-' : seen.join('; ');
 }

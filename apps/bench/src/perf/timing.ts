@@ -1,7 +1,9 @@
 /**
  * The one timing helper of the bench: every latency figure (`latencyMsPerBatch`, `latencyMs_*`,
  * the perf suite's milliseconds) comes from {@link timeArms} or its single-arm form
- * {@link timeMedian}.
+ * {@link timeMedian}, or from their forms for calls that may await the device,
+ * {@link timeArmsAsync} / {@link timeMedianAsync}, whose calls end with {@link settle} (a
+ * `dataSync()` where the backend reads synchronously, an awaited read on webgpu).
  *
  * Method: `warmup` untimed passes over every arm, then `reps` timed rounds; in each round every arm
  * runs once, in an order that rotates by one arm per round (round 0: a b c, round 1: b c a, ...),
@@ -17,12 +19,62 @@
  */
 import * as os from 'os';
 import { performance } from 'perf_hooks';
-import { backendInfo } from '@moe-zoo/core';
+import { backendCapabilities, backendInfo, tf } from '@moe-zoo/core';
 
 /** One arm of a comparison: a name and a synchronous call to time (it must finish its work, e.g. `dataSync`). */
 export interface TimedArm<N extends string = string> {
   name: N;
   run: () => void;
+}
+
+/**
+ * An arm of {@link timeArmsAsync}: its call may return a promise (awaited inside the timed span),
+ * e.g. {@link settle}'s device read on a backend without synchronous reads.
+ */
+export interface AsyncTimedArm<N extends string = string> {
+  name: N;
+  run: () => void | Promise<void>;
+}
+
+/**
+ * Ends a timed call: waits until the device has computed `result`, then disposes it. Where the
+ * backend reads synchronously (`backendCapabilities().syncReadback`: wasm, cpu, tensorflow) it
+ * reads every tensor back with `dataSync()` and returns nothing, so {@link timeArmsAsync} times the
+ * call exactly as {@link timeArms} would. Elsewhere (webgpu) it returns a promise that awaits the
+ * read of one value taken from every tensor: the device runs its queue in order, so that read
+ * completes only after all the work before it, without copying whole outputs back to the host.
+ *
+ * @example
+ * ```ts
+ * await timeMedianAsync(() => settle(tf.tidy(() => model.forward(x).logits)));
+ * ```
+ */
+export function settle(result: tf.Tensor | readonly tf.Tensor[]): void | Promise<void> {
+  const tensors: readonly tf.Tensor[] = Array.isArray(result) ? result : [result as tf.Tensor];
+  if (backendCapabilities().syncReadback) {
+    try {
+      for (const t of tensors) t.dataSync();
+    } finally {
+      tf.dispose([...tensors]);
+    }
+    return;
+  }
+  return (async () => {
+    try {
+      const filled = tensors.filter((t) => t.size > 0);
+      if (filled.length === 0) return;
+      const marker = tf.tidy(() =>
+        tf.addN(filled.map((t) => tf.cast(tf.slice(tf.reshape(t, [-1]), 0, 1), 'float32'))),
+      );
+      try {
+        await marker.data();
+      } finally {
+        marker.dispose();
+      }
+    } finally {
+      tf.dispose([...tensors]);
+    }
+  })();
 }
 
 /** Options of {@link timeArms} and {@link timeMedian}. */
@@ -118,6 +170,67 @@ export function timeArms<N extends string>(
   arms: readonly TimedArm<N>[],
   options: TimingOptions = {},
 ): ArmsTiming<N> {
+  const run = startTiming(arms, options);
+  for (let w = 0; w < run.warmup; w++) for (const arm of arms) arm.run();
+  for (let r = 0; r < run.reps; r++) {
+    for (let i = 0; i < arms.length; i++) {
+      const a = (r + i) % arms.length;
+      const t0 = run.now();
+      arms[a].run();
+      run.samples[a].push(run.now() - t0);
+    }
+    run.onRep?.(r);
+  }
+  return run.finish();
+}
+
+/**
+ * {@link timeArms} for arms that may finish asynchronously: a call that returns a promise is
+ * awaited inside its timed span, so an arm ends by awaiting a device read (`await t.data()`, see
+ * {@link settle}) where the backend has no synchronous one (webgpu). A call that returns nothing is
+ * timed exactly as {@link timeArms} times it (no await in the timed span).
+ *
+ * @example
+ * ```ts
+ * const t = await timeArmsAsync([{ name: 'fwd', run: () => settle(tf.tidy(() => f(x))) }]);
+ * ```
+ */
+export async function timeArmsAsync<N extends string>(
+  arms: readonly AsyncTimedArm<N>[],
+  options: TimingOptions = {},
+): Promise<ArmsTiming<N>> {
+  const run = startTiming(arms, options);
+  for (let w = 0; w < run.warmup; w++) {
+    for (const arm of arms) {
+      const done = arm.run();
+      if (done) await done;
+    }
+  }
+  for (let r = 0; r < run.reps; r++) {
+    for (let i = 0; i < arms.length; i++) {
+      const a = (r + i) % arms.length;
+      const t0 = run.now();
+      const done = arms[a].run();
+      if (done) await done;
+      run.samples[a].push(run.now() - t0);
+    }
+    run.onRep?.(r);
+  }
+  return run.finish();
+}
+
+/** The state of one {@link timeArms} / {@link timeArmsAsync} call: checked options, clock, samples. */
+interface TimingRun<N extends string> {
+  warmup: number;
+  reps: number;
+  onRep?: (rep: number) => void;
+  now: () => number;
+  samples: number[][];
+  finish(): ArmsTiming<N>;
+}
+
+/** Checks the options, reads the load average before, and returns what the timing loops need. */
+function startTiming<N extends string>(arms: readonly { name: N }[], options: TimingOptions): TimingRun<N> {
   const { warmup = 1, reps = 5, onRep } = options;
   if (arms.length === 0) throw new RangeError('timeArms needs at least one arm');
   if (!Number.isInteger(reps) || reps < 1)
@@ -131,24 +244,26 @@ export function timeArms<N extends string>(
   const load = options.loadavg ?? (() => os.loadavg()[0]);
   const threads = options.threads ?? backendInfo()?.threads ?? 1;
   const before = load();
-  for (let w = 0; w < warmup; w++) for (const arm of arms) arm.run();
   const samples = arms.map((): number[] => []);
-  for (let r = 0; r < reps; r++) {
-    for (let i = 0; i < arms.length; i++) {
-      const a = (r + i) % arms.length;
-      const t0 = now();
-      arms[a].run();
-      samples[a].push(now() - t0);
-    }
-    onRep?.(r);
-  }
-  const loadavg = Math.max(before, load());
   return {
-    arms: Object.fromEntries(arms.map((arm, a) => [arm.name, summarize(samples[a])])) as Record<N, ArmTiming>,
-    idle: isIdle(loadavg, threads),
-    loadavg,
+    warmup,
     reps,
-    threads,
+    onRep,
+    now,
+    samples,
+    finish: () => {
+      const loadavg = Math.max(before, load());
+      return {
+        arms: Object.fromEntries(arms.map((arm, a) => [arm.name, summarize(samples[a])])) as Record<
+          N,
+          ArmTiming
+        >,
+        idle: isIdle(loadavg, threads),
+        loadavg,
+        reps,
+        threads,
+      };
+    },
   };
 }
 
@@ -162,6 +277,22 @@ export function timeArms<N extends string>(
  */
 export function timeMedian(run: () => void, options: TimingOptions = {}): SingleTiming {
   const { arms, ...info } = timeArms([{ name: 'run', run }], options);
+  return { ...arms.run, ...info };
+}
+
+/**
+ * {@link timeArmsAsync} with one arm: for calls that end by awaiting a device read.
+ *
+ * @example
+ * ```ts
+ * const { medianMs } = await timeMedianAsync(() => settle(tf.tidy(() => model.forward(x).logits)));
+ * ```
+ */
+export async function timeMedianAsync(
+  run: () => void | Promise<void>,
+  options: TimingOptions = {},
+): Promise<SingleTiming> {
+  const { arms, ...info } = await timeArmsAsync([{ name: 'run', run }], options);
   return { ...arms.run, ...info };
 }
 

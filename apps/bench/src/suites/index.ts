@@ -13,6 +13,7 @@
 import type { Suite } from '../types';
 import { audioSuite } from './audio';
 import { coreSuite } from './core';
+import { designsSuite } from './designs';
 import { momaSuite } from './moma';
 import { momeSuite } from './mome';
 import { multimodalVqaSuite } from './multimodal-vqa';
@@ -30,6 +31,7 @@ export const SUITES: Suite[] = [
   momeSuite,
   momaSuite,
   visionSuite,
+  designsSuite,
 ];
 
 /** The suite called `name` among `suites` (default {@link SUITES}), or undefined. */

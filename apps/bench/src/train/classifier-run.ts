@@ -1,5 +1,5 @@
 import {
-  evaluateInBatches,
+  evaluateInBatchesAsync,
   fitShuffled,
   imagePatches,
   RoutingMetrics,
@@ -8,7 +8,7 @@ import {
 } from '@moe-zoo/core';
 import type { ImageSet } from '../data/fashion-mnist';
 import type { ProgressHandle } from '../types';
-import { timeMedian, type TimingInfo } from '../perf/timing';
+import { settle, timeMedianAsync, type TimingInfo } from '../perf/timing';
 
 export interface ClassifierRun {
   accuracy: number;
@@ -24,7 +24,8 @@ export interface ClassifierRun {
   load: number[] | undefined;
 }
 
-function batch(set: ImageSet, idx: ArrayLike<number>) {
+/** A training or test batch of `set` at the sample indices `idx`: images [n, H, W], labels [n]. */
+export function batch(set: ImageSet, idx: ArrayLike<number>) {
   const size = set.height * set.width;
   const x = new Float32Array(idx.length * size);
   const y = new Int32Array(idx.length);
@@ -35,12 +36,15 @@ function batch(set: ImageSet, idx: ArrayLike<number>) {
   return { images: tf.tensor3d(x, [idx.length, set.height, set.width]), labels: tf.tensor1d(y, 'int32') };
 }
 
-/** 1/0 per test image, in order: whether the model (eval mode, batches of 500) classified it right. */
-export function evaluate(model: TokenClassifier, set: ImageSet, patch: number): number[] {
-  const batches = evaluateInBatches(model, set.n, 500, ({ indices }) => {
+/**
+ * 1/0 per test image, in order: whether the model (eval mode, batches of 500) classified it right.
+ * Reads each batch back with `await data()`, so it runs on every backend (webgpu too).
+ */
+export async function evaluate(model: TokenClassifier, set: ImageSet, patch: number): Promise<number[]> {
+  const batches = await evaluateInBatchesAsync(model, set.n, 500, async ({ indices }) => {
     const { images, labels } = batch(set, indices);
     const pred = tf.argMax(model.forward(imagePatches(images, patch)).logits, -1);
-    return Array.from(tf.cast(tf.equal(pred, labels), 'int32').dataSync());
+    return Array.from(await tf.cast(tf.equal(pred, labels), 'int32').data());
   });
   return batches.flat();
 }
@@ -88,18 +92,15 @@ export async function runClassifier(o: {
     },
   });
   o.progress.done();
-  const correct = evaluate(model, o.test, patch);
+  const correct = await evaluate(model, o.test, patch);
   const accuracy = correct.reduce((a, b) => a + b, 0) / correct.length;
   model.eval();
   const probe = batch(
     o.test,
     Array.from({ length: batchSize }, (_, i) => i),
   );
-  const infer = () =>
-    tf.tidy(() => {
-      model.forward(imagePatches(probe.images, patch)).logits.dataSync();
-    });
-  const timing = timeMedian(infer);
+  const infer = () => settle(tf.tidy(() => model.forward(imagePatches(probe.images, patch)).logits));
+  const timing = await timeMedianAsync(infer);
   tf.dispose([probe.images, probe.labels]);
   return {
     accuracy,

@@ -1,4 +1,9 @@
-import { perfClaims, type PerfIdle } from '../../src/suites/perf/claims';
+import {
+  gpuTargetClaims,
+  perfClaims,
+  type GpuTargetInput,
+  type PerfIdle,
+} from '../../src/suites/perf/claims';
 import type { BenchRow } from '../../src/types';
 import { seedRow } from '../fixtures/rows';
 
@@ -100,6 +105,60 @@ describe('perf suite claims', () => {
       'sorted-vs-dense-ffn': 'inconclusive',
       'sorted-vs-dense-dispatch': 'inconclusive',
     });
+  });
+
+  it('GPU targets: "not measured" with the reason unless a real GPU ran, never an estimate', () => {
+    const lavapipe: GpuTargetInput = {
+      realGpu: false,
+      ran: 'webgpu on mesa software (llvmpipe), software fallback',
+      why: 'mesa software (llvmpipe) is a software adapter, not a GPU',
+      idle: true,
+    };
+    const claims = perfClaims(rows(), 2, IDLE, lavapipe);
+    expect(claims.map((c) => [c.id, c.verdict]).slice(3)).toEqual([
+      ['gpu-fwdbwd-vs-wasm', 'inconclusive'],
+      ['gpu-sorted-vs-dense-ffn', 'inconclusive'],
+    ]);
+    for (const c of claims.slice(3)) {
+      expect(c.parts[0].tests).toEqual([]);
+      expect(c.parts[0].quantity).toMatch(/not measured: .*software adapter/);
+      expect(c.evidence).toMatch(/^not measured \(ran on webgpu on mesa software/);
+    }
+    // Without the GPU input (older callers) there are no GPU target claims.
+    expect(perfClaims(rows(), 2, IDLE).map((c) => c.id)).not.toContain('gpu-fwdbwd-vs-wasm');
+  });
+
+  it('GPU targets: decided from the 16384-token rounds on a real GPU', () => {
+    const gpu: GpuTargetInput = { realGpu: true, ran: 'webgpu on nvidia hopper (H100)', why: '', idle: true };
+    const big = (variant: string, model: string, samplesMs: number[], flops: number) =>
+      row(model, variant, 'fwdbwd-T16384', samplesMs, flops);
+    const gpuSorted = [50, 52, 49, 51, 50];
+    const decided = gpuTargetClaims(
+      [
+        big('sorted', 'moe-layer', gpuSorted, FLOPS.sorted),
+        big('fused', 'dense-ffn', rounds(gpuSorted, 0.8), FLOPS.ffn),
+        big('sorted-wasm', 'moe-layer', rounds(gpuSorted, 25, 0.01), FLOPS.sorted),
+      ],
+      gpu,
+    );
+    expect(decided.map((c) => [c.id, c.verdict])).toEqual([
+      ['gpu-fwdbwd-vs-wasm', 'holds'],
+      ['gpu-sorted-vs-dense-ffn', 'holds'],
+    ]);
+    expect(decided[0].parts[0].tests[0].estimate).toBeCloseTo(25, 0);
+    const slow = gpuTargetClaims(
+      [
+        big('sorted', 'moe-layer', gpuSorted, FLOPS.sorted),
+        big('fused', 'dense-ffn', rounds(gpuSorted, 0.5, 0.01), FLOPS.ffn),
+        big('sorted-wasm', 'moe-layer', rounds(gpuSorted, 10, 0.01), FLOPS.sorted),
+      ],
+      gpu,
+    );
+    expect(slow.map((c) => c.verdict)).toEqual(['fails', 'fails']);
+    // A real GPU without the wasm reference row: that target is not measured, and says so.
+    const noWasm = gpuTargetClaims([big('sorted', 'moe-layer', gpuSorted, FLOPS.sorted)], gpu);
+    expect(noWasm[0].parts[0].quantity).toMatch(/not measured: the wasm reference not timed/);
+    expect(noWasm[1].parts[0].quantity).toMatch(/not measured/);
   });
 
   it('refuses rows without timing samples', () => {

@@ -1,3 +1,5 @@
+import { LIMITS, sizeField } from '@moe-zoo/core';
+import { z } from 'zod';
 import { logMel } from '../features/spectral';
 
 /** How a waveform becomes a [tokens, dims] feature matrix; stored with checkpoints. */
@@ -12,6 +14,51 @@ export interface FeatureConfig {
   /** Consecutive frames stacked into one token. */
   stack: number;
 }
+
+/** The highest sample rate a feature config may ask for, in Hz. */
+export const MAX_SAMPLE_RATE = 192_000;
+/** The longest feature window, in seconds. */
+export const MAX_WINDOW_SECONDS = 60;
+
+/**
+ * A {@link FeatureConfig} as a strict, bounded schema (the log-mel front end of a model, stored
+ * with checkpoints; it fixes the token count and width): every field bounded, the window holding
+ * at least one token.
+ */
+export const FeatureConfigSchema = z
+  .strictObject({
+    sampleRate: z.number().min(1000).max(MAX_SAMPLE_RATE),
+    windowSeconds: z.number().positive().max(MAX_WINDOW_SECONDS),
+    frameLength: sizeField(65_536, 2),
+    hop: sizeField(65_536),
+    fftSize: sizeField(65_536, 2),
+    nMels: sizeField(512),
+    stack: sizeField(64),
+  })
+  .superRefine((c, ctx) => {
+    if (ctx.issues.length > 0) return;
+    if (c.fftSize < c.frameLength) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fftSize'],
+        message: `${c.fftSize} is below frameLength (${c.frameLength})`,
+      });
+    }
+    const { tokens } = featureShape(c);
+    if (!(tokens >= 1)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windowSeconds'],
+        message: `${c.windowSeconds} s at ${c.sampleRate} Hz holds fewer than ${c.stack} frames of ${c.frameLength}: no token`,
+      });
+    } else if (tokens > LIMITS.tokens) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['windowSeconds'],
+        message: `${tokens} tokens, more than ${LIMITS.tokens}`,
+      });
+    }
+  }) satisfies z.ZodType<FeatureConfig>;
 
 /** The default features: 0.8 s at 16 kHz, 32 ms frames every 16 ms, 32 mels, 2 frames per token (24 × 64). */
 export const DEFAULT_FEATURES: FeatureConfig = {

@@ -1,4 +1,4 @@
-import { makeRng } from '@moe-zoo/core';
+import { makeRng, parseConfig, sizeField } from '@moe-zoo/core';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import {
   featureShape,
   featurize,
   FeatureConfig,
+  FeatureConfigSchema,
   resample,
   voicedWindow,
 } from './preprocess';
@@ -50,20 +51,31 @@ export interface AudioSet {
   voice: string[];
 }
 
-/** Options of {@link loadSpokenDigits}. */
-export interface SpokenDigitsOptions {
+/** Options of {@link loadSpokenDigits} (strict: a misspelt option is a `ConfigError` naming it). */
+export const SpokenDigitsOptionsSchema = z.strictObject({
   /** Seeds the voice split and the noise (default 0). */
-  seed?: number;
-  snrs?: number[];
+  seed: z.number().int().min(0).optional(),
+  /** Noise levels in dB (`Infinity` = clean). */
+  snrs: z
+    .array(
+      z.custom<number>((v) => typeof v === 'number' && !Number.isNaN(v), {
+        message: 'expected an SNR in dB',
+      }),
+    )
+    .min(1)
+    .max(64)
+    .optional(),
   /** Fraction of the voices held out for test (default 1/3). */
-  testFraction?: number;
-  features?: FeatureConfig;
+  testFraction: z.number().gt(0).lt(1).optional(),
+  features: FeatureConfigSchema.optional(),
   /** Keep at most this many utterances per split (before SNR expansion), evenly over digits. */
-  maxTrain?: number;
-  maxTest?: number;
+  maxTrain: sizeField(1_000_000).optional(),
+  maxTest: sizeField(1_000_000).optional(),
   /** Cache features as `<dir>/features-<key>.bin` (default true). */
-  cache?: boolean;
-}
+  cache: z.boolean().optional(),
+});
+/** Options of {@link loadSpokenDigits}. */
+export type SpokenDigitsOptions = z.input<typeof SpokenDigitsOptionsSchema>;
 
 /** Train and test sets with disjoint speakers (`trainVoices`/`testVoices` list the accents). */
 export interface SpokenDigits {
@@ -102,7 +114,8 @@ function subsample(list: Utt[], max: number | undefined): Utt[] {
  * data.train.x; // Float32Array [n × 24 × 64]
  * ```
  */
-export function loadSpokenDigits(dir: string, o: SpokenDigitsOptions = {}): SpokenDigits {
+export function loadSpokenDigits(dir: string, options: SpokenDigitsOptions = {}): SpokenDigits {
+  const o = parseConfig(SpokenDigitsOptionsSchema, options, 'loadSpokenDigits options');
   const seed = o.seed ?? 0;
   const snrs = o.snrs ?? DEFAULT_SNRS;
   const features = o.features ?? DEFAULT_FEATURES;

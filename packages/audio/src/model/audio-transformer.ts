@@ -1,29 +1,32 @@
 import {
   evaluateInBatches,
   fitShuffled,
+  functionField,
+  LearningRateSchema,
+  LIMITS,
   loadModel,
+  MAX_BATCH_SIZE,
+  MAX_EPOCHS,
+  ConfigError,
   parseConfig,
+  refineTokenClassifier,
   saveModel,
+  sizeField,
   tf,
   TokenClassifier,
   TokenClassifierConfigSchema,
+  tokenClassifierSizeChecks,
   type LoadedModel,
   type ModelFormat,
+  type SizeCheck,
 } from '@moe-zoo/core';
 import { z } from 'zod';
 import type { AudioSet } from '../data/spoken-digits';
-import { DEFAULT_FEATURES, featureShape, type FeatureConfig } from '../data/preprocess';
-
-/** The log-mel front end of the model (see `DEFAULT_FEATURES`); it fixes the token count and width. */
-const AudioFeatureConfigSchema = z.object({
-  sampleRate: z.number().positive(),
-  windowSeconds: z.number().positive(),
-  frameLength: z.number().int().positive(),
-  hop: z.number().int().positive(),
-  fftSize: z.number().int().positive(),
-  nMels: z.number().int().positive(),
-  stack: z.number().int().positive(),
-}) satisfies z.ZodType<FeatureConfig>;
+import {
+  DEFAULT_FEATURES,
+  FeatureConfigSchema as AudioFeatureConfigSchema,
+  featureShape,
+} from '../data/preprocess';
 
 const shape = TokenClassifierConfigSchema.shape;
 
@@ -38,13 +41,19 @@ const shape = TokenClassifierConfigSchema.shape;
 export const AudioModelConfigSchema = TokenClassifierConfigSchema.omit({
   inputDim: true,
   tokens: true,
-}).extend({
-  dim: shape.dim.default(48),
-  heads: shape.heads.default(4),
-  depth: shape.depth.default(2),
-  numClasses: shape.numClasses.default(10),
-  features: AudioFeatureConfigSchema.default(DEFAULT_FEATURES),
-});
+})
+  .extend({
+    dim: shape.dim.default(48),
+    heads: shape.heads.default(4),
+    depth: shape.depth.default(2),
+    numClasses: shape.numClasses.default(10),
+    features: AudioFeatureConfigSchema.default(DEFAULT_FEATURES),
+  })
+  .superRefine((c, ctx) => {
+    if (ctx.issues.length > 0) return;
+    const { tokens, dims } = featureShape(c.features);
+    refineTokenClassifier({ ...c, inputDim: dims, tokens }, ctx);
+  });
 
 /** Parsed model config. */
 export type AudioModelConfig = z.output<typeof AudioModelConfigSchema>;
@@ -56,15 +65,15 @@ export type AudioModelConfigInput = z.input<typeof AudioModelConfigSchema>;
  * (`{ kind, hidden, numExperts, topK, ... }`): MoE = `numExperts` experts of width `hidden`, top-k,
  * with core's default router, dispatch and losses; dense = one FFN of width `topK · hidden`.
  */
-const LegacyAudioModelConfigSchema = z.object({
+const LegacyAudioModelConfigSchema = z.strictObject({
   kind: z.enum(['dense', 'moe']),
-  dim: z.number().int().positive().default(48),
-  heads: z.number().int().positive().default(4),
-  depth: z.number().int().positive().default(2),
-  hidden: z.number().int().positive().default(48),
-  numExperts: z.number().int().positive().default(8),
-  topK: z.number().int().positive().default(2),
-  numClasses: z.number().int().positive().default(10),
+  dim: sizeField(LIMITS.dim).default(48),
+  heads: sizeField(LIMITS.heads).default(4),
+  depth: sizeField(LIMITS.depth).default(2),
+  hidden: sizeField(LIMITS.hidden).default(48),
+  numExperts: sizeField(LIMITS.numExperts).default(8),
+  topK: sizeField(LIMITS.numExperts).default(2),
+  numClasses: sizeField(LIMITS.vocab, 2).default(10),
   features: AudioFeatureConfigSchema.default(DEFAULT_FEATURES),
 });
 
@@ -126,27 +135,31 @@ function batchOf(set: AudioSet, idx: ArrayLike<number>): { x: tf.Tensor3D; y: tf
   return { x: tf.tensor3d(x, [idx.length, set.tokens, set.dims]), y: tf.tensor1d(y, 'int32') };
 }
 
-/** Options of {@link trainAudioClassifier}. */
-export interface TrainAudioOptions {
-  epochs: number;
-  batchSize?: number;
-  lr?: number;
-  seed?: number;
+/** Options of {@link trainAudioClassifier} (strict: a misspelt option is a `ConfigError` naming it). */
+export const TrainAudioOptionsSchema = z.strictObject({
+  epochs: sizeField(MAX_EPOCHS),
+  batchSize: sizeField(MAX_BATCH_SIZE).default(32),
+  lr: LearningRateSchema.default(3e-3),
+  seed: z.number().int().min(0).default(0),
   /** Called after every step with the loss and (MoE) MaxVio. */
-  onStep?: (loss: number, maxVio: number | undefined) => void;
-}
+  onStep: functionField<(loss: number, maxVio: number | undefined) => void>('a step callback').optional(),
+});
+/** Options of {@link trainAudioClassifier}. */
+export type TrainAudioOptions = z.input<typeof TrainAudioOptionsSchema>;
 
 /** Trains with core's Trainer (AdamW, warmup + cosine, clipping, aux losses on). Returns per-step losses. */
 export async function trainAudioClassifier(
   model: TokenClassifier,
   train: AudioSet,
-  o: TrainAudioOptions,
+  options: TrainAudioOptions,
 ): Promise<{ losses: number[]; maxVio: number[]; seconds: number }> {
-  const batchSize = o.batchSize ?? 32;
-  const lr = o.lr ?? 3e-3;
-  const seed = o.seed ?? 0;
-  if (train.n < batchSize)
-    throw new Error(`trainAudioClassifier: ${train.n} samples < batch size ${batchSize}`);
+  const o = parseConfig(TrainAudioOptionsSchema, options, 'trainAudioClassifier options');
+  const { batchSize, lr, seed } = o;
+  if (train.n < batchSize) {
+    throw new ConfigError('trainAudioClassifier options', [
+      { path: 'batchSize', message: `${batchSize} is more than the ${train.n} training samples` },
+    ]);
+  }
   const numClasses = model.options.numClasses;
   const losses: number[] = [];
   const maxVio: number[] = [];
@@ -232,7 +245,18 @@ export const AUDIO_FORMAT: ModelFormat<AudioTransformer, typeof AudioCheckpointC
   configSchema: AudioCheckpointConfigSchema,
   configOf: (model) => model.config,
   build: (config) => new AudioTransformer(config),
+  sizeChecks: audioSizeChecks,
 };
+
+/** Where an audio transformer's weights show its size fields (the token classifier's, features). */
+export function audioSizeChecks(config: AudioModelConfig): SizeCheck[] {
+  const { tokens, dims } = featureShape(config.features);
+  const rename: Record<string, string> = { inputDim: 'features.nMels', tokens: 'features.windowSeconds' };
+  return tokenClassifierSizeChecks({ ...config, inputDim: dims, tokens }).map((c) => ({
+    ...c,
+    field: rename[c.field] ?? c.field,
+  }));
+}
 
 /**
  * Saves the model, its config and optional JSON `extra` with core's checkpoint format.

@@ -23,6 +23,12 @@ export interface BackendCapabilities {
    * by a reshape (wasm): per-expert linear maps on the same tokens are fused into one matMul.
    */
   slowBatchedMatMul: boolean;
+  /**
+   * `dataSync()` works and is cheap. False on webgpu: in Node there are no synchronous reads at
+   * all, and in browsers one stalls the GPU queue. Code that would read routing decisions back to
+   * the host inside a forward pass (the sorted dispatch's plan) builds them on the device instead.
+   */
+  syncReadback: boolean;
 }
 
 const WASM: BackendCapabilities = {
@@ -30,6 +36,7 @@ const WASM: BackendCapabilities = {
   smallMatMulEntry: 1 << 15,
   slowColumnSum: true,
   slowBatchedMatMul: true,
+  syncReadback: true,
 };
 
 const DEFAULT: BackendCapabilities = {
@@ -37,9 +44,14 @@ const DEFAULT: BackendCapabilities = {
   smallMatMulEntry: 0,
   slowColumnSum: false,
   slowBatchedMatMul: false,
+  syncReadback: true,
 };
+
+const WEBGPU: BackendCapabilities = { ...DEFAULT, syncReadback: false };
+
+const BY_NAME: Record<string, BackendCapabilities> = { wasm: WASM, webgpu: WEBGPU };
 
 /** The capabilities of the backend tfjs is running on now. */
 export function backendCapabilities(): BackendCapabilities {
-  return tf.getBackend() === 'wasm' ? WASM : DEFAULT;
+  return BY_NAME[tf.getBackend()] ?? DEFAULT;
 }

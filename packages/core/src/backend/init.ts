@@ -3,40 +3,19 @@ import { tf } from '../tf';
 import { registerWasmTrainingKernels } from './kernels';
 import { registerWasmSpeedKernels } from './kernels/speed';
 import { withoutAddedProcessListeners } from './process-listeners';
+import { selectBackend, type BackendInfo, type BackendStarters, type InitBackendOptions } from './select';
 import { patchWasmThreadsForNode, unrefWasmWorkers } from './wasm-threads';
+import { startWebgpuNode } from './webgpu-node';
 
-/** Backends moe-zoo can run on, in the order {@link initBackend} tries them. */
-export const BACKEND_ORDER = ['tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_ORDER)[number];
-
-/** What {@link initBackend} selected. */
-export interface BackendInfo {
-  /** The tfjs backend name now active. */
-  name: BackendName;
-  /** Threads the backend computes with (wasm: pthread pool size; cpu: 1). */
-  threads: number;
-  /** The npm package that provides the backend. */
-  provider: string;
-  /** Why earlier candidates were skipped, for the log. */
-  skipped: string[];
-}
-
-export interface InitBackendOptions {
-  /** Force one backend; defaults to `MOE_BACKEND` or `auto`. */
-  backend?: BackendName | 'auto';
-  /** wasm threads; defaults to `MOE_THREADS` or min(2, cores). */
-  threads?: number;
-}
-
-let current: BackendInfo | undefined;
-
-function parseBackend(value: string | undefined): BackendName | 'auto' {
-  if (value === undefined || value === '' || value === 'auto') return 'auto';
-  if ((BACKEND_ORDER as readonly string[]).includes(value)) return value as BackendName;
-  throw new Error(
-    `MOE_BACKEND/--backend: unknown backend "${value}"; expected one of auto, ${BACKEND_ORDER.join(', ')}`,
-  );
-}
+export {
+  BACKEND_ORDER,
+  backendInfo,
+  describeBackend,
+  parseBackendFlag,
+  type BackendName,
+  type BackendInfo,
+  type InitBackendOptions,
+} from './select';
 
 function defaultThreads(): number {
   const fromEnv = process.env.MOE_THREADS;
@@ -82,11 +61,26 @@ async function startWasm(threads: number): Promise<number> {
   return wasm.getThreadsCount();
 }
 
+/** How Node starts each backend. */
+const NODE: BackendStarters = {
+  envBackend: () => process.env.MOE_BACKEND,
+  defaultThreads,
+  tensorflow: async () => ({ provider: await tryTensorflow(), threads: os.cpus().length }),
+  webgpu: startWebgpuNode,
+  wasm: startWasm,
+  cpu: async () => {
+    if (!(await tf.setBackend('cpu'))) throw new Error('tf.setBackend("cpu") returned false');
+  },
+};
+
 /**
  * Selects and initialises the fastest backend available: `tensorflow` (the optional
- * tfjs-node-gpu, then tfjs-node) -> `wasm` (SIMD, 2 threads in Node) -> `cpu`. `MOE_BACKEND`
+ * tfjs-node-gpu, then tfjs-node) -> `webgpu` (browsers' `navigator.gpu`, in Node the optional
+ * `webgpu` package; only on a real GPU: a software adapter such as lavapipe or SwiftShader is
+ * skipped unless asked for by name) -> `wasm` (SIMD, 2 threads in Node) -> `cpu`. `MOE_BACKEND`
  * or `options.backend` forces one, and then a failure is an error, not a fallback.
  * Idempotent: later calls return the first result unless a different backend is asked for.
+ * (Browsers: the `browser` entry's `initBackend`, which also sets where the wasm files are.)
  *
  * @example
  * ```ts
@@ -96,39 +90,5 @@ async function startWasm(threads: number): Promise<number> {
  * ```
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
-  const wanted = parseBackend(options.backend ?? process.env.MOE_BACKEND);
-  if (current && (wanted === 'auto' || wanted === current.name)) return current;
-  const threads = options.threads ?? defaultThreads();
-  const candidates = wanted === 'auto' ? BACKEND_ORDER : [wanted];
-  const skipped: string[] = [];
-  for (const name of candidates) {
-    try {
-      if (name === 'tensorflow') {
-        const provider = await tryTensorflow();
-        current = { name, threads: os.cpus().length, provider, skipped };
-      } else if (name === 'wasm') {
-        const n = await startWasm(threads);
-        current = { name, threads: n, provider: '@tensorflow/tfjs-backend-wasm', skipped };
-      } else {
-        if (!(await tf.setBackend('cpu'))) throw new Error('tf.setBackend("cpu") returned false');
-        current = { name, threads: 1, provider: '@tensorflow/tfjs-backend-cpu', skipped };
-      }
-      return current;
-    } catch (err) {
-      const reason = `${name}: ${(err as Error).message.split('\n')[0]}`;
-      if (wanted !== 'auto') throw new Error(`backend ${reason}`, { cause: err });
-      skipped.push(reason);
-    }
-  }
-  throw new Error(`no backend could start (${skipped.join('; ')})`);
-}
-
-/** The backend chosen by the last {@link initBackend}, or undefined before it ran. */
-export function backendInfo(): BackendInfo | undefined {
-  return current;
-}
-
-/** Parses a `--backend` value, naming the flag in the error. */
-export function parseBackendFlag(value: string): BackendName | 'auto' {
-  return parseBackend(value);
+  return selectBackend(options, NODE);
 }

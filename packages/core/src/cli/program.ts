@@ -1,5 +1,11 @@
 import { Command, CommanderError, Help, InvalidArgumentError } from 'commander';
-import { initBackend, parseBackendFlag, type BackendInfo, type BackendName } from '../backend/init';
+import {
+  BACKEND_ORDER,
+  initBackend,
+  parseBackendFlag,
+  type BackendInfo,
+  type BackendName,
+} from '../backend/init';
 import type { ProgressStream } from '../train/progress';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE, UsageError, formatCliError } from './errors';
 
@@ -106,7 +112,7 @@ export function createCli(spec: CliSpec): Cli {
       cmd
         .option(
           '--backend <name>',
-          'auto, tensorflow, wasm or cpu (default $MOE_BACKEND, else auto)',
+          `auto, ${BACKEND_ORDER.join(', ')} (default $MOE_BACKEND, else auto)`,
           parseBackendOption,
         )
         .option(

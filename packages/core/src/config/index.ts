@@ -1,2 +1,4 @@
 export * from './parse';
 export * from './moe';
+export * from './bounds';
+export * from './fields';

@@ -26,6 +26,18 @@ export function parseConfig<S extends z.ZodType>(schema: S, value: unknown, labe
   if (result.success) return result.data;
   throw new ConfigError(
     label,
-    result.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    issuePaths(result.error).map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+  );
+}
+
+/**
+ * A zod error's issues with their paths, an unknown key reported at its own path
+ * (`ffn.moe.capacityfactor: unrecognized key`) rather than at its object's.
+ */
+export function issuePaths(error: z.ZodError): { path: PropertyKey[]; message: string }[] {
+  return error.issues.flatMap((i) =>
+    i.code === 'unrecognized_keys'
+      ? i.keys.map((k) => ({ path: [...i.path, k], message: 'unrecognized key (misspelt?)' }))
+      : [{ path: i.path, message: i.message }],
   );
 }

@@ -2,7 +2,8 @@
  * Crash-safe file writes: data goes to a uniquely named temporary file in the target's
  * directory, is fsynced, then renamed over the target (rename within one directory is atomic on
  * POSIX file systems). A failure removes the temporary file and leaves the previous target as it
- * was.
+ * was. Temporary files are named `.<target>.<pid>.<12 hex>.tmp`, so that a later writer can tell
+ * one left by a killed process (see `stale.ts`).
  */
 import { randomBytes } from 'crypto';
 import { promises as fsp } from 'fs';
@@ -10,16 +11,29 @@ import type { FileHandle } from 'fs/promises';
 import * as path from 'path';
 import { CheckpointError } from './errors';
 
-/** Options of {@link writeFileAtomic} and {@link writeFilesAtomic}. */
+/** Options of {@link writeFileAtomic}, {@link writeFilesAtomic} and checkpoint saves. */
 export interface AtomicWriteOptions {
   /**
    * Writes `data` into the open temporary file for `target`. Defaults to `handle.writeFile(data)`;
-   * replace it to stream, or to inject a failure mid-write in tests.
+   * replace it to stream, or to inject a failure mid-write in tests. A checkpoint's tensor file
+   * is named by its plain name (`model.safetensors`) whatever generation it is written as.
    */
   write?: (handle: FileHandle, data: Uint8Array, target: string) => Promise<void>;
+  /**
+   * Called after each step that changes the disk (a temporary file created, written, synced, a
+   * rename, a removal, ...), with a label such as `renamed model.3.safetensors`. A test seam:
+   * a test process can kill itself at step N to check what a crash at that point leaves.
+   */
+  onStep?: (step: string) => void;
 }
 
-function ioError(e: unknown, target: string, what: string): CheckpointError {
+/** Reports a step to {@link AtomicWriteOptions.onStep}. */
+export function reportStep(opts: AtomicWriteOptions, step: string): void {
+  opts.onStep?.(step);
+}
+
+/** A {@link CheckpointError} with code `IO` naming `target`, unless `e` already is one. */
+export function ioError(e: unknown, target: string, what: string): CheckpointError {
   if (e instanceof CheckpointError) return e;
   const why = e instanceof Error ? e.message : String(e);
   return new CheckpointError('IO', `${what} failed: ${why}`, { source: target, cause: e });
@@ -29,30 +43,61 @@ function toBytes(data: Uint8Array | string): Uint8Array {
   return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
 }
 
-/** Writes `data` to a new temporary file next to `target` and returns its path. */
-async function stage(target: string, data: Uint8Array | string, opts: AtomicWriteOptions): Promise<string> {
-  const name = `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const temp = path.join(path.dirname(target), name);
+/** The name of a new temporary file for `target` (see `stale.ts` for the pattern). */
+function tempName(target: string): string {
+  return `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+}
+
+/** Removes files, ignoring any failure: used to undo a failed write. */
+export async function removeQuietly(files: readonly string[]): Promise<void> {
+  await Promise.all(files.map((f) => fsp.rm(f, { force: true }).catch(() => undefined)));
+}
+
+/**
+ * Writes `data` to a new, fsynced temporary file next to `target` and returns its path. `label`
+ * is the target as `opts.write` and errors name it (default `target`).
+ */
+export async function stage(
+  target: string,
+  data: Uint8Array | string,
+  opts: AtomicWriteOptions,
+  label = target,
+): Promise<string> {
+  const temp = path.join(path.dirname(target), tempName(target));
+  const base = path.basename(target);
   let handle: FileHandle | undefined;
   let created = false;
   try {
     handle = await fsp.open(temp, 'wx', 0o644);
     created = true;
+    reportStep(opts, `created temp of ${base}`);
     const write = opts.write ?? ((h: FileHandle, d: Uint8Array) => h.writeFile(d));
-    await write(handle, toBytes(data), target);
+    await write(handle, toBytes(data), label);
+    reportStep(opts, `wrote temp of ${base}`);
     await handle.sync();
     await handle.close();
     handle = undefined;
+    reportStep(opts, `synced temp of ${base}`);
     return temp;
   } catch (e) {
     await handle?.close().catch(() => undefined);
-    if (created) await fsp.rm(temp, { force: true }).catch(() => undefined);
-    throw ioError(e, target, 'writing');
+    if (created) await removeQuietly([temp]);
+    throw ioError(e, label, 'writing');
   }
 }
 
+/** Renames a staged file over `target`. */
+export async function renameInto(temp: string, target: string, opts: AtomicWriteOptions): Promise<void> {
+  try {
+    await fsp.rename(temp, target);
+  } catch (e) {
+    throw ioError(e, target, 'renaming into place');
+  }
+  reportStep(opts, `renamed ${path.basename(target)}`);
+}
+
 /** Makes the renames durable; directories cannot be fsynced on every platform (Windows). */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string, opts: AtomicWriteOptions = {}): Promise<void> {
   try {
     const h = await fsp.open(dir, 'r');
     try {
@@ -63,6 +108,7 @@ async function syncDir(dir: string): Promise<void> {
   } catch {
     // best effort
   }
+  reportStep(opts, 'synced the directory');
 }
 
 /**
@@ -71,7 +117,7 @@ async function syncDir(dir: string): Promise<void> {
  *
  * @example
  * ```ts
- * await writeFileAtomic('/ckpt/manifest.json', JSON.stringify(manifest));
+ * await writeFileAtomic('/ckpt/card.json', JSON.stringify(card));
  * ```
  */
 export async function writeFileAtomic(
@@ -85,12 +131,13 @@ export async function writeFileAtomic(
 /**
  * Writes several files of one directory: first every file is staged to a temporary file and
  * fsynced, and only then are they renamed into place, in the given order. A failure while
- * staging (a full disk, a crash) changes none of the targets, so put the file that commits the
- * set (a manifest) last.
+ * staging changes none of the targets; each file is replaced atomically, but a crash between two
+ * renames leaves some files new and the others old. Files that must change together (a
+ * checkpoint) are saved with `saveCheckpoint`, which switches generations with one rename.
  *
  * @example
  * ```ts
- * await writeFilesAtomic(dir, [['model.safetensors', bytes], ['manifest.json', json]]);
+ * await writeFilesAtomic(dir, [['card.json', card], ['README.md', readme]]);
  * ```
  */
 export async function writeFilesAtomic(
@@ -105,17 +152,17 @@ export async function writeFilesAtomic(
       staged.push([await stage(target, data, opts), target]);
     }
   } catch (e) {
-    await Promise.all(staged.map(([temp]) => fsp.rm(temp, { force: true }).catch(() => undefined)));
+    await removeQuietly(staged.map(([temp]) => temp));
     throw e;
   }
   for (let i = 0; i < staged.length; i++) {
     const [temp, target] = staged[i];
     try {
-      await fsp.rename(temp, target);
+      await renameInto(temp, target, opts);
     } catch (e) {
-      await Promise.all(staged.slice(i).map(([t]) => fsp.rm(t, { force: true }).catch(() => undefined)));
-      throw ioError(e, target, 'renaming into place');
+      await removeQuietly(staged.slice(i).map(([t]) => t));
+      throw e;
     }
   }
-  await syncDir(dir);
+  await syncDir(dir, opts);
 }

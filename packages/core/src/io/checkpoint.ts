@@ -1,28 +1,32 @@
 /**
  * Checkpoint directories: `model.safetensors`, optional extra tensor files (`optimizer.safetensors`,
- * ...) and `manifest.json`, which is written last and records the sha256 of every tensor file.
- * Loading only ever parses JSON and safetensors; nothing in a checkpoint is executed.
+ * ...) and `manifest.json`, which is renamed into place last, names the tensor files and records
+ * their sha256. Saves switch generations with one rename (`generation.ts`). Loading only ever
+ * parses JSON and safetensors; nothing in a checkpoint is executed.
  */
 import { createHash } from 'crypto';
-import { constants as fsConstants, promises as fsp } from 'fs';
+import { promises as fsp } from 'fs';
 import * as path from 'path';
 import type { z } from 'zod';
 import type { Module } from '../nn/module';
 import { tf } from '../tf';
-import { writeFilesAtomic, type AtomicWriteOptions } from './atomic';
+import type { AtomicWriteOptions } from './atomic';
 import { CheckpointError } from './errors';
+import { commitCheckpoint, type TensorFile } from './generation';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_FORMAT_VERSION,
   LIBRARY_VERSION,
   MANIFEST_FILE,
   MODEL_FILE,
+  manifestFiles,
   manifestSchema,
   parseManifest,
   tensorFileName,
   validateConfig,
   type Manifest,
 } from './manifest';
+import { MAX_MANIFEST_BYTES, readChecked } from './read';
 import {
   dataToTensor,
   decodeSafetensors,
@@ -47,7 +51,7 @@ export interface SaveCheckpointOptions {
   extra?: Record<string, unknown>;
   /** More tensor files, e.g. `{ optimizer: {...} }` → `optimizer.safetensors`. */
   files?: Record<string, Tensors>;
-  /** How files are written; a seam to inject failures in tests. */
+  /** How files are written; a seam to inject failures (or crashes, with `onStep`) in tests. */
   atomic?: AtomicWriteOptions;
 }
 
@@ -62,6 +66,8 @@ export interface LoadCheckpointOptions {
 /** What {@link loadCheckpoint} returns; the caller owns (and disposes) the tensors. */
 export interface LoadedCheckpoint {
   manifest: Manifest;
+  /** The path of the model's tensor file, as the manifest names it (for error messages). */
+  modelFile: string;
   state: Tensors;
   files: Record<string, Tensors>;
 }
@@ -90,9 +96,11 @@ function jsonRoundTrip(value: unknown, field: string): unknown {
 }
 
 /**
- * Saves a checkpoint directory (created if needed). Every tensor file is staged and fsynced
- * before anything is renamed into place, and the manifest is renamed last, so a failed save
- * leaves the previous checkpoint loadable and never a manifest pointing at a partial file.
+ * Saves a checkpoint directory (created if needed), all-or-nothing: the new tensor files are
+ * written beside the previous checkpoint's, and one rename of the manifest switches to them, so a
+ * save that fails or is killed at any point leaves the previous checkpoint or the new one, never
+ * a mix; the previous generation's files are removed once the new manifest is durable, and what
+ * killed saves left behind (temporaries of dead processes, unreferenced tensor files) is removed.
  *
  * @example
  * ```ts
@@ -105,12 +113,11 @@ export async function saveCheckpoint(dir: string, opts: SaveCheckpointOptions): 
   const extra = opts.extra === undefined ? undefined : jsonRoundTrip(opts.extra, 'extra');
 
   const model = await encodeTensors(opts.state, MODEL_FILE);
-  const extraFiles: [string, Buffer][] = [];
+  const files: TensorFile[] = [{ key: undefined, bytes: model }];
   const hashes: [string, string][] = [];
   for (const [name, tensors] of Object.entries(opts.files ?? {})) {
-    const file = tensorFileName(name);
-    const bytes = await encodeTensors(tensors, file);
-    extraFiles.push([file, bytes]);
+    const bytes = await encodeTensors(tensors, tensorFileName(name));
+    files.push({ key: name, bytes });
     hashes.push([name, sha256(bytes)]);
   }
   const manifest = {
@@ -120,6 +127,7 @@ export async function saveCheckpoint(dir: string, opts: SaveCheckpointOptions): 
     libraryVersion: LIBRARY_VERSION,
     createdAt: new Date().toISOString(),
     sha256: sha256(model),
+    generation: undefined as number | undefined,
     ...(hashes.length > 0 ? { files: Object.fromEntries(hashes) } : {}),
     config,
     ...(extra === undefined ? {} : { extra }),
@@ -139,51 +147,71 @@ export async function saveCheckpoint(dir: string, opts: SaveCheckpointOptions): 
     const why = e instanceof Error ? e.message : String(e);
     throw new CheckpointError('IO', `cannot create the directory (${why})`, { source: dir, cause: e });
   }
-  await writeFilesAtomic(
+  await commitCheckpoint({
     dir,
-    [[MODEL_FILE, model], ...extraFiles, [MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`]],
-    opts.atomic,
-  );
+    files,
+    manifest: (generation) => `${JSON.stringify({ ...manifest, generation }, null, 2)}\n`,
+    atomic: opts.atomic,
+  });
 }
 
-/** The largest `manifest.json` a loader reads: configs are small; anything bigger is not ours. */
-export const MAX_MANIFEST_BYTES = 16 * 2 ** 20;
+export { MAX_MANIFEST_BYTES, readChecked };
+
+function checkManifest(text: string, manifestPath: string, opts: LoadCheckpointOptions): Manifest {
+  const manifest = parseManifest(text, manifestPath);
+  if (opts.expectModel !== undefined && manifest.model !== opts.expectModel) {
+    throw new CheckpointError('MODEL', `is "${manifest.model}", expected "${opts.expectModel}"`, {
+      source: manifestPath,
+      field: 'model',
+    });
+  }
+  if (opts.configSchema) validateConfig(manifest.config, opts.configSchema, manifestPath);
+  return manifest;
+}
+
+type Wanted = [key: string | undefined, file: string, sha: string][];
 
 /**
- * Reads a checkpoint file that must be a regular file (a FIFO would block the loader forever, a
- * link to a device would never end), of at most `maxBytes`. Opened non-blocking so that a FIFO
- * is refused instead of waited on.
+ * Reads the manifest and the checksummed bytes of every tensor file it names. A save running
+ * meanwhile may commit a new generation and remove the files just named: a missing file is then
+ * retried with the new manifest.
  */
-export async function readChecked(file: string, maxBytes = Number.POSITIVE_INFINITY): Promise<Buffer> {
-  let handle: fsp.FileHandle;
-  try {
-    handle = await fsp.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new CheckpointError('MISSING', 'file not found', { source: file, cause: e });
+async function readCommitted(
+  dir: string,
+  opts: LoadCheckpointOptions,
+): Promise<{ manifest: Manifest; wanted: Wanted; read: Buffer[] }> {
+  const manifestPath = path.join(dir, MANIFEST_FILE);
+  let text = (await readChecked(manifestPath, MAX_MANIFEST_BYTES)).toString('utf8');
+  for (let attempt = 0; ; attempt++) {
+    const manifest = checkManifest(text, manifestPath, opts);
+    const wanted: Wanted = manifestFiles(manifest).map(([key, file, sha]) => [
+      key,
+      path.join(dir, file),
+      sha,
+    ]);
+    const read: Buffer[] = [];
+    try {
+      for (const [, file, expected] of wanted) {
+        const bytes = await readChecked(file);
+        const actual = sha256(bytes);
+        if (actual !== expected) {
+          throw new CheckpointError(
+            'CHECKSUM',
+            `sha256 ${actual} does not match the manifest's ${expected}`,
+            {
+              source: file,
+            },
+          );
+        }
+        read.push(bytes);
+      }
+      return { manifest, wanted, read };
+    } catch (e) {
+      if (!(e instanceof CheckpointError && e.code === 'MISSING') || attempt >= 2) throw e;
+      const again = (await readChecked(manifestPath, MAX_MANIFEST_BYTES)).toString('utf8');
+      if (again === text) throw e;
+      text = again;
     }
-    const why = e instanceof Error ? e.message : String(e);
-    throw new CheckpointError('IO', `cannot read (${why})`, { source: file, cause: e });
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw new CheckpointError('IO', 'is not a regular file', { source: file });
-    if (stat.size > maxBytes) {
-      throw new CheckpointError(
-        'IO',
-        `is ${stat.size} bytes, more than the ${maxBytes} a checkpoint's file may have`,
-        {
-          source: file,
-        },
-      );
-    }
-    return await handle.readFile();
-  } catch (e) {
-    if (e instanceof CheckpointError) throw e;
-    const why = e instanceof Error ? e.message : String(e);
-    throw new CheckpointError('IO', `cannot read (${why})`, { source: file, cause: e });
-  } finally {
-    await handle.close();
   }
 }
 
@@ -205,38 +233,7 @@ export async function loadCheckpoint(
   dir: string,
   opts: LoadCheckpointOptions = {},
 ): Promise<LoadedCheckpoint> {
-  const manifestPath = path.join(dir, MANIFEST_FILE);
-  const manifest = parseManifest(
-    (await readChecked(manifestPath, MAX_MANIFEST_BYTES)).toString('utf8'),
-    manifestPath,
-  );
-  if (opts.expectModel !== undefined && manifest.model !== opts.expectModel) {
-    throw new CheckpointError('MODEL', `is "${manifest.model}", expected "${opts.expectModel}"`, {
-      source: manifestPath,
-      field: 'model',
-    });
-  }
-  if (opts.configSchema) validateConfig(manifest.config, opts.configSchema, manifestPath);
-
-  const wanted: [key: string | undefined, file: string, sha: string][] = [
-    [undefined, path.join(dir, MODEL_FILE), manifest.sha256],
-    ...Object.entries(manifest.files ?? {}).map(([name, sha]): [string, string, string] => [
-      name,
-      path.join(dir, tensorFileName(name)),
-      sha,
-    ]),
-  ];
-  const read: Buffer[] = [];
-  for (const [, file, expected] of wanted) {
-    const bytes = await readChecked(file);
-    const actual = sha256(bytes);
-    if (actual !== expected) {
-      throw new CheckpointError('CHECKSUM', `sha256 ${actual} does not match the manifest's ${expected}`, {
-        source: file,
-      });
-    }
-    read.push(bytes);
-  }
+  const { manifest, wanted, read } = await readCommitted(dir, opts);
   const decoded = wanted.map(([, file], i) => decodeSafetensors(read[i], file).tensors);
 
   const created: tf.Tensor[] = [];
@@ -250,7 +247,7 @@ export async function loadCheckpoint(
       Object.fromEntries(Object.entries(d).map(([name, data]) => [name, toTensor(data)])),
     );
     const files = Object.fromEntries(rest.map((t, i) => [wanted[i + 1][0] as string, t]));
-    return { manifest, state, files };
+    return { manifest, state, files, modelFile: wanted[0][1] };
   } catch (e) {
     for (const t of created) t.dispose();
     throw e;
@@ -271,9 +268,9 @@ export async function loadIntoModule(
   dir: string,
   opts: LoadCheckpointOptions & { strict?: boolean } = {},
 ): Promise<Manifest> {
-  const { manifest, state, files } = await loadCheckpoint(dir, opts);
+  const { manifest, state, files, modelFile } = await loadCheckpoint(dir, opts);
   try {
-    module.loadStateDict(state, { strict: opts.strict ?? true });
+    module.loadStateDict(state, { strict: opts.strict ?? true, source: modelFile });
   } finally {
     disposeAll([state, ...Object.values(files)]);
   }

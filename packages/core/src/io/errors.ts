@@ -2,8 +2,9 @@
  * What went wrong with a checkpoint or safetensors file:
  * - `TRUNCATED`: the file ends before its header or data does;
  * - `HEADER`: the header length or JSON is invalid (also metadata and tensor names);
- * - `DTYPE`: an unknown or unsupported dtype;
- * - `SHAPE`: a shape that is not a list of non-negative integers or does not match its bytes;
+ * - `DTYPE`: an unknown or unsupported dtype, or a stored dtype other than the parameter's;
+ * - `SHAPE`: a shape that is not a list of non-negative integers or does not match its bytes,
+ *   or a state dict whose names or shapes do not fit the module it is loaded into;
  * - `OFFSETS`: data offsets that are not integers, overlap, leave holes or extra bytes;
  * - `CHECKSUM`: a tensor file whose sha256 differs from the manifest's;
  * - `CONFIG`: a config that fails its schema or cannot be stored as JSON;

@@ -2,6 +2,7 @@
 export { CheckpointError, type CheckpointErrorCode, type CheckpointErrorContext } from './errors';
 export {
   encodeSafetensors,
+  encodeSafetensorsBytes,
   decodeSafetensors,
   tensorToData,
   dataToTensor,
@@ -9,6 +10,13 @@ export {
   type SafetensorsDtype,
   type DecodedSafetensors,
 } from './safetensors';
+export {
+  loadStateFromBytes,
+  fetchCheckpoint,
+  type CheckpointBytes,
+  type LoadStateFromBytesOptions,
+} from './from-bytes';
+export { sha256Hex, sha256HexAsync } from './sha256';
 export { writeFileAtomic, writeFilesAtomic, type AtomicWriteOptions } from './atomic';
 export {
   CHECKPOINT_FORMAT,
@@ -31,3 +39,11 @@ export {
   type LoadedCheckpoint,
 } from './checkpoint';
 export { saveModel, loadModel, type ModelFormat, type LoadedModel } from './model-io';
+export {
+  checkSizes,
+  checkExactTensors,
+  headerValues,
+  type SizeCheck,
+  type HeaderTensor,
+  type TensorHeader,
+} from './header-check';

@@ -1,7 +1,11 @@
 /**
- * `manifest.json`, the file that describes (and, written last, commits) a checkpoint directory.
+ * `manifest.json`, the file that describes (and, renamed into place last, commits) a checkpoint
+ * directory. It names the tensor files of its generation: `model.safetensors` and
+ * `<name>.safetensors` when it has no `generation`, `model.<g>.safetensors` and
+ * `<name>.<g>.safetensors` for `generation: g` (see `generation.ts`).
  */
 import { z } from 'zod';
+import { issuePaths } from '../config/parse';
 import { CheckpointError, type CheckpointErrorCode } from './errors';
 
 export const CHECKPOINT_FORMAT = 'moe-zoo-checkpoint';
@@ -12,8 +16,12 @@ export const MANIFEST_FILE = 'manifest.json';
 export const MODEL_FILE = 'model.safetensors';
 
 const SHA256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex sha256');
-/** Extra tensor file names: plain names only, so a manifest cannot point outside its directory. */
-const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+/**
+ * Extra tensor file names: plain names only, so a manifest cannot point outside its directory, and
+ * not ending in `.<digits>`, so that `opt.1.safetensors` cannot be both the file of `opt.1` and
+ * generation 1 of `opt`.
+ */
+const FILE_NAME = /^(?![A-Za-z0-9_.-]*\.[0-9]+$)[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
 /** The manifest's schema; `files` maps extra tensor file names (without `.safetensors`) to sha256. */
 export const manifestSchema = z.object({
@@ -23,6 +31,8 @@ export const manifestSchema = z.object({
   libraryVersion: z.string(),
   createdAt: z.iso.datetime(),
   sha256: SHA256,
+  /** Absent: plain file names; `g`: every tensor file of the checkpoint is `<name>.<g>.safetensors`. */
+  generation: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   files: z.record(z.string().regex(FILE_NAME, 'invalid file name'), SHA256).optional(),
   config: z.unknown(),
   extra: z.record(z.string(), z.unknown()).optional(),
@@ -37,7 +47,7 @@ function issueField(prefix: string, path: readonly PropertyKey[]): string {
 }
 
 function zodFailure(code: CheckpointErrorCode, error: z.ZodError, prefix: string, source?: string) {
-  const [first, ...others] = error.issues;
+  const [first, ...others] = issuePaths(error);
   const rest = others.map((i) => `${issueField(prefix, i.path) || '(root)'}: ${i.message}`);
   const message = [first?.message ?? 'invalid', ...rest].join('; ');
   return new CheckpointError(code, message, {
@@ -47,24 +57,41 @@ function zodFailure(code: CheckpointErrorCode, error: z.ZodError, prefix: string
 }
 
 /**
- * Checks that `name` can be an extra tensor file of a checkpoint and returns its file name.
+ * Checks that `name` can be an extra tensor file of a checkpoint and returns its file name, of
+ * generation `generation` if given.
  *
  * @example
  * ```ts
  * tensorFileName('optimizer'); // 'optimizer.safetensors'
+ * tensorFileName('optimizer', 3); // 'optimizer.3.safetensors'
  * ```
  */
-export function tensorFileName(name: string): string {
+export function tensorFileName(name: string, generation?: number): string {
   if (!FILE_NAME.test(name) || name === 'model' || name === 'manifest') {
     throw new CheckpointError(
       'MANIFEST',
-      'invalid or reserved file name (letters, digits, "_", "-", "." only)',
-      {
-        field: `files.${name}`,
-      },
+      'invalid or reserved file name (letters, digits, "_", "-", "." only, not ending in ".<digits>")',
+      { field: `files.${name}` },
     );
   }
-  return `${name}.safetensors`;
+  return generationFileName(name, generation);
+}
+
+/** `<name>.safetensors`, or `<name>.<generation>.safetensors`; `name` is already checked. */
+export function generationFileName(name: string, generation?: number): string {
+  return generation === undefined ? `${name}.safetensors` : `${name}.${generation}.safetensors`;
+}
+
+/** The tensor files a manifest commits, the model's first: `[key, file name, sha256]`, key `undefined` for the model. */
+export function manifestFiles(m: Manifest): [key: string | undefined, file: string, sha256: string][] {
+  return [
+    [undefined, generationFileName('model', m.generation), m.sha256],
+    ...Object.entries(m.files ?? {}).map(([name, sha]): [string, string, string] => [
+      name,
+      tensorFileName(name, m.generation),
+      sha,
+    ]),
+  ];
 }
 
 /**

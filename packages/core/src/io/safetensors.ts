@@ -116,6 +116,23 @@ export function encodeSafetensors(
   tensors: Record<string, TensorData>,
   metadata: Record<string, string> = {},
 ): Buffer {
+  const bytes = encodeSafetensorsBytes(tensors, metadata);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * {@link encodeSafetensors} without Node's `Buffer`, for browsers: the same bytes as a
+ * `Uint8Array`.
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeSafetensorsBytes({ w: { dtype: 'F32', shape: [2], data: new Float32Array([1, 2]) } });
+ * ```
+ */
+export function encodeSafetensorsBytes(
+  tensors: Record<string, TensorData>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const names = Object.keys(tensors).sort();
   const parts: string[] = [];
   const metaKeys = Object.keys(metadata).sort();
@@ -155,11 +172,11 @@ export function encodeSafetensors(
     );
     offset = end;
   }
-  const json = Buffer.from(`{${parts.join(',')}}`, 'utf8');
+  const json = new TextEncoder().encode(`{${parts.join(',')}}`);
   const headerLen = Math.ceil(json.length / 8) * 8;
-  const out = Buffer.alloc(8 + headerLen + offset, 0x20);
-  out.writeBigUInt64LE(BigInt(headerLen), 0);
-  json.copy(out, 8);
+  const out = new Uint8Array(8 + headerLen + offset).fill(0x20);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerLen), true);
+  out.set(json, 8);
   let at = 8 + headerLen;
   for (const name of names) {
     const bytes = bytesOf(tensors[name].data);

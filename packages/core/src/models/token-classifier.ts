@@ -1,6 +1,13 @@
 import { z } from 'zod';
-import { FfnSlotConfigSchema } from '../config/moe';
-import { parseConfig } from '../config/parse';
+import { LIMITS, refineParamBudget, sizeField } from '../config/bounds';
+import {
+  attentionBlockValues,
+  ffnSlotValues,
+  FfnSlotConfigSchema,
+  type FfnSlotConfigInput,
+} from '../config/moe';
+import { ConfigError, parseConfig } from '../config/parse';
+import type { SizeCheck } from '../io/header-check';
 import { moduleCosts } from '../metrics/costs';
 import { MoELayer } from '../moe/layer';
 import type { MoEAux } from '../moe/types';
@@ -13,23 +20,91 @@ import type { FfnSlot } from '../nn/ffn-slot';
 import { TransformerBlock } from '../nn/transformer-block';
 import { tf } from '../tf';
 
-/** Config of {@link TokenClassifier} (zod: the single source of truth; models compose it). */
-export const TokenClassifierConfigSchema = z.object({
+/**
+ * Config fields of {@link TokenClassifier} (zod: the single source of truth; models compose it
+ * with `.omit` / `.extend` and apply {@link refineTokenClassifier}). Strict, every size bounded.
+ */
+export const TokenClassifierConfigSchema = z.strictObject({
   /** Features per input token (e.g. 49 for 7x7 patches). */
-  inputDim: z.number().int().positive(),
+  inputDim: sizeField(LIMITS.dim * 4),
   /** Tokens per sample (for the learned positions). */
-  tokens: z.number().int().positive(),
-  dim: z.number().int().positive(),
-  heads: z.number().int().positive(),
-  depth: z.number().int().positive(),
-  numClasses: z.number().int().min(2),
+  tokens: sizeField(LIMITS.tokens),
+  dim: sizeField(LIMITS.dim),
+  heads: sizeField(LIMITS.heads),
+  depth: sizeField(LIMITS.depth),
+  numClasses: sizeField(LIMITS.vocab, 2),
   ffn: FfnSlotConfigSchema,
   /** With an MoE slot: MoE in every `moeEvery`-th block starting with the last (1 = all, 2 = alternate). */
-  moeEvery: z.number().int().positive().default(1),
+  moeEvery: sizeField(LIMITS.depth).default(1),
   /** Dense FFN hidden width of the blocks without MoE (default: the MoE active hidden width). */
-  denseHidden: z.number().int().positive().optional(),
+  denseHidden: sizeField(LIMITS.hidden).optional(),
   dropout: z.number().min(0).max(0.9).default(0),
 });
+
+/**
+ * A zod refinement for a transformer config: `heads` divides `dim` (reported on `heads`).
+ */
+export function refineHeads(c: { dim: number; heads: number }, ctx: z.RefinementCtx): void {
+  if (ctx.issues.length === 0 && c.dim % c.heads !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['heads'], message: `${c.heads} does not divide dim (${c.dim})` });
+  }
+}
+
+/** An upper estimate of a token classifier's parameter values (every block with the FFN slot). */
+export function tokenClassifierValues(c: {
+  inputDim: number;
+  tokens: number;
+  dim: number;
+  depth: number;
+  numClasses: number;
+  ffn: FfnSlotConfigInput;
+  denseHidden?: number;
+}): number {
+  const d = c.dim;
+  const dense = 3 * d * (c.denseHidden ?? 0);
+  const block = attentionBlockValues(d) + Math.max(ffnSlotValues(c.ffn, d), dense);
+  return (c.inputDim + c.tokens + c.numClasses + 4) * d + c.depth * block + c.numClasses;
+}
+
+/** The cross-field rules of a token classifier config: heads divide dim; bounded total size. */
+export function refineTokenClassifier(
+  c: z.output<typeof TokenClassifierConfigSchema>,
+  ctx: z.RefinementCtx,
+): void {
+  refineHeads(c, ctx);
+  refineParamBudget(tokenClassifierValues, 'depth')(c, ctx);
+}
+
+/**
+ * Where a token classifier's weights show its size fields (`sizeChecks` of a `ModelFormat`): the
+ * number of blocks, `dim`, `inputDim`, `tokens`, `numClasses`, and the last block's experts.
+ * `fieldPrefix` is the config path of the classifier's fields (e.g. `''`).
+ */
+export function tokenClassifierSizeChecks(
+  c: Pick<TokenClassifierConfig, 'inputDim' | 'tokens' | 'dim' | 'depth' | 'numClasses' | 'ffn'>,
+  fieldPrefix = '',
+): SizeCheck[] {
+  const f = (name: string): string => `${fieldPrefix}${name}`;
+  const checks: SizeCheck[] = [
+    { field: f('depth'), value: c.depth, blocks: 'blocks' },
+    { field: f('dim'), value: c.dim, tensor: 'embed.weight', axis: 1 },
+    { field: f('inputDim'), value: c.inputDim, tensor: 'embed.weight', axis: 0 },
+    { field: f('tokens'), value: c.tokens, tensor: 'pos.weight', axis: 0 },
+    { field: f('numClasses'), value: c.numClasses, tensor: 'head.weight', axis: 1 },
+  ];
+  if (c.ffn.kind === 'moe') {
+    const w1 = `blocks.${c.depth - 1}.ffn.experts.w1`;
+    checks.push(
+      { field: f('ffn.moe.numExperts'), value: c.ffn.moe.numExperts, tensor: w1, axis: 0 },
+      { field: f('ffn.moe.hidden'), value: c.ffn.moe.hidden, tensor: w1, axis: 2 },
+    );
+  }
+  return checks;
+}
+
+/** {@link TokenClassifierConfigSchema} with its cross-field rules: what the constructor parses. */
+export const CheckedTokenClassifierConfigSchema =
+  TokenClassifierConfigSchema.superRefine(refineTokenClassifier);
 export type TokenClassifierConfig = z.output<typeof TokenClassifierConfigSchema>;
 export type TokenClassifierOptions = z.input<typeof TokenClassifierConfigSchema>;
 
@@ -57,7 +132,7 @@ export class TokenClassifier extends Module {
 
   constructor(config: TokenClassifierOptions) {
     super();
-    const o = parseConfig(TokenClassifierConfigSchema, config, 'token classifier config');
+    const o = parseConfig(CheckedTokenClassifierConfigSchema, config, 'token classifier config');
     this.options = o;
     this.embed = this.child('embed', new Linear(o.inputDim, o.dim));
     this.pos = this.child('pos', new PositionalEmbedding(o.tokens, o.dim));
@@ -125,8 +200,11 @@ export function imagePatches(images: tf.Tensor, p: number): tf.Tensor3D {
   return tf.tidy(() => {
     const x = images.rank === 3 ? tf.expandDims(images, -1) : images;
     const [b, h, w, c] = x.shape;
-    if (h % p !== 0 || w % p !== 0)
-      throw new Error(`imagePatches: image ${h}x${w} is not divisible by patch ${p}`);
+    if (h % p !== 0 || w % p !== 0) {
+      throw new ConfigError('imagePatches', [
+        { path: 'patch', message: `image ${h}x${w} is not divisible by patch ${p}` },
+      ]);
+    }
     const grid = tf.reshape(x, [b, h / p, p, w / p, p, c]);
     return tf.reshape(tf.transpose(grid, [0, 1, 3, 2, 4, 5]), [
       b,

@@ -8,5 +8,7 @@ export * from './dispatch';
 export * from './routed-layer';
 export * from './layer';
 export * from './upcycle';
+export * from './diversify';
+export * from './adaptive-aux';
 export * from './grouped-matmul';
 export * from './scmoe';

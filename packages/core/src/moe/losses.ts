@@ -1,4 +1,5 @@
 import { tf } from '../tf';
+import { oneHotFloat } from './ops';
 
 /**
  * Switch/Mixtral load-balancing loss: `S · Σ_i f_i · P_i`, with `f_i` the fraction of
@@ -35,7 +36,7 @@ export function switchAuxLoss(
 export function gshardAuxLoss(probs: tf.Tensor2D, top1: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => {
     const e = probs.shape[1];
-    const ce = tf.div(tf.sum(tf.oneHot(top1, e), 0), probs.shape[0]);
+    const ce = tf.div(tf.sum(oneHotFloat(top1, e), 0), probs.shape[0]);
     return tf.mul(e * e, tf.mean(tf.mul(tf.mean(probs, 0), ce))) as tf.Scalar;
   });
 }
@@ -73,7 +74,7 @@ export function sequenceAuxLoss(probs: tf.Tensor2D, indices: tf.Tensor2D, seqLen
       throw new Error(`sequenceAuxLoss: ${t} tokens is not a multiple of seqLen ${seqLen}`);
     const b = t / seqLen;
     const k = indices.shape[1];
-    const counts = tf.sum(tf.reshape(tf.oneHot(indices, e), [b, seqLen * k, e]), 1); // [B, E]
+    const counts = tf.sum(tf.reshape(oneHotFloat(indices, e), [b, seqLen * k, e]), 1); // [B, E]
     const f = tf.div(counts, seqLen * k);
     const p = tf.mean(tf.reshape(probs, [b, seqLen, e]), 1); // [B, E]
     return tf.mul(e, tf.mean(tf.sum(tf.mul(f, p), -1))) as tf.Scalar;

@@ -42,15 +42,50 @@ export function meanEntropy(probs: ArrayLike<number>, experts: number, valid?: A
  * ```
  */
 export function routingMetrics(aux: MoEAux): RoutingMetrics {
-  const counts = Array.from(aux.counts.dataSync());
+  return metricsOf(
+    aux,
+    aux.counts.dataSync(),
+    aux.probs.dataSync(),
+    aux.dropped.dataSync()[0],
+    aux.valid?.dataSync(),
+  );
+}
+
+/**
+ * {@link routingMetrics} with asynchronous reads, for backends without synchronous ones (webgpu
+ * in Node).
+ *
+ * @example
+ * ```ts
+ * const m = await routingMetricsAsync(aux);
+ * ```
+ */
+export async function routingMetricsAsync(aux: MoEAux): Promise<RoutingMetrics> {
+  const [counts, probs, dropped, valid] = await Promise.all([
+    aux.counts.data(),
+    aux.probs.data(),
+    aux.dropped.data(),
+    aux.valid?.data(),
+  ]);
+  return metricsOf(aux, counts, probs, dropped[0], valid);
+}
+
+function metricsOf(
+  aux: MoEAux,
+  countValues: ArrayLike<number>,
+  probs: ArrayLike<number>,
+  dropped: number,
+  valid: ArrayLike<number> | undefined,
+): RoutingMetrics {
+  const counts = Array.from(countValues);
   const total = counts.reduce((s, c) => s + c, 0);
   const experts = counts.length;
   const assignments = aux.indices.size;
   return {
     load: counts.map((c) => (total > 0 ? c / total : 0)),
     maxVio: maxViolation(counts),
-    entropy: meanEntropy(aux.probs.dataSync(), experts, aux.valid?.dataSync()),
-    dropRate: assignments > 0 ? aux.dropped.dataSync()[0] / assignments : 0,
+    entropy: meanEntropy(probs, experts, valid),
+    dropRate: assignments > 0 ? dropped / assignments : 0,
     unusedExperts: counts.filter((c) => c === 0).length,
   };
 }

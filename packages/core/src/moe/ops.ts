@@ -40,10 +40,20 @@ export function unaryCustomGrad(
   return op(x);
 }
 
+/**
+ * One-hot float32 encoding [..., depth] of int32 `indices`. Built as tfjs's int32 one-hot times a
+ * float 1 so that it is a real float32 tensor on every backend: webgpu's int32 sum and transpose
+ * kernels are wrong (and its int32 -> float32 cast is a relabel), and wasm's OneHot ignores a
+ * float dtype. Sum or transpose one-hot masks through this, never tf.oneHot directly.
+ */
+export function oneHotFloat(indices: tf.Tensor, depth: number): tf.Tensor {
+  return tf.mul(tf.oneHot(indices, depth), tf.scalar(1, 'float32'));
+}
+
 /** Gathers `values[t, indices[t, j]]` -> [T, k], differentiable with respect to `values`. */
 export function gatherRows(values: tf.Tensor2D, indices: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
-    const mask = tf.oneHot(indices, values.shape[1]); // [T, k, E]
+    const mask = oneHotFloat(indices, values.shape[1]); // [T, k, E]
     return tf.sum(tf.mul(tf.expandDims(values, 1), mask), -1) as tf.Tensor2D;
   });
 }
@@ -59,7 +69,7 @@ export function normalizeRows(w: tf.Tensor2D, eps = 1e-9): tf.Tensor2D {
  */
 export function countAssignments(indices: tf.Tensor2D, experts: number, valid?: tf.Tensor1D): tf.Tensor1D {
   return tf.tidy(() => {
-    const onehot = tf.oneHot(indices, experts); // [T, k, E]
+    const onehot = oneHotFloat(indices, experts); // [T, k, E]
     if (!valid) return tf.sum(tf.reshape(onehot, [-1, experts]), 0);
     return tf.sum(tf.mul(tf.sum(onehot, 1), tf.expandDims(valid, -1)), 0);
   });

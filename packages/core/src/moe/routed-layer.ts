@@ -3,6 +3,7 @@ import type { CostReporter } from '../metrics/costs';
 import type { FfnSlot, SlotContext } from '../nn/ffn-slot';
 import { Module } from '../nn/module';
 import { tf } from '../tf';
+import { AdaptiveAuxCoefficient, type AdaptiveAuxOptions } from './adaptive-aux';
 import { dispatch, type DispatchKind } from './dispatch';
 import { assignmentCounts, combineMatrix } from './dispatch/dense';
 import type { ExpertBank } from './experts/bank';
@@ -26,6 +27,11 @@ export interface BalanceCoefficients {
   cv2: number;
   /** Sequence-level aux loss (needs `ctx.seqLen`). */
   seqAux: number;
+  /**
+   * Skywork-MoE's adaptive aux coefficient: `aux` is its start, then the layer's drop rate moves
+   * it after every step ({@link AdaptiveAuxCoefficient}); absent = `aux` stays fixed.
+   */
+  adaptiveAux?: Omit<AdaptiveAuxOptions, 'initial'>;
 }
 
 /** How a routed layer dispatches and balances. */
@@ -84,12 +90,18 @@ export abstract class RoutedLayer<C extends SlotContext = SlotContext>
   /** The router, for layers with one (layers with several override `route` and the cost methods). */
   abstract readonly router: Router | undefined;
   abstract readonly experts: ExpertBank;
+  /** The adaptive aux coefficient, when `settings.losses.adaptiveAux` asks for one. */
+  readonly adaptiveAux: AdaptiveAuxCoefficient | undefined;
 
   constructor(
     readonly dim: number,
     protected readonly settings: RoutedLayerSettings,
   ) {
     super();
+    const adaptive = settings.losses.adaptiveAux;
+    this.adaptiveAux = adaptive
+      ? this.child('adaptiveAux', new AdaptiveAuxCoefficient({ initial: settings.losses.aux, ...adaptive }))
+      : undefined;
   }
 
   /** x [T, dim] or [B, L, dim] -> `{ y, aux }`, y shaped like x. */
@@ -137,6 +149,9 @@ export abstract class RoutedLayer<C extends SlotContext = SlotContext>
       capacityFactor: this.settings.capacityFactor,
     });
     made.push(out.y, out.counts, out.dropped);
+    if (this.adaptiveAux && this.training) {
+      this.adaptiveAux.record(out.dropped, tensorsOf(route.assignment)[0].size);
+    }
     const y = tf.tidy(() => this.combine(out.y, x2));
     made.push(y);
     const counts = context.valid
@@ -206,7 +221,10 @@ export abstract class RoutedLayer<C extends SlotContext = SlotContext>
     const balanced = router?.selfBalanced ?? false;
     const { probs, logits, assignment } = route;
     const out: Record<string, tf.Scalar> = {};
-    if (coef.aux > 0 && !balanced) out.aux = tf.mul(coef.aux, switchAuxLoss(probs, counts, ctx.valid));
+    const auxCoef = this.adaptiveAux?.value ?? coef.aux;
+    if ((coef.aux > 0 || this.adaptiveAux) && !balanced) {
+      out.aux = tf.mul(auxCoef, switchAuxLoss(probs, counts, ctx.valid));
+    }
     if (coef.z > 0 && (router?.countParams() ?? 1) > 0) out.z = tf.mul(coef.z, zLoss(logits));
     if (coef.cv2 > 0 && !balanced) {
       const gates = combineMatrix(assignment, probs.shape[0], probs.shape[1]);

@@ -1,5 +1,6 @@
 import type { CostReporter } from '../metrics/costs';
 import { backendCapabilities } from '../backend/capabilities';
+import { ConfigError } from '../config/parse';
 import { tf } from '../tf';
 import { Dropout } from './dropout';
 import { Linear } from './linear';
@@ -94,8 +95,11 @@ export class MultiHeadAttention extends Module implements CostReporter {
     { kvDim = dim, dropout = 0, bias = true, zeroInitOut = false }: MultiHeadAttentionOptions = {},
   ) {
     super();
-    if (dim % heads !== 0)
-      throw new Error(`MultiHeadAttention: dim ${dim} is not divisible by heads ${heads}`);
+    if (!(Number.isInteger(heads) && heads >= 1 && dim % heads === 0)) {
+      throw new ConfigError('MultiHeadAttention', [
+        { path: 'heads', message: `dim ${dim} is not divisible by heads ${heads}` },
+      ]);
+    }
     this.headDim = dim / heads;
     this.kvDim = kvDim;
     this.q = this.child('q', new Linear(dim, dim, { bias }));

@@ -1,3 +1,4 @@
+import { ConfigError } from '../config/parse';
 import { tf } from '../tf';
 import { nextSeed } from '../utils/random';
 import { Module } from './module';
@@ -16,7 +17,9 @@ import { Module } from './module';
 export class Dropout extends Module {
   constructor(readonly rate: number) {
     super();
-    if (!(rate >= 0 && rate < 1)) throw new Error(`Dropout: rate must be in [0, 1), got ${rate}`);
+    if (!(rate >= 0 && rate < 1)) {
+      throw new ConfigError('Dropout', [{ path: 'rate', message: `must be in [0, 1), got ${rate}` }]);
+    }
   }
 
   forward(x: tf.Tensor): tf.Tensor {

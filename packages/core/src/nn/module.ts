@@ -1,4 +1,6 @@
 import { tf } from '../tf';
+import { checkStateDict } from './state-check';
+import { chargeParamBudget, checkParamBudget } from './param-budget';
 
 /** Tensors by stable dotted name, e.g. `blocks.1.moe.experts.w1`. */
 export type StateDict = Record<string, tf.Tensor>;
@@ -17,12 +19,6 @@ export type StateDict = Record<string, tf.Tensor>;
  * }
  * ```
  */
-/** Names shown in an error: the first few, then how many more (a hostile file can hold 200k). */
-function listSome(names: string[], shown = 8): string {
-  const head = names.slice(0, shown).join(', ');
-  return names.length > shown ? `${head}, ... ${names.length - shown} more` : head;
-}
-
 export abstract class Module {
   /** Training mode: dropout, router noise and routing statistics are on. */
   training = true;
@@ -33,8 +29,7 @@ export abstract class Module {
   /** Registers a trainable parameter initialised from `init` (which the module takes over). */
   protected param(name: string, init: tf.Tensor, trainable = true): tf.Variable {
     this.checkName(name);
-    const v = tf.variable(init, trainable);
-    init.dispose();
+    const v = Module.register(init, trainable);
     this.ownParams.set(name, v);
     return v;
   }
@@ -42,9 +37,22 @@ export abstract class Module {
   /** Registers a non-trainable state tensor (running statistics, router biases, ...). */
   protected buffer(name: string, init: tf.Tensor): tf.Variable {
     this.checkName(name);
-    const v = tf.variable(init, false);
-    init.dispose();
+    const v = Module.register(init, false);
     this.ownBuffers.set(name, v);
+    return v;
+  }
+
+  /** A variable taking over `init`, within the parameter budget in force (see `withParamBudget`). */
+  private static register(init: tf.Tensor, trainable: boolean): tf.Variable {
+    try {
+      checkParamBudget(init.shape);
+    } catch (e) {
+      init.dispose();
+      throw e;
+    }
+    const v = tf.variable(init, trainable);
+    init.dispose();
+    chargeParamBudget(v);
     return v;
   }
 
@@ -107,30 +115,22 @@ export abstract class Module {
   }
 
   /**
-   * Copies values into the parameters and buffers. With `strict` (default) a missing or
-   * unexpected name, or a shape mismatch, is an error naming the tensor.
+   * Copies values into the parameters and buffers. Everything is checked before anything is
+   * assigned: with `strict` (default) a missing or unexpected name is an error, and so is a
+   * shape or dtype that differs from the parameter's (no silent casts). Errors are
+   * `CheckpointError`s (`SHAPE`, `DTYPE`) naming `source`, the file the state was read from.
    */
-  loadStateDict(state: StateDict, { strict = true }: { strict?: boolean } = {}): void {
+  loadStateDict(
+    state: StateDict,
+    { strict = true, source }: { strict?: boolean; source?: string } = {},
+  ): void {
     const own: Record<string, tf.Variable> = Object.fromEntries([
       ...this.namedParameters(),
       ...this.namedBuffers(),
     ]);
-    if (strict) {
-      const missing = Object.keys(own).filter((k) => !(k in state));
-      const unexpected = Object.keys(state).filter((k) => !(k in own));
-      if (missing.length || unexpected.length) {
-        throw new Error(
-          `loadStateDict: missing [${listSome(missing)}], unexpected [${listSome(unexpected)}]`,
-        );
-      }
-    }
+    checkStateDict(own, state, { strict, source });
     for (const [name, v] of Object.entries(own)) {
-      const t = state[name];
-      if (!t) continue;
-      if (!tf.util.arraysEqual(t.shape, v.shape)) {
-        throw new Error(`loadStateDict: "${name}" has shape [${t.shape}], expected [${v.shape}]`);
-      }
-      tf.tidy(() => v.assign(t.dtype === v.dtype ? t : tf.cast(t, v.dtype)));
+      if (Object.prototype.hasOwnProperty.call(state, name)) v.assign(state[name]);
     }
   }
 

@@ -1,3 +1,6 @@
+import { z } from 'zod';
+import { LIMITS, sizeField } from '../config/bounds';
+import { parseConfig } from '../config/parse';
 import { tf } from '../tf';
 import type { MoEAux } from '../moe/types';
 import { MultiHeadAttention } from './attention';
@@ -7,20 +10,35 @@ import { LayerNorm } from './layer-norm';
 import { Module } from './module';
 import { RMSNorm } from './rms-norm';
 
+/** Options of {@link TransformerBlock} (strict; `dim` and `heads` bounded, `heads` dividing `dim`). */
+export const TransformerBlockOptionsSchema = z
+  .strictObject({
+    dim: sizeField(LIMITS.dim),
+    heads: sizeField(LIMITS.heads),
+    /**
+     * The FFN slot; it receives tokens flattened to [B*L, dim] and the {@link SlotContext}. A factory
+     * is called after the attention and norms are built, so their random initialisation comes first.
+     */
+    ffn: z.custom<FfnSlot | (() => FfnSlot)>(
+      (v) => typeof v === 'function' || (typeof v === 'object' && v !== null),
+      { message: 'expected an FFN slot or a function making one' },
+    ),
+    /** Dropout on attention probabilities and on both residual branches (default 0). */
+    dropout: z.number().min(0).lt(1).optional(),
+    /** 'layer' (LayerNorm, default) or 'rms' (RMSNorm). */
+    norm: z.enum(['layer', 'rms']).optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (ctx.issues.length === 0 && o.dim % o.heads !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['heads'],
+        message: `dim ${o.dim} is not divisible by heads ${o.heads}`,
+      });
+    }
+  });
 /** Options of {@link TransformerBlock}. */
-export interface TransformerBlockOptions {
-  dim: number;
-  heads: number;
-  /**
-   * The FFN slot; it receives tokens flattened to [B*L, dim] and the {@link SlotContext}. A factory
-   * is called after the attention and norms are built, so their random initialisation comes first.
-   */
-  ffn: FfnSlot | (() => FfnSlot);
-  /** Dropout on attention probabilities and on both residual branches (default 0). */
-  dropout?: number;
-  /** 'layer' (LayerNorm, default) or 'rms' (RMSNorm). */
-  norm?: 'layer' | 'rms';
-}
+export type TransformerBlockOptions = z.input<typeof TransformerBlockOptionsSchema>;
 
 /** Per-token context a caller gives a block (flattened to B*L); the block adds the residual stream. */
 export type BlockContext = Omit<SlotContext, 'residual' | 'seqLen'>;
@@ -51,8 +69,10 @@ export class TransformerBlock extends Module {
   readonly drop: Dropout;
   readonly dim: number;
 
-  constructor({ dim, heads, ffn, dropout = 0, norm = 'layer' }: TransformerBlockOptions) {
+  constructor(options: TransformerBlockOptions) {
     super();
+    const o = parseConfig(TransformerBlockOptionsSchema, options, 'transformer block options');
+    const { dim, heads, ffn, dropout = 0, norm = 'layer' } = o;
     this.dim = dim;
     const makeNorm = () => (norm === 'rms' ? new RMSNorm(dim) : new LayerNorm(dim));
     this.ln1 = this.child('ln1', makeNorm());

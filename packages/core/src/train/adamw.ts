@@ -1,5 +1,8 @@
+import { backendCapabilities } from '../backend/capabilities';
 import { tf } from '../tf';
 import { Module } from '../nn/module';
+import { parseConfig } from '../config/parse';
+import { AdamWOptionsSchema } from './options';
 import type { LrSchedule } from './schedules';
 
 /** Hyper-parameters of {@link AdamW}. */
@@ -67,11 +70,9 @@ export class AdamW {
   private t = 0;
 
   constructor(params: NamedVariables, options: AdamWOptions = {}) {
-    const { lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weightDecay = 0.01 } = options;
-    const noDecay = options.noDecay ?? defaultNoDecay;
-    checkRange('beta1', beta1, 0, 1);
-    checkRange('beta2', beta2, 0, 1);
-    if (!(eps >= 0) || !(weightDecay >= 0)) throw new Error(`AdamW: eps and weightDecay must be >= 0`);
+    const o = parseConfig(AdamWOptionsSchema, options, 'AdamW options');
+    const { lr, beta1, beta2, eps, weightDecay } = o;
+    const noDecay = o.noDecay ?? defaultNoDecay;
     this.lr = typeof lr === 'number' ? () => lr : lr;
     this.beta1 = beta1;
     this.beta2 = beta2;
@@ -146,8 +147,9 @@ export class AdamW {
 
   /**
    * Computes the gradients of `loss` for the optimizer's parameters and applies one update.
-   * Returns the loss value. For whole models prefer {@link Trainer}, which also adds MoE aux
-   * losses, clips, guards and checkpoints.
+   * Returns the loss value, read back synchronously: on backends without synchronous reads
+   * (webgpu) use {@link minimizeAsync}. For whole models prefer {@link Trainer}, which also adds
+   * MoE aux losses, clips, guards and checkpoints.
    *
    * @example
    * ```ts
@@ -156,6 +158,38 @@ export class AdamW {
    * ```
    */
   minimize(loss: () => tf.Scalar): number {
+    if (!backendCapabilities().syncReadback)
+      throw new Error(
+        `AdamW.minimize reads the loss synchronously, which the ${tf.getBackend()} backend cannot do reliably; use await minimizeAsync(loss)`,
+      );
+    const value = this.update(loss);
+    try {
+      return value.dataSync()[0];
+    } finally {
+      value.dispose();
+    }
+  }
+
+  /**
+   * {@link minimize} with the loss read back asynchronously: works on every backend (webgpu in
+   * Node and in browsers included).
+   *
+   * @example
+   * ```ts
+   * const loss = await opt.minimizeAsync(() => tf.losses.meanSquaredError(target, model.forward(x)) as tf.Scalar);
+   * ```
+   */
+  async minimizeAsync(loss: () => tf.Scalar): Promise<number> {
+    const value = this.update(loss);
+    try {
+      return (await value.data())[0];
+    } finally {
+      value.dispose();
+    }
+  }
+
+  /** One update from the gradients of `loss`; returns the loss (the caller disposes it). */
+  private update(loss: () => tf.Scalar): tf.Scalar {
     const named = this.namedParameters();
     return tf.tidy(() => {
       const { value, grads } = tf.variableGrads(
@@ -163,7 +197,7 @@ export class AdamW {
         named.map(([, v]) => v),
       );
       this.step(Object.fromEntries(named.map(([n, v]) => [n, grads[v.name]])));
-      return value.dataSync()[0];
+      return value;
     });
   }
 
@@ -227,8 +261,4 @@ function namedVariables(params: NamedVariables): [string, tf.Variable][] {
   if (params instanceof Module) return params.namedParameters().filter(([, v]) => v.trainable);
   if (Symbol.iterator in params) return [...(params as Iterable<[string, tf.Variable]>)];
   return Object.entries(params);
-}
-
-function checkRange(name: string, v: number, lo: number, hi: number): void {
-  if (!(v >= lo && v < hi)) throw new Error(`AdamW: ${name} must be in [${lo}, ${hi}), got ${v}`);
 }

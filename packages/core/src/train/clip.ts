@@ -1,4 +1,5 @@
 import { tf } from '../tf';
+import { addAll } from './add-all';
 
 /** Result of {@link clipByGlobalNorm}: new gradient tensors and the norm before clipping. */
 export interface ClippedGrads {
@@ -21,7 +22,7 @@ export function globalNorm(tensors: Record<string, tf.Tensor>): tf.Scalar {
   return tf.tidy(() => {
     const sums = Object.values(tensors).map((t) => tf.sum(tf.square(t)));
     if (sums.length === 0) return tf.scalar(0);
-    return tf.sqrt(sums.length === 1 ? sums[0] : tf.addN(sums)) as tf.Scalar;
+    return tf.sqrt(addAll(sums)) as tf.Scalar;
   });
 }
 

@@ -1,8 +1,11 @@
+import { z } from 'zod';
 import type { Module } from '../nn/module';
+import { ConfigError, parseConfig } from '../config/parse';
 import { makeRng, permutation } from '../utils/random';
 import { AdamW } from './adamw';
 import { barsDrawing, type ProgressOptions } from './progress';
 import type { TrainerCallbacks, TrainHistory } from './callbacks';
+import { TrainLoopNumbersSchema } from './options';
 import { warmupCosine } from './schedules';
 import { LossFn, Trainer, type TrainerCheckpointOptions, type TrainerOptions } from './trainer';
 
@@ -35,6 +38,48 @@ export interface FitShuffledOptions<B, M extends Module> {
   tty?: boolean;
 }
 
+const FIT_KEYS: ReadonlySet<string> = new Set([
+  'model',
+  'samples',
+  'makeBatch',
+  'loss',
+  'epochs',
+  'batchSize',
+  'lr',
+  'seed',
+  'weightDecay',
+  'clipNorm',
+  'callbacks',
+  'checkpoint',
+  'resumeFrom',
+  'progress',
+  'tty',
+]);
+
+/** Unknown keys and the numeric options (`lr`, `epochs`, `batchSize`, ...) as a `ConfigError`. */
+function checkFitOptions<B, M extends Module>(o: FitShuffledOptions<B, M>): void {
+  const unknown = Object.keys(o).filter((k) => !FIT_KEYS.has(k));
+  if (unknown.length > 0) {
+    throw new ConfigError(
+      'fitShuffled options',
+      unknown.map((k) => ({ path: k, message: 'unrecognized key' })),
+    );
+  }
+  parseConfig(
+    TrainLoopNumbersSchema.extend({ samples: z.number().int().min(1) }),
+    {
+      samples: o.samples,
+      epochs: o.epochs,
+      batchSize: o.batchSize,
+      lr: o.lr,
+      seed: o.seed,
+      weightDecay: o.weightDecay,
+      clipNorm: o.clipNorm,
+    },
+    'fitShuffled options',
+  );
+}
+
 function defaultProgress(tty: boolean): false | ProgressOptions {
   return tty && !barsDrawing() ? { tty: true } : false;
 }
@@ -59,6 +104,7 @@ function defaultProgress(tty: boolean): false | ProgressOptions {
 export async function fitShuffled<B, M extends Module>(
   o: FitShuffledOptions<B, M>,
 ): Promise<{ history: TrainHistory; seconds: number }> {
+  checkFitOptions(o);
   const perEpoch = Math.max(1, Math.floor(o.samples / o.batchSize));
   let shuffled: { epoch: number; order: Int32Array } | undefined;
   const order = (epoch: number) => {

@@ -46,11 +46,32 @@ export class TensorLeakError extends Error {
  * ```
  */
 export function assertFinite(step: number, tensors: Record<string, tf.Tensor>): void {
+  const check = finiteFlags(tensors);
+  if (!check) return;
+  try {
+    throwIfNonFinite(step, check.names, check.flags.dataSync());
+  } finally {
+    check.flags.dispose();
+  }
+}
+
+/**
+ * The fused check behind {@link assertFinite}, for callers that read back asynchronously (webgpu
+ * has no synchronous reads): the float tensors' names and one flag per tensor (1 = all finite),
+ * or `undefined` when none is float. Read the flags and pass them to {@link throwIfNonFinite}.
+ */
+export function finiteFlags(
+  tensors: Record<string, tf.Tensor>,
+): { names: string[]; flags: tf.Tensor1D } | undefined {
   const entries = Object.entries(tensors).filter(([, t]) => t.dtype === 'float32');
-  if (entries.length === 0) return;
-  const ok = tf.tidy(() => tf.stack(entries.map(([, t]) => tf.all(tf.isFinite(t))))).dataSync();
-  const bad = ok.findIndex((v) => !v);
-  if (bad >= 0) throw new NonFiniteError(step, entries[bad][0]);
+  if (entries.length === 0) return undefined;
+  const flags = tf.tidy(() => tf.stack(entries.map(([, t]) => tf.all(tf.isFinite(t)))) as tf.Tensor1D);
+  return { names: entries.map(([n]) => n), flags };
+}
+
+/** Throws a {@link NonFiniteError} naming the first tensor whose flag from {@link finiteFlags} is 0. */
+export function throwIfNonFinite(step: number, names: readonly string[], flags: ArrayLike<number>): void {
+  for (let i = 0; i < names.length; i++) if (!flags[i]) throw new NonFiniteError(step, names[i]);
 }
 
 /** Options of {@link TensorLeakGuard}. */

@@ -7,3 +7,4 @@ export * from './callbacks';
 export * from './trainer';
 export * from './fit';
 export * from './evaluate';
+export * from './options';

@@ -1,14 +1,21 @@
 import { z } from 'zod';
-import { CheckpointError, loadCheckpoint, saveCheckpoint } from '../io';
-import { averageMetrics, routingMetrics } from '../moe/metrics';
+import { CheckpointError, loadCheckpoint, saveCheckpoint, type AtomicWriteOptions } from '../io';
+import { averageMetrics, routingMetricsAsync } from '../moe/metrics';
 import type { MoEAux } from '../moe/types';
 import type { Module } from '../nn/module';
 import { tf } from '../tf';
 import { getSeedState, setSeed, setSeedState } from '../utils/random';
+import { addAll } from './add-all';
 import type { AdamW } from './adamw';
 import type { EpochRecord, StepRecord, TrainerCallbacks, TrainHistory } from './callbacks';
 import { clipByGlobalNorm, globalNorm } from './clip';
-import { assertFinite, NonFiniteError, TensorLeakGuard, type LeakGuardOptions } from './guards';
+import {
+  finiteFlags,
+  NonFiniteError,
+  TensorLeakGuard,
+  throwIfNonFinite,
+  type LeakGuardOptions,
+} from './guards';
 import { createProgress, type ProgressOptions, type ProgressReporter } from './progress';
 
 /** What the loss function returns for one batch. */
@@ -34,7 +41,10 @@ export interface BatchSource<B> {
   batch(epoch: number, index: number): B;
 }
 
-/** Periodic checkpoints of a {@link Trainer}: one directory, overwritten atomically. */
+/**
+ * Periodic checkpoints of a {@link Trainer}: one directory, each save all-or-nothing (the
+ * previous checkpoint stays until the new one is complete, so a crash mid-save resumes from it).
+ */
 export interface TrainerCheckpointOptions {
   dir: string;
   /** Save every this many steps (and when `fit` returns). */
@@ -43,6 +53,8 @@ export interface TrainerCheckpointOptions {
   model: string;
   config?: unknown;
   configSchema?: z.ZodType;
+  /** How files are written: a seam for tests that fail or kill a save at a chosen step. */
+  atomic?: AtomicWriteOptions;
 }
 
 /** Runtime checks, both on by default. */
@@ -191,7 +203,7 @@ export class Trainer<B, M extends Module = Module> {
           this.pos = { step, epoch: epoch + 1, batchIndex: 0 };
           continue;
         }
-        const rec = this.runStep(step + 1, epoch, batchIndex);
+        const rec = await this.runStep(step + 1, epoch, batchIndex);
         const endOfEpoch = batchIndex + 1 >= n;
         this.pos = endOfEpoch
           ? { step: rec.step, epoch: epoch + 1, batchIndex: 0 }
@@ -237,7 +249,7 @@ export class Trainer<B, M extends Module = Module> {
       const optState = ckpt.files.optimizer;
       if (!optState)
         throw new CheckpointError('MISSING', 'no optimizer state (optimizer.safetensors)', { source: dir });
-      model.loadStateDict(ckpt.state);
+      model.loadStateDict(ckpt.state, { source: ckpt.modelFile });
       optimizer.loadState(optState);
       const x = parsed.data;
       if (optimizer.stepCount !== x.step) {
@@ -278,6 +290,7 @@ export class Trainer<B, M extends Module = Module> {
         configSchema: ck.configSchema,
         extra: { ...this.pos, seedState: getSeedState(), history: this.hist },
         files: { optimizer: optState },
+        atomic: ck.atomic,
       });
     } finally {
       tf.dispose(Object.values(optState));
@@ -300,8 +313,12 @@ export class Trainer<B, M extends Module = Module> {
     };
   }
 
-  /** One optimizer step; everything it allocates is disposed before it returns or throws. */
-  private runStep(step: number, epoch: number, batchIndex: number): StepRecord {
+  /**
+   * One optimizer step; everything it allocates is disposed before it returns or throws. Its
+   * numbers (losses, gradient norm, finiteness, routing) are read back asynchronously, once per
+   * step, so the loop also runs where reads cannot be synchronous (webgpu in Node).
+   */
+  private async runStep(step: number, epoch: number, batchIndex: number): Promise<StepRecord> {
     const { model, optimizer, data, clipNorm } = this.opts;
     const lossFn = this.opts.loss;
     const addAux = this.opts.auxLosses ?? true;
@@ -312,9 +329,11 @@ export class Trainer<B, M extends Module = Module> {
     // Tensors that must outlive the gradient tape's tidy; disposed in `finally`.
     const kept: tf.Tensor[] = [];
     let parts: tf.Tensor1D | undefined;
+    let nums: tf.Tensor1D | undefined;
+    let finite: { names: string[]; flags: tf.Tensor1D } | undefined;
+    let applied: Record<string, tf.Tensor> = {};
     let auxNames: string[] = [];
     let auxes: MoEAux[] = [];
-    let record: StepRecord | undefined;
     try {
       tf.tidy(() => {
         const batch = data.batch(epoch, batchIndex);
@@ -333,7 +352,7 @@ export class Trainer<B, M extends Module = Module> {
               dropped: keep(kept, tf.clone(a.dropped)),
               indices: keep(kept, tf.clone(a.indices)),
             }));
-            return addAux && terms.size > 0 ? tf.addN([out.loss, ...terms.values()]) : out.loss;
+            return addAux && terms.size > 0 ? addAll([out.loss, ...terms.values()]) : out.loss;
           },
           named.map(([, v]) => v),
         );
@@ -341,41 +360,50 @@ export class Trainer<B, M extends Module = Module> {
         for (const [varName, g] of Object.entries(byVar)) grads[nameOf.get(varName) as string] = g;
         const clipped = clipNorm !== undefined ? clipByGlobalNorm(grads, clipNorm) : undefined;
         const norm = clipped?.norm ?? globalNorm(grads);
-        const nums = tf
-          .concat([parts as tf.Tensor1D, tf.reshape(value, [1]), tf.reshape(norm, [1])])
-          .dataSync();
-        const [loss, ...rest] = Array.from(nums);
-        const auxValues = rest.slice(0, auxNames.length);
-        const [totalLoss, gradNorm] = rest.slice(auxNames.length);
+        nums = keep(
+          kept,
+          tf.concat([parts as tf.Tensor1D, tf.reshape(value, [1]), tf.reshape(norm, [1])]) as tf.Tensor1D,
+        );
         if (checkFinite) {
-          const host: [string, number][] = [
-            ['loss', loss],
-            ...auxNames.map((n, i): [string, number] => [`aux:${n}`, auxValues[i]]),
-          ];
-          host.push(['total_loss', totalLoss]);
-          for (const [name, v] of host) if (!Number.isFinite(v)) throw new NonFiniteError(step, name);
-          assertFinite(step, Object.fromEntries(Object.entries(grads).map(([n, g]) => [`grad:${n}`, g])));
-          if (!Number.isFinite(gradNorm)) throw new NonFiniteError(step, 'grad_norm');
+          finite = finiteFlags(Object.fromEntries(Object.entries(grads).map(([n, g]) => [`grad:${n}`, g])));
+          if (finite) keep(kept, finite.flags);
         }
-        optimizer.step(clipped?.grads ?? grads);
-        model.afterStep();
-        const routing = averageMetrics(auxes.map(routingMetrics));
-        record = {
-          step,
-          epoch,
-          batchIndex,
-          loss,
-          auxLosses: Object.fromEntries(auxNames.map((n, i) => [n, auxValues[i]])),
-          totalLoss,
-          lr,
-          gradNorm,
-          ...(routing ? { routing } : {}),
-        };
+        applied = clipped?.grads ?? grads;
+        for (const g of Object.values(applied)) keep(kept, g);
       });
+      const [values, flags] = await Promise.all([(nums as tf.Tensor1D).data(), finite?.flags.data()]);
+      const [loss, ...rest] = Array.from(values);
+      const auxValues = rest.slice(0, auxNames.length);
+      const [totalLoss, gradNorm] = rest.slice(auxNames.length);
+      if (checkFinite) {
+        const host: [string, number][] = [
+          ['loss', loss],
+          ...auxNames.map((n, i): [string, number] => [`aux:${n}`, auxValues[i]]),
+        ];
+        host.push(['total_loss', totalLoss]);
+        for (const [name, v] of host) if (!Number.isFinite(v)) throw new NonFiniteError(step, name);
+        if (finite && flags) throwIfNonFinite(step, finite.names, flags);
+        if (!Number.isFinite(gradNorm)) throw new NonFiniteError(step, 'grad_norm');
+      }
+      tf.tidy(() => {
+        optimizer.step(applied);
+        model.afterStep();
+      });
+      const routing = averageMetrics(await Promise.all(auxes.map(routingMetricsAsync)));
+      return {
+        step,
+        epoch,
+        batchIndex,
+        loss,
+        auxLosses: Object.fromEntries(auxNames.map((n, i) => [n, auxValues[i]])),
+        totalLoss,
+        lr,
+        gradNorm,
+        ...(routing ? { routing } : {}),
+      };
     } finally {
       tf.dispose(kept);
     }
-    return record as StepRecord;
   }
 }
 
@@ -394,5 +422,5 @@ function sumAuxTerms(aux: MoEAux[]): Map<string, tf.Scalar> {
       byName.set(name, [...(byName.get(name) ?? []), t]);
     }
   }
-  return new Map([...byName].map(([n, ts]) => [n, ts.length === 1 ? ts[0] : tf.addN(ts)]));
+  return new Map([...byName].map(([n, ts]) => [n, addAll(ts)]));
 }

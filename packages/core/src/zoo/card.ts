@@ -10,7 +10,7 @@ import { MAX_MANIFEST_BYTES, readChecked } from '../io/checkpoint';
 import { ConfigError, parseConfig } from '../config/parse';
 
 /** One measured quality figure: a value with its 95% interval where one was computed. */
-export const QualitySchema = z.object({
+export const QualitySchema = z.strictObject({
   /** What was measured, e.g. `accuracy` or `PSNR gain (dB)`. */
   metric: z.string().min(1),
   value: z.number(),
@@ -24,7 +24,7 @@ export const QualitySchema = z.object({
 });
 
 /** The card of a shipped model (`card.json`). */
-export const ModelCardSchema = z.object({
+export const ModelCardSchema = z.strictObject({
   /** The name `loadPretrained` takes, e.g. `mofme-deweather`. */
   name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   /** The npm package that ships it. */
@@ -35,8 +35,8 @@ export const ModelCardSchema = z.object({
   model: z.string().min(1),
   /** The paper whose design it follows. */
   paper: z.string().optional(),
-  data: z.object({ name: z.string().min(1), licence: z.string().min(1), source: z.string().min(1) }),
-  recipe: z.object({
+  data: z.strictObject({ name: z.string().min(1), licence: z.string().min(1), source: z.string().min(1) }),
+  recipe: z.strictObject({
     /** The command that retrains it (same weights for the same seed on the same backend). */
     command: z.string().min(1),
     seed: z.number().int(),
@@ -46,12 +46,12 @@ export const ModelCardSchema = z.object({
     /** Anything else that defines the run (sizes, learning rate, ...). */
     settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   }),
-  params: z.object({ total: z.number().int().positive(), active: z.number().int().positive() }),
+  params: z.strictObject({ total: z.number().int().positive(), active: z.number().int().positive() }),
   quality: z.array(QualitySchema).min(1),
   intendedUse: z.string().min(1),
   limits: z.array(z.string().min(1)).min(1),
   /** The weights on disk: bytes of `model.safetensors` and the dtype they are stored in. */
-  storage: z.object({ bytes: z.number().int().positive(), dtype: z.literal('F32') }),
+  storage: z.strictObject({ bytes: z.number().int().positive(), dtype: z.literal('F32') }),
   licence: z.string().min(1),
 });
 

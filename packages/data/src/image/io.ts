@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { ImageError } from './error';
 import { imageFormatFromPath, sniffImageFormat, unsupportedFormatError, type ImageFormat } from './format';
+import { DEFAULT_MAX_PIXELS } from './limits';
 import {
   runSharp,
   runSharpSync,
@@ -11,12 +12,8 @@ import {
   type SharpTask,
 } from './sharp-runner';
 
-/**
- * The one pixel limit of the image readers: inputs over 40 megapixels (width × height, checked
- * from the header before any pixel is decoded, and passed to sharp as `limitInputPixels`) fail
- * with `ImageError('TOO_LARGE')`. Override per call with the `maxPixels` option.
- */
-export const DEFAULT_MAX_PIXELS = 40_000_000;
+/** The one pixel limit of the image readers (40 megapixels), defined in `limits.ts`. */
+export { DEFAULT_MAX_PIXELS };
 
 /** A decoded image: row-major HWC float pixels (`data[(y * width + x) * channels + c]`). */
 export interface DecodedImage {

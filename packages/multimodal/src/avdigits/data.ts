@@ -1,12 +1,13 @@
 import {
   DEFAULT_FEATURES,
   DEFAULT_SNRS,
+  FeatureConfigSchema,
   loadSpokenDigits,
   snrLabel,
   type AudioSet,
-  type FeatureConfig,
 } from '@moe-zoo/audio';
-import { makeRng } from '@moe-zoo/core';
+import { makeRng, parseConfig, sizeField } from '@moe-zoo/core';
+import { z } from 'zod';
 import { loadDigitImages, MNIST_SPLITS, type DigitImages } from '../mnist';
 
 /** Audio-visual digits: each sample is a spoken digit and an image of the same digit, both noisy. */
@@ -28,26 +29,38 @@ export interface AvSet {
   imageNoise: Float64Array;
 }
 
-/** Options of {@link makeAvDigits}. */
-export interface AvDigitsOptions {
+/** Options of {@link makeAvDigits} (strict: a misspelt option is a `ConfigError` naming it). */
+export const AvDigitsOptionsSchema = z.strictObject({
   /** Seeds the voice split, the audio noise, the image choice and the image noise (default 0). */
-  seed?: number;
+  seed: z.number().int().min(0).optional(),
   /** Audio SNRs in dB; every utterance appears once per SNR (default `@moe-zoo/audio`'s clean, 20, 10, 0 dB). */
-  snrs?: number[];
+  snrs: z
+    .array(
+      z.custom<number>((v) => typeof v === 'number' && !Number.isNaN(v), {
+        message: 'expected an SNR in dB',
+      }),
+    )
+    .min(1)
+    .max(64)
+    .optional(),
   /** Pixel-noise standard deviations, cycled over the samples so every (SNR, level) pair occurs (default 0, 0.4, 0.8). */
-  imageNoise?: number[];
+  imageNoise: z.array(z.number().min(0).max(10)).min(1).max(64).optional(),
   /** At most this many utterances per split, evenly over digits (before SNR expansion). */
-  maxTrain?: number;
-  maxTest?: number;
+  maxTrain: sizeField(1_000_000).optional(),
+  maxTest: sizeField(1_000_000).optional(),
   /** MNIST images per digit to draw from (default 200 train, 63 test; disjoint index ranges). */
-  trainImagesPerClass?: number;
-  testImagesPerClass?: number;
-  /** Image patch size (default 7 → 16 tokens of 49). */
-  patch?: number;
-  features?: FeatureConfig;
+  trainImagesPerClass: sizeField(100_000).optional(),
+  testImagesPerClass: sizeField(100_000).optional(),
+  /** Image patch size (default 7 → 16 tokens of 49); divides 28. */
+  patch: sizeField(28)
+    .refine((p) => 28 % p === 0, 'must divide 28')
+    .optional(),
+  features: FeatureConfigSchema.optional(),
   /** Cache the log-mel features next to the WAVs (default true). */
-  cache?: boolean;
-}
+  cache: z.boolean().optional(),
+});
+/** Options of {@link makeAvDigits}. */
+export type AvDigitsOptions = z.input<typeof AvDigitsOptionsSchema>;
 
 /** Train and test sets; test speakers and test images are disjoint from the training ones. */
 export interface AvDigits {
@@ -124,15 +137,12 @@ function pair(
  * av.train.video; // [n × 16 × 49] 7×7 patches
  * ```
  */
-export function makeAvDigits(dir: string, o: AvDigitsOptions = {}): AvDigits {
+export function makeAvDigits(dir: string, options: AvDigitsOptions = {}): AvDigits {
+  const o = parseConfig(AvDigitsOptionsSchema, options, 'makeAvDigits options');
   const seed = o.seed ?? 0;
   const snrs = o.snrs ?? DEFAULT_SNRS;
   const levels = o.imageNoise ?? [0, 0.4, 0.8];
   const patch = o.patch ?? 7;
-  if (!(Number.isInteger(patch) && patch > 0 && 28 % patch === 0))
-    throw new Error(`makeAvDigits: patch must divide 28, got ${patch}`);
-  if (levels.length === 0 || levels.some((l) => !(l >= 0)))
-    throw new Error(`makeAvDigits: imageNoise levels must be >= 0, got [${levels}]`);
   const spoken = loadSpokenDigits(dir, {
     seed,
     snrs,

@@ -1,4 +1,5 @@
-import { GeluFFN, nextSeed, tf, upcycle } from '@moe-zoo/core';
+import { GeluFFN, nextSeed, parseConfig, tf, upcycle } from '@moe-zoo/core';
+import { z } from 'zod';
 import type { VqaFfnSlotInput } from '../vqa/ffn-slot';
 import type { VqaTransformer } from '../vqa/model';
 import { ffnWeights, slotAt, withMoeSlots } from '../vqa/slots';
@@ -35,14 +36,16 @@ export function armGroups(arm: Exclude<MoiieArm, 'dense'>): GroupRoutedMoEConfig
   }
 }
 
-/** Options of {@link upcycleArm}. */
-export interface UpcycleArmOptions {
+/** Options of {@link upcycleArm} (strict: a misspelt option is a `ConfigError` naming it). */
+export const UpcycleArmOptionsSchema = z.strictObject({
   /** Balance-loss coefficient per router (default 0.001, MoIIE's). */
-  aux?: number;
+  aux: z.number().min(0).optional(),
   /** Relative Gaussian noise on the copied weights, so copies can diverge (default 0.01). */
-  noise?: number;
-  dispatch?: 'dense' | 'sorted';
-}
+  noise: z.number().min(0).max(10).optional(),
+  dispatch: z.enum(['dense', 'sorted']).optional(),
+});
+/** Options of {@link upcycleArm}. */
+export type UpcycleArmOptions = z.input<typeof UpcycleArmOptionsSchema>;
 
 /** Adds relative Gaussian noise (`noise` × RMS of `w`) — a new tensor. */
 function jitter(w: tf.Tensor, noise: number): tf.Tensor {
@@ -79,7 +82,8 @@ function widenInto(wide: GeluFFN, ffn: GeluFFN, noise: number): void {
  * - `vanilla` / `modality` / `moiie`: a {@link GroupRoutedMoE} of 4 experts of width `hidden`,
  *   top-2, with the arm's routing groups.
  */
-export function armSlot(arm: MoiieArm, hidden: number, o: UpcycleArmOptions = {}): VqaFfnSlotInput {
+export function armSlot(arm: MoiieArm, hidden: number, options: UpcycleArmOptions = {}): VqaFfnSlotInput {
+  const o = parseConfig(UpcycleArmOptionsSchema, options, 'upcycle arm options');
   if (arm === 'dense') return { kind: 'dense', hidden: 2 * hidden };
   return {
     kind: 'group',
@@ -107,7 +111,12 @@ export function armSlot(arm: MoiieArm, hidden: number, o: UpcycleArmOptions = {}
  * const model = upcycleArm(base, 'moiie'); // then model.trainOnly('all') and trainVqa(...)
  * ```
  */
-export function upcycleArm(base: VqaTransformer, arm: MoiieArm, o: UpcycleArmOptions = {}): VqaTransformer {
+export function upcycleArm(
+  base: VqaTransformer,
+  arm: MoiieArm,
+  options: UpcycleArmOptions = {},
+): VqaTransformer {
+  const o = parseConfig(UpcycleArmOptionsSchema, options, 'upcycle arm options');
   const noise = o.noise ?? 0.01;
   return withMoeSlots(
     base,

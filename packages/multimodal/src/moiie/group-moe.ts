@@ -2,6 +2,9 @@ import {
   countAssignments,
   FfnExperts,
   gatherRows,
+  LIMITS,
+  refineExpertWidth,
+  sizeField,
   MoESlotOptionsSchema,
   normalizeRows,
   parseConfig,
@@ -18,13 +21,16 @@ import { z } from 'zod';
 import { refineDisjointModalities } from '../modality-groups';
 
 /** One routing group: the tokens of `modalities` are routed by their own router over `experts`. */
-export const RoutingGroupSchema = z.object({
+export const RoutingGroupSchema = z.strictObject({
   /** Name of the group; its balance loss is reported as `aux_<name>`. */
-  name: z.string().regex(/^[a-z][a-z0-9]*$/, 'lowercase letters and digits'),
+  name: z
+    .string()
+    .max(64)
+    .regex(/^[a-z][a-z0-9]*$/, 'lowercase letters and digits'),
   /** Token modalities this group routes (1 = image, 0 = text). */
-  modalities: z.array(z.number().int().min(0)).min(1),
+  modalities: z.array(z.number().int().min(0).max(255)).min(1).max(256),
   /** The experts (global indices) this group's router may choose from. */
-  experts: z.array(z.number().int().min(0)).min(1),
+  experts: z.array(z.number().int().min(0).max(LIMITS.numExperts)).min(1).max(LIMITS.numExperts),
 });
 
 /** The fields of a group-routed MoE without `dim`, before the cross-field checks. */
@@ -36,13 +42,15 @@ const GroupMoEFieldsSchema = MoESlotOptionsSchema.pick({
   dispatch: true,
   capacityFactor: true,
 }).extend({
-  groups: z.array(RoutingGroupSchema).min(1),
+  groups: z.array(RoutingGroupSchema).min(1).max(64),
   /** Coefficient of each group's Switch balance loss (MoIIE: 0.001 per router). */
   aux: z.number().min(0).default(0.001),
 });
 
 /** Groups cover disjoint modalities, name distinct experts below `numExperts`, at least `topK` each. */
 function refineGroups(c: z.output<typeof GroupMoEFieldsSchema>, ctx: z.RefinementCtx): void {
+  if (ctx.issues.length > 0) return;
+  refineExpertWidth(c, ctx);
   refineDisjointModalities(c.groups, ctx);
   c.groups.forEach((g, i) => {
     if (new Set(g.experts).size !== g.experts.length) {
@@ -80,7 +88,7 @@ export type GroupMoESlotOptionsInput = z.input<typeof GroupMoESlotOptionsSchema>
 
 /** Config of {@link GroupRoutedMoE}: the {@link GroupMoESlotOptionsSchema slot options} plus the model width. */
 export const GroupRoutedMoEConfigSchema = GroupMoEFieldsSchema.extend({
-  dim: z.number().int().positive(),
+  dim: sizeField(LIMITS.dim),
 }).superRefine(refineGroups);
 export type GroupRoutedMoEConfig = z.output<typeof GroupRoutedMoEConfigSchema>;
 export type GroupRoutedMoEConfigInput = z.input<typeof GroupRoutedMoEConfigSchema>;

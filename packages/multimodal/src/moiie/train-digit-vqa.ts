@@ -1,5 +1,13 @@
 /** The whole MoIIE digit-VQA recipe from a seed: the model `moiie-digit-vqa` is trained with it. */
-import { setSeed } from '@moe-zoo/core';
+import {
+  functionField,
+  LIMITS,
+  MAX_BATCH_SIZE,
+  objectField,
+  parseConfig,
+  setSeed,
+  sizeField,
+} from '@moe-zoo/core';
 import { z } from 'zod';
 import { loadDigitImages, MNIST_SPLITS, type DigitImages } from '../mnist';
 import { buildMote } from '../mote/upcycle';
@@ -18,21 +26,24 @@ import { prepareVqaBase, type VqaStage, type VqaStageReport } from './stages';
  * `moiie-digit-vqa`: the full plan of the bench's multimodal-vqa suite at its largest training set
  * (MoIIE arm, 4000 questions, 4 epochs), asking all four question families.
  */
-export const DigitVqaRecipeSchema = z.object({
-  dim: z.number().int().positive().default(48),
-  hidden: z.number().int().positive().default(96),
-  encoderEpochs: z.number().int().positive().default(5),
-  textSamples: z.number().int().positive().default(8000),
-  textEpochs: z.number().int().positive().default(4),
-  alignSamples: z.number().int().positive().default(4000),
-  alignEpochs: z.number().int().positive().default(3),
+/** The most questions or samples a digit-VQA recipe may ask for in one stage. */
+export const MAX_RECIPE_SAMPLES = 1_000_000;
+
+export const DigitVqaRecipeSchema = z.strictObject({
+  dim: sizeField(LIMITS.dim).default(48),
+  hidden: sizeField(LIMITS.hidden).default(96),
+  encoderEpochs: sizeField(1000).default(5),
+  textSamples: sizeField(MAX_RECIPE_SAMPLES).default(8000),
+  textEpochs: sizeField(1000).default(4),
+  alignSamples: sizeField(MAX_RECIPE_SAMPLES).default(4000),
+  alignEpochs: sizeField(1000).default(3),
   /** Stage-2 (instruction tuning) questions. */
-  trainSamples: z.number().int().positive().default(4000),
-  epochs: z.number().int().positive().default(4),
+  trainSamples: sizeField(MAX_RECIPE_SAMPLES).default(4000),
+  epochs: sizeField(1000).default(4),
   /** Relative noise (× weight RMS) on the up-cycled expert copies. */
-  upcycleNoise: z.number().min(0).default(0.1),
-  testSamples: z.number().int().positive().default(2000),
-  batchSize: z.number().int().positive().default(32),
+  upcycleNoise: z.number().min(0).max(10).default(0.1),
+  testSamples: sizeField(MAX_RECIPE_SAMPLES).default(2000),
+  batchSize: sizeField(MAX_BATCH_SIZE).default(32),
   /** Question families of stage 2 and of the test (default all four, so the model also names the digit). */
   families: z
     .array(z.enum(QUESTION_TYPES))
@@ -42,9 +53,9 @@ export const DigitVqaRecipeSchema = z.object({
    * MoTE arm only: stage-2 questions the dense source is tuned on (the first of the pool; default
    * 1000, the bench suite's smallest size). Optional without a default so the MoIIE recipe is unchanged.
    */
-  moteSourceSamples: z.number().int().positive().optional(),
+  moteSourceSamples: sizeField(MAX_RECIPE_SAMPLES).optional(),
   /** MoTE arm only: epochs of MoE-layer training on all `trainSamples` questions (default 3, the suite's `moteEpochs`). */
-  moteEpochs: z.number().int().positive().optional(),
+  moteEpochs: sizeField(1000).optional(),
 });
 export type DigitVqaRecipe = z.output<typeof DigitVqaRecipeSchema>;
 export type DigitVqaRecipeInput = z.input<typeof DigitVqaRecipeSchema>;
@@ -60,17 +71,19 @@ export type DigitVqaArm = 'moiie' | 'mote';
 /** MoTE-arm defaults: the multimodal-vqa suite's smallest stage-2 size and its full-plan `moteEpochs`. */
 export const DIGIT_VQA_MOTE_DEFAULTS = { moteSourceSamples: 1000, moteEpochs: 3 } as const;
 
-/** Options of {@link trainDigitVqa}. */
-export interface TrainDigitVqaOptions {
-  seed: number;
+/** Options of {@link trainDigitVqa} (strict: a misspelt option is a `ConfigError` naming it). */
+export const TrainDigitVqaOptionsSchema = z.strictObject({
+  seed: z.number().int().min(0),
   /** The arm trained after stage 1 (default `moiie`, the recipe of `moiie-digit-vqa`). */
-  arm?: DigitVqaArm;
-  recipe?: DigitVqaRecipeInput;
+  arm: z.enum(['moiie', 'mote']).optional(),
+  recipe: DigitVqaRecipeSchema.optional(),
   /** Training and test images (default MNIST's split of this package: per class [0, 800) and [800, 863)). */
-  images?: { pool: DigitImages; test: DigitImages };
+  images: objectField<{ pool: DigitImages; test: DigitImages }>('training and test images').optional(),
   /** Called after every training step with its stage (`tune` = stage 2) and loss. */
-  onStep?: (stage: DigitVqaStage, loss: number) => void;
-}
+  onStep: functionField<(stage: DigitVqaStage, loss: number) => void>('a step callback').optional(),
+});
+/** Options of {@link trainDigitVqa}. */
+export type TrainDigitVqaOptions = z.input<typeof TrainDigitVqaOptionsSchema>;
 
 /** A training stage of {@link trainDigitVqa}: the shared ones, `tune` (stage 2; the MoTE arm's dense source) and `mote` (MoTE's MoE layers). */
 export type DigitVqaStage = VqaStage | 'tune' | 'mote';
@@ -152,7 +165,7 @@ export function evaluateDigitVqa(
   model: DigitVqaModel,
   o: { seed: number; recipe?: DigitVqaRecipeInput; testImages?: DigitImages },
 ): DigitVqaScore {
-  const recipe = DigitVqaRecipeSchema.parse(o.recipe ?? {});
+  const recipe = parseConfig(DigitVqaRecipeSchema, o.recipe ?? {}, 'digit VQA recipe');
   const images = o.testImages ?? defaultImages().test;
   const questions = makeVqaSet(images, {
     n: recipe.testSamples,
@@ -223,8 +236,9 @@ const stageSeconds = (r: VqaStageReport) => r.encoderSeconds + r.textSeconds + r
  * const mote = await trainDigitVqa({ seed: 0, arm: 'mote' });
  * ```
  */
-export async function trainDigitVqa(o: TrainDigitVqaOptions): Promise<TrainedDigitVqa> {
-  const recipe = DigitVqaRecipeSchema.parse(o.recipe ?? {});
+export async function trainDigitVqa(options: TrainDigitVqaOptions): Promise<TrainedDigitVqa> {
+  const o = parseConfig(TrainDigitVqaOptionsSchema, options, 'trainDigitVqa options');
+  const recipe = o.recipe ?? parseConfig(DigitVqaRecipeSchema, {}, 'digit VQA recipe');
   const arm = o.arm ?? 'moiie';
   if (arm === 'mote') return trainMoteDigitVqa(o, recipe);
   const images = o.images ?? defaultImages();

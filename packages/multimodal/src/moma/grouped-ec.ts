@@ -1,8 +1,12 @@
 import {
   ExpertChoiceRouter,
+  LIMITS,
+  MAX_CAPACITY_FACTOR,
   Module,
   parseConfig,
+  refineExpertWidth,
   RoutedLayer,
+  sizeField,
   SwiGluExperts,
   tf,
   type CostReporter,
@@ -29,25 +33,34 @@ function padColumns(t: tf.Tensor2D, width: number): tf.Tensor2D {
 }
 
 /** One expert group: the modalities it serves and its size. */
-export const ExpertGroupSchema = z.object({
-  name: z.string().min(1),
+export const ExpertGroupSchema = z.strictObject({
+  name: z.string().min(1).max(64),
   /** Modality codes (see MODALITY: 1 text, 2 image) whose tokens this group takes. */
-  modalities: z.array(z.number().int().min(0)).min(1),
-  experts: z.number().int().positive(),
+  modalities: z.array(z.number().int().min(0).max(255)).min(1).max(256),
+  experts: sizeField(LIMITS.numExperts),
 });
 export type ExpertGroupSpec = z.output<typeof ExpertGroupSchema>;
 
 /** Config of {@link ModalityGroupedMoE}. */
 export const ModalityGroupedMoEConfigSchema = z
-  .object({
-    dim: z.number().int().positive(),
+  .strictObject({
+    dim: sizeField(LIMITS.dim),
     /** Hidden width of each SwiGLU expert. */
-    hidden: z.number().int().positive(),
-    groups: z.array(ExpertGroupSchema).min(1),
+    hidden: sizeField(LIMITS.hidden),
+    groups: z.array(ExpertGroupSchema).min(1).max(64),
     /** Tokens per expert = round(capacityFactor · group tokens / group experts) (default 1). */
-    capacityFactor: z.number().positive().default(1),
+    capacityFactor: z.number().positive().max(MAX_CAPACITY_FACTOR).default(1),
   })
-  .superRefine((c, ctx) => refineDisjointModalities(c.groups, ctx));
+  .superRefine((c, ctx) => {
+    if (ctx.issues.length > 0) return;
+    refineExpertWidth({ hidden: c.hidden, numExperts: groupedExperts(c.groups) }, ctx);
+    refineDisjointModalities(c.groups, ctx);
+  });
+
+/** The experts of all groups. */
+export function groupedExperts(groups: readonly { experts: number }[]): number {
+  return groups.reduce((s, g) => s + g.experts, 0);
+}
 export type ModalityGroupedMoEConfig = z.output<typeof ModalityGroupedMoEConfigSchema>;
 export type ModalityGroupedMoEConfigInput = z.input<typeof ModalityGroupedMoEConfigSchema>;
 

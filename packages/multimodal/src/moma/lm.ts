@@ -1,13 +1,20 @@
 import {
+  attentionBlockValues,
   causalMask,
   Embedding,
   LayerNorm,
+  LIMITS,
   Linear,
+  MAX_CAPACITY_FACTOR,
   Module,
   moduleCosts,
   TransformerBlock,
   parseConfig,
   PositionalEmbedding,
+  refineExpertWidth,
+  refineHeads,
+  refineParamBudget,
+  sizeField,
   SwiGLU,
   tf,
   type MoEAux,
@@ -15,6 +22,7 @@ import {
 import { z } from 'zod';
 import {
   ExpertGroupSchema,
+  groupedExperts,
   ModalityGroupedMoE,
   type CollectedRouting,
   type GroupedMoEContext,
@@ -22,29 +30,54 @@ import {
 } from './grouped-ec';
 
 /** An expert group of the LM: modality codes from 1 (0 is padding, which no group takes). */
-const GroupSchema = ExpertGroupSchema.extend({ modalities: z.array(z.number().int().min(1)).min(1) });
+const GroupSchema = ExpertGroupSchema.extend({
+  modalities: z.array(z.number().int().min(1).max(255)).min(1).max(256),
+});
 
 /** Config of {@link InterleavedLM}. */
-export const InterleavedLmConfigSchema = z.object({
-  vocabSize: z.number().int().positive(),
-  /** Model input length (sequence length − 1 for next-token prediction). */
-  seqLen: z.number().int().positive(),
-  dim: z.number().int().positive().default(32),
-  heads: z.number().int().positive().default(4),
-  depth: z.number().int().positive().default(2),
-  /** SwiGLU hidden width of the dense FFN and of each expert (so expert choice at capacity 1 is FLOP-matched). */
-  hidden: z.number().int().positive().default(64),
-  ffn: z
-    .discriminatedUnion('kind', [
-      z.object({ kind: z.literal('dense') }),
-      z.object({
-        kind: z.literal('ec'),
-        groups: z.array(GroupSchema).min(1),
-        capacityFactor: z.number().positive().default(1),
-      }),
-    ])
-    .prefault({ kind: 'dense' }),
-});
+export const InterleavedLmConfigSchema = z
+  .strictObject({
+    vocabSize: sizeField(LIMITS.vocab),
+    /** Model input length (sequence length − 1 for next-token prediction). */
+    seqLen: sizeField(LIMITS.tokens),
+    dim: sizeField(LIMITS.dim).default(32),
+    heads: sizeField(LIMITS.heads).default(4),
+    depth: sizeField(LIMITS.depth).default(2),
+    /** SwiGLU hidden width of the dense FFN and of each expert (so expert choice at capacity 1 is FLOP-matched). */
+    hidden: sizeField(LIMITS.hidden).default(64),
+    ffn: z
+      .discriminatedUnion('kind', [
+        z.strictObject({ kind: z.literal('dense') }),
+        z.strictObject({
+          kind: z.literal('ec'),
+          groups: z.array(GroupSchema).min(1).max(64),
+          capacityFactor: z.number().positive().max(MAX_CAPACITY_FACTOR).default(1),
+        }),
+      ])
+      .prefault({ kind: 'dense' }),
+  })
+  .superRefine((c, ctx) => {
+    if (ctx.issues.length > 0) return;
+    if (c.ffn.kind === 'ec')
+      refineExpertWidth({ hidden: c.hidden, numExperts: groupedExperts(c.ffn.groups) }, ctx);
+  })
+  .superRefine(refineHeads)
+  .superRefine(refineParamBudget(lmValues, 'depth'));
+
+/** An upper estimate of an interleaved LM's parameter values (what the schema bounds). */
+export function lmValues(c: {
+  vocabSize: number;
+  seqLen: number;
+  dim: number;
+  depth: number;
+  hidden: number;
+  ffn: { kind: 'dense' } | { kind: 'ec'; groups: { experts: number }[] };
+}): number {
+  const d = c.dim;
+  const experts = c.ffn.kind === 'ec' ? groupedExperts(c.ffn.groups) : 1;
+  const ffn = experts * (3 * d * c.hidden + 2 * d);
+  return (2 * c.vocabSize + c.seqLen + 4) * d + c.depth * (attentionBlockValues(d) + ffn);
+}
 
 /** Parsed {@link InterleavedLM} config. */
 export type InterleavedLmConfig = z.infer<typeof InterleavedLmConfigSchema>;

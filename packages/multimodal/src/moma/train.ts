@@ -1,4 +1,13 @@
-import { evaluateInBatches, fitShuffled, tf } from '@moe-zoo/core';
+import {
+  ConfigError,
+  evaluateInBatches,
+  fitShuffled,
+  functionField,
+  parseConfig,
+  tf,
+  TrainOptionsSchema,
+} from '@moe-zoo/core';
+import { z } from 'zod';
 import { MODALITY, type InterleavedSet } from '../lm/interleaved';
 import type { CollectedRouting, LmRouting } from './grouped-ec';
 import type { InterleavedLM } from './lm';
@@ -73,14 +82,13 @@ function lossSums(logits: tf.Tensor3D, b: LmBatch): tf.Tensor1D {
   return tf.tidy(() => tf.sum(rowLossSums(logits, b), 0) as tf.Tensor1D);
 }
 
+/** Options of {@link trainLm} (strict: a misspelt option is a `ConfigError` naming it). */
+export const TrainLmOptionsSchema = TrainOptionsSchema.extend({
+  onStep:
+    functionField<(s: { loss: number; text: number; image: number }) => void>('a step callback').optional(),
+});
 /** Options of {@link trainLm}. */
-export interface TrainLmOptions {
-  epochs: number;
-  batchSize?: number;
-  lr?: number;
-  seed?: number;
-  onStep?: (s: { loss: number; text: number; image: number }) => void;
-}
+export type TrainLmOptions = z.input<typeof TrainLmOptionsSchema>;
 
 /** Per-step training losses (mean next-token cross-entropy over all / text / image targets). */
 export interface LmCurves {
@@ -98,10 +106,15 @@ export interface LmCurves {
 export async function trainLm(
   model: InterleavedLM,
   set: InterleavedSet,
-  o: TrainLmOptions,
+  options: TrainLmOptions,
 ): Promise<LmCurves> {
+  const o = parseConfig(TrainLmOptionsSchema, options, 'trainLm options');
   const batchSize = o.batchSize ?? 32;
-  if (set.n < batchSize) throw new Error(`trainLm: ${set.n} sequences < batch size ${batchSize}`);
+  if (set.n < batchSize) {
+    throw new ConfigError('trainLm options', [
+      { path: 'batchSize', message: `${batchSize} is more than the ${set.n} training sequences` },
+    ]);
+  }
   if (set.vocabSize !== model.config.vocabSize)
     throw new Error(`trainLm: set vocabulary ${set.vocabSize} != model vocabSize ${model.config.vocabSize}`);
   model.trainAuxRoutersOnly(false);
@@ -216,14 +229,12 @@ function collectRouting(model: InterleavedLM, b: LmBatch, collectAux = false): C
   return collect;
 }
 
+/** Options of {@link trainAuxRouters} (strict: a misspelt option is a `ConfigError` naming it). */
+export const TrainAuxOptionsSchema = TrainOptionsSchema.extend({
+  onStep: functionField<(loss: number) => void>('a step callback').optional(),
+});
 /** Options of {@link trainAuxRouters}. */
-export interface TrainAuxOptions {
-  epochs: number;
-  batchSize?: number;
-  lr?: number;
-  seed?: number;
-  onStep?: (loss: number) => void;
-}
+export type TrainAuxOptions = z.input<typeof TrainAuxOptionsSchema>;
 
 /**
  * MoMa's second stage: freezes the trained LM and fits every group's {@link AuxRouter} with binary
@@ -233,8 +244,9 @@ export interface TrainAuxOptions {
 export async function trainAuxRouters(
   model: InterleavedLM,
   set: InterleavedSet,
-  o: TrainAuxOptions,
+  options: TrainAuxOptions,
 ): Promise<{ losses: number[]; seconds: number }> {
+  const o = parseConfig(TrainAuxOptionsSchema, options, 'trainAuxRouters options');
   const layers = model.moeLayers();
   if (layers.length === 0) throw new Error('trainAuxRouters: the model has no expert-choice layer');
   const batchSize = o.batchSize ?? 32;

@@ -2,10 +2,15 @@ import {
   countAssignments,
   FfnExperts,
   gelu,
+  LIMITS,
   Linear,
   Module,
   moduleCosts,
   normalizeRows,
+  parseConfig,
+  refineExpertWidth,
+  refineTopK,
+  sizeField,
   SoftmaxTopKRouter,
   switchAuxLoss,
   tf,
@@ -13,6 +18,7 @@ import {
   type CostReporter,
   type MoEAux,
 } from '@moe-zoo/core';
+import { z } from 'zod';
 
 /**
  * A bottleneck adapter `up(gelu(down(x)))`, dim → hidden → dim, with the up-projection
@@ -38,24 +44,29 @@ export class BottleneckAdapter extends Module {
   }
 }
 
+/** Options of {@link MomeAdapter} (strict; sizes bounded; `topK` at most `numExperts`). */
+export const MomeAdapterOptionsSchema = z
+  .strictObject({
+    dim: sizeField(LIMITS.dim),
+    /** Routed bottleneck experts. */
+    numExperts: sizeField(LIMITS.numExperts),
+    topK: sizeField(LIMITS.numExperts),
+    /** Bottleneck width of each routed expert. */
+    hidden: sizeField(LIMITS.hidden),
+    /** Bottleneck width of the always-on shared expert (0 = none). */
+    sharedHidden: sizeField(LIMITS.hidden, 0),
+    /**
+     * Rate keys with their own router (the "per-rate routers" ablation); omitted = one router
+     * shared by every rate (MoME).
+     */
+    perRateRouters: z.array(z.string().max(64)).max(256).readonly().optional(),
+    /** Coefficient of the Switch load-balancing loss (default 0.01). */
+    auxLoss: z.number().min(0).optional(),
+  })
+  .superRefine(refineTopK)
+  .superRefine(refineExpertWidth);
 /** Options of {@link MomeAdapter}. */
-export interface MomeAdapterOptions {
-  dim: number;
-  /** Routed bottleneck experts. */
-  numExperts: number;
-  topK: number;
-  /** Bottleneck width of each routed expert. */
-  hidden: number;
-  /** Bottleneck width of the always-on shared expert (0 = none). */
-  sharedHidden: number;
-  /**
-   * Rate keys with their own router (the "per-rate routers" ablation); omitted = one router
-   * shared by every rate (MoME).
-   */
-  perRateRouters?: readonly string[];
-  /** Coefficient of the Switch load-balancing loss (default 0.01). */
-  auxLoss?: number;
-}
+export type MomeAdapterOptions = z.input<typeof MomeAdapterOptionsSchema>;
 
 /**
  * The MoME module (Cappellazzo et al. 2025): top-k routed bottleneck-adapter experts plus an
@@ -77,10 +88,9 @@ export class MomeAdapter extends Module implements CostReporter {
   readonly options: MomeAdapterOptions;
   private readonly routerOf: Map<string, number> | undefined;
 
-  constructor(o: MomeAdapterOptions) {
+  constructor(options: MomeAdapterOptions) {
     super();
-    if (!(o.topK >= 1 && o.topK <= o.numExperts))
-      throw new Error(`MomeAdapter: topK ${o.topK} must be in [1, numExperts=${o.numExperts}]`);
+    const o = parseConfig(MomeAdapterOptionsSchema, options, 'MoME adapter options');
     this.options = o;
     this.experts = this.child(
       'experts',

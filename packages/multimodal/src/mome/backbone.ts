@@ -1,11 +1,16 @@
 import {
+  attentionBlockValues,
   GeluFFN,
   LayerNorm,
+  LIMITS,
   Linear,
   Module,
   moduleCosts,
   parseConfig,
   PositionalEmbedding,
+  refineHeads,
+  refineParamBudget,
+  sizeField,
   tf,
   TransformerBlock,
 } from '@moe-zoo/core';
@@ -14,17 +19,36 @@ import { avgPoolTokens } from '../avdigits/batch';
 import type { RatePair } from './rates';
 
 /** Shape and size of the audio-visual backbone. */
-export const AvBackboneConfigSchema = z.object({
-  audioTokens: z.number().int().positive().default(24),
-  audioDims: z.number().int().positive().default(64),
-  videoTokens: z.number().int().positive().default(16),
-  videoDims: z.number().int().positive().default(49),
-  dim: z.number().int().positive().default(32),
-  heads: z.number().int().positive().default(4),
-  depth: z.number().int().positive().default(2),
-  ffnHidden: z.number().int().positive().default(64),
-  numClasses: z.number().int().positive().default(10),
-});
+export const AvBackboneConfigSchema = z
+  .strictObject({
+    audioTokens: sizeField(LIMITS.tokens).default(24),
+    audioDims: sizeField(LIMITS.dim).default(64),
+    videoTokens: sizeField(LIMITS.tokens).default(16),
+    videoDims: sizeField(LIMITS.dim).default(49),
+    dim: sizeField(LIMITS.dim).default(32),
+    heads: sizeField(LIMITS.heads).default(4),
+    depth: sizeField(LIMITS.depth).default(2),
+    ffnHidden: sizeField(LIMITS.hidden).default(64),
+    numClasses: sizeField(LIMITS.vocab).default(10),
+  })
+  .superRefine(refineHeads)
+  .superRefine(
+    refineParamBudget(
+      (c: {
+        audioTokens: number;
+        audioDims: number;
+        videoTokens: number;
+        videoDims: number;
+        dim: number;
+        depth: number;
+        ffnHidden: number;
+        numClasses: number;
+      }) =>
+        (c.audioTokens + c.audioDims + c.videoTokens + c.videoDims + c.numClasses + 8) * c.dim +
+        c.depth * (attentionBlockValues(c.dim) + 2 * c.dim * c.ffnHidden + c.ffnHidden),
+      'depth',
+    ),
+  );
 
 /** Parsed backbone config. */
 export type AvBackboneConfig = z.infer<typeof AvBackboneConfigSchema>;

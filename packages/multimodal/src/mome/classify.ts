@@ -1,7 +1,7 @@
 /** One-call audio-visual digit classification with a MoME model: a WAV and an image in, the digit out. */
 import { DEFAULT_FEATURES, featureShape, loadWav, signalToTokens, type AudioSignal } from '@moe-zoo/audio';
 import { tf } from '@moe-zoo/core';
-import { readImage } from '@moe-zoo/data';
+import { DIGIT_SIDE, digitPixels, type DigitImageInput } from '../digit-pixels';
 import { patchify } from '../avdigits/data';
 import type { AvModel } from './model';
 import type { RatePair } from './rates';
@@ -11,7 +11,7 @@ export interface AvDigitInput {
   /** A WAV file path or decoded mono samples (any sample rate; resampled to the model's 8 kHz features). */
   wav: string | AudioSignal;
   /** An image file path (PNG, JPEG; resized to 28 × 28 greyscale) or 28 × 28 = 784 pixels in [0, 1], white ink on black. */
-  image: string | Float32Array | readonly number[];
+  image: DigitImageInput;
 }
 
 /** What {@link classifyAvDigit} returns. */
@@ -30,25 +30,6 @@ export interface AvDigitClassification {
  * instead of 24 + 16).
  */
 export const DEFAULT_AV_RATE: RatePair = { audio: 8, video: 2 };
-
-const SIDE = 28;
-
-async function pixelsOf(image: AvDigitInput['image']): Promise<Float32Array> {
-  if (typeof image === 'string') {
-    const img = await readImage(image, { width: SIDE, height: SIDE, channels: 1, fit: 'contain' });
-    return img.data;
-  }
-  if (image.length !== SIDE * SIDE)
-    throw new Error(
-      `classifyAvDigit: the image has ${image.length} values, expected ${SIDE}x${SIDE} = ${SIDE * SIDE}`,
-    );
-  for (let i = 0; i < image.length; i++) {
-    const v = image[i];
-    if (!(v >= 0 && v <= 1))
-      throw new RangeError(`classifyAvDigit: pixel ${i} is ${v}, expected a value in [0, 1]`);
-  }
-  return Float32Array.from(image);
-}
 
 /**
  * Classifies a spoken digit and an image of the same digit with an {@link AvModel} (e.g. the
@@ -77,9 +58,13 @@ export async function classifyAvDigit(
       `classifyAvDigit: the model takes ${c.audioTokens} x ${c.audioDims} audio tokens, the default features are ${tokens} x ${dims}`,
     );
   const patch = Math.round(Math.sqrt(c.videoDims));
-  if (patch * patch !== c.videoDims || SIDE % patch !== 0 || (SIDE / patch) ** 2 !== c.videoTokens)
+  if (
+    patch * patch !== c.videoDims ||
+    DIGIT_SIDE % patch !== 0 ||
+    (DIGIT_SIDE / patch) ** 2 !== c.videoTokens
+  )
     throw new Error(
-      `classifyAvDigit: the model's ${c.videoTokens} video tokens of ${c.videoDims} are not patches of a ${SIDE}x${SIDE} image`,
+      `classifyAvDigit: the model's ${c.videoTokens} video tokens of ${c.videoDims} are not patches of a ${DIGIT_SIDE}x${DIGIT_SIDE} image`,
     );
   const [la, lv] = model.backbone.tokensAt(rate);
   if (!(Number.isInteger(la) && la > 0 && Number.isInteger(lv) && lv > 0))
@@ -88,8 +73,8 @@ export async function classifyAvDigit(
     );
   const signal = typeof input.wav === 'string' ? await loadWav(input.wav) : input.wav;
   const audio = signalToTokens(signal.samples, signal.sampleRate, DEFAULT_FEATURES);
-  const video = new Float32Array(SIDE * SIDE);
-  patchify(await pixelsOf(input.image), patch, video, 0);
+  const video = new Float32Array(DIGIT_SIDE * DIGIT_SIDE);
+  patchify(await digitPixels(input.image, 'classifyAvDigit'), patch, video, 0);
   const wasTraining = model.training;
   model.eval();
   try {

@@ -1,4 +1,15 @@
-import { Module, moduleCosts, parseConfig, tf, type MoEAux } from '@moe-zoo/core';
+import {
+  LIMITS,
+  Module,
+  moduleCosts,
+  parseConfig,
+  refineExpertWidth,
+  refineParamBudget,
+  refineTopK,
+  sizeField,
+  tf,
+  type MoEAux,
+} from '@moe-zoo/core';
 import { z } from 'zod';
 import { BottleneckAdapter, MomeAdapter } from './adapters';
 import { AvBackbone, AvBackboneConfigSchema } from './backbone';
@@ -7,26 +18,48 @@ import { MOME_RATES, rateKey, type RatePair } from './rates';
 /** What sits in parallel to each backbone FFN. */
 export const AvAdapterConfigSchema = z.discriminatedUnion('kind', [
   /** The backbone alone (pre-training, and the "no adaptation" reference). */
-  z.object({ kind: z.literal('none') }),
+  z.strictObject({ kind: z.literal('none') }),
   /** One dense bottleneck adapter (the baselines). */
-  z.object({ kind: z.literal('dense'), hidden: z.number().int().positive().default(24) }),
+  z.strictObject({ kind: z.literal('dense'), hidden: sizeField(LIMITS.hidden).default(24) }),
   /** MoME: top-k bottleneck experts + a shared expert, one router for all rates (or one per rate). */
-  z.object({
-    kind: z.literal('mome'),
-    numExperts: z.number().int().positive().default(8),
-    topK: z.number().int().positive().default(2),
-    hidden: z.number().int().positive().default(8),
-    sharedHidden: z.number().int().min(0).default(8),
-    routers: z.enum(['shared', 'per-rate']).default('shared'),
-    auxLoss: z.number().min(0).default(0.01),
-  }),
+  z
+    .strictObject({
+      kind: z.literal('mome'),
+      numExperts: sizeField(LIMITS.numExperts).default(8),
+      topK: sizeField(LIMITS.numExperts).default(2),
+      hidden: sizeField(LIMITS.hidden).default(8),
+      sharedHidden: sizeField(LIMITS.hidden, 0).default(8),
+      routers: z.enum(['shared', 'per-rate']).default('shared'),
+      auxLoss: z.number().min(0).default(0.01),
+    })
+    .superRefine((c, ctx) => {
+      if (ctx.issues.length > 0) return;
+      refineTopK(c, ctx);
+      refineExpertWidth(c, ctx);
+    }),
 ]);
 
 /** Config of {@link AvModel}. */
-export const AvModelConfigSchema = z.object({
-  backbone: AvBackboneConfigSchema.prefault({}),
-  adapter: AvAdapterConfigSchema.prefault({ kind: 'none' }),
-});
+export const AvModelConfigSchema = z
+  .strictObject({
+    backbone: AvBackboneConfigSchema.prefault({}),
+    adapter: AvAdapterConfigSchema.prefault({ kind: 'none' }),
+  })
+  .superRefine(
+    refineParamBudget(
+      (c: {
+        backbone: { dim: number; depth: number };
+        adapter: { kind: string; numExperts?: number; hidden?: number };
+      }) =>
+        c.backbone.depth *
+        2 *
+        c.backbone.dim *
+        (c.adapter.numExperts ?? 1) *
+        (c.adapter.hidden ?? 0) *
+        MOME_RATES.length,
+      'adapter',
+    ),
+  );
 
 /** Parsed {@link AvModel} config. */
 export type AvModelConfig = z.infer<typeof AvModelConfigSchema>;

@@ -1,20 +1,33 @@
-import { evaluateInBatches, fitShuffled, setSeed, tf } from '@moe-zoo/core';
+import {
+  ConfigError,
+  evaluateInBatches,
+  fitShuffled,
+  functionField,
+  parseConfig,
+  setSeed,
+  sizeField,
+  tf,
+  TrainOptionsSchema,
+} from '@moe-zoo/core';
+import { z } from 'zod';
 import { avBatch, type AvBatch } from '../avdigits/batch';
 import type { AvSet } from '../avdigits/data';
-import { AvModel, type AvModelConfig, type AvModelConfigInput } from './model';
+import { AvBackboneConfigSchema } from './backbone';
+import { AvAdapterConfigSchema, AvModel } from './model';
 import { FULL_RATE, MOME_RATES, rateKey, type RatePair } from './rates';
 
-/** Options of {@link trainAvModel}. */
-export interface TrainAvOptions {
+/** A compression-rate pair as an option (strict; each rate 1 to 64). */
+const RatePairSchema = z.strictObject({ audio: sizeField(64), video: sizeField(64) });
+
+/** Options of {@link trainAvModel} (strict: a misspelt option is a `ConfigError` naming it). */
+export const TrainAvOptionsSchema = TrainOptionsSchema.extend({
   /** Rate pairs of every batch; the loss is the mean of their cross-entropies (MoME's recipe). */
-  rates: readonly RatePair[];
-  epochs: number;
-  batchSize?: number;
-  lr?: number;
-  seed?: number;
+  rates: z.array(RatePairSchema).min(1).max(64).readonly(),
   /** Called after every step with the loss (mean over rates, without the balance loss). */
-  onStep?: (loss: number) => void;
-}
+  onStep: functionField<(loss: number) => void>('a step callback').optional(),
+});
+/** Options of {@link trainAvModel}. */
+export type TrainAvOptions = z.input<typeof TrainAvOptionsSchema>;
 
 /**
  * Trains the trainable parameters of an {@link AvModel} (everything for pre-training, only the
@@ -24,11 +37,15 @@ export interface TrainAvOptions {
 export async function trainAvModel(
   model: AvModel,
   train: AvSet,
-  o: TrainAvOptions,
+  options: TrainAvOptions,
 ): Promise<{ losses: number[]; seconds: number }> {
+  const o = parseConfig(TrainAvOptionsSchema, options, 'trainAvModel options');
   const batchSize = o.batchSize ?? 32;
-  if (o.rates.length === 0) throw new Error('trainAvModel: rates is empty');
-  if (train.n < batchSize) throw new Error(`trainAvModel: ${train.n} samples < batch size ${batchSize}`);
+  if (train.n < batchSize) {
+    throw new ConfigError('trainAvModel options', [
+      { path: 'batchSize', message: `${batchSize} is more than the ${train.n} training samples` },
+    ]);
+  }
   if (model.countParams(true) === 0) throw new Error('trainAvModel: the model has no trainable parameter');
   const losses: number[] = [];
   const { seconds } = await fitShuffled<AvBatch, AvModel>({
@@ -56,15 +73,15 @@ export async function trainAvModel(
   return { losses, seconds };
 }
 
-/** Options of {@link pretrainAvBackbone}. */
-export interface PretrainAvOptions {
-  epochs: number;
-  seed: number;
-  batchSize?: number;
+/** Options of {@link pretrainAvBackbone} (strict: a misspelt option is a `ConfigError` naming it). */
+export const PretrainAvOptionsSchema = TrainOptionsSchema.omit({ lr: true, seed: true }).extend({
+  seed: z.number().int().min(0),
   /** Backbone config (default: `AvBackbone`'s defaults). */
-  backbone?: AvModelConfig['backbone'];
-  onStep?: (loss: number) => void;
-}
+  backbone: AvBackboneConfigSchema.optional(),
+  onStep: functionField<(loss: number) => void>('a step callback').optional(),
+});
+/** Options of {@link pretrainAvBackbone}. */
+export type PretrainAvOptions = z.input<typeof PretrainAvOptionsSchema>;
 
 /**
  * MoME's first stage: seeds the generator with `seed`, builds an {@link AvModel} without adapters
@@ -77,8 +94,9 @@ export interface PretrainAvOptions {
  */
 export async function pretrainAvBackbone(
   train: AvSet,
-  o: PretrainAvOptions,
+  options: PretrainAvOptions,
 ): Promise<{ model: AvModel; losses: number[]; seconds: number }> {
+  const o = parseConfig(PretrainAvOptionsSchema, options, 'pretrainAvBackbone options');
   setSeed(o.seed);
   const model = new AvModel(o.backbone ? { backbone: o.backbone } : {});
   const run = await trainAvModel(model, train, {
@@ -91,18 +109,18 @@ export async function pretrainAvBackbone(
   return { model, ...run };
 }
 
-/** Options of {@link trainAvAdapters}. */
-export interface TrainAvAdaptersOptions {
+/** Options of {@link trainAvAdapters} (strict: a misspelt option is a `ConfigError` naming it). */
+export const TrainAvAdaptersOptionsSchema = TrainOptionsSchema.omit({ lr: true, seed: true }).extend({
   /** The adapter in parallel to every backbone FFN (e.g. MoME's `{ kind: 'mome', numExperts: 8, topK: 2 }`). */
-  adapter: AvModelConfigInput['adapter'];
-  epochs: number;
+  adapter: AvAdapterConfigSchema.optional(),
   /** The run's seed; the adapters are initialised from `seed + 1` (every arm alike: paired arms). */
-  seed: number;
+  seed: z.number().int().min(0),
   /** Rate pairs of every batch (default {@link MOME_RATES}). */
-  rates?: readonly RatePair[];
-  batchSize?: number;
-  onStep?: (loss: number) => void;
-}
+  rates: z.array(RatePairSchema).min(1).max(64).readonly().optional(),
+  onStep: functionField<(loss: number) => void>('a step callback').optional(),
+});
+/** Options of {@link trainAvAdapters}. */
+export type TrainAvAdaptersOptions = z.input<typeof TrainAvAdaptersOptionsSchema>;
 
 /**
  * MoME's second stage: a new {@link AvModel} with `adapter`, the weights of a pre-trained
@@ -121,8 +139,9 @@ export interface TrainAvAdaptersOptions {
 export async function trainAvAdapters(
   backbone: AvModel,
   train: AvSet,
-  o: TrainAvAdaptersOptions,
+  options: TrainAvAdaptersOptions,
 ): Promise<{ model: AvModel; losses: number[]; seconds: number }> {
+  const o = parseConfig(TrainAvAdaptersOptionsSchema, options, 'trainAvAdapters options');
   setSeed(o.seed + 1);
   const model = new AvModel({ backbone: backbone.config.backbone, adapter: o.adapter });
   try {

@@ -1,10 +1,13 @@
 import {
   GeluFFN,
+  LIMITS,
   MoELossConfigSchema,
   MoESlotOptionsSchema,
   moduleCosts,
   parseConfig,
+  refineExpertWidth,
   RoutedLayer,
+  sizeField,
   SoftmaxTopKRouter,
   tf,
 } from '@moe-zoo/core';
@@ -33,8 +36,8 @@ export type MoTESlotOptionsInput = z.input<typeof MoTESlotOptionsSchema>;
 
 /** Config of {@link MoTELayer}: the {@link MoTESlotOptionsSchema slot options} plus the model width. */
 export const MoTELayerConfigSchema = MoTESlotOptionsSchema.extend({
-  dim: z.number().int().positive(),
-});
+  dim: sizeField(LIMITS.dim),
+}).superRefine(refineExpertWidth);
 export type MoTELayerConfig = z.output<typeof MoTELayerConfigSchema>;
 export type MoTELayerConfigInput = z.input<typeof MoTELayerConfigSchema>;
 

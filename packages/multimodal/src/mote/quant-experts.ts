@@ -5,25 +5,36 @@ import {
   fanInUniform,
   groupedMatMul,
   int8PerTokenFakeQuant,
+  LIMITS,
+  parseConfig,
+  refineExpertWidth,
+  sizeField,
   ternarySTEPerExpert,
   tf,
   type ActivationName,
 } from '@moe-zoo/core';
+import { z } from 'zod';
 
 /** Low-bit weight formats of routed experts. */
-export type ExpertWeightFormat = 'ternary' | 'binary';
+export const ExpertWeightFormatSchema = z.enum(['ternary', 'binary']);
+/** Low-bit weight formats of routed experts. */
+export type ExpertWeightFormat = z.output<typeof ExpertWeightFormatSchema>;
 
+/** Options of {@link QuantFfnExperts} (strict; `format: 'bogus'` is a `ConfigError` naming `format`). */
+export const QuantFfnExpertsOptionsSchema = z
+  .strictObject({
+    numExperts: sizeField(LIMITS.numExperts),
+    dim: sizeField(LIMITS.dim),
+    hidden: sizeField(LIMITS.hidden),
+    /** 'ternary' (absmean, BitNet b1.58; default) or 'binary' (sign · mean|W|). */
+    format: ExpertWeightFormatSchema.default('ternary'),
+    activation: z.enum(['gelu', 'relu', 'silu']).default('gelu'),
+    /** Activation fake-quant bits per token (default 8). */
+    activationBits: z.number().int().min(2).max(16).default(8),
+  })
+  .superRefine(refineExpertWidth);
 /** Options of {@link QuantFfnExperts}. */
-export interface QuantFfnExpertsOptions {
-  numExperts: number;
-  dim: number;
-  hidden: number;
-  /** 'ternary' (absmean, BitNet b1.58; default) or 'binary' (sign · mean|W|). */
-  format?: ExpertWeightFormat;
-  activation?: ActivationName;
-  /** Activation fake-quant bits per token (default 8). */
-  activationBits?: number;
-}
+export type QuantFfnExpertsOptions = z.input<typeof QuantFfnExpertsOptionsSchema>;
 
 /**
  * E two-layer FFN experts trained quantization-aware (MoTE's routed experts): latent float weights
@@ -48,12 +59,13 @@ export class QuantFfnExperts extends ExpertBank {
   readonly activation: ActivationName;
   readonly activationBits: number;
 
-  constructor(o: QuantFfnExpertsOptions) {
+  constructor(options: QuantFfnExpertsOptions) {
+    const o = parseConfig(QuantFfnExpertsOptionsSchema, options, 'quantized experts options');
     super(o.numExperts, o.dim);
     this.hidden = o.hidden;
-    this.format = o.format ?? 'ternary';
-    this.activation = o.activation ?? 'gelu';
-    this.activationBits = o.activationBits ?? 8;
+    this.format = o.format;
+    this.activation = o.activation;
+    this.activationBits = o.activationBits;
     const e = o.numExperts;
     this.w1 = this.param('w1', fanInUniform([e, o.dim, o.hidden], o.dim));
     this.b1 = this.param('b1', tf.zeros([e, o.hidden]));

@@ -1,9 +1,19 @@
-import { MoELayer, tf, upcycle, type GeluFFN } from '@moe-zoo/core';
+import {
+  LIMITS,
+  MoELayer,
+  parseConfig,
+  refineTopK,
+  sizeField,
+  tf,
+  upcycle,
+  type GeluFFN,
+} from '@moe-zoo/core';
+import { z } from 'zod';
 import type { VqaFfnSlotInput } from '../vqa/ffn-slot';
 import { moeLayerIndices, type VqaTransformer } from '../vqa/model';
 import { ffnWeights, slotAt, withMoeSlots } from '../vqa/slots';
 import { MoTELayer } from './mote-layer';
-import type { ExpertWeightFormat } from './quant-experts';
+import { ExpertWeightFormatSchema } from './quant-experts';
 
 /**
  * {@link withMoeSlots} with only the MoE slots left trainable (MoTE / MoE-LLaVA up-cycling trains
@@ -24,17 +34,19 @@ function replaceMoeSlots(
   return model;
 }
 
-/** Options of {@link buildMote}. */
-export interface BuildMoteOptions {
+/** Options of {@link buildMote} (strict: a misspelt option is a `ConfigError` naming it). */
+export const BuildMoteOptionsSchema = z.strictObject({
   /** Routed experts per MoE layer (default 4). */
-  numExperts?: number;
+  numExperts: sizeField(LIMITS.numExperts).optional(),
   /** 'ternary' (default) or 'binary' routed experts. */
-  format?: ExpertWeightFormat;
+  format: ExpertWeightFormatSchema.optional(),
   /** Routed experts start as the dense FFN ('ffn', default) or at random ('random'). */
-  init?: 'ffn' | 'random';
-  aux?: number;
-  dispatch?: 'dense' | 'sorted';
-}
+  init: z.enum(['ffn', 'random']).optional(),
+  aux: z.number().min(0).optional(),
+  dispatch: z.enum(['dense', 'sorted']).optional(),
+});
+/** Options of {@link buildMote}. */
+export type BuildMoteOptions = z.input<typeof BuildMoteOptionsSchema>;
 
 /**
  * MoTE up-cycling of a trained dense model: in every MoE layer the dense FFN becomes the frozen
@@ -47,7 +59,8 @@ export interface BuildMoteOptions {
  * await trainVqa(mote, train, { epochs: 2 });
  * ```
  */
-export function buildMote(dense: VqaTransformer, o: BuildMoteOptions = {}): VqaTransformer {
+export function buildMote(dense: VqaTransformer, options: BuildMoteOptions = {}): VqaTransformer {
+  const o = parseConfig(BuildMoteOptionsSchema, options, 'buildMote options');
   return replaceMoeSlots(
     dense,
     (ffn) => ({
@@ -70,15 +83,21 @@ export function buildMote(dense: VqaTransformer, o: BuildMoteOptions = {}): VqaT
   );
 }
 
+/** Options of {@link buildFloatMoe} (strict; sizes bounded; `topK` at most `numExperts`). */
+export const BuildFloatMoeOptionsSchema = z
+  .strictObject({
+    numExperts: sizeField(LIMITS.numExperts).optional(),
+    topK: sizeField(LIMITS.numExperts).optional(),
+    /** Expert width; default the dense FFN's (equal expert count), smaller for equal memory. */
+    hidden: sizeField(LIMITS.hidden).optional(),
+    aux: z.number().min(0).optional(),
+    dispatch: z.enum(['dense', 'sorted']).optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (ctx.issues.length === 0) refineTopK({ topK: o.topK ?? 2, numExperts: o.numExperts ?? 4 }, ctx);
+  });
 /** Options of {@link buildFloatMoe}. */
-export interface BuildFloatMoeOptions {
-  numExperts?: number;
-  topK?: number;
-  /** Expert width; default the dense FFN's (equal expert count), smaller for equal memory. */
-  hidden?: number;
-  aux?: number;
-  dispatch?: 'dense' | 'sorted';
-}
+export type BuildFloatMoeOptions = z.input<typeof BuildFloatMoeOptionsSchema>;
 
 /**
  * Full-precision MoE up-cycling (MoE-LLaVA style, no shared expert): `numExperts` float experts
@@ -87,7 +106,8 @@ export interface BuildFloatMoeOptions {
  * (expert e starts at unit e·H/E), with the output rows scaled by H/hidden so that, averaged over
  * uniform routing, the layer starts close to the dense FFN.
  */
-export function buildFloatMoe(dense: VqaTransformer, o: BuildFloatMoeOptions = {}): VqaTransformer {
+export function buildFloatMoe(dense: VqaTransformer, options: BuildFloatMoeOptions = {}): VqaTransformer {
+  const o = parseConfig(BuildFloatMoeOptionsSchema, options, 'buildFloatMoe options');
   const e = o.numExperts ?? 4;
   return replaceMoeSlots(
     dense,

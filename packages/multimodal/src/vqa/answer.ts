@@ -1,8 +1,8 @@
 /** One-call digit VQA: an image (pixels or a file) and a question in, the answer and its probabilities out. */
 import { tf } from '@moe-zoo/core';
-import { readImage } from '@moe-zoo/data';
 import type { DigitVqaModel } from './digit-vqa';
 import { VQA_ANSWERS, vqaTokenizer, type VqaAnswer } from './questions';
+import { DIGIT_SIDE, digitPixels, type DigitImageInput } from '../digit-pixels';
 import { splitWords } from '../tokenizer';
 
 /** What {@link answerQuestion} returns. */
@@ -11,26 +11,6 @@ export interface VqaAnswerResult {
   answer: VqaAnswer;
   /** Softmax probability of every answer, by answer. */
   probs: Record<VqaAnswer, number>;
-}
-
-const SIDE = 28;
-
-async function pixelsOf(image: string | Float32Array | readonly number[]): Promise<Float32Array> {
-  if (typeof image === 'string') {
-    const img = await readImage(image, { width: SIDE, height: SIDE, channels: 1, fit: 'contain' });
-    return img.data;
-  }
-  if (image.length !== SIDE * SIDE) {
-    throw new Error(
-      `answerQuestion: the image has ${image.length} values, expected ${SIDE}x${SIDE} = ${SIDE * SIDE}`,
-    );
-  }
-  for (let i = 0; i < image.length; i++) {
-    const v = image[i];
-    if (!(v >= 0 && v <= 1))
-      throw new RangeError(`answerQuestion: pixel ${i} is ${v}, expected a value in [0, 1]`);
-  }
-  return Float32Array.from(image);
 }
 
 /** Question ids of `vqaTokenizer()`, padded to `len`; an unknown word or a too-long question is an error naming it. */
@@ -71,17 +51,17 @@ function questionIds(question: string, len: number): Int32Array {
  */
 export async function answerQuestion(
   model: DigitVqaModel,
-  image: string | Float32Array | readonly number[],
+  image: DigitImageInput,
   question: string,
 ): Promise<VqaAnswerResult> {
   const ids = questionIds(question, model.config.vqa.questionLen);
-  const x = await pixelsOf(image);
+  const x = await digitPixels(image, 'answerQuestion');
   const wasTraining = model.training;
   model.eval();
   try {
     const p = tf.tidy(() => {
       const { logits } = model.forward({
-        images: tf.tensor4d(x, [1, SIDE, SIDE, 1]),
+        images: tf.tensor4d(x, [1, DIGIT_SIDE, DIGIT_SIDE, 1]),
         question: tf.tensor2d(ids, [1, ids.length], 'int32'),
       });
       return Array.from(tf.softmax(logits).dataSync());

@@ -1,5 +1,6 @@
-import { makeRng, permutation, tf } from '@moe-zoo/core';
-import type { WordTokenizer } from '../tokenizer';
+import { instanceField, LIMITS, makeRng, parseConfig, permutation, sizeField, tf } from '@moe-zoo/core';
+import { z } from 'zod';
+import { WordTokenizer } from '../tokenizer';
 import type { DigitImages } from '../mnist';
 import {
   askQuestion,
@@ -9,7 +10,6 @@ import {
   QUESTION_TYPES,
   shiftImage,
   type InkHalves,
-  type QuestionType,
 } from './questions';
 
 /** Visual tokens of every sample of a set: `data` [n × count × dim]. */
@@ -45,21 +45,26 @@ export interface VqaSet {
   label: Int32Array;
 }
 
-/** Options of {@link makeVqaSet}. */
-export interface MakeVqaOptions {
+/** The most samples one question set may hold (each keeps its 28 x 28 image: 313 MB at the bound). */
+export const MAX_VQA_SAMPLES = 100_000;
+
+/** Options of {@link makeVqaSet} (strict; sizes bounded). */
+export const MakeVqaOptionsSchema = z.strictObject({
   /** Number of (image, question) samples. */
-  n: number;
-  seed: number;
-  tokenizer: WordTokenizer;
+  n: sizeField(MAX_VQA_SAMPLES),
+  seed: z.number().int().min(0),
+  tokenizer: instanceField(WordTokenizer),
   /** Question length in tokens (default 8). */
-  questionLen?: number;
+  questionLen: sizeField(LIMITS.tokens).optional(),
   /** Minimum relative ink difference for an ink question (default 0.1). */
-  inkMargin?: number;
+  inkMargin: z.number().min(0).max(1).optional(),
   /** Question families to draw from (default the cross-modal ones: parity, compare, ink). */
-  families?: readonly QuestionType[];
+  families: z.array(z.enum(QUESTION_TYPES)).min(1).max(16).readonly().optional(),
   /** Each image is shifted by a random integer offset in [-shift, shift] on both axes (default 4). */
-  shift?: number;
-}
+  shift: z.number().int().min(0).max(14).optional(),
+});
+/** Options of {@link makeVqaSet}. */
+export type MakeVqaOptions = z.input<typeof MakeVqaOptionsSchema>;
 
 /** Caption length in tokens. */
 export const CAPTION_LEN = 3;
@@ -114,10 +119,9 @@ function encodeInto(
  * const text = makeVqaSet(undefined, { n: 2000, seed: 0, tokenizer: tok });
  * ```
  */
-export function makeVqaSet(images: DigitImages | undefined, o: MakeVqaOptions): VqaSet {
+export function makeVqaSet(images: DigitImages | undefined, options: MakeVqaOptions): VqaSet {
+  const o = parseConfig(MakeVqaOptionsSchema, options, 'makeVqaSet options');
   const questionLen = o.questionLen ?? 8;
-  if (!Number.isInteger(o.n) || o.n < 1)
-    throw new RangeError(`makeVqaSet: n must be a positive integer, got ${o.n}`);
   if (images && images.n < 1) throw new Error('makeVqaSet: the image set is empty');
   const rng = makeRng(o.seed);
   const order = images ? permutation(images.n, rng) : new Int32Array(0);

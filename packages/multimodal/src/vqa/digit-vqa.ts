@@ -6,11 +6,12 @@ import { DigitEncoder, DigitEncoderConfigSchema } from './vision-encoder';
 
 /** Shape of a {@link DigitVqaModel}: the encoder's and the transformer's configs, which must fit together. */
 export const DigitVqaConfigSchema = z
-  .object({
+  .strictObject({
     encoder: DigitEncoderConfigSchema.default({ channels1: 16, channels: 32 }),
     vqa: VqaModelConfigSchema,
   })
   .superRefine((c, ctx) => {
+    if (ctx.issues.length > 0) return;
     if (c.vqa.patchDim !== c.encoder.channels) {
       ctx.addIssue({
         code: 'custom',

@@ -5,15 +5,25 @@ import {
   Linear,
   Module,
   moduleCosts,
+  attentionBlockValues,
+  LIMITS,
   parseConfig,
   PositionalEmbedding,
+  refineParamBudget,
+  sizeField,
   tf,
   TransformerBlock,
   type MoEAux,
 } from '@moe-zoo/core';
 import { z } from 'zod';
 import type { VqaInput } from './data';
-import { buildVqaFfnSlot, VqaFfnSlotSchema, type VqaFfnSlot } from './ffn-slot';
+import {
+  buildVqaFfnSlot,
+  VqaFfnSlotSchema,
+  vqaSlotValues,
+  type VqaFfnSlot,
+  type VqaFfnSlotInput,
+} from './ffn-slot';
 import { VQA_ANSWERS } from './questions';
 
 /**
@@ -21,22 +31,24 @@ import { VQA_ANSWERS } from './questions';
  * without it every block has a dense GELU FFN of width `hidden`.
  */
 export const VqaModelConfigSchema = z
-  .object({
-    vocabSize: z.number().int().positive(),
-    numAnswers: z.number().int().positive().default(VQA_ANSWERS.length),
-    imageTokens: z.number().int().positive().default(16),
+  .strictObject({
+    vocabSize: sizeField(LIMITS.vocab),
+    numAnswers: sizeField(LIMITS.vocab).default(VQA_ANSWERS.length),
+    imageTokens: sizeField(LIMITS.tokens).default(16),
     /** Features per visual token (32 for the DigitEncoder, 49 for 7 × 7 pixel patches). */
-    patchDim: z.number().int().positive().default(32),
-    captionLen: z.number().int().positive().default(3),
-    questionLen: z.number().int().positive().default(8),
-    dim: z.number().int().positive().default(32),
-    heads: z.number().int().positive().default(4),
-    depth: z.number().int().positive().default(2),
-    hidden: z.number().int().positive().default(64),
-    ffn: z.array(VqaFfnSlotSchema).optional(),
+    patchDim: sizeField(LIMITS.dim).default(32),
+    captionLen: sizeField(LIMITS.tokens).default(3),
+    questionLen: sizeField(LIMITS.tokens).default(8),
+    dim: sizeField(LIMITS.dim).default(32),
+    heads: sizeField(LIMITS.heads).default(4),
+    depth: sizeField(LIMITS.depth).default(2),
+    hidden: sizeField(LIMITS.hidden).default(64),
+    ffn: z.array(VqaFfnSlotSchema).max(LIMITS.depth).optional(),
     dropout: z.number().min(0).max(0.9).default(0),
   })
+  .superRefine(refineParamBudget(vqaValues, 'depth'))
   .superRefine((c, ctx) => {
+    if (ctx.issues.length > 0) return;
     if (c.dim % c.heads !== 0) {
       ctx.addIssue({
         code: 'custom',
@@ -53,6 +65,27 @@ export const VqaModelConfigSchema = z
     }
   });
 export type VqaModelConfig = z.output<typeof VqaModelConfigSchema>;
+
+/** An upper estimate of a VQA transformer's parameter values (what the schema bounds). */
+export function vqaValues(c: {
+  vocabSize: number;
+  numAnswers: number;
+  imageTokens: number;
+  patchDim: number;
+  captionLen: number;
+  questionLen: number;
+  dim: number;
+  depth: number;
+  hidden: number;
+  ffn?: VqaFfnSlotInput[];
+}): number {
+  const d = c.dim;
+  const tokens = c.imageTokens + c.captionLen + c.questionLen + 2;
+  const slots =
+    c.ffn ?? Array.from({ length: c.depth }, () => ({ kind: 'dense' as const, hidden: c.hidden }));
+  const ffn = slots.reduce((s, slot) => s + vqaSlotValues(slot, d), 0);
+  return (c.vocabSize + c.numAnswers + c.patchDim + tokens + 8) * d + c.depth * attentionBlockValues(d) + ffn;
+}
 export type VqaModelConfigInput = z.input<typeof VqaModelConfigSchema>;
 
 /** The FFN slot config of every block: `config.ffn`, or dense FFNs of width `hidden`. */

@@ -1,21 +1,29 @@
-import { evaluateInBatches, fitShuffled, RoutedLayer, tf } from '@moe-zoo/core';
+import {
+  ConfigError,
+  evaluateInBatches,
+  fitShuffled,
+  functionField,
+  parseConfig,
+  RoutedLayer,
+  tf,
+  TrainOptionsSchema,
+} from '@moe-zoo/core';
+import { z } from 'zod';
 import { GroupRoutedMoE } from '../moiie/group-moe';
 import { vqaBatch, type VqaSet } from './data';
 import type { VqaTransformer } from './model';
 import { QUESTION_TYPES } from './questions';
 import { ModalityRoutingStats, TOKEN_KIND } from './routing-stats';
 
-/** Options of {@link trainVqa}. */
-export interface TrainVqaOptions {
-  epochs: number;
-  batchSize?: number;
-  lr?: number;
-  seed?: number;
+/** Options of {@link trainVqa} (strict: a misspelt option is a `ConfigError` naming it). */
+export const TrainVqaOptionsSchema = TrainOptionsSchema.extend({
   /** 'image' (default) trains on images, 'caption' on the text captions (text-only stage). */
-  mode?: 'image' | 'caption';
+  mode: z.enum(['image', 'caption']).optional(),
   /** Called after every step with the task loss and (MoE) MaxVio. */
-  onStep?: (loss: number, maxVio: number | undefined) => void;
-}
+  onStep: functionField<(loss: number, maxVio: number | undefined) => void>('a step callback').optional(),
+});
+/** Options of {@link trainVqa}. */
+export type TrainVqaOptions = z.input<typeof TrainVqaOptionsSchema>;
 
 /** Loss curve, MaxVio curve and wall time of a {@link trainVqa} run. */
 export interface TrainVqaResult {
@@ -34,10 +42,15 @@ export interface TrainVqaResult {
 export async function trainVqa(
   model: VqaTransformer,
   set: VqaSet,
-  o: TrainVqaOptions,
+  options: TrainVqaOptions,
 ): Promise<TrainVqaResult> {
+  const o = parseConfig(TrainVqaOptionsSchema, options, 'trainVqa options');
   const batchSize = o.batchSize ?? 64;
-  if (set.n < batchSize) throw new Error(`trainVqa: ${set.n} samples < batch size ${batchSize}`);
+  if (set.n < batchSize) {
+    throw new ConfigError('trainVqa options', [
+      { path: 'batchSize', message: `${batchSize} is more than the ${set.n} training samples` },
+    ]);
+  }
   const mode = o.mode ?? 'image';
   const classes = model.config.numAnswers;
   const losses: number[] = [];

@@ -2,11 +2,14 @@ import {
   Conv2d,
   evaluateInBatches,
   fitShuffled,
+  functionField,
   Linear,
   makeRng,
   Module,
   parseConfig,
+  sizeField,
   tf,
+  TrainOptionsSchema,
 } from '@moe-zoo/core';
 import { z } from 'zod';
 import type { VqaSet } from './data';
@@ -14,11 +17,11 @@ import type { DigitImages } from '../mnist';
 import { shiftImage } from './questions';
 
 /** Shape of a {@link DigitEncoder}. */
-export const DigitEncoderConfigSchema = z.object({
-  /** Channels of the first convolution (default 16). */
-  channels1: z.number().int().positive().default(16),
-  /** Channels of the second and third convolutions = the token width (default 32). */
-  channels: z.number().int().positive().default(32),
+export const DigitEncoderConfigSchema = z.strictObject({
+  /** Channels of the first convolution (default 16; at most 1024). */
+  channels1: sizeField(1024).default(16),
+  /** Channels of the second and third convolutions = the token width (default 32; at most 1024). */
+  channels: sizeField(1024).default(32),
 });
 export type DigitEncoderConfig = z.output<typeof DigitEncoderConfigSchema>;
 /** Options of {@link DigitEncoder} (every field optional). */
@@ -82,19 +85,16 @@ function imageBatch(pixels: Float32Array, idx: ArrayLike<number>): tf.Tensor4D {
   return tf.tensor4d(x, [idx.length, 28, 28, 1]);
 }
 
-/** Options of {@link pretrainDigitEncoder}. */
-export interface PretrainEncoderOptions {
-  epochs: number;
-  seed: number;
+/** Options of {@link pretrainDigitEncoder} (strict: a misspelt option is a `ConfigError` naming it). */
+export const PretrainEncoderOptionsSchema = TrainOptionsSchema.omit({ seed: true }).extend({
+  seed: z.number().int().min(0),
   /** Random shift in [-shift, shift] pixels per axis, drawn once per image (default 4, as in the VQA sets). */
-  shift?: number;
-  /** Default 64. */
-  batchSize?: number;
-  /** Peak learning rate (default 1e-2). */
-  lr?: number;
+  shift: z.number().int().min(0).max(14).optional(),
   /** Called after every step with the loss. */
-  onStep?: (loss: number) => void;
-}
+  onStep: functionField<(loss: number) => void>('a step callback').optional(),
+});
+/** Options of {@link pretrainDigitEncoder} (`batchSize` default 64, `lr` default 1e-2). */
+export type PretrainEncoderOptions = z.input<typeof PretrainEncoderOptionsSchema>;
 
 /**
  * Pre-trains a {@link DigitEncoder} on digit classification (shifted images, as the VQA sets use),
@@ -103,8 +103,9 @@ export interface PretrainEncoderOptions {
 export async function pretrainDigitEncoder(
   encoder: DigitEncoder,
   images: DigitImages,
-  o: PretrainEncoderOptions,
+  options: PretrainEncoderOptions,
 ): Promise<{ seconds: number; losses: number[] }> {
+  const o = parseConfig(PretrainEncoderOptionsSchema, options, 'pretrainDigitEncoder options');
   const s = o.shift ?? 4;
   const rng = makeRng(o.seed * 31 + 7);
   const pixels = new Float32Array(images.n * 784);

@@ -1,4 +1,15 @@
-import { gelu, LayerNorm, Linear, Module, moduleCosts, MultiHeadAttention, tf } from '@moe-zoo/core';
+import {
+  gelu,
+  LayerNorm,
+  Linear,
+  Module,
+  moduleCosts,
+  MultiHeadAttention,
+  parseConfig,
+  tf,
+} from '@moe-zoo/core';
+import type { z } from 'zod';
+import { MoVAdapterBlockOptionsSchema } from './part-schemas';
 import { maskedTopKGate } from './gating';
 import { GroupedCrossAttention } from './grouped-cross-attention';
 
@@ -14,24 +25,8 @@ export interface RoutedExpertTokens {
   tokens?: tf.Tensor3D;
 }
 
-/** Options of {@link MoVAdapterBlock}. */
-export interface MoVAdapterBlockOptions {
-  dim: number;
-  heads: number;
-  experts: number;
-  /** Token width of the experts. */
-  expertDim: number;
-  /** Tokens per image of the experts. */
-  expertTokens: number;
-  /** Experts kept per sample by the gate (3 in MoVA). */
-  topK: number;
-  /** 'learned' = the gating MLP; 'uniform' = equal weights over the selected experts (ablation). */
-  gating: 'learned' | 'uniform';
-  /** FFN hidden width (default 2 × dim). */
-  ffnHidden?: number;
-  /** Side of the square token grid shared by base and experts, for the cross-attention's position bias. */
-  grid?: number;
-}
+/** Options of {@link MoVAdapterBlock} (see `MoVAdapterBlockOptionsSchema`). */
+export type MoVAdapterBlockOptions = z.input<typeof MoVAdapterBlockOptionsSchema>;
 
 /** What one block computed, for the cost accounting. */
 export interface AdapterBlockStats {
@@ -64,7 +59,11 @@ export class MoVAdapterBlock extends Module {
 
   constructor(readonly options: MoVAdapterBlockOptions) {
     super();
-    const { dim, heads, experts } = options;
+    const { dim, heads, experts } = parseConfig(
+      MoVAdapterBlockOptionsSchema,
+      options,
+      'MoV-Adapter block options',
+    );
     this.gate1 = this.child('gate1', new Linear(2 * dim, dim));
     this.gate2 = this.child('gate2', new Linear(dim, experts, { zeroInit: true }));
     this.lnX = this.child('lnX', new LayerNorm(dim));

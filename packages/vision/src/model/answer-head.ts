@@ -1,14 +1,18 @@
-import { gelu, LayerNorm, Linear, Module, moduleCosts, MultiHeadAttention, tf } from '@moe-zoo/core';
+import {
+  gelu,
+  LayerNorm,
+  Linear,
+  Module,
+  moduleCosts,
+  MultiHeadAttention,
+  parseConfig,
+  tf,
+} from '@moe-zoo/core';
+import type { z } from 'zod';
+import { AnswerHeadOptionsSchema } from './part-schemas';
 
-/** Options of {@link AnswerHead}. */
-export interface AnswerHeadOptions {
-  dim: number;
-  heads: number;
-  tokens: number;
-  numAnswers: number;
-  /** Linear readouts of the flattened tokens mixed by the question (default 4). */
-  readouts?: number;
-}
+/** Options of {@link AnswerHead} (see `AnswerHeadOptionsSchema`). */
+export type AnswerHeadOptions = z.input<typeof AnswerHeadOptionsSchema>;
 
 /**
  * The answer head shared by every answer model (the "language model" of the miniature). It
@@ -28,7 +32,11 @@ export class AnswerHead extends Module {
 
   constructor(readonly options: AnswerHeadOptions) {
     super();
-    const { dim, heads, tokens, numAnswers } = options;
+    const { dim, heads, tokens, numAnswers } = parseConfig(
+      AnswerHeadOptionsSchema,
+      options,
+      'answer head options',
+    );
     const k = options.readouts ?? 4;
     this.norm = this.child('norm', new LayerNorm(dim));
     this.pool = this.child('pool', new MultiHeadAttention(dim, heads));

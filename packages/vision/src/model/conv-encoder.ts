@@ -1,6 +1,6 @@
-import { Conv2d, Module, tf } from '@moe-zoo/core';
+import { Conv2d, Module, parseConfig, tf } from '@moe-zoo/core';
 import type { z } from 'zod';
-import type { ConvEncoderOptionsSchema } from './part-schemas';
+import { ConvEncoderOptionsSchema } from './part-schemas';
 
 /** Options of {@link ConvEncoder}. */
 export type ConvEncoderOptions = z.input<typeof ConvEncoderOptionsSchema>;
@@ -30,19 +30,10 @@ export class ConvEncoder extends Module {
 
   constructor(readonly options: ConvEncoderOptions) {
     super();
-    const { channels } = options;
+    const { channels } = parseConfig(ConvEncoderOptionsSchema, options, 'conv encoder options');
     this.imageSize = options.imageSize ?? 32;
     this.downsample = options.downsample ?? 1;
     this.strides = options.strides ?? channels.map(() => 2);
-    if (channels.length < 1 || channels.some((c) => !Number.isInteger(c) || c < 1))
-      throw new Error(`ConvEncoder: channels must be positive integers, got [${channels}]`);
-    if (this.strides.length !== channels.length || this.strides.some((s) => s !== 1 && s !== 2))
-      throw new Error(`ConvEncoder: strides must be 1 or 2, one per convolution, got [${this.strides}]`);
-    if (!Number.isInteger(this.downsample) || this.downsample < 1)
-      throw new Error(`ConvEncoder: downsample must be an integer >= 1, got ${this.downsample}`);
-    const shrink = this.downsample * this.strides.reduce((a, b) => a * b, 1);
-    if (this.imageSize % shrink !== 0)
-      throw new Error(`ConvEncoder: image size ${this.imageSize} is not divisible by ${shrink}`);
     this.convs = this.childList(
       'convs',
       channels.map(

@@ -1,28 +1,53 @@
 import {
   GeluFFN,
+  LIMITS,
   Linear,
   Module,
   moduleCosts,
+  parseConfig,
   PositionalEmbedding,
+  refineHeads,
+  refineParamBudget,
+  sizeField,
   tf,
   TransformerBlock,
 } from '@moe-zoo/core';
+import { z } from 'zod';
 import { AnswerHead } from './answer-head';
 import { BagOfWords } from './bag-of-words';
 
+/** Options of {@link FusionAnswerer} (strict, sizes bounded, `heads` dividing `dim`). */
+export const FusionAnswererOptionsSchema = z
+  .strictObject({
+    /** Width of the input tokens (the sum of the fused encoders' widths). */
+    inputDim: sizeField(LIMITS.dim * 4),
+    /** Tokens per image (all fused encoders share the grid). */
+    tokens: sizeField(LIMITS.tokens),
+    dim: sizeField(LIMITS.dim),
+    heads: sizeField(LIMITS.heads),
+    /** Self-attention + FFN blocks after the projection (0 = projection and head only). */
+    blocks: sizeField(LIMITS.depth, 0),
+    vocabSize: sizeField(LIMITS.vocab),
+    numAnswers: sizeField(LIMITS.vocab),
+  })
+  .superRefine(refineHeads)
+  .superRefine(
+    refineParamBudget(
+      (o: {
+        inputDim: number;
+        tokens: number;
+        dim: number;
+        blocks: number;
+        vocabSize: number;
+        numAnswers: number;
+      }) =>
+        (o.inputDim + o.tokens + o.vocabSize + o.numAnswers + 16) * o.dim +
+        (o.blocks + 2) * 12 * o.dim * o.dim,
+      'blocks',
+    ),
+  );
 /** Options of {@link FusionAnswerer}. */
-export interface FusionAnswererOptions {
-  /** Width of the input tokens (the sum of the fused encoders' widths). */
-  inputDim: number;
-  /** Tokens per image (all fused encoders share the grid). */
-  tokens: number;
-  dim: number;
-  heads: number;
-  /** Self-attention + FFN blocks after the projection (0 = projection and head only). */
-  blocks: number;
-  vocabSize: number;
-  numAnswers: number;
-}
+export type FusionAnswererOptions = z.input<typeof FusionAnswererOptionsSchema>;
 
 /**
  * An answer model over a fixed set of visual features concatenated channel-wise (plain
@@ -40,7 +65,11 @@ export class FusionAnswerer extends Module {
 
   constructor(readonly options: FusionAnswererOptions) {
     super();
-    const { inputDim, tokens, dim, heads, vocabSize, numAnswers } = options;
+    const { inputDim, tokens, dim, heads, vocabSize, numAnswers } = parseConfig(
+      FusionAnswererOptionsSchema,
+      options,
+      'fusion answerer options',
+    );
     this.proj = this.child('proj', new Linear(inputDim, dim));
     this.pos = this.child('pos', new PositionalEmbedding(tokens, dim));
     this.blocks = this.childList(

@@ -1,26 +1,9 @@
-import { fanInUniform, Module, normalInit, tf } from '@moe-zoo/core';
+import { fanInUniform, Module, normalInit, parseConfig, tf } from '@moe-zoo/core';
+import type { z } from 'zod';
+import { GroupedCrossAttentionOptionsSchema } from './part-schemas';
 
-/** Options of {@link GroupedCrossAttention}. */
-export interface GroupedCrossAttentionOptions {
-  /** Number of experts (one cross-attention each). */
-  experts: number;
-  /** Query / output width. */
-  dim: number;
-  /** Width of the expert tokens (keys / values input). */
-  kvDim: number;
-  /** Expert tokens per sample. */
-  kvTokens: number;
-  heads: number;
-  /**
-   * Side of the square token grid shared by queries and keys (e.g. 4 for 4×4 tokens): adds a
-   * learned relative-position bias per expert and head, initialised to favour the same and
-   * neighbouring grid cells (a stand-in for the 2-D RoPE of the paper's cross-attention), so a
-   * new layer already reads each expert token at its own place. Omit for no bias.
-   */
-  grid?: number;
-  /** Initial locality strength of the bias: bias = −strength · squared grid distance (default 1). */
-  locality?: number;
-}
+/** Options of {@link GroupedCrossAttention} (see `GroupedCrossAttentionOptionsSchema`). */
+export type GroupedCrossAttentionOptions = z.input<typeof GroupedCrossAttentionOptionsSchema>;
 
 /** A run of consecutive pairs that share one expert. */
 interface Segment {
@@ -93,9 +76,13 @@ export class GroupedCrossAttention extends Module {
 
   constructor(readonly options: GroupedCrossAttentionOptions) {
     super();
-    const { experts: e, dim: d, kvDim: c, kvTokens: lk, heads } = options;
-    if (d % heads !== 0)
-      throw new Error(`GroupedCrossAttention: dim ${d} is not divisible by heads ${heads}`);
+    const {
+      experts: e,
+      dim: d,
+      kvDim: c,
+      kvTokens: lk,
+      heads,
+    } = parseConfig(GroupedCrossAttentionOptionsSchema, options, 'grouped cross-attention options');
     this.wq = this.param('wq', fanInUniform([e, d, d], d));
     this.bq = this.param('bq', fanInUniform([e, d], d));
     this.wk = this.param('wk', fanInUniform([e, c, d], c));
@@ -109,8 +96,6 @@ export class GroupedCrossAttention extends Module {
     this.pos = this.param('pos', normalInit([e, lk, c], 0.02));
     const g = options.grid;
     if (g !== undefined) {
-      if (g * g !== lk)
-        throw new Error(`GroupedCrossAttention: grid ${g}x${g} does not hold ${lk} expert tokens`);
       const span = 2 * g - 1;
       const strength = options.locality ?? 1;
       const init = new Float32Array(e * heads * span * span);

@@ -1,4 +1,4 @@
-import { ConfigError, Module, parseConfig, type tf } from '@moe-zoo/core';
+import { ConfigError, Module, parseConfig, refineParamBudget, sizeField, type tf } from '@moe-zoo/core';
 import { z } from 'zod';
 import { tokenize } from '../data/vocab';
 import { movaSystem, type AnswerSystem } from '../train/systems';
@@ -6,7 +6,14 @@ import { routeBatch } from '../train/router';
 import type { ConvEncoder } from './conv-encoder';
 import type { CoarseRouter } from './router';
 import type { MoVA } from './mova';
-import { CoarseRouterOptionsSchema, ConvEncoderOptionsSchema, MoVAOptionsSchema } from './part-schemas';
+import {
+  CoarseRouterOptionsSchema,
+  ConvEncoderOptionsSchema,
+  encoderValues,
+  MAX_MOVA_EXPERTS,
+  MoVAOptionsSchema,
+  movaValues,
+} from './part-schemas';
 
 /**
  * How a {@link MoVASystem} routes at inference, as {@link routeBatch} does: the router reads the
@@ -18,11 +25,14 @@ import { CoarseRouterOptionsSchema, ConvEncoderOptionsSchema, MoVAOptionsSchema 
  * const routing = { descriptions: CONTENT_TYPES.map((t) => EXPERT_DESCRIPTIONS[t]), threshold: 0.5 };
  * ```
  */
-export const MoVARoutingSchema = z.object({
+export const MoVARoutingSchema = z.strictObject({
   /** Per expert, its description variants, as given to `trainRouter` (inference reads the first). */
-  descriptions: z.array(z.array(z.string()).min(1)).min(1),
+  descriptions: z
+    .array(z.array(z.string().max(1000)).min(1).max(64))
+    .min(1)
+    .max(MAX_MOVA_EXPERTS),
   threshold: z.number().min(0).max(1).optional(),
-  maxExperts: z.number().int().positive().optional(),
+  maxExperts: sizeField(MAX_MOVA_EXPERTS).optional(),
 });
 /** Routing options of a {@link MoVASystem}. */
 export type MoVARouting = z.input<typeof MoVARoutingSchema>;
@@ -40,14 +50,25 @@ export type MoVARouting = z.input<typeof MoVARoutingSchema>;
  * ```
  */
 export const MoVASystemConfigSchema = z
-  .object({
+  .strictObject({
     base: ConvEncoderOptionsSchema,
-    experts: z.array(ConvEncoderOptionsSchema).min(1),
+    experts: z.array(ConvEncoderOptionsSchema).min(1).max(MAX_MOVA_EXPERTS),
     router: CoarseRouterOptionsSchema,
     model: MoVAOptionsSchema,
     routing: MoVARoutingSchema,
   })
+  .superRefine(
+    refineParamBudget(
+      (c: {
+        base: { channels: number[] };
+        experts: { channels: number[] }[];
+        model: Parameters<typeof movaValues>[0];
+      }) => [c.base, ...c.experts].reduce((s, e) => s + encoderValues(e.channels), 0) + movaValues(c.model),
+      'experts',
+    ),
+  )
   .superRefine((c, ctx) => {
+    if (ctx.issues.length > 0) return;
     const issue = (path: (string | number)[], message: string) =>
       ctx.addIssue({ code: 'custom', path, message });
     const e = c.model.experts;

@@ -1,9 +1,9 @@
-import { Linear, Module, moduleCosts, PositionalEmbedding, tf } from '@moe-zoo/core';
+import { Linear, Module, moduleCosts, parseConfig, PositionalEmbedding, tf } from '@moe-zoo/core';
 import { AnswerHead } from './answer-head';
 import { BagOfWords } from './bag-of-words';
 import { MoVAdapterBlock, type AdapterBlockStats, type RoutedExpertTokens } from './adapter';
 import type { z } from 'zod';
-import type { MoVAOptionsSchema } from './part-schemas';
+import { MoVAOptionsSchema } from './part-schemas';
 
 /** Options of {@link MoVA}. */
 export type MoVAOptions = z.input<typeof MoVAOptionsSchema>;
@@ -48,7 +48,7 @@ export class MoVA extends Module {
 
   constructor(readonly options: MoVAOptions) {
     super();
-    const { baseDim, tokens, dim, heads } = options;
+    const { baseDim, tokens, dim, heads } = parseConfig(MoVAOptionsSchema, options, 'mova options');
     this.expertTokens = options.expertTokens ?? tokens;
     this.proj = this.child('proj', new Linear(baseDim, dim));
     this.pos = this.child('pos', new PositionalEmbedding(tokens, dim));

@@ -1,7 +1,16 @@
-import { Embedding, GeluFFN, Linear, Module, moduleCosts, tf, TransformerBlock } from '@moe-zoo/core';
+import {
+  Embedding,
+  GeluFFN,
+  Linear,
+  Module,
+  moduleCosts,
+  parseConfig,
+  tf,
+  TransformerBlock,
+} from '@moe-zoo/core';
 import { BagOfWords } from './bag-of-words';
 import type { z } from 'zod';
-import type { CoarseRouterOptionsSchema } from './part-schemas';
+import { CoarseRouterOptionsSchema } from './part-schemas';
 
 /** Options of {@link CoarseRouter}. */
 export type CoarseRouterOptions = z.input<typeof CoarseRouterOptionsSchema>;
@@ -24,7 +33,11 @@ export class CoarseRouter extends Module {
 
   constructor(readonly options: CoarseRouterOptions) {
     super();
-    const { baseDim, dim, heads, vocabSize, maxCandidates } = options;
+    const { baseDim, dim, heads, vocabSize, maxCandidates } = parseConfig(
+      CoarseRouterOptionsSchema,
+      options,
+      'coarse router options',
+    );
     this.image = this.child('image', new Linear(baseDim, dim));
     this.words = this.child('words', new BagOfWords(vocabSize, dim));
     this.slot = this.child('slot', new Embedding(maxCandidates, dim, { std: 0.1 }));

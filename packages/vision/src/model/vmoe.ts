@@ -4,8 +4,14 @@ import {
   imagePatches,
   loadModel,
   makeRng,
+  functionField,
+  LIMITS,
   parseConfig,
   permutation,
+  refineTokenClassifier,
+  sizeField,
+  tokenClassifierSizeChecks,
+  TrainOptionsSchema,
   saveModel,
   tf,
   TokenClassifier,
@@ -34,15 +40,37 @@ const shape = TokenClassifierConfigSchema.shape;
  * const vit = new ViT({ ffn: { kind: 'dense', hidden: 96 } });
  * ```
  */
-export const ViTConfigSchema = TokenClassifierConfigSchema.omit({ inputDim: true, tokens: true }).extend({
-  patch: z.number().int().positive().default(7),
-  imageSize: z.number().int().positive().default(28),
-  dim: shape.dim.default(48),
-  heads: shape.heads.default(4),
-  depth: shape.depth.default(2),
-  numClasses: shape.numClasses.default(10),
-  moeEvery: shape.moeEvery.unwrap().default(2),
-});
+export const ViTConfigSchema = TokenClassifierConfigSchema.omit({ inputDim: true, tokens: true })
+  .extend({
+    patch: sizeField(LIMITS.patch).default(7),
+    imageSize: sizeField(LIMITS.imageSize).default(28),
+    dim: shape.dim.default(48),
+    heads: shape.heads.default(4),
+    depth: shape.depth.default(2),
+    numClasses: shape.numClasses.default(10),
+    moeEvery: shape.moeEvery.unwrap().default(2),
+  })
+  .superRefine((c, ctx) => {
+    if (ctx.issues.length > 0) return;
+    if (c.imageSize % c.patch !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['patch'],
+        message: `${c.patch} does not divide imageSize (${c.imageSize})`,
+      });
+      return;
+    }
+    const tokens = (c.imageSize / c.patch) ** 2;
+    if (tokens > LIMITS.tokens) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['imageSize'],
+        message: `${tokens} patches, more than ${LIMITS.tokens}`,
+      });
+      return;
+    }
+    refineTokenClassifier({ ...c, inputDim: c.patch * c.patch, tokens }, ctx);
+  });
 
 /** Parsed ViT config. */
 export type ViTConfig = z.output<typeof ViTConfigSchema>;
@@ -56,8 +84,6 @@ export class ViT extends TokenClassifier {
   constructor(input: ViTConfigInput) {
     const config = parseConfig(ViTConfigSchema, input, 'vit config');
     const { patch, imageSize, ...c } = config;
-    if (imageSize % patch !== 0)
-      throw new Error(`vit config: imageSize ${imageSize} is not divisible by patch ${patch}`);
     super({ ...c, inputDim: patch * patch, tokens: (imageSize / patch) ** 2 });
     this.config = config;
   }
@@ -69,6 +95,15 @@ export const VIT_FORMAT: ModelFormat<ViT, typeof ViTConfigSchema> = {
   configSchema: ViTConfigSchema,
   configOf: (model) => model.config,
   build: (config) => new ViT(config),
+  sizeChecks: (config) => {
+    const { patch, imageSize } = config;
+    const rename: Record<string, string> = { inputDim: 'patch', tokens: 'imageSize' };
+    return tokenClassifierSizeChecks({
+      ...config,
+      inputDim: patch * patch,
+      tokens: (imageSize / patch) ** 2,
+    }).map((c) => ({ ...c, field: rename[c.field] ?? c.field }));
+  },
 };
 
 /**
@@ -146,14 +181,12 @@ function batch(set: LabelledImages, idx: ArrayLike<number>, patch: number) {
   }));
 }
 
+/** Options of {@link trainViT} (strict: a misspelt option is a `ConfigError` naming it). */
+export const TrainViTOptionsSchema = TrainOptionsSchema.extend({
+  onStep: functionField<(loss: number) => void>('a step callback').optional(),
+});
 /** Options of {@link trainViT}. */
-export interface TrainViTOptions {
-  epochs: number;
-  batchSize?: number;
-  lr?: number;
-  seed?: number;
-  onStep?: (loss: number) => void;
-}
+export type TrainViTOptions = z.input<typeof TrainViTOptionsSchema>;
 
 /**
  * Trains a {@link ViT} with core's `fitShuffled` (AdamW, warmup + cosine,
@@ -163,8 +196,9 @@ export interface TrainViTOptions {
 export async function trainViT(
   model: ViT,
   set: LabelledImages,
-  o: TrainViTOptions,
+  options: TrainViTOptions,
 ): Promise<{ seconds: number; losses: number[]; maxVio: number[] }> {
+  const o = parseConfig(TrainViTOptionsSchema, options, 'trainViT options');
   const losses: number[] = [];
   const maxVio: number[] = [];
   const { numClasses, patch } = model.config;

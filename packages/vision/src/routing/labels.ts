@@ -17,9 +17,9 @@ import { z } from 'zod';
  * on it, the coarse router (threshold 0.5) routed only the text expert, no expert for 73% of the
  * test questions, and MoVA's quick-suite accuracy fell from 0.834 to 0.775.
  */
-export const RoutingLabelRuleSchema = z.object({
+export const RoutingLabelRuleSchema = z.strictObject({
   /** Most experts per sample; the ones with the lowest loss are kept. */
-  maxExperts: z.number().int().positive().default(3),
+  maxExperts: z.number().int().positive().max(1024).default(3),
   /** Expert j counts only if its loss is below the base loss by more than this. */
   margin: z.number().nonnegative().default(0),
 });

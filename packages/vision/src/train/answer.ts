@@ -1,20 +1,27 @@
-import { evaluateInBatches, fitShuffled, tf } from '@moe-zoo/core';
+import {
+  ConfigError,
+  evaluateInBatches,
+  fitShuffled,
+  functionField,
+  parseConfig,
+  tf,
+  TrainOptionsSchema,
+} from '@moe-zoo/core';
+import { z } from 'zod';
 import { ANSWERS } from '../data/vocab';
 import type { VqaSet } from '../data/vqa';
 import type { FusionAnswerer } from '../model/fusion';
 import type { MoVA } from '../model/mova';
 import { allIndices, answersOf, fusedTokens, type FeatureBank, wordsOf } from './features';
 
-/** Options of the answer-model trainers. */
-export interface AnswerTrainOptions {
-  epochs: number;
-  batchSize?: number;
-  lr?: number;
-  seed?: number;
+/** Options of the answer-model trainers (strict: a misspelt option is a `ConfigError` naming it). */
+export const AnswerTrainOptionsSchema = TrainOptionsSchema.extend({
   /** Train on these sample indices only (default all). */
-  samples?: Int32Array;
-  onStep?: (loss: number) => void;
-}
+  samples: z.instanceof(Int32Array).optional(),
+  onStep: functionField<(loss: number) => void>('a step callback').optional(),
+});
+/** Options of the answer-model trainers. */
+export type AnswerTrainOptions = z.input<typeof AnswerTrainOptionsSchema>;
 
 /** What a trainer returns. */
 export interface AnswerTrainResult {
@@ -27,8 +34,11 @@ function crossEntropy(logits: tf.Tensor2D, answers: tf.Tensor1D): tf.Scalar {
 }
 
 function checkSamples(name: string, samples: Int32Array, batchSize: number): void {
-  if (samples.length < batchSize)
-    throw new Error(`${name}: ${samples.length} samples < batch size ${batchSize}`);
+  if (samples.length < batchSize) {
+    throw new ConfigError(`${name} options`, [
+      { path: 'batchSize', message: `${batchSize} is more than the ${samples.length} training samples` },
+    ]);
+  }
 }
 
 /** One training batch of question indices with their frozen tokens, words and answers. */
@@ -50,9 +60,10 @@ async function fitAnswerModel<M extends FusionAnswerer | MoVA>(
   bank: FeatureBank,
   sources: number[],
   set: VqaSet,
-  o: AnswerTrainOptions,
+  options: AnswerTrainOptions,
   logits: (b: AnswerBatch, m: M) => tf.Tensor2D,
 ): Promise<AnswerTrainResult> {
+  const o = parseConfig(AnswerTrainOptionsSchema, options, `${name} options`);
   const samples = o.samples ?? allIndices(set.n);
   const batchSize = o.batchSize ?? 64;
   checkSamples(name, samples, batchSize);

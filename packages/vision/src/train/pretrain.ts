@@ -1,4 +1,17 @@
-import { evaluateInBatches, fitShuffled, Linear, Module, setSeed, tf } from '@moe-zoo/core';
+import {
+  ConfigError,
+  evaluateInBatches,
+  fitShuffled,
+  functionField,
+  Linear,
+  Module,
+  objectField,
+  parseConfig,
+  setSeed,
+  tf,
+  TrainOptionsSchema,
+} from '@moe-zoo/core';
+import { z } from 'zod';
 import { ConvEncoder } from '../model/conv-encoder';
 import { NUM_CAPTIONS, type VqaSet } from '../data/vqa';
 import {
@@ -184,16 +197,14 @@ function lossOf(role: EncoderRole, logits: tf.Tensor2D, t: Targets): tf.Scalar {
   });
 }
 
-/** Options of {@link pretrainEncoder}. */
-export interface PretrainOptions {
-  epochs: number;
-  batchSize?: number;
-  lr?: number;
-  seed?: number;
+/** Options of {@link pretrainEncoder} (strict: a misspelt option is a `ConfigError` naming it). */
+export const PretrainOptionsSchema = TrainOptionsSchema.extend({
   /** Scores the trained encoder + head on this set (e.g. the test split). */
-  evaluateOn?: VqaSet;
-  onStep?: (loss: number) => void;
-}
+  evaluateOn: objectField<VqaSet>('a VQA set').optional(),
+  onStep: functionField<(loss: number) => void>('a step callback').optional(),
+});
+/** Options of {@link pretrainEncoder}. */
+export type PretrainOptions = z.input<typeof PretrainOptionsSchema>;
 
 /** Result of {@link pretrainEncoder}. */
 export interface PretrainResult {
@@ -222,12 +233,16 @@ export async function pretrainEncoder(
   encoder: ConvEncoder,
   role: EncoderRole,
   set: VqaSet,
-  o: PretrainOptions,
+  options: PretrainOptions,
 ): Promise<PretrainResult> {
+  const o = parseConfig(PretrainOptionsSchema, options, 'pretrainEncoder options');
   const idx = samplesFor(role, set);
   const batchSize = o.batchSize ?? 64;
-  if (idx.length < batchSize)
-    throw new Error(`pretrainEncoder(${role}): ${idx.length} samples < batch size ${batchSize}`);
+  if (idx.length < batchSize) {
+    throw new ConfigError('pretrainEncoder options', [
+      { path: 'batchSize', message: `${batchSize} is more than the ${idx.length} ${role} samples` },
+    ]);
+  }
   setSeed((o.seed ?? 0) * 1000 + 17);
   const head = new PretrainHead(role, encoder);
   const net = new PretrainNet(encoder, head);

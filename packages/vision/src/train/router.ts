@@ -1,19 +1,26 @@
-import { fitShuffled, makeRng, tf } from '@moe-zoo/core';
+import {
+  ConfigError,
+  fitShuffled,
+  functionField,
+  makeRng,
+  parseConfig,
+  tf,
+  TrainOptionsSchema,
+} from '@moe-zoo/core';
+import { z } from 'zod';
 import { MAX_WORDS, tokenize } from '../data/vocab';
 import type { VqaSet } from '../data/vqa';
 import { routedFromProbs, type CoarseRouter } from '../model/router';
 import { wordsOf } from './features';
 
-/** Options of {@link trainRouter}. */
-export interface RouterTrainOptions {
-  epochs: number;
-  batchSize?: number;
-  lr?: number;
-  seed?: number;
+/** Options of {@link trainRouter} (strict: a misspelt option is a `ConfigError` naming it). */
+export const RouterTrainOptionsSchema = TrainOptionsSchema.extend({
   /** Drop up to this many candidates from each training pool at random (default E − 2). */
-  maxDropped?: number;
-  onStep?: (loss: number) => void;
-}
+  maxDropped: z.number().int().min(0).max(1024).optional(),
+  onStep: functionField<(loss: number) => void>('a step callback').optional(),
+});
+/** Options of {@link trainRouter}. */
+export type RouterTrainOptions = z.input<typeof RouterTrainOptionsSchema>;
 
 /**
  * Trains the coarse router on a small labelled set (`samples`, e.g. 600–2000 samples, as the
@@ -32,15 +39,19 @@ export async function trainRouter(
   samples: Int32Array,
   labels: Uint8Array,
   descriptions: string[][],
-  o: RouterTrainOptions,
+  options: RouterTrainOptions,
 ): Promise<{ seconds: number; losses: number[] }> {
+  const o = parseConfig(RouterTrainOptionsSchema, options, 'trainRouter options');
   const e = descriptions.length;
   const c = pooled.length / set.n;
   if (labels.length !== set.n * e)
     throw new Error(`trainRouter: ${labels.length} labels, expected ${set.n} x ${e} experts`);
   const batchSize = o.batchSize ?? 64;
-  if (samples.length < batchSize)
-    throw new Error(`trainRouter: ${samples.length} samples < batch size ${batchSize}`);
+  if (samples.length < batchSize) {
+    throw new ConfigError('trainRouter options', [
+      { path: 'batchSize', message: `${batchSize} is more than the ${samples.length} training samples` },
+    ]);
+  }
   const maxDropped = Math.min(o.maxDropped ?? e - 2, e - 1);
   const tokenized = descriptions.map((variants) => variants.map((d) => tokenize(d)));
   const rng = makeRng((o.seed ?? 0) * 7919 + 4242);

@@ -1,29 +1,27 @@
-import { setSeed } from '@moe-zoo/core';
+import { functionField, LIMITS, parseConfig, setSeed, sizeField, TrainOptionsSchema } from '@moe-zoo/core';
+import { z } from 'zod';
 import { ANSWERS, WORDS } from '../data/vocab';
 import type { VqaSet } from '../data/vqa';
 import { extendFusionAnswerer, FusionAnswerer } from '../model/fusion';
-import { routingLabels, type RoutingLabelOptions } from '../routing/labels';
+import { RoutingLabelRuleSchema, routingLabels } from '../routing/labels';
 import { fusionLosses, trainFusionAnswerer } from './answer';
 import { BASE_SOURCE, sourceDim, type FeatureBank } from './features';
 
-/** Options of {@link buildRoutingLabels}. */
-export interface BuildRoutingLabelsOptions {
-  /** Epochs of each answerer. */
-  epochs: number;
-  batchSize?: number;
-  lr?: number;
-  seed?: number;
+/** Options of {@link buildRoutingLabels} (strict: a misspelt option is a `ConfigError` naming it). */
+export const BuildRoutingLabelsOptionsSchema = TrainOptionsSchema.extend({
   /** The label rule (default: the paper's, see `RoutingLabelRuleSchema`; `STRICT_ROUTING_RULE` labels fewer off-type experts). */
-  rule?: RoutingLabelOptions;
+  rule: RoutingLabelRuleSchema.optional(),
   /**
    * Answerer initialisations whose per-sample losses are averaged before the rule (default 1;
    * each one trains another E + 1 answerers).
    */
-  answererSeeds?: number;
+  answererSeeds: sizeField(64).optional(),
   /** Width of the answerers (default 32). */
-  dim?: number;
-  onStep?: (loss: number) => void;
-}
+  dim: sizeField(LIMITS.dim).optional(),
+  onStep: functionField<(loss: number) => void>('a step callback').optional(),
+});
+/** Options of {@link buildRoutingLabels} (`epochs` is each answerer's). */
+export type BuildRoutingLabelsOptions = z.input<typeof BuildRoutingLabelsOptionsSchema>;
 
 /** Per-sample losses of the base-only and base + expert j answerers, and the labels from them. */
 export interface RoutingLabelSet {
@@ -56,16 +54,15 @@ export interface BankedSet {
 export async function buildRoutingLabels(
   fit: BankedSet,
   score: BankedSet[],
-  o: BuildRoutingLabelsOptions,
+  options: BuildRoutingLabelsOptions,
 ): Promise<{ labels: RoutingLabelSet[]; seconds: number }> {
+  const o = parseConfig(BuildRoutingLabelsOptionsSchema, options, 'buildRoutingLabels options');
   const e = fit.bank.expertDims.length;
   const seed = o.seed ?? 0;
   const base = score.map((s) => new Float32Array(s.set.n));
   const expert = score.map((s) => new Float32Array(s.set.n * e));
   const start = Date.now();
   const seeds = o.answererSeeds ?? 1;
-  if (!Number.isInteger(seeds) || seeds < 1)
-    throw new Error(`buildRoutingLabels: answererSeeds must be a positive integer, got ${seeds}`);
   for (let a = 0; a < seeds; a++) {
     // Answerer seed 0 keeps the single-seed labels of earlier versions.
     const s0 = seed * 1000 + a * 100;

@@ -1,7 +1,7 @@
 /** What the audio suite measures on a trained model: accuracy per clip and per SNR, latency, expert specialisation. */
 import { DIGIT_WORDS, snrLabel, specialisation, type AudioEvaluation, type AudioSet } from '@moe-zoo/audio';
 import { tf, usageByGroup, type TokenClassifier } from '@moe-zoo/core';
-import { timeMedian, type SingleTiming } from '../../perf/timing';
+import { settle, timeMedianAsync, type SingleTiming } from '../../perf/timing';
 import { LATENCY_BATCH, SHUFFLES } from './plan';
 
 /** Accuracy of the clips whose SNR is `snr`. */
@@ -33,13 +33,13 @@ export function accuracyMetrics(
 }
 
 /** Median ms of one forward pass of the first {@link LATENCY_BATCH} test clips, in eval mode. */
-export function latency(model: TokenClassifier, set: AudioSet): SingleTiming {
+export async function latency(model: TokenClassifier, set: AudioSet): Promise<SingleTiming> {
   const n = Math.min(LATENCY_BATCH, set.n);
   const size = set.tokens * set.dims;
   const x = tf.tensor3d(set.x.slice(0, n * size), [n, set.tokens, set.dims]);
   const wasTraining = model.training;
   model.eval();
-  const t = timeMedian(() => tf.tidy(() => void model.forward(x).logits.dataSync()));
+  const t = await timeMedianAsync(() => settle(tf.tidy(() => model.forward(x).logits)));
   if (wasTraining) model.train();
   x.dispose();
   return t;

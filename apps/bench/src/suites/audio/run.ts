@@ -49,7 +49,7 @@ export async function runArms(ctx: SuiteContext, plan: AudioPlan, arms: readonly
       });
       bar.done();
       const ev = evaluateAudio(model, data.test);
-      const latencyMs = ctx.timing.add(latency(model, data.test)).medianMs;
+      const latencyMs = ctx.timing.add(await latency(model, data.test)).medianMs;
       const metrics = accuracyMetrics(data.test, ev, data.snrs);
       if (ev.usage) {
         const spec = specialisationMetrics(data.test, ev.usage, ev.numExperts, seed);

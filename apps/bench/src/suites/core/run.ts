@@ -1,5 +1,5 @@
 /** The core suite's training loop: every arm over every seed, rows with per-seed and per-image outcomes. */
-import { evaluateInBatches, imagePatches, setSeed, tf, TokenClassifier } from '@moe-zoo/core';
+import { evaluateInBatchesAsync, imagePatches, setSeed, tf, TokenClassifier } from '@moe-zoo/core';
 import type { ImageSet, loadFashionMnist } from '../../data/fashion-mnist';
 import { mean, seedRunsRow, type SeedRun } from '../../stats';
 import { runClassifier } from '../../train/classifier-run';
@@ -18,14 +18,19 @@ function balancePoints(variant: string, maxVio: number[]): BalancePoint[] {
  * Per-layer expert load of a trained model on a set (eval mode): the share of each MoE layer's
  * routed assignments that went to each expert, from the layers' aux counts.
  */
-function expertLoadPoints(model: TokenClassifier, variant: string, set: ImageSet): ExpertLoadPoint[] {
+async function expertLoadPoints(
+  model: TokenClassifier,
+  variant: string,
+  set: ImageSet,
+): Promise<ExpertLoadPoint[]> {
   const size = set.height * set.width;
   let counts: Float64Array[] = [];
-  evaluateInBatches(model, set.n, 500, ({ from, size: n }) => {
+  await evaluateInBatchesAsync(model, set.n, 500, async ({ from, size: n }) => {
     const images = tf.tensor3d(set.x.subarray(from * size, (from + n) * size), [n, set.height, set.width]);
     const { aux } = model.forward(imagePatches(images, PATCH));
     if (counts.length === 0) counts = aux.map((a) => new Float64Array(a.counts.size));
-    aux.forEach((a, layer) => a.counts.dataSync().forEach((c, e) => (counts[layer][e] += c)));
+    const read = await Promise.all(aux.map((a) => a.counts.data()));
+    read.forEach((values, layer) => values.forEach((c, e) => (counts[layer][e] += c)));
   });
   return counts.flatMap((layer, l) => {
     const total = layer.reduce((s, c) => s + c, 0);
@@ -82,7 +87,7 @@ export async function runArms(
       vioSeries.push(run.maxVio);
       if (series && seed === ctx.seeds[0]) {
         series.balance.push(...balancePoints(arm.variant, run.maxVio));
-        series.expertLoad.push(...expertLoadPoints(model, arm.variant, data.test));
+        series.expertLoad.push(...(await expertLoadPoints(model, arm.variant, data.test)));
       }
       ctx.log(
         `${task} ${arm.variant} seed ${seed}: accuracy ${run.accuracy.toFixed(3)}, MaxVio ${mean(tail).toFixed(3)}`,

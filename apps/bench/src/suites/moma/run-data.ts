@@ -7,6 +7,7 @@ import {
   makeInterleavedSet,
   MNIST_SPLITS,
   type DigitImages,
+  type ImageCodebook,
   type InterleavedSet,
 } from '@moe-zoo/multimodal';
 import { CODEBOOK_SIZE, TRAIN_IMAGES_PER_CLASS, VAL_IMAGES_PER_CLASS, type MomaPlan } from './plan';
@@ -15,11 +16,20 @@ export interface LmData {
   train: InterleavedSet;
   /** The same sequences in the same order for every arm of the seed (the per-sequence items). */
   val: InterleavedSet;
+  /** The image codebook both sets' image tokens come from. */
+  codebook: ImageCodebook;
 }
 
-/** Training and validation sequences of a seed, image tokens from a codebook fitted on the training images. */
-export function lmData(plan: MomaPlan, seed: number): LmData {
-  const trainImages = loadDigitImages(0, TRAIN_IMAGES_PER_CLASS);
+/**
+ * Training and validation sequences of a seed, image tokens from a codebook fitted on the training
+ * images (`trainImagesPerClass` of each digit from MNIST's training range).
+ */
+export function lmData(
+  plan: Pick<MomaPlan, 'trainSequences' | 'valSequences'>,
+  seed: number,
+  trainImagesPerClass = TRAIN_IMAGES_PER_CLASS,
+): LmData {
+  const trainImages = loadDigitImages(0, trainImagesPerClass);
   const valImages = loadDigitImages(MNIST_SPLITS.test.from, VAL_IMAGES_PER_CLASS);
   const codebook = fitImageCodebook(trainImages, { k: CODEBOOK_SIZE, seed });
   const tok = interleavedTokenizer();
@@ -28,6 +38,7 @@ export function lmData(plan: MomaPlan, seed: number): LmData {
   return {
     train: make(trainImages, plan.trainSequences, seed * 2),
     val: make(valImages, plan.valSequences, seed * 2 + 1),
+    codebook,
   };
 }
 

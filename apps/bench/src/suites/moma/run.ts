@@ -18,7 +18,7 @@ import {
   type LmEvaluation,
   type LmRouting,
 } from '@moe-zoo/multimodal';
-import { timeMedian, type TimingLog } from '../../perf/timing';
+import { settle, timeMedianAsync, type TimingLog } from '../../perf/timing';
 import { mean, seedRunsRow, type RowHead, type SeedRun } from '../../stats';
 import type { BenchRow, SuiteContext } from '../../types';
 import { DENSE, denseSweepArms, MOMA_ARM_LIST, type MomaArm } from './arms';
@@ -34,14 +34,21 @@ interface VariantRuns {
 }
 
 /** Median ms of one eval-mode forward of a validation batch with `routing`, recorded in `timing`. */
-function lmLatency(lm: InterleavedLM, set: InterleavedSet, routing: LmRouting, timing: TimingLog): number {
+async function lmLatency(
+  lm: InterleavedLM,
+  set: InterleavedSet,
+  routing: LmRouting,
+  timing: TimingLog,
+): Promise<number> {
   const b = lmBatch(
     set,
     Array.from({ length: BATCH_SIZE }, (_, i) => i),
   );
   lm.eval();
   const ms = timing.add(
-    timeMedian(() => tf.tidy(() => lm.forward(b.input, b.inputModality, { routing }).logits.dataSync())),
+    await timeMedianAsync(() =>
+      settle(tf.tidy(() => lm.forward(b.input, b.inputModality, { routing }).logits)),
+    ),
   ).medianMs;
   lm.train();
   tf.dispose([b.input, b.target, b.textMask, b.imageMask]);
@@ -102,7 +109,7 @@ async function trainArm(
   bar.done();
   const { metrics, items } = lossOutcomes(evaluateLm(lm, val, { routing: 'ec' }));
   let seconds = curves.seconds;
-  let latencyMs = lmLatency(lm, val, 'ec', ctx.timing);
+  let latencyMs = await lmLatency(lm, val, 'ec', ctx.timing);
   if (arm.ffn !== 'dense') {
     if (!dense) throw new Error(`moma: ${arm.variant} needs the dense arm's curves of seed ${seed}`);
     const aux = await trainAuxRouters(lm, takeInterleaved(train, plan.auxTrainSequences), {
@@ -127,7 +134,7 @@ async function trainArm(
       flopsSavingsImage: savings('image'),
       flopsSavings: savings('loss'),
     });
-    latencyMs = (latencyMs + lmLatency(lm, val, 'aux', ctx.timing)) / 2;
+    latencyMs = (latencyMs + (await lmLatency(lm, val, 'aux', ctx.timing))) / 2;
   }
   const head: RowHead = {
     model: 'moma',

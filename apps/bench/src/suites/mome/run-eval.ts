@@ -9,7 +9,7 @@ import {
   type AvSet,
   type RatePair,
 } from '@moe-zoo/multimodal';
-import { timeMedian, type TimingLog } from '../../perf/timing';
+import { settle, timeMedianAsync, type TimingLog } from '../../perf/timing';
 import { accuracyMetric, LATENCY_BATCH, LATENCY_RATE } from './plan';
 import { perSampleOverlap } from './run-overlap';
 
@@ -56,14 +56,14 @@ export function overlapOutcomes(evals: Record<string, AvRateEvaluation>, model: 
 }
 
 /** Median ms of one eval-mode forward of a batch at {@link LATENCY_RATE}, recorded in `timing`. */
-export function avLatency(model: AvModel, set: AvSet, timing: TimingLog): number {
+export async function avLatency(model: AvModel, set: AvSet, timing: TimingLog): Promise<number> {
   const b = avBatch(
     set,
     Array.from({ length: LATENCY_BATCH }, (_, i) => i),
   );
   model.eval();
   const ms = timing.add(
-    timeMedian(() => tf.tidy(() => model.forward(b.audio, b.video, LATENCY_RATE).logits.dataSync())),
+    await timeMedianAsync(() => settle(tf.tidy(() => model.forward(b.audio, b.video, LATENCY_RATE).logits))),
   ).medianMs;
   model.train();
   tf.dispose([b.audio, b.video, b.y]);

@@ -77,7 +77,7 @@ async function pretrain(
     run: {
       metrics,
       items,
-      latencyMs: avLatency(backbone, av.test, ctx.timing),
+      latencyMs: await avLatency(backbone, av.test, ctx.timing),
       trainSeconds: trained.seconds,
     },
   };
@@ -141,7 +141,7 @@ async function trainArm(
     flopsPerSample: meanFlops(m),
   };
   // Latency of one model of the arm (all of an arm's models have the same shape).
-  const latencyMs = avLatency(m, av.test, ctx.timing);
+  const latencyMs = await avLatency(m, av.test, ctx.timing);
   m.dispose();
   ctx.log(
     `mome seed ${seed}: ${arm.variant} ${HIGH_RATES.map((r) => `${rateKey(r)} ${metrics[accuracyMetric(r)].toFixed(3)}`).join(', ')} (${seconds.toFixed(1)} s)`,

@@ -9,7 +9,7 @@ import {
   type VqaSet,
   type VqaTransformer,
 } from '@moe-zoo/multimodal';
-import { timeMedian, type TimingLog } from '../../perf/timing';
+import { settle, timeMedianAsync, type TimingLog } from '../../perf/timing';
 import { mean, seedRunsRow, type SeedRun } from '../../stats';
 import type { BenchRow } from '../../types';
 import { LATENCY_BATCH } from './plan';
@@ -25,12 +25,12 @@ export interface Measured extends SeedRun {
 }
 
 /** Median ms of a forward pass on the first {@link LATENCY_BATCH} test samples (eval mode). */
-function latencyMs(model: VqaTransformer, test: VqaSet, timing: TimingLog): number {
+async function latencyMs(model: VqaTransformer, test: VqaSet, timing: TimingLog): Promise<number> {
   const idx = Int32Array.from({ length: Math.min(LATENCY_BATCH, test.n) }, (_, i) => i);
   const batch = vqaBatch(test, idx);
   model.eval();
-  const run = () => tf.tidy(() => void model.forward(batch).logits.dataSync());
-  const ms = timing.add(timeMedian(run)).medianMs;
+  const run = () => settle(tf.tidy(() => model.forward(batch).logits));
+  const ms = timing.add(await timeMedianAsync(run)).medianMs;
   tf.dispose([batch.image, batch.question, batch.answer].filter((t) => t !== undefined));
   return ms;
 }
@@ -55,14 +55,14 @@ export function expertMemory(model: VqaTransformer): number {
  * quarter of training, the routing signals ({@link routingSignals}), costs and latency; `series`
  * (the first seed's signals over training) is kept as is.
  */
-export function measure(
+export async function measure(
   model: VqaTransformer,
   test: VqaSet,
   trainSeconds: number,
   maxVio: number[],
   timing: TimingLog,
   series?: Record<string, number[]>,
-): Measured {
+): Promise<Measured> {
   const ev = evaluateVqa(model, test);
   const metrics: Record<string, number> = { accuracy: ev.accuracy };
   for (const t of QUESTION_TYPES) if (Number.isFinite(ev.byType[t])) metrics[`acc_${t}`] = ev.byType[t];
@@ -76,7 +76,7 @@ export function measure(
     paramsTotal: total,
     paramsActive: active,
     flops: model.flopsPerSample(),
-    latencyMs: latencyMs(model, test, timing),
+    latencyMs: await latencyMs(model, test, timing),
     trainSeconds,
     ...(series ? { series } : {}),
   };

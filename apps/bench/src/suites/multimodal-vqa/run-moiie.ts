@@ -56,7 +56,7 @@ export async function runMoiieGrid(
       });
       bar.done();
       const seconds = r.seconds - (trace?.seconds ?? 0);
-      const m = measure(model, data.test, seconds, r.maxVio, ctx.timing, trace?.series);
+      const m = await measure(model, data.test, seconds, r.maxVio, ctx.timing, trace?.series);
       measured.set(moiieVariant(arm, size), m);
       ctx.log(
         `vqa ${arm} n=${size} seed ${seed}: accuracy ${m.metrics.accuracy.toFixed(3)} (${seconds.toFixed(1)} s)`,

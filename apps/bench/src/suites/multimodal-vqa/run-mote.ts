@@ -77,7 +77,7 @@ export async function runMotePart(
   const { dense, train, test } = data;
   const measured = new Map<MoteRowKey, Measured>();
   const heads = new Map<MoteRowKey, { model: string; variant: string }>();
-  const source = measure(dense, test, 0, [], ctx.timing);
+  const source = await measure(dense, test, 0, [], ctx.timing);
   source.metrics.expertBytes = expertMemory(dense);
   measured.set('source', source);
   heads.set('source', MOTE_SOURCE);
@@ -97,7 +97,7 @@ export async function runMotePart(
       onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),
     });
     bar.done();
-    const m = measure(model, test, r.seconds, r.maxVio, ctx.timing);
+    const m = await measure(model, test, r.seconds, r.maxVio, ctx.timing);
     m.metrics.expertBytes = expertMemory(model);
     measured.set(arm.key, m);
     heads.set(arm.key, { model: arm.model, variant: arm.variant });

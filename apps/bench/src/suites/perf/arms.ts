@@ -1,8 +1,8 @@
 /** The perf suite's layer arms: a dense FFN and the MoE layer per dispatch path, forward and forward + backward. */
 import { MoELayer, setSeed, tf } from '@moe-zoo/core';
-import type { TimedArm } from '../../perf/timing';
+import { settle, type AsyncTimedArm } from '../../perf/timing';
 import type { RowHead } from '../../stats';
-import { LAYER } from './plan';
+import { passTask, type LayerShape, type Pass } from './plan';
 
 /** A dense FFN `relu(x W1 + b1) W2 + b2` on fused matMuls: the fastest dense form on wasm. */
 export function denseFfn(dim: number, hidden: number) {
@@ -20,24 +20,23 @@ export function denseFfn(dim: number, hidden: number) {
   };
 }
 
-/** Forward only: run and read the output back. */
-export function forwardStep(forward: (x: tf.Tensor2D) => tf.Tensor, x: tf.Tensor2D): () => void {
-  return () =>
-    tf.tidy(() => {
-      forward(x).dataSync();
-    });
+/**
+ * Forward only: run, then wait for the output ({@link settle}: read back where reads are
+ * synchronous, await the device otherwise).
+ */
+export function forwardStep(
+  forward: (x: tf.Tensor2D) => tf.Tensor,
+  x: tf.Tensor2D,
+): () => void | Promise<void> {
+  return () => settle(tf.tidy(() => forward(x)));
 }
 
-/** Forward + backward: gradients of sum(y) (+ aux losses) for the parameters and the input. */
-export function trainStep(loss: () => tf.Scalar, vars: tf.Variable[]): () => void {
-  return () =>
-    tf.tidy(() => {
-      const { grads } = tf.variableGrads(loss, vars);
-      for (const g of Object.values(grads)) g.dataSync();
-    });
+/** Forward + backward: gradients of sum(y) (+ aux losses) for the parameters and the input, then {@link settle}. */
+export function trainStep(loss: () => tf.Scalar, vars: tf.Variable[]): () => void | Promise<void> {
+  return () => settle(tf.tidy(() => Object.values(tf.variableGrads(loss, vars).grads)));
 }
 
-/** The MoE layer of the perf targets ({@link LAYER}) with one dispatch path. */
+/** The MoE layer of the perf targets (a {@link LayerShape}) with one dispatch path. */
 export function perfMoe(
   dispatch: 'dense' | 'sorted' | 'capacity',
   dim: number,
@@ -58,7 +57,7 @@ export function perfMoe(
 }
 
 /** One timed arm of the layer comparison and what its row says about it. */
-export interface LayerArm extends TimedArm {
+export interface LayerArm extends AsyncTimedArm {
   /** Model, variant, pass (`fwd` / `fwdbwd`) and sizes of the arm's row. */
   head: RowHead;
   /** FLOPs of one timed call over all tokens (active FLOPs; backward counts as twice the forward). */
@@ -71,16 +70,16 @@ export interface LayerArms {
   dispose(): void;
 }
 
-type Pass = 'fwd' | 'fwdbwd';
 const PASSES: Record<Pass, number> = { fwd: 1, fwdbwd: 3 };
 
 /**
- * Every arm of every layer claim, to be timed together (dense dispatch included, for its claim):
- * the dense FFN of equal active FLOPs (hidden k x H) and the MoE layer with sorted, capacity and
- * dense dispatch, each forward and forward + backward, on one shared random input.
+ * Every arm of every layer claim at `tokens` tokens, to be timed together (dense dispatch
+ * included, for its claim): the dense FFN of equal active FLOPs (hidden k x H) and the MoE layer
+ * with sorted, capacity and dense dispatch, each forward and forward + backward, on one shared
+ * random input. `first` names the rows as earlier reports did (see {@link passTask}).
  */
-export function layerArms(): LayerArms {
-  const { tokens, dim, hidden, experts, topK } = LAYER;
+export function layerArms(shape: LayerShape, tokens: number, first: boolean): LayerArms {
+  const { dim, hidden, experts, topK } = shape;
   const x = tf.variable(tf.randomNormal([tokens, dim])) as tf.Variable<tf.Rank.R2>;
   const dense = denseFfn(dim, topK * hidden);
   const layers = {
@@ -93,13 +92,13 @@ export function layerArms(): LayerArms {
     const { y, aux } = l.forward(x);
     return tf.addN([tf.sum(y), ...Object.values(aux.losses)]) as tf.Scalar;
   };
-  const ffnArm = (pass: Pass, run: () => void): LayerArm => ({
+  const ffnArm = (pass: Pass, run: () => void | Promise<void>): LayerArm => ({
     name: `dense-ffn/${pass}`,
     run,
     head: {
       model: 'dense-ffn',
       variant: 'fused',
-      task: pass,
+      task: passTask(pass, tokens, first),
       paramsTotal: dense.paramCount,
       paramsActive: dense.paramCount,
       flopsPerSample: dense.flopsPerToken,
@@ -117,7 +116,7 @@ export function layerArms(): LayerArms {
       head: {
         model: 'moe-layer',
         variant: dispatch,
-        task: pass,
+        task: passTask(pass, tokens, first),
         paramsTotal: l.countParams(),
         paramsActive: l.activeParams(),
         flopsPerSample: l.flopsPerToken(),

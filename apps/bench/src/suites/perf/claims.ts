@@ -1,6 +1,6 @@
 import { findRow, makeClaim, timingPart } from '../../claims';
-import type { BenchRow, Claim } from '../../types';
-import { CLAIM_MATMUL_SIZE, LAYER } from './plan';
+import type { BenchRow, Claim, ClaimPart } from '../../types';
+import { CLAIM_MATMUL_SIZE, GPU_TARGET_TOKENS, LAYER, passTask, type LayerShape } from './plan';
 
 /** Whether each timing ran on an otherwise idle machine: its claims are decided only then. */
 export interface PerfIdle {
@@ -11,6 +11,32 @@ export interface PerfIdle {
 }
 
 const TARGET = 'moe-zoo target';
+const GPU_TARGET = 'moe-zoo GPU target';
+
+/** The layer the claims speak about: its shape and the token count of the rows named `fwd` / `fwdbwd`. */
+export interface PerfLayer extends LayerShape {
+  tokens: number;
+}
+
+/**
+ * What the GPU targets need to know about the run: `realGpu` only on a hardware adapter (not a
+ * software / fallback one such as lavapipe or SwiftShader) at the target sizes; otherwise the
+ * targets are "not measured" and `why` says why (no GPU, a software adapter, tiny sizes).
+ */
+export interface GpuTargetInput {
+  realGpu: boolean;
+  /** The adapter or backend that ran, e.g. `mesa software (llvmpipe ...), software fallback` or `wasm, 2 threads`. */
+  ran: string;
+  /** Why the GPU targets are not measured (ignored when `realGpu`). */
+  why: string;
+  /** Whether the layer timing at {@link GPU_TARGET_TOKENS} tokens ran on an idle machine. */
+  idle: boolean;
+}
+
+/** A part that was not measured: inconclusive, no tests, the reason in its quantity. */
+function notMeasuredPart(quantity: string, rule: ClaimPart['rule'], why: string): ClaimPart {
+  return { quantity: `${quantity} (not measured: ${why})`, rule, verdict: 'inconclusive', tests: [] };
+}
 
 /** A row's timed samples in round order (`series.samplesMs`, written by `timingRow`). */
 function samples(row: BenchRow): number[] {
@@ -58,14 +84,20 @@ function threadsClaim(rows: readonly BenchRow[], threads: number, idle: boolean)
  * geometric mean of per-round ratios and its t interval over rounds), inconclusive when the timing
  * behind it was not idle.
  */
-export function perfClaims(rows: readonly BenchRow[], threads: number, idle: PerfIdle): Claim[] {
+export function perfClaims(
+  rows: readonly BenchRow[],
+  threads: number,
+  idle: PerfIdle,
+  gpu?: GpuTargetInput,
+  layer: PerfLayer = LAYER,
+): Claim[] {
   const sorted = findRow(rows, 'sorted', 'fwdbwd');
   const ffn = findRow(rows, 'fused', 'fwdbwd');
   const dense = findRow(rows, 'dense', 'fwdbwd');
   // GFLOP/s ratio per round = (FLOPs(sorted) / ms(sorted)) / (FLOPs(ffn) / ms(ffn)): the speed-up
   // of sorted over the FFN once sorted's time is scaled to the FFN's FLOPs (an exact factor).
   const flopRatio = ffn.flopsPerSample / sorted.flopsPerSample;
-  const { experts, topK, dim, hidden, tokens } = LAYER;
+  const { experts, topK, dim, hidden, tokens } = layer;
   return [
     ...threadsClaim(rows, threads, idle.threads),
     makeClaim({
@@ -98,6 +130,67 @@ export function perfClaims(rows: readonly BenchRow[], threads: number, idle: Per
         ),
       ],
       evidence: `median ${ms(sorted)} vs ${ms(dense)} = ${(dense.metrics.ms / sorted.metrics.ms).toFixed(2)}x`,
+    }),
+    ...(gpu ? gpuTargetClaims(rows, gpu) : []),
+  ];
+}
+
+/**
+ * The GPU targets of the perf suite, at {@link GPU_TARGET_TOKENS} tokens and the {@link LAYER}
+ * sizes: MoE fwd+bwd (sorted dispatch) on a data-centre GPU at least 20x the wasm figure, and
+ * sorted dispatch at least 70% of the dense FFN's GFLOP/s on the GPU. Decided only from timings on
+ * a real GPU adapter; otherwise (or when the rows are missing) each is inconclusive with
+ * "not measured" and the reason, never an estimate. The wasm figure comes from the row
+ * `moe-layer / sorted-wasm / fwdbwd-T16384`, timed in the same rounds in a wasm child process.
+ */
+export function gpuTargetClaims(rows: readonly BenchRow[], gpu: GpuTargetInput): Claim[] {
+  const task = passTask('fwdbwd', GPU_TARGET_TOKENS, false);
+  const find = (variant: string) =>
+    rows.find((r) => r.model !== 'matmul' && r.variant === variant && r.task === task);
+  const sorted = find('sorted');
+  const ffn = find('fused');
+  const wasm = find('sorted-wasm');
+  const { experts, topK, dim, hidden } = LAYER;
+  const sizes = `E=${experts} k=${topK} D=${dim} H=${hidden}, ${GPU_TARGET_TOKENS} tokens`;
+  const vsWasm = 'speed-up of the GPU over wasm, sorted MoE fwd+bwd';
+  const vsFfn = 'GFLOP/s(sorted MoE) / GFLOP/s(dense FFN) on the GPU, fwd+bwd';
+  const atLeast = (bar: number) => ({ kind: 'at-least', bar }) as const;
+  const missing = (what: string) => (gpu.realGpu ? `${what} not timed in this run` : gpu.why);
+  const wasmPart =
+    gpu.realGpu && sorted && wasm
+      ? timingPart(vsWasm, samples(sorted), samples(wasm), atLeast(20), gpu.idle)
+      : notMeasuredPart(vsWasm, atLeast(20), missing('the wasm reference'));
+  const ffnPart =
+    gpu.realGpu && sorted && ffn
+      ? timingPart(
+          vsFfn,
+          samples(sorted).map((t) => (t * ffn.flopsPerSample) / sorted.flopsPerSample),
+          samples(ffn),
+          atLeast(0.7),
+          gpu.idle,
+        )
+      : notMeasuredPart(vsFfn, atLeast(0.7), missing(`the ${GPU_TARGET_TOKENS}-token layer rows`));
+  const evidence = (part: ClaimPart, measured: string) =>
+    part.tests.length === 0 ? `not measured (ran on ${gpu.ran})` : `${measured} (ran on ${gpu.ran})`;
+  return [
+    makeClaim({
+      id: 'gpu-fwdbwd-vs-wasm',
+      paper: GPU_TARGET,
+      statement: `MoE ${sizes}, sorted dispatch, fwd+bwd on a data-centre GPU is at least 20x faster than on wasm (per interleaved round, geometric mean with its 95% interval); measured only on a real GPU adapter`,
+      parts: [wasmPart],
+      evidence: evidence(wasmPart, sorted && wasm ? `median ${ms(sorted)} vs ${ms(wasm)} on wasm` : ''),
+    }),
+    makeClaim({
+      id: 'gpu-sorted-vs-dense-ffn',
+      paper: GPU_TARGET,
+      statement: `MoE ${sizes}, sorted dispatch, fwd+bwd on a GPU reaches >= 70% of the GFLOP/s of a dense FFN of equal active FLOPs (per interleaved round, geometric mean with its 95% interval); measured only on a real GPU adapter`,
+      parts: [ffnPart],
+      evidence: evidence(
+        ffnPart,
+        sorted && ffn
+          ? `median ${sorted.metrics.gflops.toFixed(1)} vs ${ffn.metrics.gflops.toFixed(1)} GFLOP/s (${ms(sorted)} vs ${ms(ffn)})`
+          : '',
+      ),
     }),
   ];
 }

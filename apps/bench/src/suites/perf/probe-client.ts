@@ -2,6 +2,7 @@
 import { spawn } from 'child_process';
 import * as readline from 'readline';
 import type { ProbeReady, ProbeSample } from './matmul-probe';
+import type { LayerShape } from './plan';
 
 /** A running matmul probe with its own wasm thread pool. */
 export interface MatmulProbe {
@@ -9,13 +10,16 @@ export interface MatmulProbe {
   threads: number;
   /** Times one `size` x `size` matmul in the probe (it must be one of the probe's sizes). */
   time(size: number): Promise<ProbeSample>;
+  /** Times one sorted-dispatch MoE forward + backward of `shape` over `tokens` tokens in the probe. */
+  timeLayer(tokens: number, shape: LayerShape): Promise<ProbeSample>;
   /** Ends the probe (closes its stdin) and waits for it to exit. */
   close(): Promise<void>;
 }
 
 /**
- * Starts `matmul-probe.js` with `threads` wasm threads and square inputs of `sizes`; `idleThreads`
- * is the thread count its idle rule compares the load average with. Rejects when the probe fails
+ * Starts `matmul-probe.js` with `threads` wasm threads (0: the backend's default) and square inputs
+ * of `sizes`; `idleThreads` is the thread count its idle rule compares the load average with (0:
+ * the probe's own threads). Rejects when the probe fails
  * to start; a probe that dies later rejects the pending and every later request with its stderr.
  */
 export async function startProbe(
@@ -75,6 +79,11 @@ export async function startProbe(
     async time(size) {
       if (ended) throw ended;
       child.stdin.write(`${size}\n`);
+      return JSON.parse(await next()) as ProbeSample;
+    },
+    async timeLayer(tokens, { dim, hidden, experts, topK }) {
+      if (ended) throw ended;
+      child.stdin.write(`layer ${tokens} ${dim} ${hidden} ${experts} ${topK}\n`);
       return JSON.parse(await next()) as ProbeSample;
     },
     close,

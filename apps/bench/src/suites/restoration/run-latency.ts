@@ -1,6 +1,6 @@
 import { tf } from '@moe-zoo/core';
 import { patchBatch, type PatchSet } from '@moe-zoo/restoration';
-import { timeArms, type TimedArm, type TimingInfo } from '../../perf/timing';
+import { settle, timeArmsAsync, type AsyncTimedArm, type TimingInfo } from '../../perf/timing';
 import type { SuiteContext } from '../../types';
 import { latencySamplesKey } from './arms';
 import { LATENCY_BATCH } from './plan';
@@ -20,30 +20,32 @@ export interface DoneArm {
  * dispatch path the median as metric `latencyMs_<dispatch>` and the samples in round order as
  * series `latencySamplesMs_<dispatch>`. Returns the timing's idle information.
  */
-export function timeLatencies(
+export async function timeLatencies(
   ctx: SuiteContext,
   done: readonly DoneArm[],
   test: PatchSet,
   reps: number,
-): TimingInfo {
+): Promise<TimingInfo> {
   const probe = patchBatch(
     test,
     Array.from({ length: LATENCY_BATCH }, (_, i) => i),
   );
   try {
-    const arms: TimedArm[] = done.flatMap(({ label, result }) =>
+    const arms: AsyncTimedArm[] = done.flatMap(({ label, result }) =>
       Object.entries(result.nets).map(([dispatch, net]) => ({
         name: `${label}/${dispatch}`,
         run: () =>
-          tf.tidy(() => {
-            const { y, aux } = net.forward(probe.x);
-            y.dataSync();
-            for (const a of aux) tf.dispose([a.counts, a.probs, a.dropped, a.indices]);
-          }),
+          settle(
+            tf.tidy(() => {
+              const { y, aux } = net.forward(probe.x);
+              for (const a of aux) tf.dispose([a.counts, a.probs, a.dropped, a.indices]);
+              return y;
+            }),
+          ),
       })),
     );
     const bar = ctx.progress('latency (all arms interleaved)', reps);
-    const timed = ctx.timing.add(timeArms(arms, { reps, onRep: () => bar.tick() }));
+    const timed = ctx.timing.add(await timeArmsAsync(arms, { reps, onRep: () => bar.tick() }));
     bar.done();
     for (const { label, result } of done) {
       const [own] = Object.keys(result.nets);

@@ -93,7 +93,7 @@ export async function runRestoration(
   }
   let latency: TimingInfo | undefined;
   try {
-    latency = timeLatencies(ctx, done, data.test, plan.latencyReps);
+    latency = await timeLatencies(ctx, done, data.test, plan.latencyReps);
   } catch (e) {
     failed.push(`latency timing (rows keep latency 0): ${firstLine(e)}`);
     ctx.log(`latency timing failed: ${(e as Error).message}`);

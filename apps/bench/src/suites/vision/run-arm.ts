@@ -19,7 +19,7 @@ import {
   type SystemEvaluation,
   type VqaSet,
 } from '@moe-zoo/vision';
-import { timeMedian, type TimingLog } from '../../perf/timing';
+import { settle, timeMedianAsync, type TimingLog } from '../../perf/timing';
 import type { SuiteContext } from '../../types';
 import { ARMS, armFamily, fusionSources, type Arm } from './arms';
 import { DESCRIPTIONS, DIM, EXPERTS, HEADS, LATENCY_BATCH, type VisionPlan } from './plan';
@@ -40,19 +40,15 @@ export interface ArmResult {
 }
 
 /** Median ms of one `predict` on the first `batch` samples of `set`, every module in eval mode (restored after). */
-function latency(system: AnswerSystem, set: VqaSet, batch: number, timing: TimingLog): number {
+async function latency(system: AnswerSystem, set: VqaSet, batch: number, timing: TimingLog): Promise<number> {
   const per = set.size * set.size;
   const words = set.tokens.length / set.n;
   const images = tf.tensor3d(set.images.subarray(0, batch * per), [batch, set.size, set.size]);
   const tokens = tf.tensor2d(set.tokens.subarray(0, batch * words), [batch, words], 'int32');
-  const run = () => {
-    const out = system.predict(images, tokens);
-    out.logits.dataSync();
-    out.logits.dispose();
-  };
+  const run = () => settle(system.predict(images, tokens).logits);
   const wasTraining = system.modules.map((m) => m.training);
   system.modules.forEach((m) => m.eval());
-  const ms = timing.add(timeMedian(run)).medianMs;
+  const ms = timing.add(await timeMedianAsync(run)).medianMs;
   system.modules.forEach((m, i) => m.train(wasTraining[i]));
   tf.dispose([images, tokens]);
   return ms;
@@ -87,7 +83,7 @@ async function runFusionArm(s: SeedSetup, arm: Arm, t: ArmTraining, timing: Timi
   const result: ArmResult = {
     eval: ev,
     trainSeconds: r.seconds,
-    latencyMs: latency(system, s.test, LATENCY_BATCH, timing),
+    latencyMs: await latency(system, s.test, LATENCY_BATCH, timing),
     paramsTotal: total,
     active: () => total,
     flops: (eps) => baseFlops + eps * expertFlops + model.flops(),
@@ -148,7 +144,7 @@ async function runMovaArm(
   const result: ArmResult = {
     eval: ev,
     trainSeconds: r.seconds + (usesRouter ? s.routerSeconds : 0),
-    latencyMs: latency(system, s.test, LATENCY_BATCH, timing),
+    latencyMs: await latency(system, s.test, LATENCY_BATCH, timing),
     paramsTotal: shared + EXPERTS * perExpert,
     active: (eps) => shared + eps * perExpert,
     flops: (eps, cps) => s.base.flops() + routerFlops + eps * expertFlops + model.flops(cps),

@@ -1,7 +1,7 @@
 /** V-MoE and the dense ViT on Fashion-MNIST: one arm of one seed. */
 import { setSeed, tf } from '@moe-zoo/core';
 import { loadFashion, trainViT, ViT, type LabelledImages } from '@moe-zoo/vision';
-import { timeMedian } from '../../perf/timing';
+import { settle, timeMedianAsync } from '../../perf/timing';
 import { mean, type SeedRun } from '../../stats';
 import { evaluate } from '../../train/classifier-run';
 import type { SuiteContext } from '../../types';
@@ -17,7 +17,7 @@ export interface VitResult {
 }
 
 /** 1/0 per test image, in order (the bench's classifier evaluation on the vision package's images). */
-function correctPerImage(model: ViT, set: LabelledImages): number[] {
+function correctPerImage(model: ViT, set: LabelledImages): Promise<number[]> {
   return evaluate(model, { x: set.x, y: set.y, n: set.n, height: set.size, width: set.size }, VIT_PATCH);
 }
 
@@ -48,11 +48,11 @@ export async function runViT(
     onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),
   });
   bar.done();
-  const correct = correctPerImage(model, data.test);
+  const correct = await correctPerImage(model, data.test);
   const probe = tf.tidy(() => tf.randomUniform([64, 16, VIT_PATCH * VIT_PATCH]));
-  const forward = () => tf.tidy(() => void model.forward(probe).logits.dataSync());
+  const forward = () => settle(tf.tidy(() => model.forward(probe).logits));
   model.eval();
-  const latencyMs = ctx.timing.add(timeMedian(forward)).medianMs;
+  const latencyMs = ctx.timing.add(await timeMedianAsync(forward)).medianMs;
   probe.dispose();
   const metrics: Record<string, number> = { accuracy: mean(correct) };
   if (r.maxVio.length) metrics.maxVio = mean(r.maxVio.slice(Math.floor(r.maxVio.length * 0.75)));

@@ -1,6 +1,7 @@
 /** Every shipped model's recipe. */
 import type { ZooRecipe } from '../recipe';
 import { SPOKEN_DIGITS_MOE } from './audio';
+import { MOMA_DIGIT_LM } from './moma';
 import { MOME_AV_DIGITS } from './mome';
 import { MOTE_DIGIT_VQA } from './mote';
 import { MOVA_VQA } from './mova';
@@ -17,6 +18,7 @@ export const ZOO_RECIPES: readonly ZooRecipe[] = [
   MOIIE_DIGIT_VQA,
   MOTE_DIGIT_VQA,
   MOME_AV_DIGITS,
+  MOMA_DIGIT_LM,
 ];
 
 /** The recipes of the given names (all when none), or an error naming the unknown one and the known ones. */

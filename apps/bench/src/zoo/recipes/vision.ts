@@ -29,8 +29,8 @@ function data(seed: number) {
   return loadFashion({ trainPerClass: TRAIN_PER_CLASS, testPerClass: TEST_PER_CLASS, seed });
 }
 
-function measure(model: ViT, test: LabelledImages): ZooMeasurement['quality'] {
-  const correct = evaluate(
+async function measure(model: ViT, test: LabelledImages): Promise<ZooMeasurement['quality']> {
+  const correct = await evaluate(
     model,
     { x: test.x, y: test.y, n: test.n, height: test.size, width: test.size },
     VIT_PATCH,
@@ -88,7 +88,7 @@ export const VMOE_FASHION: ZooRecipe = {
       params: sizeOf(model),
       steps,
       trainSeconds: run.seconds,
-      quality: measure(model, test),
+      quality: await measure(model, test),
       save: (dir) => saveViTModel(dir, model),
       dispose: () => model.dispose(),
     };
@@ -107,7 +107,7 @@ export const VMOE_FASHION: ZooRecipe = {
       return {
         params: sizeOf(model),
         ...(await previousTraining(dir)),
-        quality: measure(model, data(ctx.seed).test),
+        quality: await measure(model, data(ctx.seed).test),
       };
     } finally {
       model.dispose();

@@ -1,5 +1,5 @@
 import { tf } from '../../tf';
-import { countAssignments } from '../ops';
+import { countAssignments, oneHotFloat } from '../ops';
 import type { ExpertChoice, TokenChoice } from '../routers/router';
 import type { DispatchInput, DispatchResult } from './types';
 
@@ -10,10 +10,10 @@ export function combineMatrix(
   experts: number,
 ): tf.Tensor2D {
   if (assignment.kind === 'token') {
-    const mask = tf.oneHot(assignment.indices, experts); // [T, k, E]
+    const mask = oneHotFloat(assignment.indices, experts); // [T, k, E]
     return tf.sum(tf.mul(mask, tf.expandDims(assignment.weights, -1)), 1) as tf.Tensor2D;
   }
-  const mask = tf.oneHot(assignment.tokens, tokens); // [E, C, T]
+  const mask = oneHotFloat(assignment.tokens, tokens); // [E, C, T]
   return tf.transpose(tf.sum(tf.mul(mask, tf.expandDims(assignment.weights, -1)), 1)) as tf.Tensor2D;
 }
 

@@ -1,3 +1,5 @@
+import { LIMITS } from '../../config/bounds';
+import { ConfigError } from '../../config/parse';
 import { Module } from '../../nn/module';
 import type { tf } from '../../tf';
 
@@ -11,6 +13,14 @@ export abstract class ExpertBank extends Module {
     readonly dim: number,
   ) {
     super();
+    const wrong = [
+      ['numExperts', numExperts, LIMITS.numExperts],
+      ['dim', dim, LIMITS.dim],
+    ] as const;
+    const issues = wrong
+      .filter(([, v, max]) => !(Number.isInteger(v) && v >= 1 && v <= max))
+      .map(([path, v, max]) => ({ path, message: `must be an integer in [1, ${max}], got ${v}` }));
+    if (issues.length > 0) throw new ConfigError('expert bank', issues);
   }
 
   /** Every expert on every token: [T, D] -> [E, T, D] (the dense reference path). */

@@ -1,15 +1,14 @@
+import type { z } from 'zod';
+import { parseConfig } from '../../config/parse';
+import { FfnBankOptionsSchema } from './options';
 import { fanInUniform } from '../../nn/init';
 import { tf } from '../../tf';
 import { groupedMatMul } from '../grouped-matmul';
 import { ActivationName, activate } from './activation';
 import { ExpertBank } from './bank';
 
-export interface FfnBankOptions {
-  numExperts: number;
-  dim: number;
-  hidden: number;
-  activation?: ActivationName;
-}
+/** Options of the bank (see `FfnBankOptionsSchema`: strict, sizes bounded). */
+export type FfnBankOptions = z.input<typeof FfnBankOptionsSchema>;
 
 /**
  * E two-layer FFN experts with stacked weights: `w1` [E, D, H], `b1` [E, H], `w2` [E, H, D],
@@ -28,7 +27,8 @@ export class FfnExperts extends ExpertBank {
   readonly hidden: number;
   readonly activation: ActivationName;
 
-  constructor(o: FfnBankOptions) {
+  constructor(options: FfnBankOptions) {
+    const o = parseConfig(FfnBankOptionsSchema, options, 'FFN experts options');
     super(o.numExperts, o.dim);
     this.hidden = o.hidden;
     this.activation = o.activation ?? 'gelu';

@@ -1,14 +1,14 @@
+import type { z } from 'zod';
+import { parseConfig } from '../../config/parse';
+import { SwiGluBankOptionsSchema } from './options';
 import { silu } from '../../nn/activations';
 import { fanInUniform } from '../../nn/init';
 import { tf } from '../../tf';
 import { groupedMatMul } from '../grouped-matmul';
 import { ExpertBank } from './bank';
 
-export interface SwiGluBankOptions {
-  numExperts: number;
-  dim: number;
-  hidden: number;
-}
+/** Options of the bank (see `SwiGluBankOptionsSchema`: strict, sizes bounded). */
+export type SwiGluBankOptions = z.input<typeof SwiGluBankOptionsSchema>;
 
 /**
  * E SwiGLU experts with stacked weights `w1`, `w3` [E, D, H] and `w2` [E, H, D] (no biases):
@@ -25,7 +25,8 @@ export class SwiGluExperts extends ExpertBank {
   readonly w2: tf.Variable;
   readonly hidden: number;
 
-  constructor(o: SwiGluBankOptions) {
+  constructor(options: SwiGluBankOptions) {
+    const o = parseConfig(SwiGluBankOptionsSchema, options, 'SwiGLU experts options');
     super(o.numExperts, o.dim);
     this.hidden = o.hidden;
     this.w1 = this.param('w1', fanInUniform([o.numExperts, o.dim, o.hidden], o.dim));

@@ -1,12 +1,13 @@
+import type { z } from 'zod';
+import { parseConfig } from '../../config/parse';
+import { BalancedRouterOptionsSchema } from './options';
 import { fanInUniform } from '../../nn/init';
 import { tf } from '../../tf';
 import { gatherRows, topkIndices } from '../ops';
 import { RouteResult, Router } from './router';
 
-export interface BalancedRouterOptions {
-  dim: number;
-  numExperts: number;
-}
+/** Options of the router (see `BalancedRouterOptionsSchema`: strict, sizes bounded). */
+export type BalancedRouterOptions = z.input<typeof BalancedRouterOptionsSchema>;
 
 /**
  * Solves the balanced assignment greedily: (token, expert) pairs in decreasing score order,
@@ -49,7 +50,8 @@ export class BalancedRouter extends Router {
   readonly weight: tf.Variable;
   private readonly dim: number;
 
-  constructor(o: BalancedRouterOptions) {
+  constructor(options: BalancedRouterOptions) {
+    const o = parseConfig(BalancedRouterOptionsSchema, options, 'balanced router options');
     super(o.numExperts, 1);
     this.dim = o.dim;
     this.weight = this.param('weight', fanInUniform([o.dim, o.numExperts], o.dim));

@@ -1,16 +1,13 @@
+import type { z } from 'zod';
+import { parseConfig } from '../../config/parse';
+import { ExpertChoiceOptionsSchema } from './options';
 import { fanInUniform } from '../../nn/init';
 import { tf } from '../../tf';
-import { topkIndices } from '../ops';
+import { oneHotFloat, topkIndices } from '../ops';
 import { RouteResult, Router } from './router';
 
-export interface ExpertChoiceOptions {
-  dim: number;
-  numExperts: number;
-  /** Tokens per expert = round(capacityFactor · T / E); 1 gives every token one expert on average. */
-  capacityFactor?: number;
-  /** `softmax` over experts (Zhou et al. 2022) or independent `sigmoid` scores (MoMa). */
-  scoring?: 'softmax' | 'sigmoid';
-}
+/** Options of the router (see `ExpertChoiceOptionsSchema`: strict, sizes bounded). */
+export type ExpertChoiceOptions = z.input<typeof ExpertChoiceOptionsSchema>;
 
 /**
  * Expert-choice routing: each expert takes its top-C tokens by score, so loads are equal by
@@ -27,7 +24,8 @@ export class ExpertChoiceRouter extends Router {
   private readonly scoring: 'softmax' | 'sigmoid';
   private readonly dim: number;
 
-  constructor(o: ExpertChoiceOptions) {
+  constructor(options: ExpertChoiceOptions) {
+    const o = parseConfig(ExpertChoiceOptionsSchema, options, 'expert-choice router options');
     super(o.numExperts, 1);
     this.dim = o.dim;
     this.capacityFactor = o.capacityFactor ?? 1;
@@ -48,7 +46,7 @@ export class ExpertChoiceRouter extends Router {
     const byExpert = tf.transpose(scores) as tf.Tensor2D; // [E, T]
     const tokens = topkIndices(byExpert, this.capacity(x.shape[0]));
     const weights = tf.sum(
-      tf.mul(tf.oneHot(tokens, x.shape[0]), tf.expandDims(byExpert, 1)),
+      tf.mul(oneHotFloat(tokens, x.shape[0]), tf.expandDims(byExpert, 1)),
       -1,
     ) as tf.Tensor2D;
     const probs = (

@@ -1,11 +1,12 @@
+import type { z } from 'zod';
+import { parseConfig } from '../../config/parse';
+import { HashRouterOptionsSchema } from './options';
 import { tf } from '../../tf';
+import { oneHotFloat } from '../ops';
 import { RouteContext, RouteResult, Router } from './router';
 
-export interface HashRouterOptions {
-  numExperts: number;
-  /** Salt mixed into the hash, so different layers can route differently. */
-  seed?: number;
-}
+/** Options of the router (see `HashRouterOptionsSchema`: strict, sizes bounded). */
+export type HashRouterOptions = z.input<typeof HashRouterOptionsSchema>;
 
 function mix(id: number, seed: number): number {
   let h = (id ^ seed) >>> 0;
@@ -27,7 +28,8 @@ function mix(id: number, seed: number): number {
 export class HashRouter extends Router {
   private readonly seed: number;
 
-  constructor(o: HashRouterOptions) {
+  constructor(options: HashRouterOptions) {
+    const o = parseConfig(HashRouterOptionsSchema, options, 'hash router options');
     super(o.numExperts, 1);
     this.seed = o.seed ?? 0x5bd1e995;
   }
@@ -40,7 +42,7 @@ export class HashRouter extends Router {
     const experts = new Int32Array(t);
     for (let i = 0; i < t; i++) experts[i] = mix(ids ? ids[i] : i, this.seed) % this.numExperts;
     const indices = tf.tensor2d(experts, [t, 1], 'int32');
-    const probs = tf.oneHot(tf.reshape(indices, [-1]), this.numExperts).cast('float32') as tf.Tensor2D;
+    const probs = oneHotFloat(tf.reshape(indices, [-1]), this.numExperts) as tf.Tensor2D;
     return { assignment: { kind: 'token', indices, weights: tf.ones([t, 1]) }, logits: probs, probs };
   }
 

@@ -1,8 +1,10 @@
 import type { RouterConfig } from '../../config/moe';
 import { BalancedRouter } from './balanced';
+import { DenseToSparseRouter } from './dense-to-sparse';
 import { ExpertChoiceRouter } from './expert-choice';
 import { HashRouter } from './hash';
 import { NoisyTopKRouter } from './noisy-topk';
+import { NormalizedSoftmaxRouter } from './normalized-softmax';
 import type { Router } from './router';
 import { SigmoidLossFreeRouter } from './sigmoid-loss-free';
 import { SoftmaxTopKRouter } from './softmax-topk';
@@ -17,6 +19,8 @@ export * from './hash';
 export * from './balanced';
 export * from './uncertainty';
 export * from './router-bias';
+export * from './normalized-softmax';
+export * from './dense-to-sparse';
 
 /** Builds the router a config names (the registry Tutel/HF-style configs select from). */
 export function createRouter(config: RouterConfig, dim: number, numExperts: number, k: number): Router {
@@ -60,6 +64,25 @@ export function createRouter(config: RouterConfig, dim: number, numExperts: numb
         dropout: config.dropout,
         sampleAtInference: config.sampleAtInference,
         bias: config.bias,
+      });
+    case 'normalized-softmax':
+      return new NormalizedSoftmaxRouter({
+        dim,
+        numExperts,
+        k,
+        scale: config.scale,
+        normalize: config.normalize,
+      });
+    case 'dense-to-sparse':
+      return new DenseToSparseRouter({
+        dim,
+        numExperts,
+        k,
+        temperatureStart: config.temperatureStart,
+        temperatureEnd: config.temperatureEnd,
+        annealSteps: config.annealSteps,
+        threshold: config.threshold,
+        gumbel: config.gumbel,
       });
   }
 }

@@ -1,13 +1,13 @@
+import type { z } from 'zod';
+import { parseConfig } from '../../config/parse';
+import { NoisyTopKOptionsSchema } from './options';
 import { tf } from '../../tf';
 import { nextSeed } from '../../utils/random';
-import { gatherRows, normalizeRows, topkIndices, withoutGradient } from '../ops';
+import { gatherRows, normalizeRows, oneHotFloat, topkIndices, withoutGradient } from '../ops';
 import { RouteResult, Router } from './router';
 
-export interface NoisyTopKOptions {
-  dim: number;
-  numExperts: number;
-  k: number;
-}
+/** Options of the router (see `NoisyTopKOptionsSchema`: strict, sizes bounded). */
+export type NoisyTopKOptions = z.input<typeof NoisyTopKOptionsSchema>;
 
 /**
  * Noisy top-k gating (Shazeer et al. 2017): in training `h = x W_g + N(0,1)·softplus(x W_n)`;
@@ -24,7 +24,8 @@ export class NoisyTopKRouter extends Router {
   readonly noiseWeight: tf.Variable;
   private readonly dim: number;
 
-  constructor(o: NoisyTopKOptions) {
+  constructor(options: NoisyTopKOptions) {
+    const o = parseConfig(NoisyTopKOptionsSchema, options, 'noisy router options');
     super(o.numExperts, o.k);
     this.dim = o.dim;
     // Zero init as in the reference implementation: routing starts uniform.
@@ -43,7 +44,7 @@ export class NoisyTopKRouter extends Router {
     const selected = gatherRows(logits, indices);
     const weights = tf.softmax(selected) as tf.Tensor2D;
     const probs = normalizeRows(
-      tf.sum(tf.mul(tf.oneHot(indices, this.numExperts), tf.expandDims(weights, -1)), 1) as tf.Tensor2D,
+      tf.sum(tf.mul(oneHotFloat(indices, this.numExperts), tf.expandDims(weights, -1)), 1) as tf.Tensor2D,
     );
     const smoothLoad = std ? this.loadEstimate(clean, logits, std) : undefined;
     return { assignment: { kind: 'token', indices, weights }, logits, probs, smoothLoad };

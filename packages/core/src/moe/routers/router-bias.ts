@@ -18,7 +18,7 @@ import { tf } from '../../tf';
 export class RouterBias extends Module {
   readonly value: tf.Variable;
   readonly centred: tf.Variable;
-  /** Seen `centred` = 1 once: no more readbacks of the flag. */
+  /** The first training call ran: the flag is 1 from then on, nothing more to do. */
   private seenCentred = false;
 
   constructor(numExperts: number) {
@@ -30,10 +30,12 @@ export class RouterBias extends Module {
   /** `xw + b`; in training, the first call centres `b` on the batch first. */
   apply(xw: tf.Tensor2D, training: boolean): tf.Tensor2D {
     if (training && !this.seenCentred) {
-      if (this.centred.dataSync()[0] === 0) {
-        tf.tidy(() => this.value.assign(tf.neg(tf.mean(xw, 0))));
-        this.centred.assign(tf.scalar(1));
-      }
+      // On the device, no readback: centre only if the flag (maybe loaded) is still 0.
+      tf.tidy(() => {
+        const fresh = tf.equal(this.centred, 0);
+        this.value.assign(tf.where(fresh, tf.neg(tf.mean(xw, 0)), this.value));
+        this.centred.assign(tf.onesLike(this.centred));
+      });
       this.seenCentred = true;
     }
     return tf.add(xw, this.value) as tf.Tensor2D;

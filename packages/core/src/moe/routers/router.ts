@@ -1,3 +1,5 @@
+import { LIMITS } from '../../config/bounds';
+import { ConfigError } from '../../config/parse';
 import { Module } from '../../nn/module';
 import type { tf } from '../../tf';
 
@@ -49,11 +51,15 @@ export abstract class Router extends Module {
     readonly k: number,
   ) {
     super();
-    if (!Number.isInteger(numExperts) || numExperts < 1) {
-      throw new Error(`router: numExperts must be a positive integer, got ${numExperts}`);
+    if (!Number.isInteger(numExperts) || numExperts < 1 || numExperts > LIMITS.numExperts) {
+      throw new ConfigError('router', [
+        { path: 'numExperts', message: `must be an integer in [1, ${LIMITS.numExperts}], got ${numExperts}` },
+      ]);
     }
     if (!Number.isInteger(k) || k < 1 || k > numExperts) {
-      throw new Error(`router: k must be an integer in [1, numExperts=${numExperts}], got ${k}`);
+      throw new ConfigError('router', [
+        { path: 'k', message: `must be an integer in [1, numExperts=${numExperts}], got ${k}` },
+      ]);
     }
   }
 

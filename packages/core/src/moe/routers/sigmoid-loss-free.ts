@@ -1,17 +1,13 @@
+import type { z } from 'zod';
+import { parseConfig } from '../../config/parse';
+import { SigmoidLossFreeOptionsSchema } from './options';
 import { fanInUniform } from '../../nn/init';
 import { tf } from '../../tf';
 import { countAssignments, gatherRows, normalizeRows, topkIndices } from '../ops';
 import { RouteContext, RouteResult, Router } from './router';
 
-export interface SigmoidLossFreeOptions {
-  dim: number;
-  numExperts: number;
-  k: number;
-  /** Bias update rate u of the sign rule (0.001 in the paper); 0 disables balancing. */
-  biasUpdateRate?: number;
-  /** Multiplier of the renormalised weights (DeepSeek-V3's route_scale). */
-  routeScale?: number;
-}
+/** Options of the router (see `SigmoidLossFreeOptionsSchema`: strict, sizes bounded). */
+export type SigmoidLossFreeOptions = z.input<typeof SigmoidLossFreeOptionsSchema>;
 
 /**
  * Auxiliary-loss-free balancing (Wang et al. 2024, DeepSeek-V3): sigmoid scores `s = σ(x W)`,
@@ -33,7 +29,8 @@ export class SigmoidLossFreeRouter extends Router {
   private readonly dim: number;
   private pending: tf.Tensor1D | undefined;
 
-  constructor(o: SigmoidLossFreeOptions) {
+  constructor(options: SigmoidLossFreeOptions) {
+    const o = parseConfig(SigmoidLossFreeOptionsSchema, options, 'sigmoid loss-free router options');
     super(o.numExperts, o.k);
     this.dim = o.dim;
     this.rate = o.biasUpdateRate ?? 1e-3;

@@ -1,3 +1,6 @@
+import type { z } from 'zod';
+import { parseConfig } from '../../config/parse';
+import { SoftmaxTopKOptionsSchema } from './options';
 import { fanInUniform } from '../../nn/init';
 import { tf } from '../../tf';
 import { nextSeed } from '../../utils/random';
@@ -5,17 +8,8 @@ import { gatherRows, normalizeRows, topkIndices } from '../ops';
 import { RouteResult, Router } from './router';
 import { linearLogits, RouterBias } from './router-bias';
 
-export interface SoftmaxTopKOptions {
-  dim: number;
-  numExperts: number;
-  k: number;
-  /** Multiplicative input jitter U(1-ε, 1+ε) in training (Switch/Mixtral); 0 = off. */
-  jitter?: number;
-  /** Renormalise the k weights to sum to 1 (Mixtral); false keeps raw probabilities (DeepSeekMoE). */
-  normalize?: boolean;
-  /** A learned logit bias `x W + b` (MoFME's `Linear(D, E)`), centred on the first training batch ({@link RouterBias}); default false. */
-  bias?: boolean;
-}
+/** Options of the router (see `SoftmaxTopKOptionsSchema`: strict, sizes bounded). */
+export type SoftmaxTopKOptions = z.input<typeof SoftmaxTopKOptionsSchema>;
 
 /**
  * Token-choice router: `p = softmax(x W [+ b])`, top-k of `p`, weights gathered from `p`.
@@ -32,7 +26,8 @@ export class SoftmaxTopKRouter extends Router {
   private readonly normalize: boolean;
   private readonly dim: number;
 
-  constructor(o: SoftmaxTopKOptions) {
+  constructor(options: SoftmaxTopKOptions) {
+    const o = parseConfig(SoftmaxTopKOptionsSchema, options, 'softmax router options');
     super(o.numExperts, o.k);
     this.dim = o.dim;
     this.jitter = o.jitter ?? 0;

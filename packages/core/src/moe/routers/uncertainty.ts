@@ -1,3 +1,6 @@
+import type { z } from 'zod';
+import { parseConfig } from '../../config/parse';
+import { UncertaintyRouterOptionsSchema } from './options';
 import { fanInUniform } from '../../nn/init';
 import { tf } from '../../tf';
 import { nextSeed } from '../../utils/random';
@@ -5,19 +8,8 @@ import { gatherRows, normalizeRows, topkIndices } from '../ops';
 import { RouteResult, Router } from './router';
 import { linearLogits, RouterBias } from './router-bias';
 
-export interface UncertaintyRouterOptions {
-  dim: number;
-  numExperts: number;
-  k: number;
-  /** Monte-Carlo dropout samples M (5 in MoFME). */
-  samples?: number;
-  /** Dropout rate on the router input. */
-  dropout?: number;
-  /** Keep MC sampling in evaluation (otherwise one pass without dropout). */
-  sampleAtInference?: boolean;
-  /** A learned logit bias, as the softmax router's ({@link RouterBias}); default false. */
-  bias?: boolean;
-}
+/** Options of the router (see `UncertaintyRouterOptionsSchema`: strict, sizes bounded). */
+export type UncertaintyRouterOptions = z.input<typeof UncertaintyRouterOptionsSchema>;
 
 /**
  * Uncertainty-aware router (MoFME's UaR, diagonal form): M dropout passes of a linear softmax
@@ -37,7 +29,8 @@ export class UncertaintyRouter extends Router {
   private readonly atInference: boolean;
   private readonly dim: number;
 
-  constructor(o: UncertaintyRouterOptions) {
+  constructor(options: UncertaintyRouterOptions) {
+    const o = parseConfig(UncertaintyRouterOptionsSchema, options, 'uncertainty router options');
     super(o.numExperts, o.k);
     this.dim = o.dim;
     this.samples = o.samples ?? 5;

@@ -1,0 +1,128 @@
+/** What the designs suite measures on a trained model: quality, routing sharpness, expert diversity, drops. */
+import { evaluateInBatches, imagePatches, tf, type MoELayer, type TokenClassifier } from '@moe-zoo/core';
+import type { ImageSet } from '../../data/fashion-mnist';
+import { batch } from '../../train/classifier-run';
+import { PATCH, TOKENS } from './plan';
+
+/** Per-test-image outcomes and the test-set drop rate. */
+export interface DesignEvaluation {
+  /** 1/0: the image was classified right. */
+  correct: number[];
+  /** Cross-entropy of each image. */
+  loss: number[];
+  /** Entropy (nats) of the routing distribution, averaged over the image's tokens and the MoE layers. */
+  entropy: number[];
+  /**
+   * Expert similarity: the mean cosine similarity of the outputs of every pair of experts on the
+   * same token (every expert run on every token), averaged over the image's tokens and the MoE
+   * layers. 1 = the experts compute the same function; lower = more diverse experts.
+   */
+  expertSim: number[];
+  /** Share of the routed (token, slot) pairs dropped by capacity, over the test set and the layers. */
+  dropRate: number;
+}
+
+/** Per token [T]: the mean cosine similarity of the E experts' outputs on it (off-diagonal pairs). */
+function outputSimilarity(layer: MoELayer, x: tf.Tensor): tf.Tensor1D {
+  const e = layer.experts.numExperts;
+  const out = layer.experts.forwardAll(tf.reshape(x, [-1, layer.dim]) as tf.Tensor2D); // [E, T, D]
+  const unit = tf.div(out, tf.add(tf.norm(out, 'euclidean', -1, true), 1e-12));
+  const byToken = tf.transpose(unit, [1, 0, 2]); // [T, E, D]
+  const gram = tf.matMul(byToken, byToken, false, true); // [T, E, E]
+  const offDiagonal = tf.sub(tf.sum(gram, [1, 2]), tf.sum(tf.mul(gram, tf.eye(e)), [1, 2]));
+  return tf.div(offDiagonal, Math.max(1, e * (e - 1))) as tf.Tensor1D;
+}
+
+/**
+ * Runs `f` with every MoE layer of `model` reporting the input it is called with (the block's
+ * normalised tokens) to `seen`; the layers are restored afterwards.
+ */
+function watchingInputs<R>(
+  model: TokenClassifier,
+  seen: (layer: MoELayer, x: tf.Tensor) => void,
+  f: () => R,
+): R {
+  const layers = model.moeLayers();
+  const originals = layers.map((layer) => layer.forward);
+  layers.forEach((layer, l) => {
+    const forward = originals[l];
+    layer.forward = (x, ctx) => {
+      seen(layer, x);
+      return forward.call(layer, x, ctx);
+    };
+  });
+  try {
+    return f();
+  } finally {
+    layers.forEach((layer, l) => (layer.forward = originals[l]));
+  }
+}
+
+/** Evaluates `model` (eval mode, batches of 250) on every image of `set`. */
+export function evaluateDesign(model: TokenClassifier, set: ImageSet): DesignEvaluation {
+  const parts = evaluateInBatches(model, set.n, 250, ({ indices }) => {
+    const n = indices.length;
+    const { images, labels } = batch(set, indices);
+    const sims: tf.Tensor[] = [];
+    const { logits, aux } = watchingInputs(
+      model,
+      (layer, x) => sims.push(tf.reshape(outputSimilarity(layer, x), [n, TOKENS])),
+      () => model.forward(imagePatches(images, PATCH)),
+    );
+    const right = tf.cast(tf.equal(tf.argMax(logits, -1), labels), 'int32');
+    const loss = tf.losses.softmaxCrossEntropy(
+      tf.oneHot(labels, 10),
+      logits,
+      undefined,
+      undefined,
+      tf.Reduction.NONE,
+    );
+    const perLayer = aux.map((a) => {
+      const h = tf.neg(tf.sum(tf.mul(a.probs, tf.log(tf.add(a.probs, 1e-12))), -1));
+      return tf.reshape(h, [n, TOKENS]);
+    });
+    const entropy = tf.mean(tf.stack(perLayer), [0, 2]);
+    const expertSim = tf.mean(tf.stack(sims), [0, 2]);
+    const dropped = tf.addN(aux.map((a) => a.dropped));
+    return {
+      correct: Array.from(right.dataSync()),
+      loss: Array.from(loss.dataSync()),
+      entropy: Array.from(entropy.dataSync()),
+      expertSim: Array.from(expertSim.dataSync()),
+      dropped: dropped.dataSync()[0],
+      routed: aux.reduce((s, a) => s + a.indices.size, 0),
+    };
+  });
+  const routed = parts.reduce((s, p) => s + p.routed, 0);
+  return {
+    correct: parts.flatMap((p) => p.correct),
+    loss: parts.flatMap((p) => p.loss),
+    entropy: parts.flatMap((p) => p.entropy),
+    expertSim: parts.flatMap((p) => p.expertSim),
+    dropRate: routed > 0 ? parts.reduce((s, p) => s + p.dropped, 0) / routed : 0,
+  };
+}
+
+/**
+ * Expert weight similarity: the mean cosine similarity of every pair of experts of a layer (each
+ * expert's weight matrices flattened into one vector), averaged over the MoE layers. 1 = identical
+ * experts; about 0 for independently initialised ones.
+ */
+export function expertWeightSimilarity(model: TokenClassifier): number {
+  const layers = model.moeLayers();
+  const sims = layers.map((layer) =>
+    tf.tidy(() => {
+      const e = layer.experts.numExperts;
+      const mats = layer.experts
+        .namedParameters()
+        .filter(([, v]) => v.rank === 3)
+        .map(([, v]) => tf.reshape(v, [e, -1]));
+      const flat = tf.concat(mats, 1);
+      const unit = tf.div(flat, tf.add(tf.norm(flat, 'euclidean', 1, true), 1e-12));
+      const gram = tf.matMul(unit, unit, false, true);
+      const offDiagonal = tf.sub(tf.sum(gram), tf.sum(tf.mul(gram, tf.eye(e))));
+      return e > 1 ? offDiagonal.dataSync()[0] / (e * (e - 1)) : 1;
+    }),
+  );
+  return sims.reduce((s, v) => s + v, 0) / Math.max(1, sims.length);
+}

@@ -1,0 +1,109 @@
+/** The designs suite's runs: every arm over every seed, rows with per-seed and per-image outcomes. */
+import { setSeed, TokenClassifier, type StepInfo } from '@moe-zoo/core';
+import type { ImageSet } from '../../data/fashion-mnist';
+import { mean, seedRunsRow, type SeedRun } from '../../stats';
+import type { BenchRow, SuiteContext } from '../../types';
+import { SHARED_EXPERT, type Arm } from './arms';
+import { diversifyInto, sharedExpertModel } from './evomoe';
+import { evaluateDesign, expertWeightSimilarity } from './measure';
+import { MODEL, stepsPerEpoch, type DesignsPlan } from './plan';
+import { trainEpochs } from './train';
+
+/** Trains one arm for one seed (EvoMoE in its two stages) and returns the trained model. */
+async function trainArm(
+  arm: Arm,
+  plan: DesignsPlan,
+  train: ImageSet,
+  seed: number,
+  onStep: (s: StepInfo) => void,
+): Promise<TokenClassifier> {
+  // Every arm starts from the same weights for a seed: a paired comparison.
+  setSeed(seed);
+  const model = new TokenClassifier({ ...MODEL, ffn: arm.ffn });
+  let from = 0;
+  if (arm.shared) {
+    const shared = sharedExpertModel(model, () => new TokenClassifier({ ...MODEL, ffn: SHARED_EXPERT }));
+    try {
+      await trainEpochs(shared, train, plan, seed, { from: 0, to: arm.shared.epochs, onStep });
+      diversifyInto(shared, model, arm.shared.maskRatio);
+    } finally {
+      shared.dispose();
+    }
+    from = arm.shared.epochs;
+  }
+  await trainEpochs(model, train, plan, seed, { from, to: plan.epochs, onStep });
+  return model;
+}
+
+/** Trains and evaluates `arms` over the suite's seeds into one row each. */
+export async function runArms(
+  ctx: SuiteContext,
+  plan: DesignsPlan,
+  task: string,
+  arms: readonly Arm[],
+  data: { train: ImageSet; test: ImageSet },
+): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const steps = plan.epochs * stepsPerEpoch(plan);
+  for (const arm of arms) {
+    const runs: SeedRun[] = [];
+    let firstLosses: number[] = [];
+    let last: TokenClassifier | undefined;
+    for (const seed of ctx.seeds) {
+      last?.dispose();
+      const losses: number[] = [];
+      const drops: number[] = [];
+      const progress = ctx.progress(`${task} ${arm.variant} seed ${seed}`, steps);
+      const start = Date.now();
+      const model = await trainArm(arm, plan, data.train, seed, (s) => {
+        losses.push(s.loss);
+        drops.push(s.routing?.dropRate ?? 0);
+        progress.tick(1, { loss: s.loss.toFixed(3) });
+      });
+      progress.done();
+      if (seed === ctx.seeds[0]) firstLosses = losses;
+      const trainSeconds = (Date.now() - start) / 1000;
+      last = model;
+      const ev = evaluateDesign(model, data.test);
+      const accuracy = mean(ev.correct);
+      const metrics = {
+        accuracy,
+        testLoss: mean(ev.loss),
+        entropy: mean(ev.entropy),
+        expertSim: mean(ev.expertSim),
+        weightSim: expertWeightSimilarity(model),
+        dropRate: ev.dropRate,
+        trainDropRate: mean(drops.slice(Math.floor(drops.length * 0.75))),
+        earlyLoss: mean(losses.slice(0, Math.ceil(losses.length / 2))),
+        finalLoss: mean(losses.slice(-Math.max(1, Math.floor(losses.length / 10)))),
+      };
+      runs.push({
+        metrics,
+        items: { accuracy: ev.correct, testLoss: ev.loss, entropy: ev.entropy, expertSim: ev.expertSim },
+        latencyMs: 0,
+        trainSeconds,
+      });
+      ctx.log(
+        `${task} ${arm.variant} seed ${seed}: accuracy ${accuracy.toFixed(3)}, entropy ${metrics.entropy.toFixed(3)}, ` +
+          `expertSim ${metrics.expertSim.toFixed(3)}, drop ${metrics.dropRate.toFixed(3)}, earlyLoss ${metrics.earlyLoss.toFixed(3)}`,
+      );
+    }
+    const m = last as TokenClassifier;
+    rows.push(
+      seedRunsRow(
+        {
+          model: 'token-classifier',
+          variant: arm.variant,
+          task,
+          paramsTotal: m.countParams(),
+          paramsActive: m.activeParams(),
+          flopsPerSample: m.flopsPerSample(),
+        },
+        runs,
+        { trainLoss: firstLosses },
+      ),
+    );
+    m.dispose();
+  }
+  return rows;
+}
