@@ -1,7 +1,6 @@
 /** The public surface of @moe-zoo/restoration, by name (docs/architecture.md section 5). */
-export { SSIM_C1, SSIM_C2, psnr, gaussianKernel1d, type SsimOptions, ssim } from './metrics';
-export { type RgbImage, createImage, cropImage, downscale } from './image';
-export { type GridOptions, composeGrid } from './grid';
+export * from './browser';
+
 export {
   type DecodeOptions,
   sniffFormat,
@@ -10,9 +9,6 @@ export {
   encodeImage,
   readImageFile,
   writeImageFile,
-  DEFAULT_MAX_PIXELS,
-  ImageError,
-  type ImageErrorCode,
   type ImageFormat,
 } from './image-io';
 export {
@@ -39,34 +35,7 @@ export {
   patchBatch,
   patchImage,
 } from './data';
-export {
-  type Modulation,
-  type FiLMExpertsOptions,
-  FiLMExpertsOptionsSchema,
-  FiLMExperts,
-  MAX_ADAPTOR_RATIO,
-  mofmeSlotValues,
-  MoFMESlotOptionsSchema,
-  type MoFMESlotOptions,
-  type MoFMESlotOptionsInput,
-  MoFMEConfigSchema,
-  type MoFMEConfig,
-  type MoFMEConfigInput,
-  MoFMELayer,
-} from './mofme';
-export {
-  FfnSlotSchema,
-  type RestorationFfnConfig,
-  type RestorationFfnConfigInput,
-  RestorationConfigSchema,
-  type RestorationConfig,
-  type RestorationConfigInput,
-  type RestorationOutput,
-  RestorationNet,
-  MAX_TILE,
-  restorationValues,
-  restorationSizeChecks,
-} from './model';
+
 export {
   type TrainRestorationOptions,
   TrainRestorationOptionsSchema,
@@ -91,7 +60,7 @@ export {
   evaluatePhotos,
   scoreImage,
 } from './photos';
-export { DEFAULT_MAX_TILES, type RestoreOptions, type RestoreProgress, restoreImage } from './restore';
+
 export { RESTORATION_FORMAT, saveRestorationModel, loadRestorationModel } from './model-files';
 export { DEFAULT_RESTORATION_MODEL, loadPretrained } from './pretrained';
 export {

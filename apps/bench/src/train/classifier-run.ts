@@ -7,6 +7,7 @@ import {
   TokenClassifier,
 } from '@moe-zoo/core';
 import type { ImageSet } from '../data/fashion-mnist';
+import type { RowHead } from '../stats';
 import type { ProgressHandle } from '../types';
 import { settle, timeMedianAsync, type TimingInfo } from '../perf/timing';
 
@@ -25,6 +26,18 @@ export interface ClassifierRun {
 }
 
 /** A training or test batch of `set` at the sample indices `idx`: images [n, H, W], labels [n]. */
+/** The row head of a token-classifier arm: its size and FLOPs, for `seedRunsRow`. */
+export function classifierRowHead(model: TokenClassifier, variant: string, task: string): RowHead {
+  return {
+    model: 'token-classifier',
+    variant,
+    task,
+    paramsTotal: model.countParams(),
+    paramsActive: model.activeParams(),
+    flopsPerSample: model.flopsPerSample(),
+  };
+}
+
 export function batch(set: ImageSet, idx: ArrayLike<number>) {
   const size = set.height * set.width;
   const x = new Float32Array(idx.length * size);

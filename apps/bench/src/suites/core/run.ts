@@ -2,7 +2,7 @@
 import { evaluateInBatchesAsync, imagePatches, setSeed, tf, TokenClassifier } from '@moe-zoo/core';
 import type { ImageSet, loadFashionMnist } from '../../data/fashion-mnist';
 import { mean, seedRunsRow, type SeedRun } from '../../stats';
-import { runClassifier } from '../../train/classifier-run';
+import { classifierRowHead, runClassifier } from '../../train/classifier-run';
 import type { BalancePoint, BenchRow, ExpertLoadPoint, SuiteContext, SuiteSeries } from '../../types';
 import type { Arm } from './arms';
 import { BALANCE_EVERY, MODEL, PATCH, type CorePlan } from './plan';
@@ -95,18 +95,9 @@ export async function runArms(
     }
     const m = model as TokenClassifier;
     rows.push(
-      seedRunsRow(
-        {
-          model: 'token-classifier',
-          variant: arm.variant,
-          task,
-          paramsTotal: m.countParams(),
-          paramsActive: m.activeParams(),
-          flopsPerSample: m.flopsPerSample(),
-        },
-        runs,
-        { maxVio: vioSeries[0] },
-      ),
+      seedRunsRow(classifierRowHead(m, arm.variant, task), runs, {
+        maxVio: vioSeries[0],
+      }),
     );
     m.dispose();
   }

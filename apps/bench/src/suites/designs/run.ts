@@ -7,6 +7,7 @@ import { SHARED_EXPERT, type Arm } from './arms';
 import { diversifyInto, sharedExpertModel } from './evomoe';
 import { evaluateDesign, expertWeightSimilarity } from './measure';
 import { MODEL, stepsPerEpoch, type DesignsPlan } from './plan';
+import { classifierRowHead } from '../../train/classifier-run';
 import { trainEpochs } from './train';
 
 /** Trains one arm for one seed (EvoMoE in its two stages) and returns the trained model. */
@@ -90,18 +91,9 @@ export async function runArms(
     }
     const m = last as TokenClassifier;
     rows.push(
-      seedRunsRow(
-        {
-          model: 'token-classifier',
-          variant: arm.variant,
-          task,
-          paramsTotal: m.countParams(),
-          paramsActive: m.activeParams(),
-          flopsPerSample: m.flopsPerSample(),
-        },
-        runs,
-        { trainLoss: firstLosses },
-      ),
+      seedRunsRow(classifierRowHead(m, arm.variant, task), runs, {
+        trainLoss: firstLosses,
+      }),
     );
     m.dispose();
   }
