@@ -164,6 +164,23 @@ describe('timeMedian', () => {
 });
 
 describe('timeArmsAsync', () => {
+  it('gives the event loop a turn between synchronous arms, so a Ctrl-C is handled while timing', async () => {
+    let turns = 0;
+    const seen: number[] = [];
+    const tick = () => {
+      turns++;
+      if (turns < 1000) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await timeArmsAsync([{ name: 'a', run: () => void seen.push(turns) }], {
+      loadavg: () => 0,
+      threads: 1,
+      reps: 4,
+    });
+    // Without a turn between calls every call would see the same count (one macrotask).
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
   it('times like timeArms: same rotation, warm-up and samples for synchronous arms', async () => {
     const sync = fakeBench({ a: [9, 3, 1, 2], b: [9, 4, 5, 6] });
     const async = fakeBench({ a: [9, 3, 1, 2], b: [9, 4, 5, 6] });
