@@ -131,6 +131,11 @@ export async function checkOutDir(check: OutDirCheck): Promise<string | undefine
       );
     }
   }
+  return writableReportDir(outDir);
+}
+
+/** Creates the report folder and writes a probe file into it; returns the problem naming the folder, or undefined. */
+export async function writableReportDir(outDir: string): Promise<string | undefined> {
   try {
     await fsp.mkdir(outDir, { recursive: true });
     const probe = path.join(outDir, `.moe-bench-write-test-${process.pid}`);

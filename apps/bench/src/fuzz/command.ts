@@ -10,6 +10,7 @@ import {
   type Cli,
   type CommonFlags,
 } from '@moe-zoo/core';
+import { writableReportDir } from '../bench-run';
 import { modelDir } from '../zoo/run-zoo';
 import { ZOO_RECIPES } from '../zoo/recipes';
 import { renderFuzzReport } from './report';
@@ -60,8 +61,8 @@ export function addFuzzCommand(cli: Cli, tty?: boolean): void {
             `unknown model "${unknown[0]}"; the zoo has ${ZOO_RECIPES.map((r) => r.name).join(', ')}`,
           );
         const out = flags.out ?? path.join(root, 'reports');
-        await fsp.mkdir(out, { recursive: true });
-        await fsp.access(out, 2 /* W_OK */);
+        const unwritable = await writableReportDir(out);
+        if (unwritable) throw new UsageError(unwritable);
         const targets = ZOO_RECIPES.filter((r) => !names.length || names.includes(r.name)).map((r) => ({
           name: r.name,
           packageName: r.packageName,
