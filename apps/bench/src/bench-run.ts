@@ -9,6 +9,7 @@ import {
   describeAdapter,
   findWorkspaceRoot,
   initBackend,
+  makeDirs,
   type BackendInfo,
   type BackendName,
   type CliIO,
@@ -137,7 +138,7 @@ export async function checkOutDir(check: OutDirCheck): Promise<string | undefine
 /** Creates the report folder and writes a probe file into it; returns the problem naming the folder, or undefined. */
 export async function writableReportDir(outDir: string): Promise<string | undefined> {
   try {
-    await fsp.mkdir(outDir, { recursive: true });
+    await makeDirs(outDir);
     const probe = path.join(outDir, `.moe-bench-write-test-${process.pid}`);
     await fsp.writeFile(probe, '');
     await fsp.rm(probe, { force: true });

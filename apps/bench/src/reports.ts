@@ -1,7 +1,7 @@
 /** Reading and writing `<out>/<suite>.json` report files and the figures next to them. */
 import { promises as fsp } from 'fs';
 import * as path from 'path';
-import { writeFileAtomic } from '@moe-zoo/core';
+import { makeDirs, writeFileAtomic } from '@moe-zoo/core';
 import { FIGURE_NAME, ReportValidationError, validateReport } from './schema';
 import type { FigureRef, SuiteFigure, SuiteReport } from './types';
 
@@ -13,7 +13,7 @@ export function reportPath(outDir: string, suite: string): string {
 /** Writes a report atomically (temporary file + rename) and returns its path. */
 export async function writeReport(outDir: string, report: SuiteReport): Promise<string> {
   const file = reportPath(outDir, report.suite);
-  await fsp.mkdir(outDir, { recursive: true });
+  await makeDirs(outDir);
   await writeFileAtomic(file, `${JSON.stringify(report, null, 2)}\n`);
   return file;
 }
@@ -119,7 +119,7 @@ export async function writeFigures(
   suite: string,
   figures: SuiteFigure[],
 ): Promise<FigureRef[]> {
-  await fsp.mkdir(outDir, { recursive: true });
+  await makeDirs(outDir);
   const refs: FigureRef[] = [];
   for (const figure of figures) {
     const file = figureFileName(suite, figure.name);

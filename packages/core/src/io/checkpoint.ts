@@ -13,6 +13,7 @@ import { tf } from '../tf';
 import type { AtomicWriteOptions } from './atomic';
 import { CheckpointError } from './errors';
 import { commitCheckpoint, type TensorFile } from './generation';
+import { makeDirs } from './make-dirs';
 import {
   CHECKPOINT_FORMAT,
   CHECKPOINT_FORMAT_VERSION,
@@ -142,7 +143,7 @@ export async function saveCheckpoint(dir: string, opts: SaveCheckpointOptions): 
   }
 
   try {
-    await fsp.mkdir(dir, { recursive: true });
+    await makeDirs(dir);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw new CheckpointError('IO', `cannot create the directory (${why})`, { source: dir, cause: e });

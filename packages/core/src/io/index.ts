@@ -17,6 +17,7 @@ export {
   type LoadStateFromBytesOptions,
 } from './from-bytes';
 export { sha256Hex, sha256HexAsync } from './sha256';
+export { makeDirs } from './make-dirs';
 export { writeFileAtomic, writeFilesAtomic, type AtomicWriteOptions } from './atomic';
 export {
   CHECKPOINT_FORMAT,
