@@ -1,7 +1,7 @@
 /** The trained models @moe-zoo/audio ships (`models/<name>/`: checkpoint + card). */
 import * as path from 'path';
 import { pretrainedLoader } from '@moe-zoo/core';
-import { AUDIO_FORMAT } from './model/audio-transformer';
+import { AUDIO_FORMAT } from './model/audio-files';
 
 /** The shipped model `classifyWav` and `moe-audio-classify` use by default. */
 export const DEFAULT_AUDIO_MODEL = 'spoken-digits-moe';

@@ -15,8 +15,7 @@ import {
   voicedWindow,
 } from './preprocess';
 
-/** The words of the ten classes, index = digit. */
-export const DIGIT_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
+export { DIGIT_WORDS } from './digit-words';
 
 /** The SNR conditions of the issue: clean, 20, 10 and 0 dB. */
 export const DEFAULT_SNRS = [Infinity, 20, 10, 0];
