@@ -37,4 +37,11 @@ export {
   restorationValues,
   restorationSizeChecks,
 } from './model';
-export { DEFAULT_MAX_TILES, type RestoreOptions, type RestoreProgress, restoreImage } from './restore';
+export {
+  DEFAULT_MAX_TILES,
+  type RestoreOptions,
+  type RestoreProgress,
+  restoreImage,
+  restoreImageAsync,
+  tileOrigins,
+} from './restore';

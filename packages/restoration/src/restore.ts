@@ -1,4 +1,4 @@
-import { tf } from '@moe-zoo/core';
+import { tf, type MoEAux } from '@moe-zoo/core';
 // From @moe-zoo/data itself, not ./image-io (sharp): restoreImage is part of the browser entry.
 import { DEFAULT_MAX_PIXELS, ImageError } from '@moe-zoo/data';
 import { createImage, type RgbImage } from './image';
@@ -16,6 +16,12 @@ export interface RestoreOptions {
   maxTiles?: number;
   /** Called after each batch with the tiles restored so far; `done` reaches `total` at the end. */
   onProgress?: (progress: RestoreProgress) => void;
+  /**
+   * Called inside each batch's `tf.tidy` with the routed layers' outputs (`aux`, one per routed
+   * layer: `indices` [tiles x tokens, k], `probs`, `counts`, ...) and the batch's tile origins
+   * (see {@link tileOrigins}); `tf.keep` what you want past the call.
+   */
+  onAux?: (aux: readonly MoEAux[], tiles: readonly [number, number][]) => void;
 }
 
 /** Progress of {@link restoreImage}, in tiles. */
@@ -40,6 +46,17 @@ function tileStarts(length: number, tile: number, stride: number): number[] {
   return out;
 }
 
+/**
+ * Tile origins `[x, y]` of an image in the order {@link restoreImage} restores them: rows of tiles
+ * top to bottom, each left to right, a stride of `tile - overlap`, the last tile flush with the
+ * edge. Token `t` of tile `i` in a routed layer's output is row `i * tokensPerTile + t`.
+ */
+export function tileOrigins(width: number, height: number, tile: number, overlap: number): [number, number][] {
+  const stride = tile - overlap;
+  const xs = tileStarts(width, tile, stride);
+  return tileStarts(height, tile, stride).flatMap((y) => xs.map((x): [number, number] => [x, y]));
+}
+
 /** A separable blending weight that falls off towards the tile border (never 0). */
 function blendWindow(tile: number): Float32Array {
   const w1 = Array.from({ length: tile }, (_, i) => Math.min(i + 1, tile - i) / (tile / 2));
@@ -49,19 +66,19 @@ function blendWindow(tile: number): Float32Array {
   return w;
 }
 
-/**
- * Restores an image of any size with a {@link RestorationNet}: the image is cut into
- * overlapping tiles (edge-padded by replication when smaller than a tile), restored `batchTiles`
- * at a time, and blended with a window that falls off at tile borders. Memory is the image
- * buffers plus one batch of tiles.
- *
- * @example
- * ```ts
- * const restored = restoreImage(net, await readImageFile('rainy.jpg'));
- * await writeImageFile('restored.png', restored);
- * ```
- */
-export function restoreImage(model: RestorationNet, img: RgbImage, options: RestoreOptions = {}): RgbImage {
+/** One restore, checked and cut into batches of tiles; shared by the sync and async entry points. */
+interface RestorePlan {
+  batches: [number, number][][];
+  /** Tiles in all batches. */
+  total: number;
+  /** Runs the net on a batch: the clipped output tensor (the caller reads and disposes it). */
+  run(batch: readonly [number, number][]): tf.Tensor;
+  /** Blends a batch's restored tiles into the image. */
+  blend(batch: readonly [number, number][], out: ArrayLike<number>): void;
+  finish(): RgbImage;
+}
+
+function planRestore(model: RestorationNet, img: RgbImage, options: RestoreOptions): RestorePlan {
   const tile = model.config.tile;
   const {
     overlap = Math.floor(tile / 4),
@@ -76,63 +93,125 @@ export function restoreImage(model: RestorationNet, img: RgbImage, options: Rest
     throw new ImageError('TOO_LARGE', `${img.width}x${img.height} exceeds the limit of ${maxPixels} pixels`);
   }
   if (!(overlap >= 0 && overlap < tile)) throw new Error(`restoreImage: overlap must be in [0, ${tile})`);
-  const stride = tile - overlap;
-  const xs = tileStarts(img.width, tile, stride);
-  const ys = tileStarts(img.height, tile, stride);
-  if (xs.length * ys.length > maxTiles) {
+  const coords = tileOrigins(img.width, img.height, tile, overlap);
+  if (coords.length > maxTiles) {
     throw new ImageError(
       'TOO_LARGE',
-      `${img.width}x${img.height} needs ${xs.length * ys.length} tiles of ${tile}x${tile} (overlap ${overlap}), ` +
+      `${img.width}x${img.height} needs ${coords.length} tiles of ${tile}x${tile} (overlap ${overlap}), ` +
         `over the limit of ${maxTiles}: raise maxTiles (moe-restore --max-tiles) or downscale the image`,
     );
   }
-  const coords = ys.flatMap((y) => xs.map((x) => [x, y] as const));
+  const batches: [number, number][][] = [];
+  for (let from = 0; from < coords.length; from += batchTiles) batches.push(coords.slice(from, from + batchTiles));
   const acc = new Float32Array(img.width * img.height * 3);
   const weight = new Float32Array(img.width * img.height);
   const win = blendWindow(tile);
   const per = tile * tile * 3;
   model.eval();
-  for (let from = 0; from < coords.length; from += batchTiles) {
-    const batch = coords.slice(from, from + batchTiles);
-    const input = new Float32Array(batch.length * per);
-    batch.forEach(([x0, y0], b) => {
-      for (let ty = 0; ty < tile; ty++) {
-        const sy = Math.min(img.height - 1, y0 + ty);
-        for (let tx = 0; tx < tile; tx++) {
-          const sx = Math.min(img.width - 1, x0 + tx);
-          const src = (sy * img.width + sx) * 3;
-          const dst = b * per + (ty * tile + tx) * 3;
-          input[dst] = img.data[src];
-          input[dst + 1] = img.data[src + 1];
-          input[dst + 2] = img.data[src + 2];
+  return {
+    batches,
+    total: coords.length,
+    run(batch) {
+      const input = new Float32Array(batch.length * per);
+      batch.forEach(([x0, y0], b) => {
+        for (let ty = 0; ty < tile; ty++) {
+          const sy = Math.min(img.height - 1, y0 + ty);
+          for (let tx = 0; tx < tile; tx++) {
+            const sx = Math.min(img.width - 1, x0 + tx);
+            const src = (sy * img.width + sx) * 3;
+            const dst = b * per + (ty * tile + tx) * 3;
+            input[dst] = img.data[src];
+            input[dst + 1] = img.data[src + 1];
+            input[dst + 2] = img.data[src + 2];
+          }
         }
-      }
-    });
-    const result = tf.tidy(() => {
-      const { y, aux } = model.forward(tf.tensor4d(input, [batch.length, tile, tile, 3]));
-      for (const a of aux) tf.dispose([a.counts, a.probs, a.dropped, a.indices, ...Object.values(a.losses)]);
-      return tf.clipByValue(y, 0, 1);
-    });
-    const out = result.dataSync();
-    result.dispose();
-    batch.forEach(([x0, y0], b) => {
-      for (let ty = 0; ty < tile && y0 + ty < img.height; ty++) {
-        for (let tx = 0; tx < tile && x0 + tx < img.width; tx++) {
-          const p = (y0 + ty) * img.width + x0 + tx;
-          const w = win[ty * tile + tx];
-          const src = b * per + (ty * tile + tx) * 3;
-          acc[p * 3] += out[src] * w;
-          acc[p * 3 + 1] += out[src + 1] * w;
-          acc[p * 3 + 2] += out[src + 2] * w;
-          weight[p] += w;
+      });
+      return tf.tidy(() => {
+        const { y, aux } = model.forward(tf.tensor4d(input, [batch.length, tile, tile, 3]));
+        options.onAux?.(aux, batch);
+        for (const a of aux) tf.dispose([a.counts, a.probs, a.dropped, a.indices, ...Object.values(a.losses)]);
+        return tf.clipByValue(y, 0, 1);
+      });
+    },
+    blend(batch, out) {
+      batch.forEach(([x0, y0], b) => {
+        for (let ty = 0; ty < tile && y0 + ty < img.height; ty++) {
+          for (let tx = 0; tx < tile && x0 + tx < img.width; tx++) {
+            const p = (y0 + ty) * img.width + x0 + tx;
+            const w = win[ty * tile + tx];
+            const src = b * per + (ty * tile + tx) * 3;
+            acc[p * 3] += out[src] * w;
+            acc[p * 3 + 1] += out[src + 1] * w;
+            acc[p * 3 + 2] += out[src + 2] * w;
+            weight[p] += w;
+          }
         }
+      });
+    },
+    finish() {
+      const restored = createImage(img.width, img.height);
+      for (let p = 0; p < weight.length; p++) {
+        for (let c = 0; c < 3; c++) restored.data[p * 3 + c] = acc[p * 3 + c] / weight[p];
       }
-    });
-    options.onProgress?.({ done: from + batch.length, total: coords.length });
+      return restored;
+    },
+  };
+}
+
+/**
+ * Restores an image of any size with a {@link RestorationNet}: the image is cut into
+ * overlapping tiles (edge-padded by replication when smaller than a tile), restored `batchTiles`
+ * at a time, and blended with a window that falls off at tile borders. Memory is the image
+ * buffers plus one batch of tiles. Reads each batch back synchronously: on a backend without
+ * synchronous reads (WebGPU) use {@link restoreImageAsync}.
+ *
+ * @example
+ * ```ts
+ * const restored = restoreImage(net, await readImageFile('rainy.jpg'));
+ * await writeImageFile('restored.png', restored);
+ * ```
+ */
+export function restoreImage(model: RestorationNet, img: RgbImage, options: RestoreOptions = {}): RgbImage {
+  const plan = planRestore(model, img, options);
+  let done = 0;
+  for (const batch of plan.batches) {
+    const result = plan.run(batch);
+    try {
+      plan.blend(batch, result.dataSync());
+    } finally {
+      result.dispose();
+    }
+    done += batch.length;
+    options.onProgress?.({ done, total: plan.total });
   }
-  const restored = createImage(img.width, img.height);
-  for (let p = 0; p < weight.length; p++) {
-    for (let c = 0; c < 3; c++) restored.data[p * 3 + c] = acc[p * 3 + c] / weight[p];
+  return plan.finish();
+}
+
+/**
+ * {@link restoreImage} with each batch read back asynchronously: the same tiles, blending and
+ * result, on every backend (WebGPU included), and the event loop turns between batches.
+ *
+ * @example
+ * ```ts
+ * const restored = await restoreImageAsync(net, rainy, { onProgress: (p) => bar.update(p.done) });
+ * ```
+ */
+export async function restoreImageAsync(
+  model: RestorationNet,
+  img: RgbImage,
+  options: RestoreOptions = {},
+): Promise<RgbImage> {
+  const plan = planRestore(model, img, options);
+  let done = 0;
+  for (const batch of plan.batches) {
+    const result = plan.run(batch);
+    try {
+      plan.blend(batch, await result.data());
+    } finally {
+      result.dispose();
+    }
+    done += batch.length;
+    options.onProgress?.({ done, total: plan.total });
   }
-  return restored;
+  return plan.finish();
 }

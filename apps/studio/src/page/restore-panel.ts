@@ -25,11 +25,12 @@ interface RestoreInput {
 }
 
 /**
- * restoration's `restoreImage` reads each batch of tiles back synchronously (`dataSync`): slow on
- * WebGPU, and headless Chromium's WebGPU returns zeros for it. The wasm path is the tested one.
+ * The restore reads its tiles back asynchronously (`restoreImageAsync`), but restoration's PSNR
+ * reads synchronously, which headless Chromium's WebGPU answers with zeros. The wasm path is the
+ * tested one.
  */
 const WEBGPU_NOTE =
-  '. Note: on WebGPU the restore reads tiles back synchronously, which is slow and not verified here; ?backend=wasm is the tested path.';
+  '. Note: on WebGPU the restore is not verified here (the PSNR is read synchronously); ?backend=wasm is the tested path.';
 
 /** PSNR (dB) of `a` against `b`, as restoration's `scoreImage` computes it in Node. */
 function psnrOf(a: RgbImage, b: RgbImage): number {

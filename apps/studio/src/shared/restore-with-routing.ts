@@ -1,12 +1,11 @@
 /**
- * restoration's `restoreImage`, unchanged, with the routing of every tile kept: the net's own
- * `forward` is wrapped for the call, so each batch's `{ y, aux }` is recorded as the model
- * returned it (aux.indices: the experts each image token went to in each MoFME layer).
+ * restoration's `restoreImageAsync` with the routing of every tile kept: its `onAux` hook hands
+ * over each batch's routed-layer outputs as the model returned them (aux.indices: the experts each
+ * image token went to in each MoFME layer) with the batch's tile origins.
  */
 import { routingMetricsAsync, type RoutingMetrics } from '@moe-zoo/core';
-import { restoreImage, type RestorationNet, type RgbImage, type RestoreOptions } from '@moe-zoo/restoration';
+import { restoreImageAsync, type RestorationNet, type RgbImage, type RestoreOptions } from '@moe-zoo/restoration';
 import { disposeAux, RoutingRecorder } from './routing-recorder';
-import { defaultOverlap, tileOrigins } from './tile-grid';
 import type { TokenLayout } from './expert-map';
 
 /** The routing of one routed layer over a whole restore. */
@@ -44,17 +43,19 @@ export async function restoreWithRouting(
   options: RestoreOptions = {},
 ): Promise<RoutedRestore> {
   const recorder = new RoutingRecorder();
-  const forward = net.forward;
-  net.forward = (x) => {
-    const out = forward.call(net, x);
-    recorder.record(out.aux);
-    return out;
-  };
+  const tiles: [number, number][] = [];
   let restored: RgbImage;
   try {
-    restored = restoreImage(net, img, options);
-  } finally {
-    net.forward = forward;
+    restored = await restoreImageAsync(net, img, {
+      ...options,
+      onAux: (aux, batch) => {
+        recorder.record(aux);
+        tiles.push(...batch);
+      },
+    });
+  } catch (e) {
+    recorder.dispose();
+    throw e;
   }
   const merged = recorder.merged();
   const calls = recorder.callCount;
@@ -69,7 +70,6 @@ export async function restoreWithRouting(
       }),
     );
     const { tile, patch } = net.config;
-    const tiles = tileOrigins(img.width, img.height, tile, options.overlap ?? defaultOverlap(tile));
     return { restored, layout: { width: img.width, height: img.height, tiles, tile, patch }, layers, calls };
   } finally {
     for (const aux of merged) disposeAux(aux);
