@@ -5,7 +5,6 @@
  * parses JSON and safetensors; nothing in a checkpoint is executed.
  */
 import { createHash } from 'crypto';
-import { promises as fsp } from 'fs';
 import * as path from 'path';
 import type { z } from 'zod';
 import type { Module } from '../nn/module';
