@@ -149,6 +149,34 @@ export { upcycle, type DenseFfnWeights } from './moe/upcycle';
 export { diversifyExperts } from './moe/diversify';
 export { AdaptiveAuxCoefficient, adaptiveAuxStep, type AdaptiveAuxOptions } from './moe/adaptive-aux';
 export { selfContrastLogits, type ContrastOptions } from './moe/scmoe';
+// RMoE's recurrent router, MixLoRA's and DynMoLE's LoRA-expert layers
+export { GruCell, GruCellOptionsSchema, type GruCellOptions } from './nn/gru-cell';
+export {
+  RecurrentRouterOptionsSchema,
+  MlpRouterOptionsSchema,
+  TsallisHybridOptionsSchema,
+} from './moe/routers/options';
+export { RecurrentRouter, type RecurrentRouterOptions } from './moe/routers/recurrent';
+export { MlpRouter, type MlpRouterOptions } from './moe/routers/mlp';
+export {
+  TsallisHybridRouter,
+  hybridRoutingMask,
+  type TsallisHybridOptions,
+} from './moe/routers/tsallis-hybrid';
+export type { SharedRouterParts } from './moe/routers';
+export { tsallisEntropy, tsallisEntropyLoss } from './moe/tsallis';
+export { LoraBankOptionsSchema } from './moe/experts/options';
+export { LoraExperts, type LoraBankOptions } from './moe/experts/lora-bank';
+export {
+  MixLoraConfigSchema,
+  DynMoleConfigSchema,
+  type MixLoraConfig,
+  type MixLoraConfigInput,
+  type DynMoleConfig,
+  type DynMoleConfigInput,
+} from './config/lora';
+export { MixLoraLayer } from './moe/mixlora';
+export { DynMoleLayer } from './moe/dynmole';
 
 // Balancing losses and routing metrics
 export {

@@ -24,9 +24,54 @@ const BASE: Seeds = {
   testLoss: [0.6, 0.62, 0.61],
 };
 
-function rows(o: { norm?: Partial<Seeds>; adaptive?: Partial<Seeds>; evo?: Partial<Seeds> }): BenchRow[] {
+/** RMoE's and the LoRA arms' rows: by default each claim's A side better on every seed. */
+function laterRows(o: {
+  rmoe?: Record<string, number[]>;
+  mix?: Record<string, number[]>;
+  dyn?: Record<string, number[]>;
+}): BenchRow[] {
+  const recurrent = (variant: string, s: Record<string, number[]>): BenchRow =>
+    seedRow({ model: 'token-classifier', variant, task: 'recurrent-routing' }, s);
+  const lora = (variant: string, s: Record<string, number[]>): BenchRow =>
+    seedRow(
+      { model: 'lora-classifier', variant, task: 'multitask-lora' },
+      {
+        testLoss: [1, 1, 1],
+        'acc:digits': [0.5, 0.5, 0.5],
+        'acc:digits-inverted': [0.5, 0.5, 0.5],
+        'acc:fashion-transposed': [0.5, 0.5, 0.5],
+        trainableParams: [6730, 6730, 6730],
+        baseAccuracy: [0.7, 0.7, 0.7],
+        zeroShotAccuracy: [0.1, 0.1, 0.1],
+        ...s,
+      },
+    );
+  const routing = { routingMI: [0.5, 0.5, 0.5], routerParams: [1712, 1712, 1712] };
+  return [
+    recurrent('rmoe-gru', {
+      ...routing,
+      accuracy: [0.82, 0.83, 0.82],
+      testLoss: [0.5, 0.51, 0.5],
+      ...o.rmoe,
+    }),
+    recurrent('independent-mlp', { ...routing, accuracy: [0.8, 0.81, 0.8], testLoss: [0.6, 0.62, 0.61] }),
+    lora('lora-single', { accuracy: [0.6, 0.61, 0.6] }),
+    lora('mixlora', { accuracy: [0.65, 0.66, 0.65], ...o.mix }),
+    lora('dynmole', { accuracy: [0.7, 0.71, 0.7], ...o.dyn }),
+  ];
+}
+
+function rows(o: {
+  norm?: Partial<Seeds>;
+  adaptive?: Partial<Seeds>;
+  evo?: Partial<Seeds>;
+  rmoe?: Record<string, number[]>;
+  mix?: Record<string, number[]>;
+  dyn?: Record<string, number[]>;
+}): BenchRow[] {
   const norm = { ...BASE, entropy: [0.9, 1.0, 0.95], expertSim: [0.05, 0.06, 0.055], ...o.norm };
   return [
+    ...laterRows(o),
     row('softmax-top2', BASE),
     row('skywork-norm', norm),
     row('skywork-norm-adaptive', { ...norm, ...o.adaptive }),
@@ -42,8 +87,11 @@ describe('designs suite claims', () => {
       'skywork-gating-normalisation',
       'skywork-adaptive-aux',
       'evomoe-dense-to-sparse',
+      'rmoe-recurrent-router',
+      'mixlora-vs-lora',
+      'dynmole-vs-mixlora',
     ]);
-    expect(verdicts(rows({}))).toEqual(['holds', 'holds', 'holds']);
+    expect(verdicts(rows({}))).toEqual(['holds', 'holds', 'holds', 'holds', 'holds', 'holds']);
   });
 
   it('fail when the paired difference goes the other way', () => {
@@ -51,8 +99,11 @@ describe('designs suite claims', () => {
       norm: { entropy: [1.9, 2.0, 1.95] },
       adaptive: { accuracy: [0.7, 0.71, 0.7] },
       evo: { earlyLoss: [1.4, 1.45, 1.42] },
+      rmoe: { testLoss: [0.7, 0.72, 0.71] },
+      mix: { accuracy: [0.5, 0.51, 0.5] },
+      dyn: { accuracy: [0.4, 0.41, 0.4] },
     });
-    expect(verdicts(r)).toEqual(['fails', 'fails', 'fails']);
+    expect(verdicts(r)).toEqual(['fails', 'fails', 'fails', 'fails', 'fails', 'fails']);
   });
 
   it('are inconclusive on a noisy difference', () => {
@@ -60,8 +111,11 @@ describe('designs suite claims', () => {
       norm: { expertSim: [0.05, 0.2, 0.08] },
       adaptive: { dropRate: [0.1, 0.2, 0.05] },
       evo: { testLoss: [0.5, 0.7, 0.6] },
+      rmoe: { accuracy: [0.7, 0.9, 0.8] },
+      mix: { accuracy: [0.55, 0.75, 0.62] },
+      dyn: { accuracy: [0.6, 0.72, 0.6] },
     });
-    expect(verdicts(r)).toEqual(['inconclusive', 'inconclusive', 'inconclusive']);
+    expect(verdicts(r)).toEqual(Array(6).fill('inconclusive'));
   });
 
   it('one seed: only the per-item tests decide, seed-only parts stay inconclusive', () => {
@@ -77,6 +131,7 @@ describe('designs suite claims', () => {
       row('skywork-norm', one({ ...BASE, entropy: [0.9] }), items(outcomes(100, [80]), 0.9)),
       row('skywork-norm-adaptive', one(BASE), items(outcomes(100, [80]), 0.9)),
       row('evomoe-dts', one(BASE), items(outcomes(100, [80]), 1.5)),
+      ...laterRows({}),
     ];
     const claims = designsClaims(r);
     expect(claims[0].parts.map((p) => p.verdict)).toEqual(['holds', 'inconclusive', 'holds']);

@@ -2,3 +2,4 @@ export * from './parse';
 export * from './moe';
 export * from './bounds';
 export * from './fields';
+export * from './lora';

@@ -55,6 +55,13 @@ export const RouterConfigSchema = z.discriminatedUnion('type', [
     threshold: z.number().min(0).max(1).default(1e-3),
     gumbel: z.boolean().default(true),
   }),
+  /**
+   * RMoE: a GRU shared by the model's routed layers carries a routing state from layer to layer;
+   * each layer's logits are read from it (`stateDim`: the state's width).
+   */
+  z.strictObject({ type: z.literal('recurrent'), stateDim: sizeField(LIMITS.dim).default(8) }),
+  /** A two-layer scorer `tanh(x W1 + b1) W2` per layer (RMoE's equal-parameter baseline). */
+  z.strictObject({ type: z.literal('mlp'), hidden: sizeField(LIMITS.hidden) }),
 ]);
 export type RouterConfig = z.output<typeof RouterConfigSchema>;
 
@@ -170,12 +177,36 @@ export const FfnSlotConfigSchema = z.discriminatedUnion('kind', [
  * experts, router): what schemas bound with `refineParamBudget`.
  */
 export function moeSlotValues(
-  moe: { hidden: number; numExperts: number; sharedExperts?: number; sharedHidden?: number },
+  moe: {
+    hidden: number;
+    numExperts: number;
+    sharedExperts?: number;
+    sharedHidden?: number;
+    router?: { type: string; stateDim?: number; hidden?: number };
+  },
   dim: number,
 ): number {
   const expert = (h: number): number => 3 * dim * h + h + dim;
   const shared = (moe.sharedExperts ?? 0) * expert(moe.sharedHidden ?? moe.hidden);
-  return moe.numExperts * (expert(moe.hidden) + dim + 1) + shared;
+  return (
+    moe.numExperts * (expert(moe.hidden) + dim + 1) +
+    shared +
+    routerExtraValues(moe.router, dim, moe.numExperts)
+  );
+}
+
+/** Router values beyond a linear router's (recurrent: projections and its GRU; MLP: its hidden layer). */
+function routerExtraValues(
+  router: { type: string; stateDim?: number; hidden?: number } | undefined,
+  dim: number,
+  experts: number,
+): number {
+  if (router?.type === 'recurrent') {
+    const s = router.stateDim ?? 8;
+    return (dim + experts) * s + 6 * s * (s + 1);
+  }
+  if (router?.type === 'mlp') return (dim + experts + 1) * (router.hidden ?? 0);
+  return 0;
 }
 
 /** An upper estimate of the parameter values of an FFN slot (dense or MoE) of width `dim`. */

@@ -12,6 +12,7 @@ import { moduleCosts } from '../metrics/costs';
 import { MoELayer } from '../moe/layer';
 import type { MoEAux } from '../moe/types';
 import { GeluFFN } from '../nn/ffn';
+import { GruCell } from '../nn/gru-cell';
 import { LayerNorm } from '../nn/layer-norm';
 import { Linear } from '../nn/linear';
 import { Module } from '../nn/module';
@@ -129,6 +130,8 @@ export class TokenClassifier extends Module {
   readonly norm: LayerNorm;
   readonly head: Linear;
   readonly options: TokenClassifierConfig;
+  /** RMoE: the GRU cell every recurrent router steps, owned (and counted) once here. */
+  readonly routerCell: GruCell | undefined;
 
   constructor(config: TokenClassifierOptions) {
     super();
@@ -136,6 +139,11 @@ export class TokenClassifier extends Module {
     this.options = o;
     this.embed = this.child('embed', new Linear(o.inputDim, o.dim));
     this.pos = this.child('pos', new PositionalEmbedding(o.tokens, o.dim));
+    const router = o.ffn.kind === 'moe' ? o.ffn.moe.router : undefined;
+    this.routerCell =
+      router?.type === 'recurrent'
+        ? this.child('routerCell', new GruCell({ inputDim: router.stateDim, hiddenDim: router.stateDim }))
+        : undefined;
     const every = o.moeEvery;
     this.blocks = this.childList(
       'blocks',
@@ -155,20 +163,27 @@ export class TokenClassifier extends Module {
 
   private ffnFor(moe: boolean): FfnSlot {
     const spec = this.options.ffn;
-    if (moe && spec.kind === 'moe') return new MoELayer({ ...spec.moe, dim: this.options.dim });
+    if (moe && spec.kind === 'moe') {
+      return new MoELayer({ ...spec.moe, dim: this.options.dim }, { recurrentCell: this.routerCell });
+    }
     const hidden =
       spec.kind === 'dense' ? spec.hidden : (this.options.denseHidden ?? spec.moe.hidden * spec.moe.topK);
     return new GeluFFN(this.options.dim, hidden);
   }
 
-  /** x [B, L, inputDim] -> class logits [B, numClasses] and the MoE layers' aux. */
+  /**
+   * x [B, L, inputDim] -> class logits [B, numClasses] and the MoE layers' aux. A routed layer's
+   * routing state (`aux.routerState`, RMoE) is handed to the next routed layer.
+   */
   forward(x: tf.Tensor): { logits: tf.Tensor2D; aux: MoEAux[] } {
     const aux: MoEAux[] = [];
     let h = this.pos.forward(this.embed.forward(x));
+    let routerState: tf.Tensor2D | undefined;
     for (const block of this.blocks) {
-      const out = block.forward(h);
+      const out = block.forward(h, undefined, routerState ? { routerState } : {});
       h = out.y;
       aux.push(...out.aux);
+      routerState = out.aux.find((a) => a.routerState)?.routerState ?? routerState;
     }
     const pooled = tf.mean(this.norm.forward(h), 1);
     return { logits: this.head.forward(pooled) as tf.Tensor2D, aux };

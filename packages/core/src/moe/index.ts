@@ -12,3 +12,6 @@ export * from './diversify';
 export * from './adaptive-aux';
 export * from './grouped-matmul';
 export * from './scmoe';
+export * from './tsallis';
+export * from './mixlora';
+export * from './dynmole';

@@ -7,7 +7,7 @@ import { FfnExperts } from './experts/ffn-bank';
 import { SwiGluExperts } from './experts/swiglu-bank';
 import { topkIndices } from './ops';
 import { RoutedLayer, type Routing } from './routed-layer';
-import { createRouter, Router } from './routers';
+import { createRouter, Router, type SharedRouterParts } from './routers';
 
 /** Per-call options of {@link MoELayer.forward}: the slot context plus SCMoE's weak path. */
 export interface MoEForwardOptions extends SlotContext {
@@ -43,7 +43,11 @@ export class MoELayer extends RoutedLayer<MoEForwardOptions> {
   readonly experts: ExpertBank;
   readonly shared: ExpertBank | undefined;
 
-  constructor(config: MoELayerConfigInput) {
+  /**
+   * @param config the layer's settings
+   * @param shared router parts the model shares across its layers (RMoE's GRU cell), not owned here
+   */
+  constructor(config: MoELayerConfigInput, shared: SharedRouterParts = {}) {
     const c = parseConfig(MoELayerConfigSchema, config, 'moe layer config');
     super(c.dim, {
       dispatch: c.dispatch,
@@ -52,7 +56,7 @@ export class MoELayer extends RoutedLayer<MoEForwardOptions> {
       routerInput: c.routerInput,
     });
     this.config = c;
-    this.router = this.child('router', createRouter(c.router, c.dim, c.numExperts, c.topK));
+    this.router = this.child('router', createRouter(c.router, c.dim, c.numExperts, c.topK, shared));
     this.experts = this.child('experts', buildExperts(c, c.numExperts, c.hidden));
     this.shared =
       c.sharedExperts > 0

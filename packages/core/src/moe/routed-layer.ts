@@ -122,7 +122,7 @@ export abstract class RoutedLayer<C extends SlotContext = SlotContext>
     try {
       return this.run(x, x2, context, made);
     } catch (e) {
-      release(made, new Set([x, context.residual]));
+      release(made, new Set([x, context.residual, context.routerState]));
       throw e;
     }
   }
@@ -138,7 +138,7 @@ export abstract class RoutedLayer<C extends SlotContext = SlotContext>
     const route = tf.tidy(
       () => this.route(routerIn, context) as unknown as tf.TensorContainer,
     ) as unknown as Routing;
-    made.push(route.logits, route.probs, route.smoothLoad, ...tensorsOf(route.assignment));
+    made.push(route.logits, route.probs, route.smoothLoad, route.state, ...tensorsOf(route.assignment));
     made.push(...Object.values(route.losses ?? {}));
     const expertIn = tf.tidy(() => this.expertInput(x2));
     made.push(expertIn);
@@ -166,15 +166,17 @@ export abstract class RoutedLayer<C extends SlotContext = SlotContext>
     const indices = route.assignment.kind === 'token' ? route.assignment.indices : route.assignment.tokens;
     const aux: MoEAux = { losses, counts, probs: route.probs, dropped: out.dropped, indices };
     if (context.valid) aux.valid = tf.clone(context.valid);
+    if (route.state) aux.routerState = route.state;
     const keep = new Set<tf.Tensor>([
       shaped,
       counts,
       route.probs,
       out.dropped,
       indices,
+      ...(route.state ? [route.state] : []),
       ...Object.values(losses),
     ]);
-    release(made, new Set([...keep, x, context.residual]));
+    release(made, new Set([...keep, x, context.residual, context.routerState]));
     return { y: shaped, aux };
   }
 
@@ -193,7 +195,7 @@ export abstract class RoutedLayer<C extends SlotContext = SlotContext>
   /** The routing of the tokens; runs inside `tf.tidy`, so only the returned tensors survive. */
   protected route(input: tf.Tensor2D, ctx: C): Routing {
     if (!this.router) throw new Error(`${this.constructor.name}: no router; override route()`);
-    return this.router.route(input, { tokenIds: ctx.tokenIds, valid: ctx.valid });
+    return this.router.route(input, { tokenIds: ctx.tokenIds, valid: ctx.valid, state: ctx.routerState });
   }
 
   /** The dispatch path of this call: the configured one by default. */

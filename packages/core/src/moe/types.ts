@@ -38,6 +38,11 @@ export interface MoEAux {
    * balance losses already leave padding out, and routing metrics read only the real rows.
    */
   valid?: tf.Tensor1D;
+  /**
+   * The routing state this layer's recurrent router hands to the next routed layer [T, S]
+   * (RMoE's GRU state; see `RecurrentRouter`); absent for other routers.
+   */
+  routerState?: tf.Tensor2D;
 }
 
 /** Output of any FFN slot: a dense FFN returns a tensor, a routed layer returns `{ y, aux }`. */

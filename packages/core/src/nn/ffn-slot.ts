@@ -18,6 +18,11 @@ export interface SlotContext {
   tokenIds?: Int32Array | tf.Tensor1D;
   /** Sequence length when the T tokens are B sequences of equal length (sequence-level losses). */
   seqLen?: number;
+  /**
+   * The previous routed layer's routing state [T, S] (`aux.routerState`): what a recurrent router
+   * (RMoE) continues from; absent in the first routed layer.
+   */
+  routerState?: tf.Tensor2D;
 }
 
 /**

@@ -12,3 +12,4 @@ export * from './ffn';
 export * from './ffn-slot';
 export * from './transformer-block';
 export * from './positional';
+export * from './gru-cell';

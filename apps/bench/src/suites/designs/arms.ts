@@ -1,5 +1,5 @@
 import type { FfnSlotConfigInput, MoESlotOptionsInput } from '@moe-zoo/core';
-import { MOE, stepsPerEpoch, type DesignsPlan } from './plan';
+import { MODEL, MOE, stepsPerEpoch, type DesignsPlan } from './plan';
 
 /** One configuration of the designs suite's token classifier. */
 export interface Arm {
@@ -7,6 +7,8 @@ export interface Arm {
   ffn: FfnSlotConfigInput;
   /** EvoMoE's start: epochs on one shared expert, then diversified with this mask ratio. */
   shared?: { epochs: number; maskRatio: number };
+  /** Model fields that differ from the suite's `MODEL` (RMoE's arms are deeper). */
+  model?: { depth: number };
 }
 
 /** Skywork-MoE's λ in the bench: logits with per-token standard deviation 2 before the softmax. */
@@ -53,3 +55,37 @@ export function evoMoeArm(plan: DesignsPlan): Arm {
 
 /** EvoMoE's first phase: the same blocks with one shared expert (a dense FFN of one expert's width). */
 export const SHARED_EXPERT: FfnSlotConfigInput = { kind: 'dense', hidden: MOE.hidden };
+
+/** RMoE's arms: a deeper stack, so the state is carried over three layer boundaries. */
+export const RMOE_DEPTH = 4;
+/** RMoE's GRU state width S (the projected router input has the same width). */
+export const RMOE_STATE = 8;
+
+/**
+ * Router parameters of the RMoE model: per layer the projection P [D, S] and the read-out
+ * O [S, E]; once, the shared GRU cell (`wi`, `wh` [S, 3S], `bi`, `bh` [3S]).
+ */
+export function rmoeRouterParams(): number {
+  const { dim: d } = MODEL;
+  const { numExperts: e } = MOE;
+  const s = RMOE_STATE;
+  return RMOE_DEPTH * (d * s + s * e) + 6 * s * s + 6 * s;
+}
+
+/**
+ * The independent routers' MLP width: the smallest hidden width m whose routers,
+ * `depth · m · (D + 1 + E)` parameters, are at least RMoE's router parameters (GRU included), so
+ * the baseline never has fewer router parameters than RMoE.
+ */
+export function matchingMlpHidden(): number {
+  return Math.ceil(rmoeRouterParams() / (RMOE_DEPTH * (MODEL.dim + 1 + MOE.numExperts)));
+}
+
+/** (c) RMoE: the layerwise recurrent router against independent MLP routers with at least its router parameters. */
+export function rmoeArms(): Arm[] {
+  const model = { depth: RMOE_DEPTH };
+  return [
+    { variant: 'rmoe-gru', ffn: moe({ router: { type: 'recurrent', stateDim: RMOE_STATE } }), model },
+    { variant: 'independent-mlp', ffn: moe({ router: { type: 'mlp', hidden: matchingMlpHidden() } }), model },
+  ];
+}

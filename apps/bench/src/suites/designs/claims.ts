@@ -1,7 +1,8 @@
 import { comparePart, findRow, makeClaim } from '../../claims';
 import { fmt } from '../../stats';
 import type { BenchRow, Claim } from '../../types';
-import { BASELINE } from './arms';
+import { BASELINE, matchingMlpHidden } from './arms';
+import { LORA_TASKS } from './lora-data';
 
 const SUPERIOR = { kind: 'superiority' } as const;
 /** "Equal or better quality": accuracy no more than one point below (declared before the run). */
@@ -10,18 +11,27 @@ const ACCURACY_PARITY = { kind: 'parity', margin: 0.01 } as const;
 const DROP_PARITY = { kind: 'parity', margin: 0.01 } as const;
 
 const show = (r: BenchRow, metric: string): string => `${r.variant} ${fmt(r.metrics, r.spread, metric)}`;
+const count = (r: BenchRow, metric: string): string => `${r.variant} ${Math.round(r.metrics[metric])}`;
+const tasks = (r: BenchRow): string =>
+  LORA_TASKS.map((t) => `${t} ${fmt(r.metrics, r.spread, `acc:${t}`)}`).join(', ');
 
 /**
  * The designs suite's claims, in the papers' direction (paired over seeds and test images):
  * Skywork-MoE's gating logit normalisation against the softmax top-2 baseline, its adaptive aux
- * coefficient against a fixed one, and EvoMoE's dense-to-sparse start against a sparse gate
- * from the start (the same baseline).
+ * coefficient against a fixed one, EvoMoE's dense-to-sparse start against a sparse gate from the
+ * start (the same baseline), RMoE's recurrent router against independent routers with at least
+ * its router parameters, MixLoRA against one LoRA of at least its trainable parameters, and
+ * DynMoLE against MixLoRA.
  */
 export function designsClaims(rows: readonly BenchRow[]): Claim[] {
   const base = findRow(rows, BASELINE.variant);
   const norm = findRow(rows, 'skywork-norm');
   const adaptive = findRow(rows, 'skywork-norm-adaptive');
   const evo = findRow(rows, 'evomoe-dts');
+  return [...routingClaims(base, norm, adaptive, evo), rmoeClaim(rows), ...loraClaims(rows)];
+}
+
+function routingClaims(base: BenchRow, norm: BenchRow, adaptive: BenchRow, evo: BenchRow): Claim[] {
   return [
     makeClaim({
       id: 'skywork-gating-normalisation',
@@ -66,6 +76,57 @@ export function designsClaims(rows: readonly BenchRow[]): Claim[] {
         `early training loss ${show(evo, 'earlyLoss')} vs ${show(base, 'earlyLoss')}; ` +
         `test loss ${show(evo, 'testLoss')} vs ${show(base, 'testLoss')}; ` +
         `accuracy ${show(evo, 'accuracy')} vs ${show(base, 'accuracy')}`,
+    }),
+  ];
+}
+
+/** RMoE: quality against independent MLP routers of at least its router parameters; routing MI reported. */
+export function rmoeClaim(rows: readonly BenchRow[]): Claim {
+  const rmoe = findRow(rows, 'rmoe-gru');
+  const indep = findRow(rows, 'independent-mlp');
+  return makeClaim({
+    id: 'rmoe-recurrent-router',
+    paper: 'RMoE (Qiu et al. 2024)',
+    statement: `a GRU carried across the layers, whose state feeds each layer's router, gives better quality than independent routers with at least as many router parameters (two-layer MLP routers of hidden width ${matchingMlpHidden()}): higher test accuracy and lower test loss at equal steps`,
+    parts: [
+      comparePart({ a: rmoe, b: indep, metric: 'accuracy', rule: SUPERIOR }),
+      comparePart({ a: rmoe, b: indep, metric: 'testLoss', better: 'lower', rule: SUPERIOR }),
+    ],
+    evidence:
+      `accuracy ${show(rmoe, 'accuracy')} vs ${show(indep, 'accuracy')}; ` +
+      `test loss ${show(rmoe, 'testLoss')} vs ${show(indep, 'testLoss')}; ` +
+      `cross-layer routing mutual information (bits, top-1 expert of layer l vs l+1) ${show(rmoe, 'routingMI')} vs ${show(indep, 'routingMI')}; ` +
+      `router parameters ${count(rmoe, 'routerParams')} vs ${count(indep, 'routerParams')}; ` +
+      `model parameters ${rmoe.paramsTotal} vs ${indep.paramsTotal}`,
+  });
+}
+
+/** MixLoRA against one LoRA of at least its trainable parameters; DynMoLE against MixLoRA. */
+export function loraClaims(rows: readonly BenchRow[]): Claim[] {
+  const single = findRow(rows, 'lora-single');
+  const mix = findRow(rows, 'mixlora');
+  const dyn = findRow(rows, 'dynmole');
+  const evidence = (a: BenchRow, b: BenchRow): string =>
+    `accuracy ${show(a, 'accuracy')} vs ${show(b, 'accuracy')}; test loss ${show(a, 'testLoss')} vs ${show(b, 'testLoss')}; ` +
+    `per task: ${a.variant} ${tasks(a)}; ${b.variant} ${tasks(b)}; ` +
+    `trainable parameters ${count(a, 'trainableParams')} vs ${count(b, 'trainableParams')}; ` +
+    `frozen model: Fashion-MNIST accuracy ${fmt(a.metrics, a.spread, 'baseAccuracy')}, on the tasks before fine-tuning ${fmt(a.metrics, a.spread, 'zeroShotAccuracy')}`;
+  return [
+    makeClaim({
+      id: 'mixlora-vs-lora',
+      paper: 'MixLoRA (Li et al. 2024)',
+      statement:
+        'on a multi-task fine-tuning of a frozen trained model, LoRA experts over its frozen FFNs with a top-2 router and aux loss (MixLoRA: 4 experts of rank 4) reach a higher test accuracy than one LoRA with at least as many trainable parameters',
+      parts: [comparePart({ a: mix, b: single, metric: 'accuracy', rule: SUPERIOR })],
+      evidence: evidence(mix, single),
+    }),
+    makeClaim({
+      id: 'dynmole-vs-mixlora',
+      paper: 'DynMoLE (Li et al. 2025)',
+      statement:
+        "DynMoLE's hybrid routing (soft over every expert for tokens whose Tsallis entropy exceeds the threshold, top-p with at least 2 experts otherwise) with its Tsallis-entropy loss reaches a higher test accuracy than MixLoRA's top-2 routing on the same LoRA experts",
+      parts: [comparePart({ a: dyn, b: mix, metric: 'accuracy', rule: SUPERIOR })],
+      evidence: evidence(dyn, mix),
     }),
   ];
 }

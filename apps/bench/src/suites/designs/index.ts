@@ -1,30 +1,40 @@
 import type { Suite } from '../../types';
 import { loadFashionMnist } from '../../data/fashion-mnist';
-import { BASELINE, evoMoeArm, SKYWORK } from './arms';
+import { BASELINE, evoMoeArm, rmoeArms, SKYWORK } from './arms';
 import { designsClaims } from './claims';
+import { loraTaskSets } from './lora-data';
+import { loraArms } from './lora-model';
+import { runLoraArms } from './lora-run';
 import { designsNotes } from './notes';
-import { designsPlan } from './plan';
+import { designsPlan, loraPlan } from './plan';
 import { runArms } from './run';
 
 /**
- * The `designs` suite: routing designs of the MoE literature on a Fashion-MNIST patch transformer
+ * The `designs` suite: designs of the MoE literature on a Fashion-MNIST patch transformer
  * (Skywork-MoE's gating logit normalisation and adaptive aux coefficients, EvoMoE's
- * dense-to-sparse gate). Opt-in: not part of the default run of every suite.
+ * dense-to-sparse gate, RMoE's layerwise recurrent router) and LoRA-expert fine-tuning of a
+ * frozen trained model on three MNIST / Fashion-MNIST tasks (MixLoRA, DynMoLE). Opt-in: not part
+ * of the default run of every suite.
  */
 export const designsSuite: Suite = {
   name: 'designs',
   description:
-    "Fashion-MNIST patch transformer: Skywork-MoE's normalised gating (with fixed / adaptive aux) and EvoMoE's dense-to-sparse gate against softmax top-2 (opt-in: moe-bench run designs)",
+    "Fashion-MNIST patch transformer: Skywork-MoE's normalised gating (fixed / adaptive aux), EvoMoE's dense-to-sparse gate, RMoE's recurrent router; multi-task LoRA fine-tuning of a frozen model: MixLoRA, DynMoLE (opt-in: moe-bench run designs)",
   defaultRun: false,
   async run(ctx) {
     const plan = designsPlan(ctx.quick);
     const data = loadFashionMnist(plan.trainPerClass, plan.testPerClass);
-    const rows = await runArms(ctx, plan, 'routing', [BASELINE, ...SKYWORK, evoMoeArm(plan)], data);
+    const routing = await runArms(ctx, plan, 'routing', [BASELINE, ...SKYWORK, evoMoeArm(plan)], data);
+    const rmoe = await runArms(ctx, plan, 'recurrent-routing', rmoeArms(), data);
+    const lora = loraPlan(ctx.quick);
+    const tasks = loraTaskSets(lora, plan.trainPerClass);
+    const finetune = await runLoraArms(ctx, plan, lora, loraArms(), data, tasks);
+    const rows = [...routing, ...rmoe, ...finetune];
     return {
       rows,
       claims: designsClaims(rows),
-      notes: designsNotes(plan, ctx.quick),
-      mainMetrics: ['accuracy', 'entropy', 'expertSim', 'dropRate', 'earlyLoss', 'testLoss'],
+      notes: designsNotes(plan, lora, ctx.quick),
+      mainMetrics: ['accuracy', 'testLoss', 'entropy', 'expertSim', 'dropRate', 'earlyLoss', 'routingMI'],
     };
   },
 };

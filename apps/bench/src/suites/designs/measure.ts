@@ -20,6 +20,46 @@ export interface DesignEvaluation {
   expertSim: number[];
   /** Share of the routed (token, slot) pairs dropped by capacity, over the test set and the layers. */
   dropRate: number;
+  /** Each MoE layer's top-1 expert of every test token, in order (layer, then image, then token). */
+  top1: number[][];
+}
+
+/**
+ * Cross-layer routing mutual information (bits): for each pair of consecutive MoE layers, the
+ * plug-in mutual information between the top-1 expert a token gets in layer l and in layer l+1
+ * (joint histogram over every test token), averaged over the pairs. 0 = the layers route
+ * independently; at most log2(E).
+ *
+ * @example
+ * ```ts
+ * crossLayerMutualInformation([[0, 1, 0, 1], [1, 0, 1, 0]], 2); // 1: layer 2 is a function of layer 1
+ * ```
+ */
+export function crossLayerMutualInformation(top1: readonly number[][], experts: number): number {
+  if (top1.length < 2) return 0;
+  const pairs: number[] = [];
+  for (let l = 0; l + 1 < top1.length; l++) {
+    const a = top1[l];
+    const b = top1[l + 1];
+    const n = a.length;
+    const joint = new Float64Array(experts * experts);
+    const pa = new Float64Array(experts);
+    const pb = new Float64Array(experts);
+    for (let i = 0; i < n; i++) {
+      joint[a[i] * experts + b[i]] += 1 / n;
+      pa[a[i]] += 1 / n;
+      pb[b[i]] += 1 / n;
+    }
+    let mi = 0;
+    for (let i = 0; i < experts; i++) {
+      for (let j = 0; j < experts; j++) {
+        const p = joint[i * experts + j];
+        if (p > 0) mi += p * Math.log2(p / (pa[i] * pb[j]));
+      }
+    }
+    pairs.push(mi);
+  }
+  return pairs.reduce((s, v) => s + v, 0) / pairs.length;
 }
 
 /** Per token [T]: the mean cosine similarity of the E experts' outputs on it (off-diagonal pairs). */
@@ -84,7 +124,9 @@ export function evaluateDesign(model: TokenClassifier, set: ImageSet): DesignEva
     const entropy = tf.mean(tf.stack(perLayer), [0, 2]);
     const expertSim = tf.mean(tf.stack(sims), [0, 2]);
     const dropped = tf.addN(aux.map((a) => a.dropped));
+    const top1 = aux.map((a) => Array.from(tf.slice(a.indices, [0, 0], [-1, 1]).dataSync()));
     return {
+      top1,
       correct: Array.from(right.dataSync()),
       loss: Array.from(loss.dataSync()),
       entropy: Array.from(entropy.dataSync()),
@@ -100,6 +142,7 @@ export function evaluateDesign(model: TokenClassifier, set: ImageSet): DesignEva
     entropy: parts.flatMap((p) => p.entropy),
     expertSim: parts.flatMap((p) => p.expertSim),
     dropRate: routed > 0 ? parts.reduce((s, p) => s + p.dropped, 0) / routed : 0,
+    top1: (parts[0]?.top1 ?? []).map((_, l) => parts.flatMap((p) => p.top1[l])),
   };
 }
 

@@ -61,3 +61,30 @@ export function designsPlan(quick: boolean): DesignsPlan {
         annealEpochs: 4,
       };
 }
+
+/** Hidden width of the dense FFN of the trained model the LoRA arms fine-tune (frozen). */
+export const LORA_BASE_HIDDEN = 64;
+
+/** Sizes of the multi-task LoRA fine-tuning (MixLoRA, DynMoLE) per mode. */
+export interface LoraPlan {
+  /** Training images per class of each task (three tasks of 10 classes). */
+  trainPerClass: number;
+  /** Test images per class of each task. */
+  testPerClass: number;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+}
+
+/**
+ * Quick: 30 / 30 images per class and task (900 training images, 900 test items), 4 epochs of 18
+ * steps. Full: 120 / 100 (3,600 training images, 3,000 test items), 6 epochs of 56 steps. Peak
+ * learning rate 1e-2 (LoRA factors start at B = 0 and move slowly at the full model's 3e-3). The
+ * frozen model is the dense twin of the suite's classifier trained on the suite's Fashion-MNIST
+ * plan first (per seed).
+ */
+export function loraPlan(quick: boolean): LoraPlan {
+  return quick
+    ? { trainPerClass: 30, testPerClass: 30, epochs: 4, batchSize: 50, lr: 1e-2 }
+    : { trainPerClass: 120, testPerClass: 100, epochs: 6, batchSize: 64, lr: 1e-2 };
+}

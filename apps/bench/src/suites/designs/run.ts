@@ -5,10 +5,16 @@ import { mean, seedRunsRow, type SeedRun } from '../../stats';
 import type { BenchRow, SuiteContext } from '../../types';
 import { SHARED_EXPERT, type Arm } from './arms';
 import { diversifyInto, sharedExpertModel } from './evomoe';
-import { evaluateDesign, expertWeightSimilarity } from './measure';
+import { crossLayerMutualInformation, evaluateDesign, expertWeightSimilarity } from './measure';
 import { MODEL, stepsPerEpoch, type DesignsPlan } from './plan';
 import { classifierRowHead } from '../../train/classifier-run';
 import { trainEpochs } from './train';
+
+/** Parameters of the routing: every MoE layer's router plus a shared router cell (RMoE's GRU). */
+function routerParams(model: TokenClassifier): number {
+  const routers = model.moeLayers().reduce((s, l) => s + l.router.countParams(), 0);
+  return routers + (model.routerCell?.countParams() ?? 0);
+}
 
 /** Trains one arm for one seed (EvoMoE in its two stages) and returns the trained model. */
 async function trainArm(
@@ -20,7 +26,7 @@ async function trainArm(
 ): Promise<TokenClassifier> {
   // Every arm starts from the same weights for a seed: a paired comparison.
   setSeed(seed);
-  const model = new TokenClassifier({ ...MODEL, ffn: arm.ffn });
+  const model = new TokenClassifier({ ...MODEL, ...arm.model, ffn: arm.ffn });
   let from = 0;
   if (arm.shared) {
     const shared = sharedExpertModel(model, () => new TokenClassifier({ ...MODEL, ffn: SHARED_EXPERT }));
@@ -77,6 +83,8 @@ export async function runArms(
         trainDropRate: mean(drops.slice(Math.floor(drops.length * 0.75))),
         earlyLoss: mean(losses.slice(0, Math.ceil(losses.length / 2))),
         finalLoss: mean(losses.slice(-Math.max(1, Math.floor(losses.length / 10)))),
+        routingMI: crossLayerMutualInformation(ev.top1, model.moeLayers()[0]?.experts.numExperts ?? 1),
+        routerParams: routerParams(model),
       };
       runs.push({
         metrics,
@@ -86,7 +94,8 @@ export async function runArms(
       });
       ctx.log(
         `${task} ${arm.variant} seed ${seed}: accuracy ${accuracy.toFixed(3)}, entropy ${metrics.entropy.toFixed(3)}, ` +
-          `expertSim ${metrics.expertSim.toFixed(3)}, drop ${metrics.dropRate.toFixed(3)}, earlyLoss ${metrics.earlyLoss.toFixed(3)}`,
+          `expertSim ${metrics.expertSim.toFixed(3)}, drop ${metrics.dropRate.toFixed(3)}, earlyLoss ${metrics.earlyLoss.toFixed(3)}, ` +
+          `routing MI ${metrics.routingMI.toFixed(3)} bits`,
       );
     }
     const m = last as TokenClassifier;

@@ -7,12 +7,18 @@ import {
   tf,
   Trainer,
   warmupCosine,
+  type MoEAux,
+  type Module,
   type StepInfo,
-  type TokenClassifier,
 } from '@moe-zoo/core';
 import type { ImageSet } from '../../data/fashion-mnist';
 import { batch } from '../../train/classifier-run';
-import { PATCH, stepsPerEpoch, type DesignsPlan } from './plan';
+import { PATCH, type DesignsPlan } from './plan';
+
+/** What the loop trains: a module mapping image patches to class logits and its routed layers' aux. */
+export interface PatchClassifier extends Module {
+  forward(x: tf.Tensor): { logits: tf.Tensor2D; aux: MoEAux[] };
+}
 
 /** Epochs `[from, to)` of one training run, and where each step's record goes. */
 export interface EpochRange {
@@ -22,19 +28,19 @@ export interface EpochRange {
 }
 
 /**
- * Trains `model` on epochs `[from, to)` of the plan's run: the batches and the learning rate are
+ * Trains `model` (its trainable parameters) on epochs `[from, to)` of the plan's run: the batches and the learning rate are
  * those of those epochs in a single run over all epochs (one warmup + cosine schedule over every
  * step, epoch e shuffled by `makeRng(seed·7919 + e)`), so a run split in stages (EvoMoE) sees the
  * same data and rates as an arm trained in one go. A fresh AdamW per stage.
  */
 export async function trainEpochs(
-  model: TokenClassifier,
+  model: PatchClassifier,
   train: ImageSet,
-  plan: DesignsPlan,
+  plan: Pick<DesignsPlan, 'epochs' | 'batchSize' | 'lr'>,
   seed: number,
   range: EpochRange,
 ): Promise<void> {
-  const perEpoch = stepsPerEpoch(plan);
+  const perEpoch = Math.floor(train.n / plan.batchSize);
   const schedule = warmupCosine({
     peak: plan.lr,
     warmupSteps: Math.ceil(perEpoch / 4),

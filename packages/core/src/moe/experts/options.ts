@@ -24,3 +24,26 @@ export const SwiGluBankOptionsSchema = z
     hidden: sizeField(LIMITS.hidden),
   })
   .superRefine(refineExpertWidth);
+
+/** Options of `LoraExperts` (LoRA experts over one frozen GELU FFN). */
+export const LoraBankOptionsSchema = z
+  .strictObject({
+    numExperts: sizeField(LIMITS.numExperts),
+    dim: sizeField(LIMITS.dim),
+    /** Hidden width of the frozen FFN. */
+    hidden: sizeField(LIMITS.hidden),
+    /** LoRA rank r of every expert's updates. */
+    rank: sizeField(LIMITS.dim),
+    /** LoRA α: the updates are scaled by α / r (default 2r, i.e. a scale of 2). */
+    alpha: z.number().positive().max(1e4).optional(),
+  })
+  .superRefine((o, ctx) => {
+    refineExpertWidth({ numExperts: o.numExperts, hidden: o.rank }, ctx);
+    if (o.rank > Math.min(o.dim, o.hidden)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rank'],
+        message: `rank ${o.rank} exceeds min(dim, hidden) = ${Math.min(o.dim, o.hidden)}`,
+      });
+    }
+  });

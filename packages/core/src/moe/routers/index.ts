@@ -2,7 +2,10 @@ import type { RouterConfig } from '../../config/moe';
 import { BalancedRouter } from './balanced';
 import { DenseToSparseRouter } from './dense-to-sparse';
 import { ExpertChoiceRouter } from './expert-choice';
+import type { GruCell } from '../../nn/gru-cell';
 import { HashRouter } from './hash';
+import { MlpRouter } from './mlp';
+import { RecurrentRouter } from './recurrent';
 import { NoisyTopKRouter } from './noisy-topk';
 import { NormalizedSoftmaxRouter } from './normalized-softmax';
 import type { Router } from './router';
@@ -21,9 +24,24 @@ export * from './uncertainty';
 export * from './router-bias';
 export * from './normalized-softmax';
 export * from './dense-to-sparse';
+export * from './recurrent';
+export * from './mlp';
+export * from './tsallis-hybrid';
+
+/** What routers of several layers share, owned by the model: RMoE's GRU cell. */
+export interface SharedRouterParts {
+  /** The GRU every recurrent router of the model steps (absent: each router owns one). */
+  recurrentCell?: GruCell;
+}
 
 /** Builds the router a config names (the registry Tutel/HF-style configs select from). */
-export function createRouter(config: RouterConfig, dim: number, numExperts: number, k: number): Router {
+export function createRouter(
+  config: RouterConfig,
+  dim: number,
+  numExperts: number,
+  k: number,
+  shared: SharedRouterParts = {},
+): Router {
   switch (config.type) {
     case 'softmax':
       return new SoftmaxTopKRouter({
@@ -84,5 +102,9 @@ export function createRouter(config: RouterConfig, dim: number, numExperts: numb
         threshold: config.threshold,
         gumbel: config.gumbel,
       });
+    case 'recurrent':
+      return new RecurrentRouter({ dim, numExperts, k, stateDim: config.stateDim }, shared.recurrentCell);
+    case 'mlp':
+      return new MlpRouter({ dim, numExperts, k, hidden: config.hidden });
   }
 }

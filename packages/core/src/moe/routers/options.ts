@@ -120,3 +120,46 @@ export const UncertaintyRouterOptionsSchema = z
     bias: z.boolean().optional(),
   })
   .superRefine(refineK);
+
+/** Options of `RecurrentRouter` (RMoE's layerwise recurrent router). */
+export const RecurrentRouterOptionsSchema = z
+  .strictObject({
+    dim,
+    numExperts,
+    k,
+    /** Width S of the GRU state carried across layers (and of the projected router input). */
+    stateDim: sizeField(LIMITS.dim),
+  })
+  .superRefine(refineK);
+
+/** Options of `MlpRouter` (an independent two-layer router). */
+export const MlpRouterOptionsSchema = z
+  .strictObject({
+    dim,
+    numExperts,
+    k,
+    /** Hidden width of the router's MLP. */
+    hidden: sizeField(LIMITS.hidden),
+  })
+  .superRefine(refineK);
+
+/** Options of `TsallisHybridRouter` (DynMoLE's hybrid routing). */
+export const TsallisHybridOptionsSchema = z
+  .strictObject({
+    dim,
+    numExperts,
+    /** Experts every confident token keeps at least (DynMoLE's `keep_top_k`). */
+    k,
+    /** The Tsallis entropy index q (> 0, not 1). */
+    q: z
+      .number()
+      .gt(0)
+      .max(10)
+      .refine((v) => Math.abs(v - 1) > 1e-6, 'q must differ from 1 (q = 1 is the Shannon limit)')
+      .optional(),
+    /** Tokens whose Tsallis entropy exceeds this are routed softly to every expert. */
+    threshold: z.number().min(0).max(1000).optional(),
+    /** Confident tokens keep the experts inside this cumulative probability (top-p), at least k. */
+    topP: z.number().gt(0).max(1).optional(),
+  })
+  .superRefine(refineK);

@@ -26,6 +26,11 @@ export interface RouteResult {
   probs: tf.Tensor2D;
   /** A differentiable per-expert load estimate [E] for CV² (noisy top-k); counts otherwise. */
   smoothLoad?: tf.Tensor1D;
+  /**
+   * The routing state a recurrent router hands to the next routed layer [T, S] (RMoE's GRU
+   * state); absent for routers without one.
+   */
+  state?: tf.Tensor2D;
 }
 
 /** Optional per-call routing context. */
@@ -34,6 +39,8 @@ export interface RouteContext {
   tokenIds?: Int32Array | tf.Tensor1D;
   /** 1 for real tokens, 0 for padding [T]: padding does not move a router's balancing state. */
   valid?: tf.Tensor1D;
+  /** The previous routed layer's routing state [T, S] (recurrent routers; absent: the zero state). */
+  state?: tf.Tensor2D;
 }
 
 /**

@@ -1,0 +1,105 @@
+import { DynMoleConfig, DynMoleConfigInput, DynMoleConfigSchema } from '../config/lora';
+import { parseConfig } from '../config/parse';
+import type { SlotContext } from '../nn/ffn-slot';
+import type { GeluFFN } from '../nn/ffn';
+import { tf } from '../tf';
+import { combineMatrix } from './dispatch/dense';
+import { LoraExperts } from './experts/lora-bank';
+import { RoutedLayer, type Routing } from './routed-layer';
+import { TsallisHybridRouter } from './routers/tsallis-hybrid';
+import { tsallisEntropyLoss } from './tsallis';
+import type { DenseFfnWeights } from './upcycle';
+
+/** Mean over the (real) tokens of each column of m [T, E] -> [E]. */
+function tokenMean(m: tf.Tensor2D, valid?: tf.Tensor1D): tf.Tensor1D {
+  if (!valid) return tf.mean(m, 0) as tf.Tensor1D;
+  return tf.div(tf.sum(tf.mul(m, tf.expandDims(valid, -1)), 0), tf.maximum(tf.sum(valid), 1)) as tf.Tensor1D;
+}
+
+/**
+ * DynMoLE's layer (Li et al. 2025, "DynMoLE: Boosting Mixture of LoRA Experts Fine-Tuning with a
+ * Hybrid Routing Mechanism", arXiv 2504.00661): MixLoRA's LoRA experts over a frozen FFN
+ * ({@link LoraExperts}) routed by the Tsallis-entropy hybrid router ({@link TsallisHybridRouter}:
+ * soft routing over every expert for uncertain tokens, top-p with at least `topK` experts for
+ * confident ones, weights = the router's probabilities, not renormalised), with DynMoLE's two
+ * losses: `entropy · mean_t S_q(p_t)` (the Tsallis-entropy loss, pushing the router towards
+ * confident, sparse routing) and `aux · E · Σ_e mean_t(w_te) · mean_t(p_te)` (load balance on the
+ * kept weights). Output: the frozen FFN plus the weighted LoRA updates,
+ * `FFN(x) + Σ_e w_e (FFN_e(x) - FFN(x))`; with the B factors at zero it equals the frozen FFN.
+ *
+ * @example
+ * ```ts
+ * const layer = new DynMoleLayer({ dim: 32, hidden: 64, numExperts: 4, topK: 1, rank: 4, q: 1.1 });
+ * layer.loadBase(block.ffn as GeluFFN);
+ * const { y, aux } = layer.forward(x); // aux.losses: { aux, entropy }
+ * ```
+ */
+export class DynMoleLayer extends RoutedLayer {
+  readonly config: DynMoleConfig;
+  readonly router: TsallisHybridRouter;
+  readonly experts: LoraExperts;
+
+  constructor(config: DynMoleConfigInput) {
+    const c = parseConfig(DynMoleConfigSchema, config, 'DynMoLE layer config');
+    super(c.dim, {
+      dispatch: c.dispatch,
+      capacityFactor: c.capacityFactor,
+      losses: { aux: c.losses.aux, z: 0, cv2: 0, seqAux: 0 },
+    });
+    this.config = c;
+    this.router = this.child(
+      'router',
+      new TsallisHybridRouter({
+        dim: c.dim,
+        numExperts: c.numExperts,
+        k: c.topK,
+        q: c.q,
+        threshold: c.threshold,
+        topP: c.topP,
+      }),
+    );
+    this.experts = this.child(
+      'experts',
+      new LoraExperts({
+        numExperts: c.numExperts,
+        dim: c.dim,
+        hidden: c.hidden,
+        rank: c.rank,
+        alpha: c.alpha,
+      }),
+    );
+  }
+
+  /** Copies the trained dense FFN into the frozen base. */
+  loadBase(ffn: GeluFFN | DenseFfnWeights): void {
+    this.experts.loadBase(ffn);
+  }
+
+  protected override combine(y: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(y, this.experts.baseForward(x)) as tf.Tensor2D;
+  }
+
+  /** DynMoLE's load balance on the kept weights and its Tsallis-entropy loss. Runs inside `tf.tidy`. */
+  protected override balanceLosses(
+    route: Routing,
+    _counts: tf.Tensor1D,
+    ctx: SlotContext,
+  ): Record<string, tf.Scalar> {
+    const { aux, entropy } = this.config.losses;
+    const { probs, assignment } = route;
+    const [t, e] = probs.shape;
+    const out: Record<string, tf.Scalar> = {};
+    if (aux > 0) {
+      const kept = combineMatrix(assignment, t, e);
+      const balance = tf.mul(e, tf.sum(tf.mul(tokenMean(kept, ctx.valid), tokenMean(probs, ctx.valid))));
+      out.aux = tf.mul(aux, balance) as tf.Scalar;
+    }
+    if (entropy > 0) out.entropy = tf.mul(entropy, tsallisEntropyLoss(probs, this.router.q, ctx.valid));
+    return out;
+  }
+
+  /** Router, every LoRA expert (the hybrid assignment runs them all) and the frozen FFN once. */
+  override flopsPerToken(): number {
+    return super.flopsPerToken() + 4 * this.dim * this.experts.hidden;
+  }
+}
