@@ -142,7 +142,17 @@ export {
   type Routing,
   type RoutedLayerSettings,
   type BalanceCoefficients,
+  type RoutingTap,
 } from './moe/routed-layer';
+export {
+  recordRouting,
+  replayRouting,
+  routingFlips,
+  routedLayersOf,
+  type RoutingTrace,
+  type TracedLayer,
+  type RoutingFlips,
+} from './moe/routing-replay';
 export { MoELayer, type MoEForwardOptions } from './moe/layer';
 export type { MoEAux, FfnOutput, RoutingMetrics } from './moe/types';
 export { upcycle, type DenseFfnWeights } from './moe/upcycle';
@@ -201,6 +211,7 @@ export {
   labelPermutationTest,
   type LabelPermutation,
 } from './moe/specialisation';
+export { ROUTING_TRACE_FORMAT, encodeRoutingTrace, decodeRoutingTrace } from './io/routing-trace';
 
 // Accounting and classification metrics
 export { moduleCosts, isCostReporter, type CostReporter, type ModuleCosts } from './metrics/costs';

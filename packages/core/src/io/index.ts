@@ -18,6 +18,7 @@ export {
 } from './from-bytes';
 export { sha256Hex, sha256HexAsync } from './sha256';
 export { makeDirs } from './make-dirs';
+export { saveRoutingTrace, loadRoutingTrace } from './routing-trace-file';
 export { writeFileAtomic, writeFilesAtomic, type AtomicWriteOptions } from './atomic';
 export {
   CHECKPOINT_FORMAT,

@@ -53,6 +53,14 @@ function tensorsOf(a: TokenChoice | ExpertChoice): tf.Tensor2D[] {
   return a.kind === 'token' ? [a.indices, a.weights] : [a.tokens, a.weights];
 }
 
+/** What router replay taps in a routed layer (see {@link RoutedLayer.setRoutingTap}). */
+export interface RoutingTap {
+  /** The experts [T, k] int32 the next call of `tokens` tokens must use (a new tensor the layer disposes). */
+  impose?: (tokens: number) => tf.Tensor2D;
+  /** Sees each call's chosen experts (token choice [T, k]; expert choice [E, C]); copy to keep. */
+  record?: (indices: tf.Tensor2D) => void;
+}
+
 /**
  * The one skeleton of every layer that routes tokens to experts (MoELayer, MoFME, MoTE, MoIIE's
  * group routers, MoMa's expert-choice groups): route → dispatch → balance losses → aux → disposal.
@@ -92,6 +100,8 @@ export abstract class RoutedLayer<C extends SlotContext = SlotContext>
   abstract readonly experts: ExpertBank;
   /** The adaptive aux coefficient, when `settings.losses.adaptiveAux` asks for one. */
   readonly adaptiveAux: AdaptiveAuxCoefficient | undefined;
+  /** Router replay and recording (`recordRouting` / `replayRouting`, moe/routing-replay.ts). */
+  private replay: RoutingTap = {};
 
   constructor(
     readonly dim: number,
@@ -127,17 +137,41 @@ export abstract class RoutedLayer<C extends SlotContext = SlotContext>
     }
   }
 
+  /**
+   * Sets (or with `{}` clears) what router replay taps: `impose(tokens)` gives the experts [T, k]
+   * this call must use, `record(indices)` sees each call's chosen experts. Used by
+   * `recordRouting` / `replayRouting`; a layer whose routing cannot be imposed throws.
+   */
+  setRoutingTap(tap: RoutingTap): void {
+    this.replay = tap;
+  }
+
+  /** The current router replay tap (`{}` when none). */
+  get routingTap(): RoutingTap {
+    return this.replay;
+  }
+
   private run(
     x: tf.Tensor,
     x2: tf.Tensor2D,
-    context: C,
+    ctx: C,
     made: (tf.Tensor | undefined)[],
   ): { y: tf.Tensor; aux: MoEAux } {
+    const imposed = this.replay.impose?.(x2.shape[0]);
+    made.push(imposed);
+    const context: C = imposed ? { ...ctx, imposedRouting: imposed } : ctx;
     const routerIn = this.routerInput(x2, context);
     made.push(routerIn);
     const route = tf.tidy(
       () => this.route(routerIn, context) as unknown as tf.TensorContainer,
     ) as unknown as Routing;
+    if (imposed && (route.assignment.kind !== 'token' || route.assignment.indices !== imposed)) {
+      made.push(route.logits, route.probs, route.smoothLoad, route.state, ...tensorsOf(route.assignment));
+      throw new Error(
+        `${this.constructor.name}: its routing cannot be imposed (router replay needs a token-choice top-k router ` +
+          `that the layer calls through route(); ${this.router?.constructor.name ?? 'no router'} did not use it)`,
+      );
+    }
     made.push(route.logits, route.probs, route.smoothLoad, route.state, ...tensorsOf(route.assignment));
     made.push(...Object.values(route.losses ?? {}));
     const expertIn = tf.tidy(() => this.expertInput(x2));
@@ -164,6 +198,7 @@ export abstract class RoutedLayer<C extends SlotContext = SlotContext>
     }));
     const shaped = tf.reshape(y, x.shape);
     const indices = route.assignment.kind === 'token' ? route.assignment.indices : route.assignment.tokens;
+    this.replay.record?.(indices);
     const aux: MoEAux = { losses, counts, probs: route.probs, dropped: out.dropped, indices };
     if (context.valid) aux.valid = tf.clone(context.valid);
     if (route.state) aux.routerState = route.state;
@@ -195,7 +230,12 @@ export abstract class RoutedLayer<C extends SlotContext = SlotContext>
   /** The routing of the tokens; runs inside `tf.tidy`, so only the returned tensors survive. */
   protected route(input: tf.Tensor2D, ctx: C): Routing {
     if (!this.router) throw new Error(`${this.constructor.name}: no router; override route()`);
-    return this.router.route(input, { tokenIds: ctx.tokenIds, valid: ctx.valid, state: ctx.routerState });
+    return this.router.route(input, {
+      tokenIds: ctx.tokenIds,
+      valid: ctx.valid,
+      state: ctx.routerState,
+      imposed: ctx.imposedRouting,
+    });
   }
 
   /** The dispatch path of this call: the configured one by default. */

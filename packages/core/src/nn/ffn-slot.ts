@@ -23,6 +23,8 @@ export interface SlotContext {
    * (RMoE) continues from; absent in the first routed layer.
    */
   routerState?: tf.Tensor2D;
+  /** Experts to impose on this call instead of the router's choice [T, k] int32 (router replay). */
+  imposedRouting?: tf.Tensor2D;
 }
 
 /**

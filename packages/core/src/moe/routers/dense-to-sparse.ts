@@ -3,9 +3,9 @@ import { parseConfig } from '../../config/parse';
 import { fanInUniform } from '../../nn/init';
 import { tf } from '../../tf';
 import { nextSeed } from '../../utils/random';
-import { gatherRows, normalizeRows, topkIndices } from '../ops';
+import { gatherRows, normalizeRows } from '../ops';
 import { DenseToSparseOptionsSchema } from './options';
-import { RouteResult, Router } from './router';
+import { RouteResult, Router, type RouteContext } from './router';
 
 /** Options of the router (see `DenseToSparseOptionsSchema`: strict, sizes bounded). */
 export type DenseToSparseOptions = z.input<typeof DenseToSparseOptionsSchema>;
@@ -88,12 +88,12 @@ export class DenseToSparseRouter extends Router {
     return this.steps >= this.annealSteps;
   }
 
-  route(x: tf.Tensor2D): RouteResult {
+  route(x: tf.Tensor2D, ctx: RouteContext = {}): RouteResult {
     const logits = tf.matMul(x, this.weight) as tf.Tensor2D;
     const noisy = this.training && this.gumbel ? tf.add(logits, this.gumbelNoise(logits.shape)) : logits;
     const probs = tf.softmax(tf.div(noisy, this.temperature)) as tf.Tensor2D;
     if (this.sparse) {
-      const indices = topkIndices(probs, this.k);
+      const indices = this.chooseExperts(probs, this.k, ctx);
       const weights = normalizeRows(gatherRows(probs, indices));
       return { assignment: { kind: 'token', indices, weights }, logits, probs };
     }

@@ -2,9 +2,9 @@ import type { z } from 'zod';
 import { parseConfig } from '../../config/parse';
 import { fanInUniform } from '../../nn/init';
 import { tf } from '../../tf';
-import { gatherRows, normalizeRows, topkIndices } from '../ops';
+import { gatherRows, normalizeRows } from '../ops';
 import { MlpRouterOptionsSchema } from './options';
-import { RouteResult, Router } from './router';
+import { RouteResult, Router, type RouteContext } from './router';
 
 /** Options of the router (see `MlpRouterOptionsSchema`: strict, sizes bounded). */
 export type MlpRouterOptions = z.input<typeof MlpRouterOptionsSchema>;
@@ -38,10 +38,10 @@ export class MlpRouter extends Router {
     this.w2 = this.param('w2', fanInUniform([o.hidden, o.numExperts], o.hidden));
   }
 
-  route(x: tf.Tensor2D): RouteResult {
+  route(x: tf.Tensor2D, ctx: RouteContext = {}): RouteResult {
     const logits = tf.matMul(tf.tanh(tf.add(tf.matMul(x, this.w1), this.b1)), this.w2) as tf.Tensor2D;
     const probs = tf.softmax(logits) as tf.Tensor2D;
-    const indices = topkIndices(probs, this.k);
+    const indices = this.chooseExperts(probs, this.k, ctx);
     const weights = normalizeRows(gatherRows(probs, indices));
     return { assignment: { kind: 'token', indices, weights }, logits, probs };
   }

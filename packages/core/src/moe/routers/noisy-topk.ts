@@ -3,8 +3,8 @@ import { parseConfig } from '../../config/parse';
 import { NoisyTopKOptionsSchema } from './options';
 import { tf } from '../../tf';
 import { nextSeed } from '../../utils/random';
-import { gatherRows, normalizeRows, oneHotFloat, topkIndices, withoutGradient } from '../ops';
-import { RouteResult, Router } from './router';
+import { gatherRows, normalizeRows, oneHotFloat, withoutGradient } from '../ops';
+import { RouteResult, Router, type RouteContext } from './router';
 
 /** Options of the router (see `NoisyTopKOptionsSchema`: strict, sizes bounded). */
 export type NoisyTopKOptions = z.input<typeof NoisyTopKOptionsSchema>;
@@ -33,14 +33,14 @@ export class NoisyTopKRouter extends Router {
     this.noiseWeight = this.param('noiseWeight', tf.zeros([o.dim, o.numExperts]));
   }
 
-  route(x: tf.Tensor2D): RouteResult {
+  route(x: tf.Tensor2D, ctx: RouteContext = {}): RouteResult {
     const clean = tf.matMul(x, this.weight) as tf.Tensor2D;
     const noisy = this.training && this.numExperts > this.k;
     const std = noisy ? tf.add(tf.softplus(tf.matMul(x, this.noiseWeight)), 1e-2) : undefined;
     const logits = std
       ? (tf.add(clean, tf.mul(tf.randomNormal(clean.shape, 0, 1, 'float32', nextSeed()), std)) as tf.Tensor2D)
       : clean;
-    const indices = topkIndices(logits, this.k);
+    const indices = this.chooseExperts(logits, this.k, ctx);
     const selected = gatherRows(logits, indices);
     const weights = tf.softmax(selected) as tf.Tensor2D;
     const probs = normalizeRows(

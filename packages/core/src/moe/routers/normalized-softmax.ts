@@ -2,9 +2,9 @@ import type { z } from 'zod';
 import { parseConfig } from '../../config/parse';
 import { fanInUniform } from '../../nn/init';
 import { tf } from '../../tf';
-import { gatherRows, normalizeRows, topkIndices } from '../ops';
+import { gatherRows, normalizeRows } from '../ops';
 import { NormalizedSoftmaxOptionsSchema } from './options';
-import { RouteResult, Router } from './router';
+import { RouteResult, Router, type RouteContext } from './router';
 
 /** Options of the router (see `NormalizedSoftmaxOptionsSchema`: strict, sizes bounded). */
 export type NormalizedSoftmaxOptions = z.input<typeof NormalizedSoftmaxOptionsSchema>;
@@ -59,10 +59,10 @@ export class NormalizedSoftmaxRouter extends Router {
     this.weight = this.param('weight', fanInUniform([o.dim, o.numExperts], o.dim));
   }
 
-  route(x: tf.Tensor2D): RouteResult {
+  route(x: tf.Tensor2D, ctx: RouteContext = {}): RouteResult {
     const logits = tf.matMul(x, this.weight) as tf.Tensor2D;
     const probs = tf.softmax(standardizeLogits(logits, this.scale)) as tf.Tensor2D;
-    const indices = topkIndices(probs, this.k);
+    const indices = this.chooseExperts(probs, this.k, ctx);
     const raw = gatherRows(probs, indices);
     const weights = this.normalize ? normalizeRows(raw) : raw;
     return { assignment: { kind: 'token', indices, weights }, logits, probs };

@@ -3,7 +3,7 @@ import { parseConfig } from '../../config/parse';
 import { GruCell } from '../../nn/gru-cell';
 import { fanInUniform } from '../../nn/init';
 import { tf } from '../../tf';
-import { gatherRows, normalizeRows, topkIndices } from '../ops';
+import { gatherRows, normalizeRows } from '../ops';
 import { RecurrentRouterOptionsSchema } from './options';
 import { RouteContext, RouteResult, Router } from './router';
 
@@ -71,7 +71,7 @@ export class RecurrentRouter extends Router {
     const state = this.cell.forward(tf.matMul(x, this.proj) as tf.Tensor2D, prev);
     const logits = tf.matMul(state, this.out) as tf.Tensor2D;
     const probs = tf.softmax(logits) as tf.Tensor2D;
-    const indices = topkIndices(probs, this.k);
+    const indices = this.chooseExperts(probs, this.k, ctx);
     const weights = normalizeRows(gatherRows(probs, indices));
     return { assignment: { kind: 'token', indices, weights }, logits, probs, state };
   }

@@ -2,6 +2,7 @@ import { LIMITS } from '../../config/bounds';
 import { ConfigError } from '../../config/parse';
 import { Module } from '../../nn/module';
 import type { tf } from '../../tf';
+import { topkIndices } from '../ops';
 
 /** Each token chose `k` experts: `indices` [T, k] int32 and their `weights` [T, k]. */
 export interface TokenChoice {
@@ -41,6 +42,11 @@ export interface RouteContext {
   valid?: tf.Tensor1D;
   /** The previous routed layer's routing state [T, S] (recurrent routers; absent: the zero state). */
   state?: tf.Tensor2D;
+  /**
+   * Experts to use instead of the router's own choice [T, k] int32 (router replay): the weights
+   * are still this call's scores gathered at them. Routers without a top-k choice ignore it.
+   */
+  imposed?: tf.Tensor2D;
 }
 
 /**
@@ -71,6 +77,18 @@ export abstract class Router extends Module {
   }
 
   abstract route(x: tf.Tensor2D, ctx?: RouteContext): RouteResult;
+
+  /** The `k` experts of each token by `scores` [T, E], or `ctx.imposed` when a routing is replayed. */
+  protected chooseExperts(scores: tf.Tensor2D, k: number, ctx?: RouteContext): tf.Tensor2D {
+    const imposed = ctx?.imposed;
+    if (!imposed) return topkIndices(scores, k);
+    if (imposed.shape[0] !== scores.shape[0] || imposed.shape[1] !== k) {
+      throw new Error(
+        `${this.constructor.name}: the imposed routing is [${imposed.shape}], this call routes [${scores.shape[0]}, ${k}]`,
+      );
+    }
+    return imposed;
+  }
 
   /**
    * True when the assignment is balanced by construction or fixed (expert choice, BASE, hash):

@@ -3,7 +3,7 @@ import { parseConfig } from '../../config/parse';
 import { SigmoidLossFreeOptionsSchema } from './options';
 import { fanInUniform } from '../../nn/init';
 import { tf } from '../../tf';
-import { countAssignments, gatherRows, normalizeRows, topkIndices } from '../ops';
+import { countAssignments, gatherRows, normalizeRows } from '../ops';
 import { RouteContext, RouteResult, Router } from './router';
 
 /** Options of the router (see `SigmoidLossFreeOptionsSchema`: strict, sizes bounded). */
@@ -42,7 +42,7 @@ export class SigmoidLossFreeRouter extends Router {
   route(x: tf.Tensor2D, ctx: RouteContext = {}): RouteResult {
     const logits = tf.matMul(x, this.weight) as tf.Tensor2D;
     const scores = tf.sigmoid(logits) as tf.Tensor2D;
-    const indices = topkIndices(tf.add(scores, this.bias) as tf.Tensor2D, this.k);
+    const indices = this.chooseExperts(tf.add(scores, this.bias) as tf.Tensor2D, this.k, ctx);
     const weights = tf.mul(normalizeRows(gatherRows(scores, indices)), this.scale) as tf.Tensor2D;
     if (this.training && this.rate > 0)
       this.recordCounts(countAssignments(indices, this.numExperts, ctx.valid));

@@ -4,8 +4,8 @@ import { SoftmaxTopKOptionsSchema } from './options';
 import { fanInUniform } from '../../nn/init';
 import { tf } from '../../tf';
 import { nextSeed } from '../../utils/random';
-import { gatherRows, normalizeRows, topkIndices } from '../ops';
-import { RouteResult, Router } from './router';
+import { gatherRows, normalizeRows } from '../ops';
+import { RouteResult, Router, type RouteContext } from './router';
 import { linearLogits, RouterBias } from './router-bias';
 
 /** Options of the router (see `SoftmaxTopKOptionsSchema`: strict, sizes bounded). */
@@ -36,14 +36,14 @@ export class SoftmaxTopKRouter extends Router {
     if (o.bias) this.bias = this.child('bias', new RouterBias(o.numExperts));
   }
 
-  route(x: tf.Tensor2D): RouteResult {
+  route(x: tf.Tensor2D, ctx: RouteContext = {}): RouteResult {
     const input =
       this.training && this.jitter > 0
         ? tf.mul(x, tf.randomUniform(x.shape, 1 - this.jitter, 1 + this.jitter, 'float32', nextSeed()))
         : x;
     const logits = linearLogits(input, this.weight, this.bias, this.training);
     const probs = tf.softmax(logits) as tf.Tensor2D;
-    const indices = topkIndices(probs, this.k);
+    const indices = this.chooseExperts(probs, this.k, ctx);
     const raw = gatherRows(probs, indices);
     const weights = this.normalize ? normalizeRows(raw) : raw;
     return { assignment: { kind: 'token', indices, weights }, logits, probs };

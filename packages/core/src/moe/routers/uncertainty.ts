@@ -4,8 +4,8 @@ import { UncertaintyRouterOptionsSchema } from './options';
 import { fanInUniform } from '../../nn/init';
 import { tf } from '../../tf';
 import { nextSeed } from '../../utils/random';
-import { gatherRows, normalizeRows, topkIndices } from '../ops';
-import { RouteResult, Router } from './router';
+import { gatherRows, normalizeRows } from '../ops';
+import { RouteResult, Router, type RouteContext } from './router';
 import { linearLogits, RouterBias } from './router-bias';
 
 /** Options of the router (see `UncertaintyRouterOptionsSchema`: strict, sizes bounded). */
@@ -43,11 +43,11 @@ export class UncertaintyRouter extends Router {
     if (o.bias) this.bias = this.child('bias', new RouterBias(o.numExperts));
   }
 
-  route(x: tf.Tensor2D): RouteResult {
+  route(x: tf.Tensor2D, ctx: RouteContext = {}): RouteResult {
     const logits = linearLogits(x, this.weight, this.bias, this.training);
     if (!this.training && !this.atInference) {
       const probs = tf.softmax(logits) as tf.Tensor2D;
-      const indices = topkIndices(probs, this.k);
+      const indices = this.chooseExperts(probs, this.k, ctx);
       return {
         assignment: { kind: 'token', indices, weights: normalizeRows(gatherRows(probs, indices)) },
         logits,
@@ -63,7 +63,7 @@ export class UncertaintyRouter extends Router {
     const { mean, variance } = tf.moments(stack, 0);
     const score = tf.div(mean, tf.add(tf.sqrt(tf.add(variance, 1e-12)), 1e-3)) as tf.Tensor2D;
     const probs = normalizeRows(score);
-    const indices = topkIndices(probs, this.k);
+    const indices = this.chooseExperts(probs, this.k, ctx);
     const weights = normalizeRows(gatherRows(probs, indices));
     return { assignment: { kind: 'token', indices, weights }, logits, probs };
   }
