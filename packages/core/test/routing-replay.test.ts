@@ -73,7 +73,7 @@ describe('router replay', () => {
     const { trace } = await recordRouting(model, () =>
       [model.forward(a), model.forward(b)].forEach((t) => t.dispose()),
     );
-    const [c1, c2] = tf.split(c, 2);
+    const [c1, c2] = tf.split(c, 2) as tf.Tensor2D[];
     const own = await recordRouting(model, () =>
       [model.forward(c1), model.forward(c2)].forEach((t) => t.dispose()),
     );

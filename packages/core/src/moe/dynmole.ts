@@ -1,14 +1,12 @@
 import { DynMoleConfig, DynMoleConfigInput, DynMoleConfigSchema } from '../config/lora';
 import { parseConfig } from '../config/parse';
 import type { SlotContext } from '../nn/ffn-slot';
-import type { GeluFFN } from '../nn/ffn';
 import { tf } from '../tf';
 import { combineMatrix } from './dispatch/dense';
-import { LoraExperts } from './experts/lora-bank';
-import { RoutedLayer, type Routing } from './routed-layer';
+import { LoraRoutedLayer } from './lora-layer';
+import type { Routing } from './routed-layer';
 import { TsallisHybridRouter } from './routers/tsallis-hybrid';
 import { tsallisEntropyLoss } from './tsallis';
-import type { DenseFfnWeights } from './upcycle';
 
 /** Mean over the (real) tokens of each column of m [T, E] -> [E]. */
 function tokenMean(m: tf.Tensor2D, valid?: tf.Tensor1D): tf.Tensor1D {
@@ -34,14 +32,13 @@ function tokenMean(m: tf.Tensor2D, valid?: tf.Tensor1D): tf.Tensor1D {
  * const { y, aux } = layer.forward(x); // aux.losses: { aux, entropy }
  * ```
  */
-export class DynMoleLayer extends RoutedLayer {
+export class DynMoleLayer extends LoraRoutedLayer {
   readonly config: DynMoleConfig;
   readonly router: TsallisHybridRouter;
-  readonly experts: LoraExperts;
 
   constructor(config: DynMoleConfigInput) {
     const c = parseConfig(DynMoleConfigSchema, config, 'DynMoLE layer config');
-    super(c.dim, {
+    super(c, {
       dispatch: c.dispatch,
       capacityFactor: c.capacityFactor,
       losses: { aux: c.losses.aux, z: 0, cv2: 0, seqAux: 0 },
@@ -58,25 +55,6 @@ export class DynMoleLayer extends RoutedLayer {
         topP: c.topP,
       }),
     );
-    this.experts = this.child(
-      'experts',
-      new LoraExperts({
-        numExperts: c.numExperts,
-        dim: c.dim,
-        hidden: c.hidden,
-        rank: c.rank,
-        alpha: c.alpha,
-      }),
-    );
-  }
-
-  /** Copies the trained dense FFN into the frozen base. */
-  loadBase(ffn: GeluFFN | DenseFfnWeights): void {
-    this.experts.loadBase(ffn);
-  }
-
-  protected override combine(y: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(y, this.experts.baseForward(x)) as tf.Tensor2D;
   }
 
   /** DynMoLE's load balance on the kept weights and its Tsallis-entropy loss. Runs inside `tf.tidy`. */
@@ -96,10 +74,5 @@ export class DynMoleLayer extends RoutedLayer {
     }
     if (entropy > 0) out.entropy = tf.mul(entropy, tsallisEntropyLoss(probs, this.router.q, ctx.valid));
     return out;
-  }
-
-  /** Router, every LoRA expert (the hybrid assignment runs them all) and the frozen FFN once. */
-  override flopsPerToken(): number {
-    return super.flopsPerToken() + 4 * this.dim * this.experts.hidden;
   }
 }

@@ -1,11 +1,7 @@
 import { MixLoraConfig, MixLoraConfigInput, MixLoraConfigSchema } from '../config/lora';
 import { parseConfig } from '../config/parse';
-import type { GeluFFN } from '../nn/ffn';
-import { tf } from '../tf';
-import { LoraExperts } from './experts/lora-bank';
-import { RoutedLayer } from './routed-layer';
+import { LoraRoutedLayer } from './lora-layer';
 import { createRouter, type Router } from './routers';
-import type { DenseFfnWeights } from './upcycle';
 
 /**
  * MixLoRA's layer (Li et al. 2024, arXiv 2404.15159): the FFN of a trained model, frozen, turned
@@ -23,44 +19,18 @@ import type { DenseFfnWeights } from './upcycle';
  * const { y, aux } = layer.forward(x);  // y = the FFN's output until the experts train
  * ```
  */
-export class MixLoraLayer extends RoutedLayer {
+export class MixLoraLayer extends LoraRoutedLayer {
   readonly config: MixLoraConfig;
   readonly router: Router;
-  readonly experts: LoraExperts;
 
   constructor(config: MixLoraConfigInput) {
     const c = parseConfig(MixLoraConfigSchema, config, 'MixLoRA layer config');
-    super(c.dim, {
+    super(c, {
       dispatch: c.dispatch,
       capacityFactor: c.capacityFactor,
       losses: { aux: c.losses.aux, z: c.losses.z, cv2: 0, seqAux: 0 },
     });
     this.config = c;
     this.router = this.child('router', createRouter(c.router, c.dim, c.numExperts, c.topK));
-    this.experts = this.child(
-      'experts',
-      new LoraExperts({
-        numExperts: c.numExperts,
-        dim: c.dim,
-        hidden: c.hidden,
-        rank: c.rank,
-        alpha: c.alpha,
-      }),
-    );
-  }
-
-  /** Copies the trained dense FFN into the frozen base. */
-  loadBase(ffn: GeluFFN | DenseFfnWeights): void {
-    this.experts.loadBase(ffn);
-  }
-
-  /** The frozen FFN's output plus the routed experts' weighted updates. */
-  protected override combine(y: tf.Tensor2D, x: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(y, this.experts.baseForward(x)) as tf.Tensor2D;
-  }
-
-  /** Router, k LoRA experts and the frozen FFN once. */
-  override flopsPerToken(): number {
-    return super.flopsPerToken() + 4 * this.dim * this.experts.hidden;
   }
 }
