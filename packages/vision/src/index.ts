@@ -46,6 +46,8 @@ export { type AnswerHeadOptions, AnswerHead } from './model/answer-head';
 export { type ConvEncoderOptions, ConvEncoder } from './model/conv-encoder';
 export {
   type EncoderRole,
+  BASE_TARGETS,
+  type BaseTarget,
   createEncoder,
   type PretrainOptions,
   PretrainOptionsSchema,

@@ -83,6 +83,23 @@ describe('visual-question data', () => {
     expect(sub.images.subarray(1024, 2048)).toEqual(data.test.images.subarray(1024, 2048));
   });
 
+  it('asks only the chosen question templates, on the same images', async () => {
+    const all = await loadVisionData({ seed: 0, ...small, cache: false });
+    const ids = ['digit-odd', 'fashion-class', 'text-last', 'chart-tallest'];
+    const some = await loadVisionData({ seed: 0, ...small, cache: false, questions: ids });
+    for (const set of [some.pretrain, some.train, some.test]) {
+      answersConsistent(set);
+      expect(new Set(Array.from(set.question, (q) => QUESTIONS[q].id))).toEqual(new Set(ids));
+    }
+    expect(some.train.images).toEqual(all.train.images);
+    await expect(loadVisionData({ ...small, questions: [...ids, 'digit-colour'] })).rejects.toThrow(
+      /unknown question template\(s\) digit-colour/,
+    );
+    await expect(loadVisionData({ ...small, questions: ids.slice(1) })).rejects.toThrow(
+      /no question template of type mnist/,
+    );
+  });
+
   it('draws mnist / fashion-mnist test images from fixed pools disjoint from training', async () => {
     for (const pkg of ['mnist', 'fashion-mnist'] as const) {
       const train = imagePool(pkg, 'train');

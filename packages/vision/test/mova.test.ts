@@ -76,6 +76,20 @@ describe('MoVA building blocks', () => {
     expect(() => routingLabels(base, experts, { maxExperts: 0 })).toThrow(/maxExperts/);
   });
 
+  it('the relative rule keeps only experts whose loss drop is at least a fraction of the best drop', () => {
+    const base = [1.0, 0.5];
+    const experts = [
+      [0.2, 0.5, 0.55, 0.9], // drops 0.8, 0.5, 0.45, 0.1
+      [0.45, 0.4, 0.6, 0.1], // drops 0.05, 0.1, -0.1, 0.4
+    ].flat();
+    expect(Array.from(routingLabels(base, experts))).toEqual([1, 1, 1, 0, 1, 1, 0, 1]);
+    expect(Array.from(routingLabels(base, experts, { relative: 0.5 }))).toEqual([1, 1, 1, 0, 0, 0, 0, 1]);
+    expect(Array.from(routingLabels(base, experts, { relative: 0.7 }))).toEqual([1, 0, 0, 0, 0, 0, 0, 1]);
+    // A sample where no expert lowers the loss gets no label, whatever the fraction.
+    expect(Array.from(routingLabels([0.1], [0.2, 0.3, 0.1, 0.4], { relative: 0.5 }))).toEqual([0, 0, 0, 0]);
+    expect(() => routingLabels(base, experts, { relative: 1.5 })).toThrow(ConfigError);
+  });
+
   it("measures each content type's share of its own expert and of the others in a mask", () => {
     // 2 experts; types [0, 0, 1, 1, 1]
     const mask = Uint8Array.from([1, 0, 1, 1, 0, 1, 0, 0, 1, 1]);

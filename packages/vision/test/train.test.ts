@@ -119,6 +119,26 @@ describe('training: encoders, routing labels, router, MoVA', () => {
     enc.dispose();
   });
 
+  it('pretrains the base on the content type alone when asked to', async () => {
+    setSeed(9);
+    const enc = createEncoder('base');
+    const r = await pretrainEncoder(enc, 'base', data.pretrain, {
+      epochs: 4,
+      batchSize: 32,
+      seed: 0,
+      evaluateOn: data.test,
+      baseTarget: 'content-type',
+    });
+    expect(r.score).toBeGreaterThan(0.9); // chance is 0.25; the four types look nothing alike
+    enc.dispose();
+    await expect(
+      pretrainEncoder(createEncoder('base'), 'base', data.pretrain, {
+        epochs: 1,
+        baseTarget: 'digit' as never,
+      }),
+    ).rejects.toThrow(/baseTarget/);
+  });
+
   it('learns well above chance, leak-free and deterministically', async () => {
     const run = async () => {
       const mova = newMoVA(1);

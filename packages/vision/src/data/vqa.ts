@@ -16,6 +16,7 @@ import {
   tokenize,
   type ContentType,
   type ImageFacts,
+  type QuestionTemplate,
 } from './vocab';
 
 /** Bumped whenever rendered images change; part of the cache folder name. */
@@ -81,6 +82,11 @@ export interface VisionDataOptions {
   testPerType?: number;
   /** Cache rendered text and charts under `<repo>/.cache/vision/<version>-<seed>/` (default true). */
   cache?: boolean;
+  /**
+   * Ids of the question templates to ask (default every one of {@link QUESTIONS}); every content
+   * type needs at least one. The images do not depend on it.
+   */
+  questions?: readonly string[];
 }
 
 /** The three splits; `pretrain` and `train` come from the same fixed train pools but never share an image. */
@@ -226,7 +232,26 @@ function emptyVqaSet(n: number, size: number): VqaSet {
   };
 }
 
-function assemble(byType: Item[][], size: number, seed: number, split: Split): VqaSet {
+/** The question templates asked of each content type, in {@link CONTENT_TYPES} order. */
+function templatesByType(ids: readonly string[] | undefined): { q: QuestionTemplate; i: number }[][] {
+  const unknown = ids?.filter((id) => !QUESTIONS.some((q) => q.id === id)) ?? [];
+  if (unknown.length) throw new Error(`loadVisionData: unknown question template(s) ${unknown.join(', ')}`);
+  return CONTENT_TYPES.map((t) => {
+    const asked = QUESTIONS.map((q, i) => ({ q, i })).filter(
+      (e) => e.q.type === t && (!ids || ids.includes(e.q.id)),
+    );
+    if (!asked.length) throw new Error(`loadVisionData: no question template of type ${t} is asked`);
+    return asked;
+  });
+}
+
+function assemble(
+  byType: Item[][],
+  size: number,
+  seed: number,
+  split: Split,
+  templates: { q: QuestionTemplate; i: number }[][],
+): VqaSet {
   // Round-robin over the types that still have items.
   const order: [number, number][] = [];
   const most = Math.max(...byType.map((b) => b.length));
@@ -235,9 +260,6 @@ function assemble(byType: Item[][], size: number, seed: number, split: Split): V
   const per = size * size;
   const set = emptyVqaSet(n, size);
   const rng = makeRng(seed * 7919 + SPLIT_SALT[split] * 131 + 7);
-  const templates = CONTENT_TYPES.map((t) =>
-    QUESTIONS.map((q, i) => ({ q, i })).filter((e) => e.q.type === t),
-  );
   for (let i = 0; i < n; i++) {
     const [t, k] = order[i];
     const item = byType[t][k];
@@ -297,6 +319,7 @@ export async function loadVisionData(o: VisionDataOptions = {}): Promise<VisionD
   }
   if (!Number.isInteger(size) || size < 28)
     throw new Error(`loadVisionData: size must be an integer >= 28, got ${size}`);
+  const templates = templatesByType(o.questions);
   const build = async (split: Split): Promise<VqaSet> => {
     const c = counts[split];
     const skip = (t: ContentType) => (split === 'train' ? counts.pretrain[t] : 0);
@@ -306,7 +329,7 @@ export async function loadVisionData(o: VisionDataOptions = {}): Promise<VisionD
       await renderedItems('text', split, c.text, seed, size, cache),
       await renderedItems('chart', split, c.chart, seed, size, cache),
     ];
-    return assemble(byType, size, seed, split);
+    return assemble(byType, size, seed, split, templates);
   };
   return {
     pretrain: await build('pretrain'),

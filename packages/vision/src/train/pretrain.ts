@@ -70,6 +70,15 @@ export const PRETRAIN_TARGETS: Record<EncoderRole, string> = {
   chart: `each of ${MAX_BARS} bar heights (regression), the bar count and which bar is tallest / shortest`,
 };
 
+/**
+ * What the generalist base learns in pretraining: `caption` (the default) is the caption-level
+ * label of {@link PRETRAIN_TARGETS}; `content-type` only which of the content types an image is
+ * (a gist that answers none of the questions, so that the detail has to come from a specialist).
+ */
+export const BASE_TARGETS = ['caption', 'content-type'] as const;
+/** One of {@link BASE_TARGETS}. */
+export type BaseTarget = (typeof BASE_TARGETS)[number];
+
 const BLANK = TEXT_ALPHABET.length;
 
 class PretrainHead extends Module {
@@ -77,11 +86,14 @@ class PretrainHead extends Module {
   constructor(
     readonly role: EncoderRole,
     enc: ConvEncoder,
+    baseTarget: BaseTarget,
   ) {
     super();
     const outputs =
       role === 'base'
-        ? NUM_CAPTIONS
+        ? baseTarget === 'caption'
+          ? NUM_CAPTIONS
+          : CONTENT_TYPES.length
         : role === 'text'
           ? MAX_TEXT_LENGTH * (BLANK + 1)
           : role === 'chart'
@@ -125,7 +137,12 @@ export function samplesFor(role: EncoderRole, set: VqaSet): Int32Array {
   return Int32Array.from(out);
 }
 
-function targets(role: EncoderRole, set: VqaSet, idx: ArrayLike<number>): Targets {
+function targets(
+  role: EncoderRole,
+  set: VqaSet,
+  idx: ArrayLike<number>,
+  baseTarget: BaseTarget = 'caption',
+): Targets {
   const per = set.size * set.size;
   const n = idx.length;
   const px = new Float32Array(n * per);
@@ -136,7 +153,7 @@ function targets(role: EncoderRole, set: VqaSet, idx: ArrayLike<number>): Target
     return {
       images,
       cls: tf.tensor1d(
-        pick((k) => set.caption[k]),
+        pick((k) => (baseTarget === 'caption' ? set.caption[k] : set.type[k])),
         'int32',
       ),
     };
@@ -201,6 +218,8 @@ function lossOf(role: EncoderRole, logits: tf.Tensor2D, t: Targets): tf.Scalar {
 export const PretrainOptionsSchema = TrainOptionsSchema.extend({
   /** Scores the trained encoder + head on this set (e.g. the test split). */
   evaluateOn: objectField<VqaSet>('a VQA set').optional(),
+  /** What the base learns (see {@link BASE_TARGETS}; default `caption`); ignored for specialists. */
+  baseTarget: z.enum(BASE_TARGETS).optional(),
   onStep: functionField<(loss: number) => void>('a step callback').optional(),
 });
 /** Options of {@link pretrainEncoder}. */
@@ -244,7 +263,8 @@ export async function pretrainEncoder(
     ]);
   }
   setSeed((o.seed ?? 0) * 1000 + 17);
-  const head = new PretrainHead(role, encoder);
+  const baseTarget = o.baseTarget ?? 'caption';
+  const head = new PretrainHead(role, encoder, baseTarget);
   const net = new PretrainNet(encoder, head);
   const losses: number[] = [];
   try {
@@ -256,6 +276,7 @@ export async function pretrainEncoder(
           role,
           set,
           Array.from(b, (i) => idx[i]),
+          baseTarget,
         ),
       epochs: o.epochs,
       batchSize,
@@ -269,7 +290,7 @@ export async function pretrainEncoder(
         },
       },
     });
-    const score = o.evaluateOn ? scorePretrain(net, role, o.evaluateOn) : undefined;
+    const score = o.evaluateOn ? scorePretrain(net, role, o.evaluateOn, baseTarget) : undefined;
     calibrateOn(encoder, set, idx);
     return { seconds, losses, score };
   } finally {
@@ -277,12 +298,12 @@ export async function pretrainEncoder(
   }
 }
 
-function scorePretrain(net: PretrainNet, role: EncoderRole, set: VqaSet): number {
+function scorePretrain(net: PretrainNet, role: EncoderRole, set: VqaSet, baseTarget: BaseTarget): number {
   const idx = samplesFor(role, set);
   let ok = 0;
   let total = 0;
   evaluateInBatches(net, idx.length, 256, ({ from, size }) => {
-    const t = targets(role, set, idx.subarray(from, from + size));
+    const t = targets(role, set, idx.subarray(from, from + size), baseTarget);
     const l = net.head.forward(net.encoder.forward(t.images)).arraySync();
     if (t.cls) {
       const y = t.cls.dataSync();

@@ -23,7 +23,17 @@ import {
   type VqaSet,
 } from '@moe-zoo/vision';
 import type { SuiteContext } from '../../types';
-import { DESCRIPTIONS, DIM, EXPERTS, HEADS, type VisionPlan } from './plan';
+import {
+  BASE_TARGET,
+  DESCRIPTIONS,
+  DETAIL_QUESTIONS,
+  DIM,
+  EXPERTS,
+  HEADS,
+  PRETRAIN_PER_TYPE,
+  SUITE_LABEL_RULE,
+  type VisionPlan,
+} from './plan';
 
 /** Everything shared by the arms of one seed. */
 export interface SeedSetup {
@@ -64,6 +74,7 @@ async function pretrainEncoders(
       epochs,
       seed,
       evaluateOn: test,
+      baseTarget: BASE_TARGET,
       onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),
     });
     bar.done();
@@ -74,7 +85,7 @@ async function pretrainEncoders(
   return { encoders, scores, seconds: (Date.now() - start) / 1000 };
 }
 
-/** Per question template, the share of training questions whose routing label includes each expert. */
+/** Per question template asked, the share of training questions whose routing label includes each expert. */
 function labelFrequencies(labels: Uint8Array, set: VqaSet): string {
   const fraction = (q: number, j: number) => {
     let n = 0;
@@ -86,9 +97,10 @@ function labelFrequencies(labels: Uint8Array, set: VqaSet): string {
     }
     return n ? k / n : 0;
   };
-  return QUESTIONS.map(
-    (q, qi) => `${q.id} [${CONTENT_TYPES.map((_, j) => fraction(qi, j).toFixed(2)).join(' ')}]`,
-  ).join('; ');
+  return QUESTIONS.map((q, qi) => ({ q, qi }))
+    .filter(({ qi }) => set.question.includes(qi))
+    .map(({ q, qi }) => `${q.id} [${CONTENT_TYPES.map((_, j) => fraction(qi, j).toFixed(2)).join(' ')}]`)
+    .join('; ');
 }
 
 /** Data, encoders, routing labels and router of one seed. */
@@ -98,11 +110,18 @@ export async function setupSeed(
   plan: VisionPlan,
   seed: number,
 ): Promise<SeedSetup> {
-  const data = await loadVisionData({ seed, trainPerType: plan.trainPerType, testPerType: plan.testPerType });
+  const data = await loadVisionData({
+    seed,
+    trainPerType: plan.trainPerType,
+    testPerType: plan.testPerType,
+    pretrainPerType: PRETRAIN_PER_TYPE,
+    questions: DETAIL_QUESTIONS,
+  });
   const pre = await pretrainEncoders(ctx, plan, seed, data.pretrain, data.test);
   const [base, ...experts] = pre.encoders;
   const banks = [data.pretrain, data.train, data.test].map((s) => buildFeatureBank(base, experts, s));
-  const labelSteps = (EXPERTS + 1) * plan.labelEpochs * Math.floor(data.pretrain.n / plan.batchSize);
+  const labelSteps =
+    plan.answererSeeds * (EXPERTS + 1) * plan.labelEpochs * Math.floor(data.pretrain.n / plan.batchSize);
   const lbar = ctx.progress(`vision routing labels seed ${seed}`, labelSteps);
   const built = await buildRoutingLabels(
     { bank: banks[0], set: data.pretrain },
@@ -110,7 +129,15 @@ export async function setupSeed(
       { bank: banks[1], set: data.train },
       { bank: banks[2], set: data.test },
     ],
-    { epochs: plan.labelEpochs, batchSize: plan.batchSize, lr: plan.lr, seed, onStep: () => lbar.tick() },
+    {
+      epochs: plan.labelEpochs,
+      batchSize: plan.batchSize,
+      lr: plan.lr,
+      seed,
+      rule: SUITE_LABEL_RULE,
+      answererSeeds: plan.answererSeeds,
+      onStep: () => lbar.tick(),
+    },
   );
   lbar.done();
   const [trainL, testL] = built.labels;
