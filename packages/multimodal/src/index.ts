@@ -106,6 +106,7 @@ export {
   VqaTransformer,
   copyMatchingWeights,
 } from './vqa/model';
+export { type MoeLayerChoice } from './vqa/slots';
 export {
   type TrainVqaOptions,
   TrainVqaOptionsSchema,
@@ -262,6 +263,7 @@ export {
   type BuildFloatMoeOptions,
   BuildFloatMoeOptionsSchema,
   buildFloatMoe,
+  continueDense,
 } from './mote/upcycle';
 export {
   vqaSizeChecks,

@@ -1,6 +1,7 @@
 import {
   ConfigError,
   countAssignments,
+  GeluFFN,
   initBackend,
   moduleCosts,
   RoutedLayer,
@@ -29,6 +30,18 @@ const D = 16;
 
 function moiie(aux = 0.001) {
   return new GroupRoutedMoE({ dim: D, hidden: 8, numExperts: 4, topK: 2, groups: armGroups('moiie'), aux });
+}
+
+/** A MoIIE layer with extra config fields (for validation checks). */
+function moiieWith(extra: Record<string, unknown>) {
+  return new GroupRoutedMoE({
+    dim: D,
+    hidden: 8,
+    numExperts: 4,
+    topK: 2,
+    groups: armGroups('moiie'),
+    ...extra,
+  });
 }
 
 /** 40 tokens: image tokens first, then text, the last 5 padding. */
@@ -148,6 +161,44 @@ describe('GroupRoutedMoE', () => {
     layer.dispose();
   });
 
+  it('router gain: the same routing at step 0, gradients on the router weights gain times larger', () => {
+    const { x, modality, valid } = tokens();
+    const gains = [1, 5];
+    const layers = gains.map((routerGain) => {
+      setSeed(4);
+      return new GroupRoutedMoE({
+        dim: D,
+        hidden: 8,
+        numExperts: 4,
+        topK: 2,
+        groups: armGroups('moiie'),
+        routerGain,
+      });
+    });
+    const [plain, fast] = layers;
+    const w = (l: GroupRoutedMoE) => l.routers[0].weight.arraySync() as number[][];
+    w(fast)
+      .flat()
+      .forEach((v, i) => expect(v).toBeCloseTo(w(plain).flat()[i] / 5, 7));
+    const probs = layers.map((l) => tf.tidy(() => l.forward(x, { modality, valid }).aux.probs.arraySync()));
+    probs[1].flat().forEach((v, i) => expect(v).toBeCloseTo(probs[0].flat()[i], 5));
+    // d logits / d W is gain · x: Adam's normalised steps then move the logits gain times as far.
+    const grad = (l: GroupRoutedMoE) =>
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(
+          () => tf.mean(tf.square(l.forward(x, { modality, valid }).y)) as tf.Scalar,
+          [l.routers[0].weight],
+        );
+        return Array.from(grads[l.routers[0].weight.name].dataSync());
+      });
+    const [g1, g5] = layers.map(grad);
+    expect(Math.max(...g1.map(Math.abs))).toBeGreaterThan(0);
+    g5.forEach((v, i) => expect(v).toBeCloseTo(5 * g1[i], 4));
+    expect(() => moiieWith({ routerGain: 0 })).toThrow(/routerGain/);
+    tf.dispose([x, modality, valid]);
+    layers.forEach((l) => l.dispose());
+  });
+
   it('validates its config, naming the field', () => {
     const base = { dim: 8, hidden: 8, numExperts: 4, topK: 2 };
     expect(
@@ -257,6 +308,29 @@ describe('MoIIE arms', () => {
     expect(counts.modality.flopsPerToken - counts.dense.flopsPerToken).toBe(moeLayers * 2 * D * 2);
     expect(counts.moiie.flopsPerToken - counts.dense.flopsPerToken).toBe(moeLayers * 2 * D * 3);
     tf.dispose([batch.image, batch.question, batch.answer].filter((t) => t !== undefined));
+  });
+
+  it("up-cycles every block with layers: 'all', still the same function", () => {
+    const batch = vqaBatch(set, [0, 1, 2]);
+    const ref = tf.tidy(() => base.forward(batch).logits.arraySync()).flat();
+    setSeed(1);
+    const model = upcycleArm(base, 'moiie', { noise: 0, layers: 'all', routerGain: 3 });
+    expect(model.blocks.map((b) => b.ffn instanceof GroupRoutedMoE)).toEqual([true, true, true, true]);
+    expect((model.blocks[0].ffn as GroupRoutedMoE).config.routerGain).toBe(3);
+    tf.tidy(() => {
+      const { logits, aux } = model.forward(batch);
+      expect(aux).toHaveLength(4);
+      logits
+        .arraySync()
+        .flat()
+        .forEach((v, i) => expect(v).toBeCloseTo(ref[i], 4));
+    });
+    const dense = upcycleArm(base, 'dense', { layers: 'all' });
+    expect(dense.blocks.map((b) => (b.ffn instanceof GeluFFN ? b.ffn.hidden : 0))).toEqual([48, 48, 48, 48]);
+    expect(() => upcycleArm(base, 'moiie', { layers: 'even' as never })).toThrow(/layers/);
+    tf.dispose([batch.image, batch.question, batch.answer].filter((t) => t !== undefined));
+    model.dispose();
+    dense.dispose();
   });
 
   it('evaluates routing by modality: disjoint experts for the modality MoE, entropy in [0, 1]', () => {

@@ -19,6 +19,7 @@ import {
   binaryBytes,
   buildFloatMoe,
   buildMote,
+  continueDense,
   equalMemoryHidden,
   floatExpertBytes,
   loadDigitImages,
@@ -245,5 +246,29 @@ describe('MoTE up-cycling', () => {
     tf.dispose([batch.image, batch.question, batch.answer].filter((t) => t !== undefined));
     copies.dispose();
     narrow.dispose();
+  });
+
+  it("continues the dense source as the control: same function, only the odd blocks' FFNs train", async () => {
+    const batch = vqaBatch(set, [0, 1, 2, 3]);
+    const control = continueDense(dense);
+    const ref = tf.tidy(() => dense.forward(batch).logits.arraySync()).flat();
+    tf.tidy(() => control.forward(batch).logits.arraySync())
+      .flat()
+      .forEach((v, i) => expect(v).toBeCloseTo(ref[i], 6));
+    expect(control.blocks[1].ffn).toBeInstanceOf(GeluFFN);
+    const before = Object.fromEntries(
+      control.namedParameters().map(([n, v]) => [n, Array.from(v.dataSync())]),
+    );
+    await trainVqa(control, set, { epochs: 1, batchSize: 32, seed: 0, lr: 1e-2 });
+    for (const [name, v] of control.namedParameters()) {
+      const moved = before[name].some((x, i) => x !== v.dataSync()[i]);
+      expect([name, moved]).toEqual([name, name.startsWith('blocks.1.ffn.')]);
+    }
+    // The source itself is untouched.
+    tf.tidy(() => dense.forward(batch).logits.arraySync())
+      .flat()
+      .forEach((v, i) => expect(v).toBe(ref[i]));
+    tf.dispose([batch.image, batch.question, batch.answer].filter((t) => t !== undefined));
+    control.dispose();
   });
 });

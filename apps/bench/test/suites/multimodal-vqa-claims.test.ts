@@ -44,6 +44,7 @@ const MOTE_DEFAULTS: Record<MoteRowKey, number[]> = {
   random: [0.82, 0.83, 0.82],
   'fp-count': [0.82, 0.83, 0.82],
   'fp-memory': [0.82, 0.83, 0.82],
+  'dense-cont': [0.82, 0.83, 0.82],
 };
 
 function mote(acc: Partial<Record<MoteRowKey, number[]>>): Record<MoteRowKey, BenchRow> {
@@ -69,12 +70,13 @@ function claim(all: Claim[], id: string): Claim {
 }
 
 describe('multimodal-vqa claims', () => {
-  it('has the seven claim ids, in the papers’ direction', () => {
+  it('has the eight claim ids, in the papers’ direction', () => {
     const all = claims({});
     expect(all.map((c) => c.id)).toEqual([
       'moiie-ordering',
       'moiie-data-scaling',
       'mote-float-gain',
+      'mote-float-capacity',
       'mote-equal-memory',
       'mote-equal-count',
       'mote-ternary-vs-binary',
@@ -184,6 +186,17 @@ describe('multimodal-vqa claims', () => {
     // Mean accuracy minus the source's mean (0.80333): mote 0.82333 -> +0.020, fp-count 0.85333 -> +0.050.
     expect(c.evidence).toContain('mote +0.020');
     expect(c.evidence).toContain('fp-count +0.050');
+  });
+
+  it('mote-float-capacity: the equal-count FP MoE must beat the dense source continued on the same data', () => {
+    const verdict = (cont: number[]) =>
+      claim(
+        claims({ mote: mote({ 'fp-count': [0.85, 0.86, 0.85], 'dense-cont': cont }) }),
+        'mote-float-capacity',
+      ).verdict;
+    expect(verdict([0.8, 0.81, 0.8])).toBe('holds');
+    expect(verdict([0.9, 0.91, 0.9])).toBe('fails');
+    expect(verdict([0.88, 0.83, 0.85])).toBe('inconclusive');
   });
 
   it('mote-equal-memory: superiority of MoTE over the equal-memory FP MoE', () => {

@@ -43,6 +43,13 @@ export const UpcycleArmOptionsSchema = z.strictObject({
   /** Relative Gaussian noise on the copied weights, so copies can diverge (default 0.01). */
   noise: z.number().min(0).max(10).optional(),
   dispatch: z.enum(['dense', 'sorted']).optional(),
+  /**
+   * Which blocks' FFNs become the arm's slot: the odd ones (default, MoIIE / MoE-LLaVA) or all
+   * (every block routes, so the routers see both the early and the late token representations).
+   */
+  layers: z.enum(['odd', 'all']).optional(),
+  /** The routers' gain (`GroupRoutedMoE`'s `routerGain`: a router learning-rate multiplier; default 1). */
+  routerGain: z.number().min(0.01).max(100).optional(),
 });
 /** Options of {@link upcycleArm}. */
 export type UpcycleArmOptions = z.input<typeof UpcycleArmOptionsSchema>;
@@ -94,17 +101,19 @@ export function armSlot(arm: MoiieArm, hidden: number, options: UpcycleArmOption
       groups: armGroups(arm),
       aux: o.aux ?? 0.001,
       dispatch: o.dispatch ?? 'sorted',
+      ...(o.routerGain !== undefined ? { routerGain: o.routerGain } : {}),
     },
   };
 }
 
 /**
  * Stage 2 of the MoIIE recipe: turns a trained dense {@link VqaTransformer} into one arm. The FFN of
- * every odd layer becomes the arm's slot ({@link armSlot}), initialised from the dense FFN: the
- * widened FFN (duplicated units) or 4 copies of it as experts (sparse upcycling). Everything else
- * is copied. So the three MoE arms have equal expert parameters and equal active parameters up to
- * the router sizes. The caller seeds the random stream (router init, noise). The arm is fully
- * described by its config, so `saveVqaModel` / `loadVqaModel` store and restore it.
+ * every odd layer (every layer with `layers: 'all'`) becomes the arm's slot ({@link armSlot}),
+ * initialised from the dense FFN: the widened FFN (duplicated units) or 4 copies of it as experts
+ * (sparse upcycling). Everything else is copied. So the three MoE arms have equal expert parameters
+ * and equal active parameters up to the router sizes. The caller seeds the random stream (router
+ * init, noise). The arm is fully described by its config, so `saveVqaModel` / `loadVqaModel` store
+ * and restore it.
  *
  * @example
  * ```ts
@@ -126,5 +135,6 @@ export function upcycleArm(
       if (arm === 'dense') widenInto(slotAt(model, layer, GeluFFN), src, noise);
       else upcycle(slotAt(model, layer, GroupRoutedMoE).experts, ffnWeights(src), noise);
     },
+    o.layers,
   );
 }

@@ -45,6 +45,13 @@ const GroupMoEFieldsSchema = MoESlotOptionsSchema.pick({
   groups: z.array(RoutingGroupSchema).min(1).max(64),
   /** Coefficient of each group's Switch balance loss (MoIIE: 0.001 per router). */
   aux: z.number().min(0).default(0.001),
+  /**
+   * Router gain g: every router reads `g · x` and starts from core's initial weights divided by g,
+   * so the logits at step 0 are unchanged while each Adam step moves them about g times as far: a
+   * router learning-rate multiplier (the trainer has one learning rate for all parameters). 1 =
+   * a plain router.
+   */
+  routerGain: z.number().min(0.01).max(100).default(1),
 });
 
 /** Groups cover disjoint modalities, name distinct experts below `numExperts`, at least `topK` each. */
@@ -139,6 +146,8 @@ export class GroupRoutedMoE extends RoutedLayer {
         new SoftmaxTopKRouter({ dim: c.dim, numExperts: g.experts.length, k: c.topK }),
       ),
     );
+    if (c.routerGain !== 1)
+      for (const r of this.routers) tf.tidy(() => r.weight.assign(tf.div(r.weight, c.routerGain)));
     this.experts = this.child(
       'experts',
       new FfnExperts({ numExperts: c.numExperts, dim: c.dim, hidden: c.hidden, activation: c.activation }),
@@ -172,7 +181,7 @@ export class GroupRoutedMoE extends RoutedLayer {
     let probs: tf.Tensor2D | undefined;
     const losses: Record<string, tf.Scalar> = {};
     c.groups.forEach((g, gi) => {
-      const { probs: local } = this.routers[gi].route(x); // [T, S]
+      const { probs: local } = this.routers[gi].route(c.routerGain === 1 ? x : tf.mul(x, c.routerGain)); // [T, S]
       const select = tf.oneHot(tf.tensor1d(g.experts, 'int32'), c.numExperts); // [S, E]
       const full = tf.matMul(local, select) as tf.Tensor2D; // [T, E]
       const outside = tf.sub(tf.sum(select, 0), 1); // 0 inside the subset, -1 outside

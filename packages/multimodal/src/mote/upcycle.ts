@@ -1,13 +1,4 @@
-import {
-  LIMITS,
-  MoELayer,
-  parseConfig,
-  refineTopK,
-  sizeField,
-  tf,
-  upcycle,
-  type GeluFFN,
-} from '@moe-zoo/core';
+import { LIMITS, MoELayer, parseConfig, refineTopK, sizeField, tf, upcycle, GeluFFN } from '@moe-zoo/core';
 import { z } from 'zod';
 import type { VqaFfnSlotInput } from '../vqa/ffn-slot';
 import { moeLayerIndices, type VqaTransformer } from '../vqa/model';
@@ -145,5 +136,24 @@ export function buildFloatMoe(dense: VqaTransformer, options: BuildFloatMoeOptio
         p.b2.assign(b2);
       });
     },
+  );
+}
+
+/**
+ * The control of the up-cycled arms: a copy of the dense model with only its MoE-layer FFNs
+ * trainable (the same layers the MoTE and float-MoE arms train, no experts added). Trained on the
+ * same questions, it separates what the extra expert capacity adds from what the extra training does.
+ *
+ * @example
+ * ```ts
+ * const control = continueDense(dense);
+ * await trainVqa(control, train, { epochs: 2 }); // only the odd blocks' FFNs move
+ * ```
+ */
+export function continueDense(dense: VqaTransformer): VqaTransformer {
+  return replaceMoeSlots(
+    dense,
+    (ffn) => ({ kind: 'dense', hidden: ffn.hidden }),
+    (model, l, ffn) => slotAt(model, l, GeluFFN).loadStateDict(ffn.stateDict()),
   );
 }

@@ -27,18 +27,27 @@ export function ffnWeights(ffn: GeluFFN): DenseFfnWeights {
   return { w1: ffn.fc1.weight, b1: ffn.fc1.bias, w2: ffn.fc2.weight, b2: ffn.fc2.bias };
 }
 
+/** Which blocks' FFNs are up-cycled: the odd ones (MoIIE / MoE-LLaVA, default) or every block. */
+export type MoeLayerChoice = 'odd' | 'all';
+
+/** The block indices `choice` names in a model of `depth` blocks. */
+export function moeLayersOf(depth: number, choice: MoeLayerChoice = 'odd'): number[] {
+  return choice === 'all' ? Array.from({ length: depth }, (_, i) => i) : moeLayerIndices(depth);
+}
+
 /**
- * A copy of a trained all-dense model whose odd (MoE) layers get the slot `slot(denseFfn)`
- * describes, its weights written by `init(model, layer, denseFfn)`; every other weight is copied.
- * `who` names the caller when the model is not all-dense.
+ * A copy of a trained all-dense model whose MoE layers (`layers`: the odd ones by default, or all)
+ * get the slot `slot(denseFfn)` describes, its weights written by `init(model, layer, denseFfn)`;
+ * every other weight is copied. `who` names the caller when the model is not all-dense.
  */
 export function withMoeSlots(
   dense: VqaTransformer,
   who: string,
   slot: (ffn: GeluFFN) => VqaFfnSlotInput,
   init: (model: VqaTransformer, layer: number, ffn: GeluFFN) => void,
+  layers: MoeLayerChoice = 'odd',
 ): VqaTransformer {
-  const moe = moeLayerIndices(dense.config.depth);
+  const moe = moeLayersOf(dense.config.depth, layers);
   const ffns = dense.blocks.map((_, layer) => denseFfnAt(dense, layer, who));
   const model = new VqaTransformer({
     ...dense.config,

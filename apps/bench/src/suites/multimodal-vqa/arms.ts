@@ -18,9 +18,18 @@ export function moiieVariant(arm: MoiieArm, size: number): string {
 
 /**
  * The MoTE part's rows in leaderboard order: `source`, the dense model the arms are up-cycled from,
- * then MoTE, its two ablations and the two full-precision MoE baselines.
+ * then MoTE, its two ablations, the two full-precision MoE baselines and `dense-cont`, the source
+ * whose FFN trains on the same questions with no experts added (the control of the float-MoE gain).
  */
-export const MOTE_ROW_KEYS = ['source', 'mote', 'binary', 'random', 'fp-count', 'fp-memory'] as const;
+export const MOTE_ROW_KEYS = [
+  'source',
+  'mote',
+  'binary',
+  'random',
+  'fp-count',
+  'fp-memory',
+  'dense-cont',
+] as const;
 
 /** A row of the MoTE part. */
 export type MoteRowKey = (typeof MOTE_ROW_KEYS)[number];
@@ -32,17 +41,17 @@ export type MoteArmKey = Exclude<MoteRowKey, 'source'>;
 export const MOTE_SOURCE = { model: 'vqa-dense', variant: 'base (mote source)' };
 
 /**
- * One MoTE-part arm: its row head and how it is up-cycled from the dense source, either MoTE
- * (`buildMote` options) or a full-precision MoE (`buildFloatMoe` options).
+ * One MoTE-part arm: its row head and how it is made from the dense source: MoTE (`buildMote`
+ * options), a full-precision MoE (`buildFloatMoe` options) or the source continued (`continueDense`).
  */
 export type MoteArm = { key: MoteArmKey; model: string; variant: string } & (
-  { mote: BuildMoteOptions } | { float: BuildFloatMoeOptions }
+  { mote: BuildMoteOptions } | { float: BuildFloatMoeOptions } | { continued: true }
 );
 
 /**
  * The MoTE-part arms in run order: MoTE (ternary, FFN init), binary and random-init ablations, the
  * full-precision MoE at equal expert count (4 x the source's FFN width) and at equal expert memory
- * (4 x `moteHidden`, the widest that fits MoTE's expert bytes).
+ * (4 x `moteHidden`, the widest that fits MoTE's expert bytes), and the dense source continued.
  */
 export function moteArms(denseHidden: number, moteHidden: number): MoteArm[] {
   return [
@@ -55,6 +64,12 @@ export function moteArms(denseHidden: number, moteHidden: number): MoteArm[] {
       model: 'fp-moe',
       variant: `4x${moteHidden}-top2 (equal expert memory)`,
       float: { hidden: moteHidden },
+    },
+    {
+      key: 'dense-cont',
+      model: 'vqa-dense',
+      variant: `${denseHidden} continued (no experts)`,
+      continued: true,
     },
   ];
 }

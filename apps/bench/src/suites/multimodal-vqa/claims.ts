@@ -109,7 +109,15 @@ function moiieClaims(rows: VqaRows): Claim[] {
 }
 
 function moteClaims(rows: VqaRows): Claim[] {
-  const { mote: mt, 'fp-memory': fpMem, 'fp-count': fpCount, binary: bin, random: rnd, source } = rows.mote;
+  const {
+    mote: mt,
+    'fp-memory': fpMem,
+    'fp-count': fpCount,
+    binary: bin,
+    random: rnd,
+    source,
+    'dense-cont': cont,
+  } = rows.mote;
   const paper = 'MoTE (Wang et al. 2025)';
   const memoryShare = ((mt.metrics.expertBytes / fpCount.metrics.expertBytes) * 100).toFixed(0);
   const gains = (Object.keys(rows.mote) as MoteRowKey[])
@@ -124,6 +132,14 @@ function moteClaims(rows: VqaRows): Claim[] {
         'precondition of the MoTE comparisons: up-cycling the dense source into the full-precision MoE (4 experts, top-2) and training its MoE layers makes it more accurate than the source',
       parts: [comparePart({ a: fpCount, b: source, metric: 'accuracy', rule: SUPERIOR })],
       evidence: `accuracy minus the dense source (${acc(source)}): ${gains}`,
+    }),
+    makeClaim({
+      id: 'mote-float-capacity',
+      paper,
+      statement:
+        'second precondition: the float MoE’s gain is its expert capacity, not only the extra training: it is more accurate than the dense source whose FFN trains on the same questions for the same steps (no experts added)',
+      parts: [comparePart({ a: fpCount, b: cont, metric: 'accuracy', rule: SUPERIOR })],
+      evidence: `float MoE ${acc(fpCount)} vs dense continued ${acc(cont)}; dense source ${acc(source)}`,
     }),
     makeClaim({
       id: 'mote-equal-memory',

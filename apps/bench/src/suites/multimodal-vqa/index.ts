@@ -1,12 +1,12 @@
 import type { Suite } from '../../types';
 import { MOTE_ROW_KEYS } from './arms';
 import { multimodalVqaClaims } from './claims';
-import { moteMemoryNote, vqaNotes } from './notes';
+import { moiieRoutingNote, moteMemoryNote, vqaNotes } from './notes';
 import { vqaPlan } from './plan';
 import { runVqa } from './run';
 
 /**
- * The `multimodal-vqa` suite: MoIIE against dense / vanilla-MoE / modality-MoE arms at several
+ * The `multimodal-vqa` suite: MoIIE against dense / vanilla-MoE / modality-MoE arms at two
  * training-set sizes (two-stage recipe after a text-only LM stage), and MoTE (frozen shared FFN +
  * top-1 ternary experts) against full-precision MoEs at equal expert memory and equal expert count,
  * with the ternary-vs-binary and FFN-vs-random-init ablations, on digit VQA.
@@ -14,14 +14,19 @@ import { runVqa } from './run';
 export const multimodalVqaSuite: Suite = {
   name: 'multimodal-vqa',
   description:
-    'MoIIE (intra/inter-modality experts) against dense, vanilla and modality MoEs at three training-set sizes, and MoTE (ternary upcycled experts) against full-precision MoEs at equal memory and equal expert count, on digit VQA (image tokens + question)',
+    'MoIIE (intra/inter-modality experts) against dense, vanilla and modality MoEs at two training-set sizes, and MoTE (ternary upcycled experts) against full-precision MoEs at equal memory and equal expert count, on digit VQA (image tokens + question)',
   async run(ctx) {
     const plan = vqaPlan(ctx.quick);
     const run = await runVqa(ctx, plan);
     return {
       rows: [...run.moiie, ...MOTE_ROW_KEYS.map((k) => run.mote[k])],
       claims: multimodalVqaClaims(run),
-      notes: [...run.seedNotes, moteMemoryNote(run.layout), ...vqaNotes(plan)],
+      notes: [
+        ...run.seedNotes,
+        moiieRoutingNote(run.moiie, plan.sizes),
+        moteMemoryNote(run.layout),
+        ...vqaNotes(plan),
+      ],
       mainMetrics: ['accuracy', 'acc_parity', 'acc_compare', 'acc_ink', 'visShared', 'expertBytes'],
     };
   },

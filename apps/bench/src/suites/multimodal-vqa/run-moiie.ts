@@ -38,7 +38,11 @@ export async function runMoiieGrid(
     const train = takeVqa(data.trainAll, size);
     for (const arm of MOIIE_ARMS) {
       setSeed(seed * 100 + size);
-      const model = upcycleArm(data.base, arm, { noise: plan.upcycleNoise });
+      const model = upcycleArm(data.base, arm, {
+        noise: plan.upcycleNoise,
+        layers: plan.moeLayers,
+        routerGain: plan.routerGain,
+      });
       const steps = plan.epochs * Math.floor(size / plan.batchSize);
       const bar = ctx.progress(`vqa ${arm} n=${size} seed ${seed}`, steps);
       const trace =

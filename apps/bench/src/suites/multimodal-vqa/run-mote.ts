@@ -3,6 +3,7 @@ import { GeluFFN, setSeed } from '@moe-zoo/core';
 import {
   buildFloatMoe,
   buildMote,
+  continueDense,
   equalMemoryHidden,
   floatExpertBytes,
   moeLayerIndices,
@@ -39,9 +40,10 @@ export interface MoteSeed {
   layout: MoteMemoryLayout;
 }
 
-/** The arm up-cycled from the dense source. */
+/** The arm made from the dense source. */
 function buildArm(arm: MoteArm, dense: VqaTransformer): VqaTransformer {
-  return 'mote' in arm ? buildMote(dense, arm.mote) : buildFloatMoe(dense, arm.float);
+  if ('mote' in arm) return buildMote(dense, arm.mote);
+  return 'float' in arm ? buildFloatMoe(dense, arm.float) : continueDense(dense);
 }
 
 /** MoTE's memory per layer (from a probe built from `dense`) and the equal-memory FP expert width. */

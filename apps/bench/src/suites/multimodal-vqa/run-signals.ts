@@ -4,7 +4,6 @@ import {
   armGroups,
   evaluateVqa,
   expertOutputCosine,
-  moeLayerIndices,
   shareOn,
   type VqaEvaluation,
   type VqaSet,
@@ -26,9 +25,7 @@ const COSINE_SEED = 17;
 
 /** Mean pairwise cosine of the expert outputs over the model's routed MoE layers (NaN without). */
 function expertCosine(model: VqaTransformer): number {
-  const layers = moeLayerIndices(model.config.depth)
-    .map((l) => model.blocks[l].ffn)
-    .filter((s): s is RoutedLayer => s instanceof RoutedLayer);
+  const layers = model.blocks.map((b) => b.ffn).filter((s): s is RoutedLayer => s instanceof RoutedLayer);
   if (layers.length === 0) return NaN;
   const x = tf.randomNormal([COSINE_TOKENS, model.config.dim], 0, 1, 'float32', COSINE_SEED) as tf.Tensor2D;
   const cos = layers.map((s) => expertOutputCosine(s.experts, x));
