@@ -51,7 +51,12 @@ function tileStarts(length: number, tile: number, stride: number): number[] {
  * top to bottom, each left to right, a stride of `tile - overlap`, the last tile flush with the
  * edge. Token `t` of tile `i` in a routed layer's output is row `i * tokensPerTile + t`.
  */
-export function tileOrigins(width: number, height: number, tile: number, overlap: number): [number, number][] {
+export function tileOrigins(
+  width: number,
+  height: number,
+  tile: number,
+  overlap: number,
+): [number, number][] {
   const stride = tile - overlap;
   const xs = tileStarts(width, tile, stride);
   return tileStarts(height, tile, stride).flatMap((y) => xs.map((x): [number, number] => [x, y]));
@@ -102,7 +107,8 @@ function planRestore(model: RestorationNet, img: RgbImage, options: RestoreOptio
     );
   }
   const batches: [number, number][][] = [];
-  for (let from = 0; from < coords.length; from += batchTiles) batches.push(coords.slice(from, from + batchTiles));
+  for (let from = 0; from < coords.length; from += batchTiles)
+    batches.push(coords.slice(from, from + batchTiles));
   const acc = new Float32Array(img.width * img.height * 3);
   const weight = new Float32Array(img.width * img.height);
   const win = blendWindow(tile);
@@ -129,7 +135,8 @@ function planRestore(model: RestorationNet, img: RgbImage, options: RestoreOptio
       return tf.tidy(() => {
         const { y, aux } = model.forward(tf.tensor4d(input, [batch.length, tile, tile, 3]));
         options.onAux?.(aux, batch);
-        for (const a of aux) tf.dispose([a.counts, a.probs, a.dropped, a.indices, ...Object.values(a.losses)]);
+        for (const a of aux)
+          tf.dispose([a.counts, a.probs, a.dropped, a.indices, ...Object.values(a.losses)]);
         return tf.clipByValue(y, 0, 1);
       });
     },

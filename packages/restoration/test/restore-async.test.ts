@@ -24,14 +24,21 @@ function perturbedNet(): RestorationNet {
 }
 
 describe('restoreImageAsync', () => {
-  const img = { width: 75, height: 41, data: new Float32Array(75 * 41 * 3).map((_, i) => ((i * 37) % 101) / 101) };
+  const img = {
+    width: 75,
+    height: 41,
+    data: new Float32Array(75 * 41 * 3).map((_, i) => ((i * 37) % 101) / 101),
+  };
 
   it('restores exactly as restoreImage does, leaving no tensor behind', async () => {
     const net = perturbedNet();
     const sync = restoreImage(net, img, { batchTiles: 4 });
     const before = tf.memory().numTensors;
     const progress: number[] = [];
-    const async = await restoreImageAsync(net, img, { batchTiles: 4, onProgress: (p) => progress.push(p.done) });
+    const async = await restoreImageAsync(net, img, {
+      batchTiles: 4,
+      onProgress: (p) => progress.push(p.done),
+    });
     expect(tf.memory().numTensors).toBe(before);
     expect(Array.from(async.data)).toEqual(Array.from(sync.data));
     expect(sync.data.some((v, i) => Math.abs(v - img.data[i]) > 1e-3)).toBe(true);

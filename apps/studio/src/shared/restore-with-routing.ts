@@ -4,7 +4,12 @@
  * image token went to in each MoFME layer) with the batch's tile origins.
  */
 import { routingMetricsAsync, type RoutingMetrics } from '@moe-zoo/core';
-import { restoreImageAsync, type RestorationNet, type RgbImage, type RestoreOptions } from '@moe-zoo/restoration';
+import {
+  restoreImageAsync,
+  type RestorationNet,
+  type RgbImage,
+  type RestoreOptions,
+} from '@moe-zoo/restoration';
 import { disposeAux, RoutingRecorder } from './routing-recorder';
 import type { TokenLayout } from './expert-map';
 

@@ -25,7 +25,7 @@ async function exists(p: string): Promise<boolean> {
  */
 export async function makeDirs(dir: string): Promise<void> {
   const missing: string[] = [];
-  for (let cur = path.resolve(dir); !(await exists(cur)); ) {
+  for (let cur = path.resolve(dir); !(await exists(cur));) {
     missing.push(cur);
     const up = path.dirname(cur);
     if (up === cur) break;

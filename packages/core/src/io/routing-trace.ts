@@ -42,7 +42,10 @@ export function decodeRoutingTrace(bytes: Uint8Array, source = '<routing trace>'
     order = undefined;
   }
   if (!Array.isArray(order) || !order.every((n): n is string => typeof n === 'string' && n in tensors)) {
-    throw new CheckpointError('MANIFEST', 'the layer order does not name the tensors', { source, field: 'layers' });
+    throw new CheckpointError('MANIFEST', 'the layer order does not name the tensors', {
+      source,
+      field: 'layers',
+    });
   }
   return {
     layers: order.map((name) => {

@@ -19,7 +19,16 @@ import {
 import { seedRunsRow, type SeedRun } from '../../stats';
 import type { BenchRow, SuiteContext, SuiteSeries } from '../../types';
 import { maxVioCeiling, type Arm } from './arms';
-import { BALANCE_EVERY, BATCH_SIZE, DIM, LOSS, LR, PICTURE_CROP, SHUFFLES, type RestorationPlan } from './plan';
+import {
+  BALANCE_EVERY,
+  BATCH_SIZE,
+  DIM,
+  LOSS,
+  LR,
+  PICTURE_CROP,
+  SHUFFLES,
+  type RestorationPlan,
+} from './plan';
 
 /** The dispatch path of an FFN slot (`dense-ffn` for a dense FFN). */
 function dispatchOf(ffn: RestorationFfnConfigInput): string {
