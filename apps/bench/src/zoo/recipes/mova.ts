@@ -16,7 +16,7 @@ import {
   type VqaSet,
 } from '@moe-zoo/vision';
 import { ARMS } from '../../suites/vision/arms';
-import { DESCRIPTIONS, DIM, EXPERTS, visionPlan } from '../../suites/vision/plan';
+import { DESCRIPTIONS, DETAIL_QUESTIONS, DIM, EXPERTS, visionPlan } from '../../suites/vision/plan';
 import { newMoVA } from '../../suites/vision/run-arm';
 import { setupSeed } from '../../suites/vision/run-setup';
 import { previousTraining } from '../previous';
@@ -35,10 +35,14 @@ export interface MoVAExample {
   answer: string;
 }
 
+/** The held-out questions, of the templates the model is trained on (the suite's). */
 function testSet(seed: number): Promise<VqaSet> {
-  return loadVisionData({ seed, trainPerType: PLAN.trainPerType, testPerType: PLAN.testPerType }).then(
-    (d) => d.test,
-  );
+  return loadVisionData({
+    seed,
+    trainPerType: PLAN.trainPerType,
+    testPerType: PLAN.testPerType,
+    questions: DETAIL_QUESTIONS,
+  }).then((d) => d.test);
 }
 
 /** The question of sample i as text (its word ids without padding). */
