@@ -2,14 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { decodeWav, WavError, type AudioSignal } from './wav-codec';
 
-export {
-  type AudioSignal,
-  WavError,
-  decodeWav,
-  encodeWav,
-  MAX_WAV_SECONDS,
-  WAV_SAMPLE_RATES,
-} from './wav-codec';
+export type { AudioSignal } from './wav-codec';
 
 /**
  * Reads and decodes a WAV file to a mono float signal.

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { decodeWav } from '../wav';
+import { decodeWav } from '../wav-codec';
 import { addNoise } from './noise';
 import {
   DEFAULT_FEATURES,
