@@ -124,6 +124,7 @@ describe('router replay', () => {
     const ec = new TwoLayers({ router: { type: 'expert-choice' } });
     const before = tf.memory().numTensors;
     await expect(replayRouting(ec, trace, () => ec.forward(x))).rejects.toThrow(/routing cannot be imposed/);
+    await expect(recordRouting(ec, () => ec.forward(x))).rejects.toThrow(/first routes by expert choice/);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose(x);
     model.dispose();

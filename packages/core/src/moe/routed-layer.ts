@@ -58,7 +58,7 @@ export interface RoutingTap {
   /** The experts [T, k] int32 the next call of `tokens` tokens must use (a new tensor the layer disposes). */
   impose?: (tokens: number) => tf.Tensor2D;
   /** Sees each call's chosen experts (token choice [T, k]; expert choice [E, C]); copy to keep. */
-  record?: (indices: tf.Tensor2D) => void;
+  record?: (indices: tf.Tensor2D, kind: 'token' | 'expert') => void;
 }
 
 /**
@@ -198,7 +198,7 @@ export abstract class RoutedLayer<C extends SlotContext = SlotContext>
     }));
     const shaped = tf.reshape(y, x.shape);
     const indices = route.assignment.kind === 'token' ? route.assignment.indices : route.assignment.tokens;
-    this.replay.record?.(indices);
+    this.replay.record?.(indices, route.assignment.kind);
     const aux: MoEAux = { losses, counts, probs: route.probs, dropped: out.dropped, indices };
     if (context.valid) aux.valid = tf.clone(context.valid);
     if (route.state) aux.routerState = route.state;

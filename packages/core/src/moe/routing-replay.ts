@@ -56,8 +56,8 @@ export async function recordRouting<T>(
   layers.forEach(([name, layer], i) =>
     layer.setRoutingTap({
       ...layer.routingTap,
-      record: (indices) => {
-        if (indices.dtype !== 'int32') throw new Error(`recordRouting: ${name} routes by expert choice`);
+      record: (indices, kind) => {
+        if (kind === 'expert') throw new Error(`recordRouting: ${name} routes by expert choice`);
         calls[i].push(tf.keep(tf.clone(indices)));
       },
     }),
