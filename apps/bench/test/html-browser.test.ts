@@ -4,10 +4,10 @@
  * an SVG with marks, the picture grid loaded, and a screenshot that is not blank.
  */
 import { execFile } from 'child_process';
-import * as fs from 'fs';
 import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { findChromium } from '@moe-zoo/browser-test';
 import { PNG } from 'pngjs';
 import { promisify } from 'util';
 import { writeReport } from '../src/reports';
@@ -15,36 +15,6 @@ import { refreshSummary, type MachineInfo } from '../src/summary';
 import { classifierReport, pictureGridPng, pictureReport } from './fixtures/reports';
 
 const run = promisify(execFile);
-
-const INSTALL_HINT =
-  "Install Debian's package with `apt-get install -y --no-install-recommends chromium` (.ci/run does this) " +
-  'or point CHROMIUM_PATH at a Chromium binary.';
-
-function executable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** The system Chromium: $CHROMIUM_PATH, else `chromium` / `chromium-browser` on PATH; throws a clear error if none. */
-function findChromium(): string {
-  const fromEnv = process.env.CHROMIUM_PATH;
-  if (fromEnv) {
-    if (executable(fromEnv)) return fromEnv;
-    throw new Error(`CHROMIUM_PATH=${fromEnv} is not an executable file. ${INSTALL_HINT}`);
-  }
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    for (const name of ['chromium', 'chromium-browser']) {
-      if (dir !== '' && executable(path.join(dir, name))) return path.join(dir, name);
-    }
-  }
-  throw new Error(
-    `Chromium not found on PATH: this test opens index.html in the system browser. ${INSTALL_HINT}`,
-  );
-}
 
 interface PageCheck {
   consoleErrors: string[];
@@ -84,7 +54,7 @@ afterAll(async () => {
 
 describe('index.html in headless Chromium', () => {
   it('renders without errors: every chart, the picture grid, a non-blank screenshot', async () => {
-    const chromium = findChromium();
+    const chromium = findChromium('this test opens index.html in the system browser');
     // The report folder as a bench run leaves it: suite JSONs and figure PNGs, then summary + HTML.
     await writeReport(dir, classifierReport());
     await writeReport(dir, pictureReport());

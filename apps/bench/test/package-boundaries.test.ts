@@ -34,6 +34,9 @@ describe('package boundaries', () => {
     ['packages/core/src/x.ts', '@moe-zoo/bench'],
     ['packages/core/src/x.ts', '@moe-zoo/spoken-digits-tool'],
     ['packages/core/test/x.test.ts', '@moe-zoo/vision'],
+    // core's tests may use only tools that depend on no workspace (pack-test installs the packages)
+    ['packages/core/test/x.test.ts', '@moe-zoo/pack-test'],
+    ['packages/core/src/x.ts', '@moe-zoo/browser-test'],
     // data is a leaf
     ['packages/data/src/x.ts', '@moe-zoo/core'],
     ['packages/data/test/x.test.ts', '@moe-zoo/core'],
@@ -55,6 +58,7 @@ describe('package boundaries', () => {
     ['packages/core/src/x.ts', './nn'],
     ['packages/core/test/x.test.ts', '../src'],
     ['packages/core/test/x.test.ts', '@moe-zoo/data'],
+    ['packages/core/test/x.test.ts', '@moe-zoo/browser-test'],
     ['packages/vision/src/x.ts', '@moe-zoo/core'],
     ['packages/vision/src/x.ts', '@moe-zoo/data'],
     ['packages/audio/test/x.test.ts', '@moe-zoo/spoken-digits-tool'],

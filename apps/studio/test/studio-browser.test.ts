@@ -1,9 +1,10 @@
 /**
  * The built studio (apps/studio/dist/app, `npm run build`) in headless Chromium (Debian's
  * `chromium`, driven by puppeteer-core): served from 127.0.0.1 as `npm run studio` serves it, it
- * restores a bundled photo (twice: cold and warm) and classifies a bundled spoken digit, with no
- * console error; the results equal Node's for the same model and input (restored PSNR within
- * 0.01 dB, the same class, the same experts on wasm), the routing overlay shows exactly the
+ * restores a bundled photo (twice: cold and warm), classifies a bundled spoken digit and answers a
+ * question about a bundled digit image, with no console error; the results equal Node's for the
+ * same model and input (restored PSNR within 0.01 dB, the same class and answer, the same experts
+ * on wasm), the routing overlay shows exactly the
  * experts of the model's own routing output, and the full-page screenshot is not blank.
  * `UPDATE_STUDIO_SCREENSHOT=1` copies the screenshot to docs/studio.png.
  */
@@ -21,13 +22,15 @@ import { expertOfColour } from '../src/shared/palette';
 import type { RestoreReport, RestoreRun, StudioReport } from '../src/shared/report';
 import { packageDir } from '../src/node/paths';
 import { startStudioServer } from '../src/node/static-server';
-import { findChromium } from './find-chromium';
-import { classifyInNode, restoreInNode, type NodeRestore } from './node-reference';
+import { findChromium } from '@moe-zoo/browser-test';
+import { answerInNode, classifyInNode, restoreInNode, type NodeRestore } from './node-reference';
 
 const run = promisify(execFile);
 const APP = path.resolve(__dirname, '..', 'dist', 'app');
 const PHOTO = 'locomotion-house-cat-rain';
 const DIGIT = 'seven';
+const VQA_IMAGE = 'seven';
+const QUESTION = 'Is the digit odd?';
 /** The files the test picks as a user would: the shipped models' own examples (the image as a JPEG). */
 const EXAMPLE_RAINY = path.join(
   packageDir('@moe-zoo/restoration'),
@@ -64,6 +67,7 @@ let page: StudioRun;
 let screenshot: string;
 let node: NodeRestore;
 let nodeDigit: Awaited<ReturnType<typeof classifyInNode>>;
+let nodeAnswer: Awaited<ReturnType<typeof answerInNode>>;
 /** The second restore: the same sample again, model loaded (the warm run). */
 let warm: RestoreRun;
 
@@ -73,7 +77,7 @@ beforeAll(async () => {
       `${APP} is not built: run \`npx nx run @moe-zoo/studio:build\` (nx runs it before this test)`,
     );
   }
-  const chromium = findChromium();
+  const chromium = findChromium('the studio test opens the app in it');
   dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'moe-studio-'));
   screenshot = path.join(dir, 'studio.png');
   const droppedImage = path.join(dir, 'rainy.jpg');
@@ -83,7 +87,18 @@ beforeAll(async () => {
     const script = path.join(__dirname, 'browser', 'run-studio.js');
     const { stdout } = await run(
       process.execPath,
-      [script, chromium, server.url, PHOTO, DIGIT, screenshot, droppedImage, EXAMPLE_SEVEN],
+      [
+        script,
+        chromium,
+        server.url,
+        PHOTO,
+        DIGIT,
+        screenshot,
+        droppedImage,
+        EXAMPLE_SEVEN,
+        VQA_IMAGE,
+        QUESTION,
+      ],
       {
         timeout: 150_000,
         maxBuffer: 64 * 1024 * 1024,
@@ -98,12 +113,15 @@ beforeAll(async () => {
   const catalog = JSON.parse(await fsp.readFile(path.join(APP, 'samples.json'), 'utf8')) as {
     photos: { id: string; degraded: string; clean: string }[];
     digits: { id: string; file: string }[];
+    vqaImages: { id: string; file: string }[];
   };
   const photo = catalog.photos.find((p) => p.id === PHOTO);
   const digit = catalog.digits.find((d) => d.id === DIGIT);
-  if (!photo || !digit) throw new Error('the catalogue lacks the test samples');
+  const vqaImage = catalog.vqaImages.find((v) => v.id === VQA_IMAGE);
+  if (!photo || !digit || !vqaImage) throw new Error('the catalogue lacks the test samples');
   node = await restoreInNode(path.join(APP, photo.degraded), path.join(APP, photo.clean));
   nodeDigit = await classifyInNode(path.join(APP, digit.file));
+  nodeAnswer = await answerInNode(path.join(APP, vqaImage.file), QUESTION);
 }, 240_000);
 
 afterAll(async () => {
@@ -111,7 +129,7 @@ afterAll(async () => {
 });
 
 describe('the studio in headless Chromium', () => {
-  it('starts a backend (wasm here: no GPU) and runs both tasks without a console error', () => {
+  it('starts a backend (wasm here: no GPU) and runs the three tasks without a console error', () => {
     expect(page.errors).toEqual([]);
     expect(page.report.errors).toEqual([]);
     expect(page.report.backend?.name).toBe('wasm');
@@ -122,7 +140,8 @@ describe('the studio in headless Chromium', () => {
         `load average ${load1.toFixed(1)} on ${os.cpus().length} cores: first result ${page.cold.ms.toFixed(0)} ms after the click ` +
         `(cold: ${page.cold.modelMs.toFixed(0)} ms of it fetching and loading the model), ${page.cold.sincePageStartMs.toFixed(0)} ms after ` +
         `navigation; warm ${warm.ms.toFixed(0)} ms; PSNR ${page.cold.psnr?.toFixed(4)} dB in the page, ${node.psnr.toFixed(4)} dB in Node; ` +
-        `digit "${page.report.digit?.word}" ${page.report.digit?.ms.toFixed(0)} ms (cold)`,
+        `digit "${page.report.digit?.word}" ${page.report.digit?.ms.toFixed(0)} ms (cold); ` +
+        `answer "${page.report.vqa?.answer}" ${page.report.vqa?.ms.toFixed(0)} ms (cold)`,
     );
     expect(page.cold.cold).toBe(true);
     expect(warm.cold).toBe(false);
@@ -183,6 +202,27 @@ describe('the studio in headless Chromium', () => {
       expect(layer.indices).toEqual(Array.from(nodeDigit.routed.layers[l].indices));
     });
     d?.probs.forEach((p, c) => expect(Math.abs(p - nodeDigit.routed.probs[c])).toBeLessThan(1e-4));
+  });
+
+  it('answers the question about the bundled digit image as Node does, with the same experts per token', () => {
+    const v = page.report.vqa;
+    expect(v?.question).toBe(QUESTION);
+    expect(v?.answer).toBe(nodeAnswer.answer);
+    expect(v?.answer).toBe('yes'); // seven is odd
+    for (const [answer, p] of Object.entries(nodeAnswer.probs))
+      expect(Math.abs((v?.probs[answer] ?? NaN) - p)).toBeLessThan(1e-4);
+    expect(v?.kinds).toEqual(nodeAnswer.kinds);
+    expect(v?.layers).toHaveLength(nodeAnswer.layers.length);
+    expect(nodeAnswer.layers.length).toBeGreaterThan(0);
+    v?.layers.forEach((layer, l) => {
+      const node = nodeAnswer.layers[l];
+      expect(layer.indices).toEqual(Array.from(node.indices));
+      // MoIIE: the image router picks image-only or shared experts, the text router shared or text-only.
+      expect(layer.roles).toEqual(['image only', 'shared', 'shared', 'text only']);
+      expect(layer.shares.image.intra + layer.shares.image.inter).toBeCloseTo(1, 9);
+      expect(layer.shares.text.intra + layer.shares.text.inter).toBeCloseTo(1, 9);
+      expect(layer.shares).toEqual(node.shares);
+    });
   });
 
   it('restores a JPEG and classifies a WAV picked by the user', async () => {

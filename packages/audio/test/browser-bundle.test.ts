@@ -5,13 +5,10 @@
  * Node built-in; the bundle then classifies a WAV in a bare V8 context that has no `require`,
  * `process` or `Buffer`.
  */
-import { build, type Plugin } from 'esbuild';
-import { builtinModules } from 'module';
+import { bundleForBrowser, runInBareContext } from '@moe-zoo/browser-test';
 import * as path from 'path';
-import * as vm from 'vm';
 
 const ROOT = path.resolve(__dirname, '..');
-const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 const ENTRY = `
 import { initBackend, setSeed } from '@moe-zoo/core';
@@ -30,34 +27,14 @@ export async function run() {
 `;
 
 let inputs: string[] = [];
-const builtins: string[] = [];
+let builtins: string[] = [];
 let code = '';
 
 beforeAll(async () => {
-  const record: Plugin = {
-    name: 'record-builtins',
-    setup(b) {
-      b.onResolve({ filter: /.*/ }, (args) => {
-        const ours = !args.importer.includes(`${path.sep}node_modules${path.sep}`);
-        if (ours && BUILTINS.has(args.path.split('/')[0])) builtins.push(`${args.path} <- ${args.importer}`);
-        return undefined;
-      });
-    },
-  };
-  const result = await build({
-    stdin: { contents: ENTRY, resolveDir: ROOT, loader: 'ts' },
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    globalName: 'audio',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    outfile: path.join(ROOT, 'audio-bundle.js'),
-    plugins: [record],
-  });
-  inputs = Object.keys(result.metafile.inputs).map((f) => f.split(path.sep).join('/'));
-  code = result.outputFiles[0].text;
+  ({ inputs, builtins, code } = await bundleForBrowser(
+    { source: ENTRY, resolveDir: ROOT },
+    { globalName: 'audio' },
+  ));
 }, 60_000);
 
 describe("audio's inference path in a browser bundle", () => {
@@ -74,25 +51,7 @@ describe("audio's inference path in a browser bundle", () => {
   });
 
   it('decodes a WAV and classifies it in a context without require, process or Buffer', async () => {
-    const sandbox = {
-      console,
-      setTimeout,
-      clearTimeout,
-      queueMicrotask,
-      performance,
-      TextEncoder,
-      TextDecoder,
-      URL,
-      fetch,
-    } as Record<string, unknown>;
-    const context = vm.createContext(sandbox);
-    expect(vm.runInContext('typeof require + typeof process + typeof Buffer', context)).toBe(
-      'undefinedundefinedundefined',
-    );
-    // A web worker's globals: tfjs finds its global object through `self`.
-    vm.runInContext('globalThis.self = globalThis; globalThis.WorkerGlobalScope = function () {};', context);
-    vm.runInContext(code, context);
-    const run = vm.runInContext('audio.run', context) as () => Promise<Record<string, unknown>>;
+    const { run } = runInBareContext<{ run(): Promise<Record<string, unknown>> }>(code, 'audio');
     const r = await run();
     expect(r).toMatchObject({ backend: 'cpu', samples: 16000, classes: 10 });
     expect(r.sum as number).toBeCloseTo(1, 5);

@@ -3,12 +3,10 @@
  * bundlers see the package: `@moe-zoo/core` under the `browser` condition, i.e. dist/browser.js)
  * with no Node built-in reached from our code, none of the Node-only modules, and one tfjs-core.
  */
-import { build, type Metafile, type Plugin } from 'esbuild';
-import { builtinModules } from 'module';
+import { bundleForBrowser, type BrowserBundle, type BundleEntry } from '@moe-zoo/browser-test';
 import * as path from 'path';
 
 const CORE = path.resolve(__dirname, '..');
-const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 /** Core modules that need Node (files, processes, terminals): never in a browser bundle. */
 const NODE_ONLY = [
@@ -30,50 +28,13 @@ const NODE_ONLY = [
   'zoo/',
 ];
 
-interface Bundle {
-  /** `<builtin> <- <importer>` for every Node built-in one of our files imports. */
-  builtins: string[];
-  inputs: string[];
-  text: string;
-  warnings: string[];
+/** Bundles an ES module for the browser from a file or from source resolved in the core's folder. */
+function bundle(entry: { file: string } | { source: string }): Promise<BrowserBundle> {
+  const from: BundleEntry = 'file' in entry ? entry : { source: entry.source, resolveDir: CORE };
+  return bundleForBrowser(from, { format: 'esm' });
 }
 
-/** Bundles for the browser, recording the Node built-ins imported by files outside node_modules. */
-async function bundle(entry: { file: string } | { source: string }): Promise<Bundle> {
-  const builtins: string[] = [];
-  const record: Plugin = {
-    name: 'record-builtins',
-    setup(b) {
-      b.onResolve({ filter: /.*/ }, (args) => {
-        const ours = !args.importer.includes(`${path.sep}node_modules${path.sep}`);
-        if (ours && BUILTINS.has(args.path.split('/')[0])) builtins.push(`${args.path} <- ${args.importer}`);
-        return undefined;
-      });
-    },
-  };
-  const result = await build({
-    ...('file' in entry
-      ? { entryPoints: [entry.file] }
-      : { stdin: { contents: entry.source, resolveDir: CORE, loader: 'ts' as const } }),
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    outfile: path.join(CORE, 'browser-bundle.js'),
-    plugins: [record],
-  });
-  const meta: Metafile = result.metafile;
-  return {
-    builtins,
-    inputs: Object.keys(meta.inputs),
-    text: result.outputFiles[0].text,
-    warnings: result.warnings.map((w) => w.text),
-  };
-}
-
-function expectBrowserSafe(b: Bundle, root: string): void {
+function expectBrowserSafe(b: BrowserBundle, root: string): void {
   expect(b.builtins).toEqual([]);
   const ours = b.inputs.filter((f) => f.startsWith(root));
   expect(ours.length).toBeGreaterThan(50);
@@ -95,7 +56,7 @@ function expectBrowserSafe(b: Bundle, root: string): void {
   expect(cores).toHaveLength(1);
   // Nothing left to a run-time require(): esbuild then defines its `__require` shim (a third-party
   // built-in is switched off by its package's `browser` field instead, or the build fails).
-  expect(b.text).not.toMatch(/var __require =/);
+  expect(b.code).not.toMatch(/var __require =/);
   expect(b.warnings).toEqual([]);
 }
 

@@ -7,6 +7,7 @@
  * checkpoint saved here by Node from its bytes, giving Node's outputs.
  */
 import { execFile } from 'child_process';
+import { findChromium } from '@moe-zoo/browser-test';
 import { build } from 'esbuild';
 import * as fs from 'fs';
 import { promises as fsp } from 'fs';
@@ -21,23 +22,6 @@ import type { PageResult } from './browser/page';
 
 const run = promisify(execFile);
 const STEPS = 30;
-
-const INSTALL_HINT =
-  "Install Debian's package with `apt-get install -y --no-install-recommends chromium` (.ci/run does this) " +
-  'or point CHROMIUM_PATH at a Chromium binary.';
-
-/** $CHROMIUM_PATH, else Debian's binary (not the /usr/bin wrapper script); throws a clear error if none. */
-function findChromium(): string {
-  const candidates = [
-    process.env.CHROMIUM_PATH,
-    '/usr/lib/chromium/chromium',
-    '/usr/lib/chromium-browser/chromium-browser',
-  ];
-  for (const file of candidates) {
-    if (file && fs.existsSync(file)) return file;
-  }
-  throw new Error(`Chromium not found: this test runs the core's browser bundle in it. ${INSTALL_HINT}`);
-}
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html',
@@ -84,7 +68,7 @@ let expected: number[];
 let page: PageRun;
 
 beforeAll(async () => {
-  const chromium = findChromium();
+  const chromium = findChromium("this test runs the core's browser bundle in it");
   dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'moe-browser-'));
   // Node's side: a layer's checkpoint and its outputs on the reference input.
   await initBackend();

@@ -1,27 +1,13 @@
-/** The one way the multimodal task functions take a digit image: a file or 28 × 28 pixels in [0, 1]. */
-import { readImage } from '@moe-zoo/data';
+/** The pixels every multimodal task function reads: 28 × 28 greyscale values in [0, 1]. */
 
 /** Side of the digit images every multimodal model reads (MNIST's). */
 export const DIGIT_SIDE = 28;
 
-/** A digit image: a file path (PNG / JPEG / WebP) or 784 row-major values in [0, 1], light ink on black. */
-export type DigitImageInput = string | Float32Array | readonly number[];
+/** A digit image as pixels: 784 row-major values in [0, 1], light ink on black (as in MNIST). */
+export type DigitPixels = Float32Array | readonly number[];
 
-/**
- * The 784 pixels of a digit image: a file is made greyscale and fitted into 28 × 28 (an
- * `ImageError` names a bad file); given pixels are checked for their count and range, with an
- * error that names `caller`.
- */
-export async function digitPixels(image: DigitImageInput, caller: string): Promise<Float32Array> {
-  if (typeof image === 'string') {
-    const img = await readImage(image, {
-      width: DIGIT_SIDE,
-      height: DIGIT_SIDE,
-      channels: 1,
-      fit: 'contain',
-    });
-    return img.data;
-  }
+/** The 784 pixels as a new Float32Array, checked for their count and range, with an error naming `caller`. */
+export function checkDigitPixels(image: DigitPixels, caller: string): Float32Array {
   if (image.length !== DIGIT_SIDE * DIGIT_SIDE)
     throw new Error(
       `${caller}: the image has ${image.length} values, expected ${DIGIT_SIDE}x${DIGIT_SIDE} = ${DIGIT_SIDE * DIGIT_SIDE}`,
@@ -32,4 +18,24 @@ export async function digitPixels(image: DigitImageInput, caller: string): Promi
       throw new RangeError(`${caller}: pixel ${i} is ${v}, expected a value in [0, 1]`);
   }
   return Float32Array.from(image);
+}
+
+/** Cuts one 28 × 28 image into p × p patches (row-major patches, row-major pixels) into `out` at `offset`. */
+export function patchify(
+  image: ArrayLike<number>,
+  p: number,
+  out: Float32Array,
+  offset: number,
+  size = DIGIT_SIDE,
+): void {
+  const g = size / p;
+  let o = offset;
+  for (let pr = 0; pr < g; pr++) {
+    for (let pc = 0; pc < g; pc++) {
+      for (let r = 0; r < p; r++) {
+        const row = (pr * p + r) * size + pc * p;
+        for (let c = 0; c < p; c++) out[o++] = image[row + c];
+      }
+    }
+  }
 }

@@ -1,14 +1,7 @@
-/** The public surface of @moe-zoo/multimodal, by name (docs/architecture.md section 5). */
+/** The public surface of @moe-zoo/multimodal, by name (docs/architecture.md section 5): the browser entry and what needs Node. */
+export * from './browser';
+
 export { type DigitImages, MNIST_SPLITS, loadDigitImages } from './mnist';
-export {
-  SPECIAL_TOKENS,
-  type SpecialToken,
-  type EncodeOptions,
-  type DecodeOptions,
-  TokenizerJsonSchema,
-  splitWords,
-  WordTokenizer,
-} from './tokenizer';
 export {
   type AvSet,
   type AvDigitsOptions,
@@ -17,21 +10,6 @@ export {
   makeAvDigits,
 } from './avdigits/data';
 export { type AvBatch, avBatch, avgPoolTokens } from './avdigits/batch';
-export { type RatePair, MOME_RATES, FULL_RATE, rateKey } from './mome/rates';
-export { AvBackboneConfigSchema, type AvBackboneConfig, AvBackbone } from './mome/backbone';
-export {
-  BottleneckAdapter,
-  type MomeAdapterOptions,
-  MomeAdapterOptionsSchema,
-  MomeAdapter,
-} from './mome/adapters';
-export {
-  AvAdapterConfigSchema,
-  AvModelConfigSchema,
-  type AvModelConfig,
-  type AvModelConfigInput,
-  AvModel,
-} from './mome/model';
 export {
   type TrainAvOptions,
   TrainAvOptionsSchema,
@@ -53,24 +31,7 @@ export {
   type MomeOverlap,
   momeOverlap,
 } from './mome/overlap';
-export {
-  type AvDigitInput,
-  type AvDigitClassification,
-  DEFAULT_AV_RATE,
-  classifyAvDigit,
-} from './mome/classify';
-export {
-  DIGIT_NAMES,
-  VQA_ANSWERS,
-  type VqaAnswer,
-  QUESTION_TYPES,
-  type QuestionType,
-  type InkHalves,
-  type VqaQuestion,
-  inkHalves,
-  shiftImage,
-  vqaTokenizer,
-} from './vqa/questions';
+export { type AvDigitInput, classifyAvDigit } from './mome/classify-files';
 export {
   type VisualTokens,
   type VqaSet,
@@ -85,28 +46,13 @@ export {
   vqaBatch,
 } from './vqa/data';
 export {
-  DigitEncoderConfigSchema,
-  type DigitEncoderConfig,
-  type DigitEncoderOptions,
-  DigitEncoder,
   type PretrainEncoderOptions,
   PretrainEncoderOptionsSchema,
   pretrainDigitEncoder,
   encoderAccuracy,
   withEncoderTokens,
 } from './vqa/vision-encoder';
-export { VqaFfnSlotSchema, type VqaFfnSlot, type VqaFfnSlotInput } from './vqa/ffn-slot';
-export {
-  VqaModelConfigSchema,
-  type VqaModelConfig,
-  type VqaModelConfigInput,
-  vqaFfnSlots,
-  moeLayerIndices,
-  PatchConnector,
-  VqaTransformer,
-  copyMatchingWeights,
-} from './vqa/model';
-export { type MoeLayerChoice } from './vqa/slots';
+export { copyMatchingWeights } from './vqa/model';
 export {
   type TrainVqaOptions,
   TrainVqaOptionsSchema,
@@ -115,55 +61,15 @@ export {
   type VqaEvaluation,
   evaluateVqa,
 } from './vqa/train';
-export {
-  TOKEN_KIND,
-  type HostRouting,
-  type ModalityRouting,
-  ModalityRoutingStats,
-  shareOn,
-} from './vqa/routing-stats';
 export { questionOnlyAccuracy } from './vqa/baselines';
 export { type KMeansOptions, type KMeansResult, nearestCentroids, kmeans } from './lm/kmeans';
+export { type ImageCodebookOptions, fitImageCodebook } from './lm/image-tokens';
 export {
-  type ImageCodebook,
-  type ImageCodebookOptions,
-  fitImageCodebook,
-  encodeImages,
-  decodeImageTokens,
-} from './lm/image-tokens';
-export {
-  MODALITY,
-  interleavedTokenizer,
   type InterleavedSet,
   type InterleavedOptions,
   makeInterleavedSet,
-  describeSequence,
   takeInterleaved,
 } from './lm/interleaved';
-export { AuxRouter } from './moma/aux-router';
-export {
-  ExpertGroupSchema,
-  type ExpertGroupSpec,
-  ModalityGroupedMoEConfigSchema,
-  type ModalityGroupedMoEConfig,
-  type ModalityGroupedMoEConfigInput,
-  type LmRouting,
-  type GroupRoutingStats,
-  type CollectedRouting,
-  type ExpertGroupContext,
-  type GroupedMoEContext,
-  ExpertChoiceGroup,
-  ModalityGroupedMoE,
-} from './moma/grouped-ec';
-export {
-  InterleavedLmConfigSchema,
-  type InterleavedLmConfig,
-  type InterleavedLmConfigInput,
-  type LmFfnConfig,
-  MOMA_ARMS,
-  type LmForwardOptions,
-  InterleavedLM,
-} from './moma/lm';
 export {
   type LmBatch,
   lmBatch,
@@ -179,15 +85,6 @@ export {
   auxRouterAgreement,
 } from './moma/train';
 export { movingAverage, type FlopsSavings, flopsSavings, pairedStandardError } from './moma/savings';
-export {
-  RoutingGroupSchema,
-  GroupMoESlotOptionsSchema,
-  type GroupMoESlotOptionsInput,
-  GroupRoutedMoEConfigSchema,
-  type GroupRoutedMoEConfig,
-  type GroupRoutedMoEConfigInput,
-  GroupRoutedMoE,
-} from './moiie/group-moe';
 export {
   MOIIE_ARMS,
   type MoiieArm,
@@ -207,13 +104,6 @@ export {
   prepareVqaBase,
 } from './moiie/stages';
 export {
-  DigitVqaConfigSchema,
-  type DigitVqaConfig,
-  type DigitVqaConfigInput,
-  type DigitVqaInput,
-  DigitVqaModel,
-} from './vqa/digit-vqa';
-export {
   DigitVqaRecipeSchema,
   type DigitVqaRecipe,
   type DigitVqaRecipeInput,
@@ -229,33 +119,8 @@ export {
   evaluateDigitVqa,
   trainDigitVqa,
 } from './moiie/train-digit-vqa';
-export { type VqaAnswerResult, answerQuestion } from './vqa/answer';
+export { answerQuestion } from './vqa/answer-question';
 export { expertOutputCosine } from './moiie/expert-similarity';
-export {
-  type ExpertWeightFormat,
-  ExpertWeightFormatSchema,
-  type QuantFfnExpertsOptions,
-  QuantFfnExpertsOptionsSchema,
-  QuantFfnExperts,
-} from './mote/quant-experts';
-export {
-  binaryBytes,
-  type PackedTernaryExperts,
-  packTernaryExperts,
-  unpackTernaryExperts,
-  packedBytes,
-  quantBankBytes,
-  floatExpertBytes,
-  equalMemoryHidden,
-} from './mote/memory';
-export {
-  MoTESlotOptionsSchema,
-  type MoTESlotOptionsInput,
-  MoTELayerConfigSchema,
-  type MoTELayerConfig,
-  type MoTELayerConfigInput,
-  MoTELayer,
-} from './mote/mote-layer';
 export {
   type BuildMoteOptions,
   BuildMoteOptionsSchema,
@@ -265,13 +130,6 @@ export {
   buildFloatMoe,
   continueDense,
 } from './mote/upcycle';
-export {
-  vqaSizeChecks,
-  digitVqaSizeChecks,
-  avSizeChecks,
-  lmSizeChecks,
-  digitLmSizeChecks,
-} from './size-checks';
 export {
   MOMA_FORMAT,
   MOME_FORMAT,
@@ -290,18 +148,5 @@ export {
   loadVqaModel,
 } from './model-files';
 export { loadPretrained } from './pretrained';
-export { DIGIT_SIDE, type DigitImageInput } from './digit-pixels';
-export {
-  DigitLmConfigSchema,
-  type DigitLmConfig,
-  type DigitLmConfigInput,
-  DigitLmModel,
-} from './moma/digit-lm';
-export {
-  type DigitNaming,
-  type DigitDrawing,
-  type DrawDigitOptions,
-  nameDigitPixels,
-  nameDigit,
-  drawDigits,
-} from './moma/digit-lm-tasks';
+export { type DigitImageInput } from './digit-image';
+export { nameDigit } from './moma/name-digit';

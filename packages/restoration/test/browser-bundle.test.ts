@@ -5,13 +5,10 @@
  * built-in and none of the sharp image I/O; the bundle then restores an image in a bare V8
  * context that has no `require`, `process` or `Buffer`.
  */
-import { build, type Plugin } from 'esbuild';
-import { builtinModules } from 'module';
+import { bundleForBrowser, runInBareContext } from '@moe-zoo/browser-test';
 import * as path from 'path';
-import * as vm from 'vm';
 
 const ROOT = path.resolve(__dirname, '..');
-const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 
 const ENTRY = `
 import { initBackend, setSeed, tf } from '@moe-zoo/core';
@@ -33,34 +30,14 @@ export async function run() {
 `;
 
 let inputs: string[] = [];
-const builtins: string[] = [];
+let builtins: string[] = [];
 let code = '';
 
 beforeAll(async () => {
-  const record: Plugin = {
-    name: 'record-builtins',
-    setup(b) {
-      b.onResolve({ filter: /.*/ }, (args) => {
-        const ours = !args.importer.includes(`${path.sep}node_modules${path.sep}`);
-        if (ours && BUILTINS.has(args.path.split('/')[0])) builtins.push(`${args.path} <- ${args.importer}`);
-        return undefined;
-      });
-    },
-  };
-  const result = await build({
-    stdin: { contents: ENTRY, resolveDir: ROOT, loader: 'ts' },
-    bundle: true,
-    platform: 'browser',
-    format: 'iife',
-    globalName: 'restoration',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    outfile: path.join(ROOT, 'restoration-bundle.js'),
-    plugins: [record],
-  });
-  inputs = Object.keys(result.metafile.inputs).map((f) => f.split(path.sep).join('/'));
-  code = result.outputFiles[0].text;
+  ({ inputs, builtins, code } = await bundleForBrowser(
+    { source: ENTRY, resolveDir: ROOT },
+    { globalName: 'restoration' },
+  ));
 }, 60_000);
 
 describe("restoration's inference path in a browser bundle", () => {
@@ -76,26 +53,7 @@ describe("restoration's inference path in a browser bundle", () => {
   });
 
   it('restores an image in a context without require, process or Buffer', async () => {
-    const sandbox = {
-      console,
-      setTimeout,
-      clearTimeout,
-      queueMicrotask,
-      performance,
-      TextEncoder,
-      TextDecoder,
-      URL,
-      fetch,
-    } as Record<string, unknown>;
-    const context = vm.createContext(sandbox);
-    expect(vm.runInContext('typeof require + typeof process + typeof Buffer', context)).toBe(
-      'undefinedundefinedundefined',
-    );
-    // A web worker's globals: tfjs finds its global object through `self` and takes its browser
-    // platform (fetch, performance, TextEncoder) where `WorkerGlobalScope` exists.
-    vm.runInContext('globalThis.self = globalThis; globalThis.WorkerGlobalScope = function () {};', context);
-    vm.runInContext(code, context);
-    const run = vm.runInContext('restoration.run', context) as () => Promise<Record<string, unknown>>;
+    const { run } = runInBareContext<{ run(): Promise<Record<string, unknown>> }>(code, 'restoration');
     const r = await run();
     expect(r).toMatchObject({ backend: 'cpu', width: 40, height: 36, values: 40 * 36 * 3, finite: true });
     expect(typeof r.score).toBe('number');

@@ -1,7 +1,7 @@
 /**
  * `npm run build` of apps/studio: writes the static web app to `apps/studio/dist/app/` (the
  * bundled page script, html / css, tfjs's wasm binaries, the shipped checkpoints, the sample
- * photos and spoken digits and their catalogue `samples.json`). Everything the page loads is in
+ * photos, spoken digits and digit images and their catalogue `samples.json`). Everything the page loads is in
  * that folder: no CDN.
  */
 import { promises as fsp } from 'fs';
@@ -13,6 +13,7 @@ import { copyModel, copyStatic, copyWasm } from './copy-assets';
 import { writeDigitSamples } from './digit-samples';
 import { APP_DIR, PAGE_ENTRY, STATIC_DIR } from './paths';
 import { writePhotoSamples } from './photo-samples';
+import { VQA_QUESTIONS, writeVqaSamples } from './vqa-samples';
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -26,9 +27,12 @@ async function main(): Promise<void> {
     models: {
       restoration: await copyModel('@moe-zoo/restoration', 'mofme-deweather', APP_DIR),
       audio: await copyModel('@moe-zoo/audio', 'spoken-digits-moe', APP_DIR),
+      vqa: await copyModel('@moe-zoo/multimodal', 'moiie-digit-vqa', APP_DIR),
     },
     photos: await writePhotoSamples(APP_DIR),
     digits: await writeDigitSamples(APP_DIR),
+    vqaImages: await writeVqaSamples(APP_DIR),
+    questions: [...VQA_QUESTIONS],
   };
   await fsp.writeFile(path.join(APP_DIR, CATALOG_FILE), `${JSON.stringify(catalog, null, 1)}\n`);
   console.log(

@@ -8,7 +8,8 @@ import { classifyWithRouting } from '../shared/digit-routing';
 import { decodeAudio } from './audio-decode';
 import type { BalanceView } from './balance-view';
 import { renderLanes } from './digit-lanes';
-import { byId, el, messageOf, nextFrame, onFileDrop, setStatus } from './dom';
+import { byId, el, onFileDrop, setStatus } from './dom';
+import { taskRunner } from './task-runner';
 import { digitModel } from './models';
 import { report } from './studio-report';
 
@@ -33,7 +34,6 @@ export function setupDigitPanel(catalog: SampleCatalog, balance: BalanceView): v
   const runButton = byId('digit-run', HTMLButtonElement);
   const status = byId('digit-status', HTMLElement);
   const audio = byId('digit-audio', HTMLAudioElement);
-  let busy = false;
   let modelLoaded = false;
 
   select.replaceChildren(
@@ -84,23 +84,13 @@ export function setupDigitPanel(catalog: SampleCatalog, balance: BalanceView): v
     );
   };
 
-  const guarded = async (work: (started: number) => Promise<void>): Promise<void> => {
-    if (busy) return;
-    busy = true;
-    runButton.disabled = true;
-    const started = performance.now();
-    try {
-      setStatus(status, 'running', 'Classifying…');
-      await nextFrame();
-      await work(started);
-    } catch (e) {
-      report.errors.push(`digit: ${messageOf(e)}`);
-      setStatus(status, 'error', `Classification failed: ${messageOf(e)}`);
-    } finally {
-      busy = false;
-      runButton.disabled = false;
-    }
-  };
+  const guarded = taskRunner({
+    task: 'digit',
+    buttons: [runButton],
+    status,
+    running: () => 'Classifying…',
+    failed: 'Classification failed',
+  });
 
   const play = (blob: Blob) => {
     if (audio.src) URL.revokeObjectURL(audio.src);

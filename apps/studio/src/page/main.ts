@@ -1,6 +1,7 @@
 /**
  * The studio page: starts a backend (WebGPU on a real GPU, wasm otherwise), reads the sample
- * catalogue and wires the three tasks: restore a photo, classify a spoken digit, balance view.
+ * catalogue and wires the tasks: restore a photo, classify a spoken digit, ask about a digit
+ * image, and the balance view.
  */
 import { CATALOG_FILE, type SampleCatalog } from '../shared/catalog';
 import { startPageBackend } from './backend';
@@ -8,6 +9,7 @@ import { BalanceView } from './balance-view';
 import { setupDigitPanel } from './digit-panel';
 import { byId, messageOf } from './dom';
 import { setupRestorePanel } from './restore-panel';
+import { setupVqaPanel } from './vqa-panel';
 import { report } from './studio-report';
 
 async function fetchCatalog(): Promise<SampleCatalog> {
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
     const balance = new BalanceView(byId('balance-view', HTMLElement));
     setupRestorePanel(catalog, balance);
     setupDigitPanel(catalog, balance);
+    setupVqaPanel(catalog, balance);
     document.body.dataset.ready = 'true';
   } catch (e) {
     report.errors.push(`start: ${messageOf(e)}`);

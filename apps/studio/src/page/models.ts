@@ -3,35 +3,22 @@
  * loaded with core's `loadStateFromBytes`: the same manifest + safetensors files the Node
  * packages load, checked the same way (model name, config, sha256). Each model loads once.
  */
-import { fetchCheckpoint, loadStateFromBytes, parseManifest } from '@moe-zoo/core';
+import { fetchCheckpoint, loadStateFromBytes, parseManifest, type Module } from '@moe-zoo/core';
 import { AudioCheckpointConfigSchema, AudioTransformer } from '@moe-zoo/audio';
+import { DigitVqaConfigSchema, DigitVqaModel } from '@moe-zoo/multimodal';
 import { RestorationConfigSchema, RestorationNet } from '@moe-zoo/restoration';
+import type { z } from 'zod';
 
-/** The model names the checkpoints' manifests carry. */
-const RESTORATION_MODEL = 'moe-zoo/restoration-net';
-const AUDIO_MODEL = 'moe-zoo-audio-transformer';
-
-async function loadRestoration(url: string): Promise<RestorationNet> {
+/** Fetches a checkpoint folder, builds the model from its manifest's config and loads its weights (eval mode). */
+async function loadCheckpoint<S extends z.ZodType, M extends Module>(
+  url: string,
+  modelName: string,
+  configSchema: S,
+  build: (config: z.output<S>) => M,
+): Promise<M> {
   const bytes = await fetchCheckpoint(url);
-  const config = RestorationConfigSchema.parse(parseManifest(bytes.manifest, `${url}manifest.json`).config);
-  const net = new RestorationNet(config);
-  await loadStateFromBytes(net, bytes, {
-    expectModel: RESTORATION_MODEL,
-    configSchema: RestorationConfigSchema,
-  });
-  return net.eval();
-}
-
-async function loadAudio(url: string): Promise<AudioTransformer> {
-  const bytes = await fetchCheckpoint(url);
-  const config = AudioCheckpointConfigSchema.parse(
-    parseManifest(bytes.manifest, `${url}manifest.json`).config,
-  );
-  const model = new AudioTransformer(config);
-  await loadStateFromBytes(model, bytes, {
-    expectModel: AUDIO_MODEL,
-    configSchema: AudioCheckpointConfigSchema,
-  });
+  const model = build(configSchema.parse(parseManifest(bytes.manifest, `${url}manifest.json`).config));
+  await loadStateFromBytes(model, bytes, { expectModel: modelName, configSchema });
   model.eval();
   return model;
 }
@@ -49,6 +36,19 @@ function once<T>(load: (url: string) => Promise<T>): (url: string) => Promise<T>
 }
 
 /** The restoration net (`mofme-deweather`) from its checkpoint folder's URL. */
-export const restorationModel = once(loadRestoration);
+export const restorationModel = once((url) =>
+  loadCheckpoint(url, 'moe-zoo/restoration-net', RestorationConfigSchema, (c) => new RestorationNet(c)),
+);
 /** The spoken-digit classifier (`spoken-digits-moe`) from its checkpoint folder's URL. */
-export const digitModel = once(loadAudio);
+export const digitModel = once((url) =>
+  loadCheckpoint(
+    url,
+    'moe-zoo-audio-transformer',
+    AudioCheckpointConfigSchema,
+    (c) => new AudioTransformer(c),
+  ),
+);
+/** The digit-VQA model (`moiie-digit-vqa`) from its checkpoint folder's URL. */
+export const vqaModel = once((url) =>
+  loadCheckpoint(url, 'moe-zoo/digit-vqa', DigitVqaConfigSchema, (c) => new DigitVqaModel(c)),
+);

@@ -9,7 +9,8 @@ import type { PhotoSample, SampleCatalog } from '../shared/catalog';
 import type { LayerReport } from '../shared/report';
 import { restoreWithRouting, type RoutedRestore } from '../shared/restore-with-routing';
 import type { BalanceView } from './balance-view';
-import { byId, el, messageOf, nextFrame, onFileDrop, setStatus } from './dom';
+import { byId, el, nextFrame, onFileDrop, setStatus } from './dom';
+import { taskRunner } from './task-runner';
 import { clearCanvas, decodeImageBlob, drawImage, fetchImage, MAX_DROPPED_SIDE } from './images';
 import { restorationModel } from './models';
 import { renderLegend, renderOverlays } from './routing-overlay';
@@ -73,7 +74,6 @@ export function setupRestorePanel(catalog: SampleCatalog, balance: BalanceView):
   const slotSelect = byId('overlay-slot', HTMLSelectElement);
   const overlays = byId('overlays', HTMLElement);
   const weatherLoads = new WeatherLoads(byId('weather-loads', HTMLElement));
-  let busy = false;
   let modelLoaded = false;
   let last: { input: RestoreInput; routed: RoutedRestore } | undefined;
 
@@ -169,23 +169,13 @@ export function setupRestorePanel(catalog: SampleCatalog, balance: BalanceView):
     );
   };
 
-  const guarded = async (work: (started: number) => Promise<void>): Promise<void> => {
-    if (busy) return;
-    busy = true;
-    runButton.disabled = allButton.disabled = true;
-    const started = performance.now();
-    try {
-      setStatus(status, 'running', modelLoaded ? 'Restoring…' : 'Loading the model and restoring…');
-      await nextFrame();
-      await work(started);
-    } catch (e) {
-      report.errors.push(`restore: ${messageOf(e)}`);
-      setStatus(status, 'error', `Restore failed: ${messageOf(e)}`);
-    } finally {
-      busy = false;
-      runButton.disabled = allButton.disabled = false;
-    }
-  };
+  const guarded = taskRunner({
+    task: 'restore',
+    buttons: [runButton, allButton],
+    status,
+    running: () => (modelLoaded ? 'Restoring…' : 'Loading the model and restoring…'),
+    failed: 'Restore failed',
+  });
 
   const sampleInput = async (sample: PhotoSample): Promise<RestoreInput> => {
     const [degraded, clean] = await Promise.all([fetchImage(sample.degraded), fetchImage(sample.clean)]);

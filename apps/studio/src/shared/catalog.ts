@@ -1,6 +1,7 @@
 /**
  * `samples.json`, written by the build (src/node/build.ts) and read by the page: the bundled
- * sample photos and spoken digits, and where the models' checkpoint folders are served.
+ * sample photos, spoken digits and digit images with example questions, and where the models'
+ * checkpoint folders are served.
  */
 
 /** One held-out test photo degraded by one weather type, with its clean version. */
@@ -28,11 +29,22 @@ export interface DigitSample {
   file: string;
 }
 
+/** One MNIST test digit no digit-VQA model was trained on, as a 28 × 28 greyscale PNG. */
+export interface VqaSample {
+  id: string;
+  digit: number;
+  /** URL of the PNG, relative to the page. */
+  file: string;
+}
+
 /** The whole catalogue. */
 export interface SampleCatalog {
-  models: { restoration: string; audio: string };
+  models: { restoration: string; audio: string; vqa: string };
   photos: PhotoSample[];
   digits: DigitSample[];
+  vqaImages: VqaSample[];
+  /** Example questions in the words the VQA model knows. */
+  questions: string[];
 }
 
 /** Where the catalogue is served, relative to the page. */

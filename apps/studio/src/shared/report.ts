@@ -60,6 +60,23 @@ export interface DigitReport {
   cold: boolean;
 }
 
+/** A finished digit-VQA answer. */
+export interface VqaReport {
+  input: string;
+  question: string;
+  answer: string;
+  /** Probability of every answer, by answer. */
+  probs: Record<string, number>;
+  /** Token kinds of the sequence (1 image, 0 text, -1 padding). */
+  kinds: number[];
+  layers: (LayerReport & {
+    roles: string[];
+    shares: { image: { intra: number; inter: number }; text: { intra: number; inter: number } };
+  })[];
+  ms: number;
+  cold: boolean;
+}
+
 /** `window.studio`. */
 export interface StudioReport {
   backend?: { name: string; described: string; threads: number; crossOriginIsolated: boolean };
@@ -68,5 +85,7 @@ export interface StudioReport {
   restoreHistory: RestoreRun[];
   digit?: DigitReport;
   digitRuns: number;
+  vqa?: VqaReport;
+  vqaRuns: number;
   errors: string[];
 }

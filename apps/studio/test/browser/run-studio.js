@@ -2,13 +2,14 @@
 /**
  * Drives the served studio in headless Chromium (puppeteer-core, the system browser) like a user:
  * restores a bundled photo (cold), then the same photo in every weather (the first: warm),
- * classifies a bundled spoken digit, reads the routing overlay's pixels, takes a full-page
+ * classifies a bundled spoken digit, asks a question about a bundled digit image (typed into the
+ * question field), reads the routing overlay's pixels, takes a full-page
  * screenshot, then restores and classifies files given as a user picks them. Prints JSON: the page's
  * `window.studio` reports, the overlay pixels (base64 RGBA per layer), timings and every error
  * the page showed (uncaught exceptions, console errors, failed requests).
  *
  * Usage: node run-studio.js <chromium> <url> <photo sample id> <digit sample id> <screenshot.png>
- *        <image file to drop> <WAV file to drop>
+ *        <image file to drop> <WAV file to drop> <VQA image sample id> <question>
  *
  * A plain Node script because puppeteer-core is an ES module, which Jest's CommonJS runtime
  * cannot load.
@@ -50,7 +51,8 @@ async function overlayPixels(page) {
 }
 
 async function main() {
-  const [executablePath, url, photo, digit, screenshot, droppedImage, droppedClip] = process.argv.slice(2);
+  const [executablePath, url, photo, digit, screenshot, droppedImage, droppedClip, vqaImage, question] =
+    process.argv.slice(2);
   const browser = await puppeteer.launch({
     executablePath,
     headless: true,
@@ -85,6 +87,11 @@ async function main() {
 
     await page.select('#digit-sample', digit);
     await runTask(page, '#digit-run', 'digitRuns', 0);
+
+    await page.select('#vqa-sample', vqaImage);
+    await page.$eval('#vqa-question', (input) => (input.value = ''));
+    await page.type('#vqa-question', question);
+    await runTask(page, '#vqa-run', 'vqaRuns', 0);
     const report = await page.evaluate(() => window.studio);
     await page.screenshot({ path: screenshot, fullPage: true });
 

@@ -8,6 +8,7 @@ import {
 } from '@moe-zoo/audio';
 import { makeRng, parseConfig, sizeField } from '@moe-zoo/core';
 import { z } from 'zod';
+import { patchify } from '../digit-pixels';
 import { loadDigitImages, MNIST_SPLITS, type DigitImages } from '../mnist';
 
 /** Audio-visual digits: each sample is a spoken digit and an image of the same digit, both noisy. */
@@ -70,15 +71,6 @@ export interface AvDigits {
   imageNoise: number[];
   trainVoices: string[];
   testVoices: string[];
-}
-
-/** [784] image → [(28/p)² × p²] row-major patches. */
-export function patchify(img: Float32Array, p: number, out: Float32Array, offset: number): void {
-  const g = 28 / p;
-  let k = offset;
-  for (let pr = 0; pr < g; pr++)
-    for (let pc = 0; pc < g; pc++)
-      for (let r = 0; r < p; r++) for (let c = 0; c < p; c++) out[k++] = img[(pr * p + r) * 28 + pc * p + c];
 }
 
 function pair(

@@ -5,12 +5,12 @@
  */
 import { DIGIT_WORDS } from '@moe-zoo/audio';
 import { makeRng, tf } from '@moe-zoo/core';
-import { DIGIT_SIDE, digitPixels, type DigitImageInput } from '../digit-pixels';
+import { DIGIT_SIDE } from '../digit-pixels';
 import { decodeImageTokens, encodeImages, type ImageCodebook } from '../lm/image-tokens';
 import { interleavedTokenizer, MODALITY } from '../lm/interleaved';
 import type { DigitLmModel } from './digit-lm';
 
-/** What {@link nameDigit} returns. */
+/** What `nameDigit` returns. */
 export interface DigitNaming {
   /** The most probable digit 0..9. */
   digit: number;
@@ -126,24 +126,6 @@ export function nameDigitPixels(
     }
   });
   return { digits, probs };
-}
-
-/**
- * Names the digit in one image with a {@link DigitLmModel} (e.g. the shipped `moma-digit-lm`):
- * the image is cut into patches, each replaced by its nearest code, and the LM reads
- * `<bos> <img> [16 image tokens] is` and predicts the word. The image is a file (made greyscale
- * and fitted into 28 × 28; an `ImageError` names a bad file) or 784 values in [0, 1], light ink
- * on black as in MNIST.
- *
- * @example
- * ```ts
- * const { model } = await loadPretrained('moma-digit-lm');
- * const { word, probs } = await nameDigit(model, 'seven.png'); // 'seven'
- * ```
- */
-export async function nameDigit(model: DigitLmModel, image: DigitImageInput): Promise<DigitNaming> {
-  const { digits, probs } = nameDigitPixels(model, await digitPixels(image, 'nameDigit'), 1);
-  return { digit: digits[0], word: DIGIT_WORDS[digits[0]], probs: Array.from(probs) };
 }
 
 function digitOf(digit: number | string): number {

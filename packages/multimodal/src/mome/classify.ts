@@ -1,20 +1,19 @@
-/** One-call audio-visual digit classification with a MoME model: a WAV and an image in, the digit out. */
-import { DEFAULT_FEATURES, featureShape, loadWav, signalToTokens, type AudioSignal } from '@moe-zoo/audio';
+/** Audio-visual digit classification with a MoME model on a decoded signal and pixels (no Node built-in). */
+import { DEFAULT_FEATURES, featureShape, signalToTokens, type AudioSignal } from '@moe-zoo/audio';
 import { tf } from '@moe-zoo/core';
-import { DIGIT_SIDE, digitPixels, type DigitImageInput } from '../digit-pixels';
-import { patchify } from '../avdigits/data';
+import { checkDigitPixels, DIGIT_SIDE, patchify, type DigitPixels } from '../digit-pixels';
 import type { AvModel } from './model';
 import type { RatePair } from './rates';
 
-/** The inputs of {@link classifyAvDigit}: one spoken digit and one image of it. */
-export interface AvDigitInput {
-  /** A WAV file path or decoded mono samples (any sample rate; resampled to the model's 8 kHz features). */
-  wav: string | AudioSignal;
-  /** An image file path (PNG, JPEG; resized to 28 × 28 greyscale) or 28 × 28 = 784 pixels in [0, 1], white ink on black. */
-  image: DigitImageInput;
+/** The inputs of {@link classifyAvDigitPixels}: one spoken digit and one image of it, decoded. */
+export interface AvDigitSignals {
+  /** Decoded mono samples (any sample rate; resampled to the model's 8 kHz features). */
+  signal: AudioSignal;
+  /** 28 × 28 = 784 pixels in [0, 1], white ink on black. */
+  pixels: DigitPixels;
 }
 
-/** What {@link classifyAvDigit} returns. */
+/** What `classifyAvDigit` and {@link classifyAvDigitPixels} return. */
 export interface AvDigitClassification {
   /** The most probable digit 0..9. */
   digit: number;
@@ -25,30 +24,29 @@ export interface AvDigitClassification {
 }
 
 /**
- * The default rate of {@link classifyAvDigit}: the highest compression the shipped
+ * The default rate of `classifyAvDigit` and {@link classifyAvDigitPixels}: the highest compression the shipped
  * `mome-av-digits` adapters were trained at (audio tokens pooled by 8, video by 2: 3 + 8 tokens
  * instead of 24 + 16).
  */
 export const DEFAULT_AV_RATE: RatePair = { audio: 8, video: 2 };
 
 /**
- * Classifies a spoken digit and an image of the same digit with an {@link AvModel} (e.g. the
- * shipped `mome-av-digits`), with the preprocessing of `makeAvDigits`: the clip resampled, cut to
- * its voiced window and turned into normalised log-mel tokens (`@moe-zoo/audio`'s default
- * features), the image cut into row-major p × p patches. `rate` is the token compression (default
- * {@link DEFAULT_AV_RATE}, a8v2; `{ audio: 1, video: 1 }` runs the uncompressed pair). Throws
- * `WavError` for a bad WAV and an error naming the problem for a bad image or rate.
+ * Classifies a decoded spoken digit and the pixels of an image of the same digit with an
+ * {@link AvModel} (e.g. the shipped `mome-av-digits`), with the preprocessing of `makeAvDigits`:
+ * the clip resampled, cut to its voiced window and turned into normalised log-mel tokens
+ * (`@moe-zoo/audio`'s default features), the image cut into row-major p × p patches. `rate` is the
+ * token compression (default {@link DEFAULT_AV_RATE}, a8v2; `{ audio: 1, video: 1 }` runs the
+ * uncompressed pair). Throws an error naming the problem for bad pixels or a bad rate. The Node
+ * entry's `classifyAvDigit` also takes a WAV and an image file.
  *
  * @example
  * ```ts
- * const { model } = await loadPretrained('mome-av-digits');
- * const { digit, probs } = await classifyAvDigit(model, { wav: 'seven.wav', image: 'seven.png' });
- * const full = await classifyAvDigit(model, { wav: 'seven.wav', image: 'seven.png' }, { audio: 1, video: 1 });
+ * const { digit, probs } = await classifyAvDigitPixels(model, { signal: decodeWav(bytes), pixels });
  * ```
  */
-export async function classifyAvDigit(
+export async function classifyAvDigitPixels(
   model: AvModel,
-  input: AvDigitInput,
+  input: AvDigitSignals,
   rate: RatePair = DEFAULT_AV_RATE,
 ): Promise<AvDigitClassification> {
   const c = model.backbone.config;
@@ -71,21 +69,23 @@ export async function classifyAvDigit(
     throw new Error(
       `classifyAvDigit: rate a${rate.audio}v${rate.video} must divide the ${c.audioTokens} audio and ${c.videoTokens} video tokens`,
     );
-  const signal = typeof input.wav === 'string' ? await loadWav(input.wav) : input.wav;
-  const audio = signalToTokens(signal.samples, signal.sampleRate, DEFAULT_FEATURES);
+  const pixels = checkDigitPixels(input.pixels, 'classifyAvDigit');
+  const audio = signalToTokens(input.signal.samples, input.signal.sampleRate, DEFAULT_FEATURES);
   const video = new Float32Array(DIGIT_SIDE * DIGIT_SIDE);
-  patchify(await digitPixels(input.image, 'classifyAvDigit'), patch, video, 0);
+  patchify(pixels, patch, video, 0);
   const wasTraining = model.training;
   model.eval();
   try {
-    const probs = tf.tidy(() => {
+    const probsTensor = tf.tidy(() => {
       const { logits } = model.forward(
         tf.tensor3d(audio, [1, c.audioTokens, c.audioDims]),
         tf.tensor3d(video, [1, c.videoTokens, c.videoDims]),
         rate,
       );
-      return Array.from(tf.softmax(logits).dataSync());
+      return tf.softmax(logits);
     });
+    const probs = Array.from(await probsTensor.data());
+    probsTensor.dispose();
     return { digit: probs.indexOf(Math.max(...probs)), probs, rate: { ...rate } };
   } finally {
     if (wasTraining) model.train();

@@ -1,11 +1,11 @@
-/** One-call digit VQA: an image (pixels or a file) and a question in, the answer and its probabilities out. */
+/** Digit VQA on pixels: a 28 × 28 image and a question in, the answer and its probabilities out (no Node built-in). */
 import { tf } from '@moe-zoo/core';
 import type { DigitVqaModel } from './digit-vqa';
 import { VQA_ANSWERS, vqaTokenizer, type VqaAnswer } from './questions';
-import { DIGIT_SIDE, digitPixels, type DigitImageInput } from '../digit-pixels';
+import { checkDigitPixels, DIGIT_SIDE, type DigitPixels } from '../digit-pixels';
 import { splitWords } from '../tokenizer';
 
-/** What {@link answerQuestion} returns. */
+/** What `answerQuestion` and {@link answerQuestionPixels} return. */
 export interface VqaAnswerResult {
   /** The most probable answer (`yes`, `no`, `top`, ..., `zero` ... `nine`). */
   answer: VqaAnswer;
@@ -13,8 +13,17 @@ export interface VqaAnswerResult {
   probs: Record<VqaAnswer, number>;
 }
 
-/** Question ids of `vqaTokenizer()`, padded to `len`; an unknown word or a too-long question is an error naming it. */
-function questionIds(question: string, len: number): Int32Array {
+/**
+ * The ids of a question in `vqaTokenizer()`'s words, `<pad>`-padded to `len` (a model's
+ * `config.vqa.questionLen`); an empty question, an unknown word or a too-long question is an
+ * error naming it.
+ *
+ * @example
+ * ```ts
+ * const ids = encodeQuestion('is the digit odd ?', model.config.vqa.questionLen);
+ * ```
+ */
+export function encodeQuestion(question: string, len: number): Int32Array {
   const tok = vqaTokenizer();
   const words = splitWords(question);
   if (words.length === 0) throw new Error('answerQuestion: the question is empty');
@@ -37,38 +46,43 @@ function questionIds(question: string, len: number): Int32Array {
 
 /**
  * Answers a question about one digit image with a {@link DigitVqaModel} (e.g. the shipped
- * `moiie-digit-vqa`). The image is a file (PNG / JPEG / WebP, made greyscale and fitted into
- * 28 × 28; an `ImageError` names a bad file) or 784 row-major values in [0, 1], light ink on a dark
- * background as in MNIST. The question uses the words of `vqaTokenizer()` (case and spacing do not
- * matter): `what is the digit ?`, `is the digit even ?`, `is the digit greater than five ?`,
- * `more ink : top or bottom ?`, ...; any other word is an error naming it.
+ * `moiie-digit-vqa`): the image is 784 row-major values in [0, 1], light ink on a dark background
+ * as in MNIST (the Node entry's `answerQuestion` also takes an image file); the question uses the
+ * words of `vqaTokenizer()` (see {@link encodeQuestion}). Reads the answer with `await data()`, so
+ * it runs on every backend, WebGPU included.
  *
  * @example
  * ```ts
- * const { model } = await loadPretrained('moiie-digit-vqa');
- * const { answer, probs } = await answerQuestion(model, 'seven.png', 'is the digit odd ?'); // 'yes'
+ * const { answer, probs } = await answerQuestionPixels(model, pixels, 'is the digit odd ?'); // 'yes'
  * ```
  */
-export async function answerQuestion(
+export async function answerQuestionPixels(
   model: DigitVqaModel,
-  image: DigitImageInput,
+  pixels: DigitPixels,
   question: string,
 ): Promise<VqaAnswerResult> {
-  const ids = questionIds(question, model.config.vqa.questionLen);
-  const x = await digitPixels(image, 'answerQuestion');
+  const ids = encodeQuestion(question, model.config.vqa.questionLen);
+  const x = checkDigitPixels(pixels, 'answerQuestion');
   const wasTraining = model.training;
   model.eval();
   try {
-    const p = tf.tidy(() => {
+    const probsTensor = tf.tidy(() => {
       const { logits } = model.forward({
         images: tf.tensor4d(x, [1, DIGIT_SIDE, DIGIT_SIDE, 1]),
         question: tf.tensor2d(ids, [1, ids.length], 'int32'),
       });
-      return Array.from(tf.softmax(logits).dataSync());
+      return tf.softmax(logits);
     });
-    const probs = Object.fromEntries(VQA_ANSWERS.map((a, i) => [a, p[i]])) as Record<VqaAnswer, number>;
-    return { answer: VQA_ANSWERS[p.indexOf(Math.max(...p))], probs };
+    const p = Array.from(await probsTensor.data());
+    probsTensor.dispose();
+    return answerOf(p);
   } finally {
     if (wasTraining) model.train();
   }
+}
+
+/** The answer with the highest probability and every answer's probability, from the softmax in answer order. */
+export function answerOf(p: readonly number[]): VqaAnswerResult {
+  const probs = Object.fromEntries(VQA_ANSWERS.map((a, i) => [a, p[i]])) as Record<VqaAnswer, number>;
+  return { answer: VQA_ANSWERS[p.indexOf(Math.max(...p))], probs };
 }

@@ -2,6 +2,7 @@ import { instanceField, LIMITS, makeRng, parseConfig, permutation, sizeField, tf
 import { z } from 'zod';
 import { WordTokenizer } from '../tokenizer';
 import type { DigitImages } from '../mnist';
+import { patchify } from '../digit-pixels';
 import {
   askQuestion,
   captionOf,
@@ -68,26 +69,6 @@ export type MakeVqaOptions = z.input<typeof MakeVqaOptionsSchema>;
 
 /** Caption length in tokens. */
 export const CAPTION_LEN = 3;
-
-/** Cuts one 28 × 28 image into p × p patches (row-major patches, row-major pixels) into `out` at `offset`. */
-export function patchify(
-  image: ArrayLike<number>,
-  p: number,
-  out: Float32Array,
-  offset: number,
-  size = 28,
-): void {
-  const g = size / p;
-  let o = offset;
-  for (let pr = 0; pr < g; pr++) {
-    for (let pc = 0; pc < g; pc++) {
-      for (let r = 0; r < p; r++) {
-        const row = (pr * p + r) * size + pc * p;
-        for (let c = 0; c < p; c++) out[o++] = image[row + c];
-      }
-    }
-  }
-}
 
 function encodeInto(
   tok: WordTokenizer,
