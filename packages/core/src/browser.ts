@@ -43,6 +43,13 @@ export { RMSNorm, type RMSNormOptions } from './nn/rms-norm';
 export { Dropout } from './nn/dropout';
 export { Conv2d, type Conv2dOptions } from './nn/conv2d';
 export { MultiHeadAttention, causalMask, type MultiHeadAttentionOptions } from './nn/attention';
+export type { AttentionSlot, AttentionContext, AttentionOutput } from './nn/attention-slot';
+export { MoHAttention, MoHAttentionOptionsSchema, type MoHAttentionOptions } from './nn/moh-attention';
+export {
+  JetMoeAttention,
+  JetMoeAttentionOptionsSchema,
+  type JetMoeAttentionOptions,
+} from './nn/jetmoe-attention';
 export { GeluFFN, SwiGLU, type GeluFFNOptions, type SwiGLUOptions } from './nn/ffn';
 export type { FfnSlot, SlotContext } from './nn/ffn-slot';
 export {
@@ -236,6 +243,32 @@ export {
   type PackedTernaryTensor,
 } from './quant/packing';
 export { ternaryBytes, float32Bytes, int8Bytes, bitsPerWeight } from './quant/bytes';
+
+// Compressing a trained MoE layer: calibration, expert pruning, compressed experts, subspace merging
+export { svd, lowRankFactors, type ThinSvd, type LowRankFactors } from './compress/svd';
+export {
+  PruneSelectionSchema,
+  CalibrationOptionsSchema,
+  LowRankFfnBankOptionsSchema,
+  CompressedExpertsOptionsSchema,
+  SubspaceBankOptionsSchema,
+  SubspaceMergeOptionsSchema,
+  type PruneSelection,
+  type CalibrationOptions,
+  type LowRankFfnBankOptions,
+  type CompressedExpertsOptions,
+  type SubspaceBankOptions,
+  type SubspaceMergeOptions,
+} from './compress/options';
+export { calibrateExperts, type ExpertCalibration } from './compress/calibration';
+export { pruneExperts, selectExperts, type PrunedLayer } from './compress/prune';
+export { LowRankFfnExperts, lowRankExperts } from './compress/low-rank-bank';
+export { TieredExperts } from './compress/tiered-bank';
+export { RebankedMoELayer } from './compress/rebanked-layer';
+export { CompressedExpertsLayer, compressExperts } from './compress/compressed-layer';
+export { SubspaceMergedExperts } from './compress/subspace-bank';
+export { groupExperts } from './compress/group-experts';
+export { mergeExperts } from './compress/merge';
 
 // Training steps and evaluation (the Trainer, with file checkpoints and progress bars, is Node-only)
 export { AdamW, defaultNoDecay, type AdamWOptions, type NamedVariables } from './train/adamw';

@@ -1,7 +1,7 @@
 import type { CostReporter } from '../metrics/costs';
-import { backendCapabilities } from '../backend/capabilities';
 import { ConfigError } from '../config/parse';
 import { tf } from '../tf';
+import { additiveMask, attendHeads } from './attention-ops';
 import { Dropout } from './dropout';
 import { Linear } from './linear';
 import { Module } from './module';
@@ -17,39 +17,6 @@ export interface MultiHeadAttentionOptions {
   /** Zero-initialise the output projection so the layer starts as exactly 0 (adapters). */
   zeroInitOut?: boolean;
 }
-
-/** Largest broadcast product (elements) {@link matMulBT} materialises at once. */
-const MUL_SUM_LIMIT = 1 << 22;
-
-/**
- * `a` [..., M, K] times `b` [..., N, K] transposed -> [..., M, N]. Where the backend pays a large
- * cost per batch entry of a batched matMul (see {@link BackendCapabilities}), small per-entry
- * products are computed as a broadcast multiply-and-sum instead, in chunks of at most
- * MUL_SUM_LIMIT elements.
- */
-function matMulBT(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  const [m, k] = a.shape.slice(-2);
-  const n = b.shape[b.rank - 2];
-  const perEntry = m * n * k;
-  const caps = backendCapabilities();
-  if (!caps.slowSmallBatchedMatMul || perEntry > caps.smallMatMulEntry) return tf.matMul(a, b, false, true);
-  const lead = a.shape.slice(0, -2);
-  const batch = tf.util.sizeFromShape(lead);
-  const a4 = tf.reshape(a, [batch, m, 1, k]);
-  const b4 = tf.reshape(b, [batch, 1, n, k]);
-  const chunk = Math.floor(MUL_SUM_LIMIT / perEntry);
-  const parts: tf.Tensor[] = [];
-  for (let start = 0; start < batch; start += chunk) {
-    const size = Math.min(chunk, batch - start);
-    const ac = size === batch ? a4 : tf.slice(a4, [start, 0, 0, 0], [size, m, 1, k]);
-    const bc = size === batch ? b4 : tf.slice(b4, [start, 0, 0, 0], [size, 1, n, k]);
-    parts.push(tf.sum(tf.mul(ac, bc), -1));
-  }
-  return tf.reshape(parts.length === 1 ? parts[0] : tf.concat(parts, 0), [...lead, m, n]);
-}
-
-/** Added to masked-out scores: large enough to vanish under softmax, finite so rows of all -inf do not NaN. */
-const MASKED = -1e9;
 
 /**
  * A causal mask for self-attention over `length` positions: boolean [L, L], true where a query
@@ -134,10 +101,9 @@ export class MultiHeadAttention extends Module implements CostReporter {
       const qh = split(this.q.forward(q3), lq, [0, 2, 1, 3]); // [B, H, Lq, hd]
       const kh = split(this.k.forward(kv3), lk, [0, 2, 1, 3]); // [B, H, Lk, hd]
       const vt = split(this.v.forward(kv3), lk, [0, 2, 3, 1]); // [B, H, hd, Lk]
-      let scores = tf.mul(matMulBT(qh, kh), 1 / Math.sqrt(this.headDim)); // [B, H, Lq, Lk]
-      if (mask) scores = tf.add(scores, this.additiveMask(mask, b, lq, lk));
-      const probs = this.attnDrop.forward(tf.softmax(scores, -1));
-      const ctx = tf.reshape(tf.transpose(matMulBT(probs, vt), [0, 2, 1, 3]), [b, lq, this.dim]);
+      const scoreMask = mask ? additiveMask(mask, b, lq, lk, 'MultiHeadAttention') : undefined;
+      const heads = attendHeads(qh, kh, vt, scoreMask, this.attnDrop); // [B, H, Lq, hd]
+      const ctx = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [b, lq, this.dim]);
       const y = this.out.forward(ctx);
       return unbatched ? tf.squeeze(y, [0]) : y;
     });
@@ -154,19 +120,5 @@ export class MultiHeadAttention extends Module implements CostReporter {
   flopsPerToken(seqLen = 0): number {
     const d = this.dim;
     return 2 * 2 * d * d + 2 * 2 * this.kvDim * d + 2 * 2 * seqLen * d;
-  }
-
-  /** The mask as float, broadcastable to [B, H, Lq, Lk]. */
-  private additiveMask(mask: tf.Tensor, b: number, lq: number, lk: number): tf.Tensor {
-    const ok =
-      (mask.rank === 2 && mask.shape[0] === lq && mask.shape[1] === lk) ||
-      (mask.rank === 3 && mask.shape[0] === b && mask.shape[1] === lq && mask.shape[2] === lk);
-    if (!ok)
-      throw new Error(
-        `MultiHeadAttention: mask [${mask.shape}] must be [${lq}, ${lk}] or [${b}, ${lq}, ${lk}]`,
-      );
-    const additive =
-      mask.dtype === 'bool' ? tf.mul(tf.sub(1, tf.cast(mask, 'float32')), MASKED) : tf.cast(mask, 'float32');
-    return mask.rank === 3 ? tf.expandDims(additive, 1) : additive;
   }
 }

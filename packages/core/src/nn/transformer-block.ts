@@ -4,6 +4,7 @@ import { parseConfig } from '../config/parse';
 import { tf } from '../tf';
 import type { MoEAux } from '../moe/types';
 import { MultiHeadAttention } from './attention';
+import type { AttentionSlot } from './attention-slot';
 import { Dropout } from './dropout';
 import type { FfnSlot, SlotContext } from './ffn-slot';
 import { LayerNorm } from './layer-norm';
@@ -23,6 +24,18 @@ export const TransformerBlockOptionsSchema = z
       (v) => typeof v === 'function' || (typeof v === 'object' && v !== null),
       { message: 'expected an FFN slot or a function making one' },
     ),
+    /**
+     * The attention (default a `MultiHeadAttention(dim, heads, { dropout })`): an
+     * {@link AttentionSlot} or a function making one (called where the default is built, before
+     * the second norm). A routed attention (`MoHAttention`, `JetMoeAttention`) returns
+     * `{ y, aux }`; its aux follows the FFN slot's in the block's `aux`.
+     */
+    attention: z
+      .custom<AttentionSlot | (() => AttentionSlot)>(
+        (v) => typeof v === 'function' || (typeof v === 'object' && v !== null),
+        { message: 'expected an attention module or a function making one' },
+      )
+      .optional(),
     /** Dropout on attention probabilities and on both residual branches (default 0). */
     dropout: z.number().min(0).lt(1).optional(),
     /** 'layer' (LayerNorm, default) or 'rms' (RMSNorm). */
@@ -37,8 +50,11 @@ export const TransformerBlockOptionsSchema = z
       });
     }
   });
-/** Options of {@link TransformerBlock}. */
-export type TransformerBlockOptions = z.input<typeof TransformerBlockOptionsSchema>;
+/** Options of {@link TransformerBlock}; `attention` typed as the block's attention `A`. */
+export type TransformerBlockOptions<A extends AttentionSlot = AttentionSlot> = Omit<
+  z.input<typeof TransformerBlockOptionsSchema>,
+  'attention'
+> & { attention?: A | (() => A) };
 
 /** Per-token context a caller gives a block (flattened to B*L); the block adds the residual stream. */
 export type BlockContext = Omit<SlotContext, 'residual' | 'seqLen'>;
@@ -46,14 +62,18 @@ export type BlockContext = Omit<SlotContext, 'residual' | 'seqLen'>;
 /** Output of {@link TransformerBlock.forward}. */
 export interface TransformerBlockOutput {
   y: tf.Tensor;
-  /** Aux of the FFN slot when it is a routed layer, else empty. */
+  /** Aux of the FFN slot when it is a routed layer, then of the attention when it is routed; else empty. */
   aux: MoEAux[];
 }
 
 /**
  * Pre-norm transformer block: `x = x + attn(ln1(x))`, then `x = x + ffn(ln2(x), ctx)`. The FFN
  * slot is any {@link FfnSlot}; it gets the caller's context plus the residual stream and the
- * sequence length, and a routed slot's aux is passed up. Children: `ln1`, `attn`, `ln2`, `ffn`.
+ * sequence length, and a routed slot's aux is passed up. The attention is `MultiHeadAttention`
+ * unless `attention` gives another {@link AttentionSlot} (e.g. `MoHAttention`, `JetMoeAttention`);
+ * a routed attention gets the valid-token mask and its aux follows the FFN slot's. Omitting
+ * `attention` while naming another type `A` is the caller's error: the block then holds a
+ * `MultiHeadAttention`. Children: `ln1`, `attn`, `ln2`, `ffn`.
  *
  * @example
  * ```ts
@@ -61,22 +81,23 @@ export interface TransformerBlockOutput {
  * const { y, aux } = block.forward(x, causalMask(x.shape[1])); // x: [B, L, 32]
  * ```
  */
-export class TransformerBlock extends Module {
+export class TransformerBlock<A extends AttentionSlot = MultiHeadAttention> extends Module {
   readonly ln1: LayerNorm | RMSNorm;
-  readonly attn: MultiHeadAttention;
+  readonly attn: A;
   readonly ln2: LayerNorm | RMSNorm;
   readonly ffn: FfnSlot;
   readonly drop: Dropout;
   readonly dim: number;
 
-  constructor(options: TransformerBlockOptions) {
+  constructor(options: TransformerBlockOptions<A>) {
     super();
     const o = parseConfig(TransformerBlockOptionsSchema, options, 'transformer block options');
-    const { dim, heads, ffn, dropout = 0, norm = 'layer' } = o;
+    const { dim, heads, ffn, attention, dropout = 0, norm = 'layer' } = o;
     this.dim = dim;
     const makeNorm = () => (norm === 'rms' ? new RMSNorm(dim) : new LayerNorm(dim));
     this.ln1 = this.child('ln1', makeNorm());
-    this.attn = this.child('attn', new MultiHeadAttention(dim, heads, { dropout }));
+    const attn = typeof attention === 'function' ? attention() : attention;
+    this.attn = this.child('attn', (attn ?? new MultiHeadAttention(dim, heads, { dropout })) as A);
     this.ln2 = this.child('ln2', makeNorm());
     this.ffn = this.child('ffn', typeof ffn === 'function' ? ffn() : ffn);
     this.drop = this.child('drop', new Dropout(dropout));
@@ -89,9 +110,12 @@ export class TransformerBlock extends Module {
    */
   forward(x: tf.Tensor, mask?: tf.Tensor, ctx: BlockContext = {}): TransformerBlockOutput {
     // Not one tf.tidy: the routed slot's aux tensors must survive, so intermediates are disposed by hand.
-    const h = tf.tidy(() =>
-      tf.add(x, this.drop.forward(this.attn.forward(this.ln1.forward(x), undefined, mask))),
-    );
+    const normed = this.ln1.forward(x);
+    const attended = this.attn.forward(normed, undefined, mask, { valid: ctx.valid });
+    normed.dispose();
+    const [a, attnAux] = 'aux' in attended ? [attended.y, [attended.aux]] : [attended, []];
+    const h = tf.tidy(() => tf.add(x, this.drop.forward(a)));
+    a.dispose();
     const tokens = tf.tidy(() => tf.reshape(this.ln2.forward(h), [-1, this.dim])) as tf.Tensor2D;
     const residual = tf.reshape(h, [-1, this.dim]) as tf.Tensor2D;
     const seqLen = x.rank === 3 ? x.shape[1] : undefined;
@@ -99,6 +123,6 @@ export class TransformerBlock extends Module {
     const [f, aux] = 'aux' in out ? [out.y, [out.aux]] : [out, []];
     const y = tf.tidy(() => tf.add(h, this.drop.forward(tf.reshape(f, h.shape))));
     for (const t of new Set([h, tokens, f, residual])) t.dispose();
-    return { y, aux };
+    return { y, aux: [...aux, ...attnAux] };
   }
 }
