@@ -72,35 +72,61 @@ function logIfWide(values: number[]): 'log' | 'linear' {
   return Math.max(...positive) / Math.min(...positive) >= 10 ? 'log' : 'linear';
 }
 
-/** Rows of the quality chart: with parameters and the metric; only task `all` when a suite has one among several. */
-function qualityRows(report: SuiteReport, metric: string): BenchRow[] {
-  const rows = report.rows.filter((r) => r.paramsActive > 0 && Number.isFinite(r.metrics[metric]));
+/** The x axis of a quality chart: what the quality is plotted against. */
+interface QualityAxis {
+  id: string;
+  title: string;
+  caption: string;
+  value(row: BenchRow): number | undefined;
+}
+
+/** Active parameters per token or sample (every suite's rows have them). */
+const ACTIVE_AXIS: QualityAxis = {
+  id: 'quality',
+  title: 'active parameters',
+  caption: 'parameters active per token or sample',
+  value: (r) => (r.paramsActive > 0 ? r.paramsActive : undefined),
+};
+
+/** Stored bytes of the weights (rows with a `storedKB` metric: compression). */
+const STORED_AXIS: QualityAxis = {
+  id: 'quality-bytes',
+  title: 'stored KB',
+  caption: 'the stored size of the weights (KB)',
+  value: (r) => r.metrics.storedKB,
+};
+
+/** Rows of a quality chart: with an x value and the metric; only task `all` when a suite has one among several. */
+function qualityRows(report: SuiteReport, metric: string, axis: QualityAxis): BenchRow[] {
+  const rows = report.rows.filter(
+    (r) => Number.isFinite(axis.value(r)) && Number.isFinite(r.metrics[metric]),
+  );
   const tasks = new Set(rows.map((r) => r.task));
   return tasks.size > 1 && tasks.has('all') ? rows.filter((r) => r.task === 'all') : rows;
 }
 
-function qualityChart(report: SuiteReport): ChartPlan | undefined {
+function qualityChart(report: SuiteReport, axis: QualityAxis): ChartPlan | undefined {
   const metric = qualityMetric(report);
   if (metric === undefined) return undefined;
-  const rows = qualityRows(report, metric);
+  const rows = qualityRows(report, metric, axis);
   if (rows.length === 0) return undefined;
   const tasks = [...new Set(rows.map((r) => r.task))];
   const names = labeller(rows);
   const values = rows.map((r) => ({
     series: names.label(r),
     task: r.task,
-    params: r.paramsActive,
+    x: axis.value(r) as number,
     value: r.metrics[metric],
   }));
   const skipped = report.rows.length - rows.length;
   return {
-    id: `${slug(report.suite)}-quality`,
+    id: `${slug(report.suite)}-${axis.id}`,
     kind: 'quality',
-    title: `${metric} vs active parameters`,
+    title: `${metric} vs ${axis.title}`,
     caption:
-      `${metric} (mean over seeds) against parameters active per token or sample` +
+      `${metric} (mean over seeds) against ${axis.caption}` +
       (tasks.length === 1 ? `, task ${tasks[0]}` : ', shape = task') +
-      (skipped > 0 ? `; ${skipped} row(s) without parameters or on other tasks not plotted.` : '.'),
+      (skipped > 0 ? `; ${skipped} row(s) without ${axis.title} or on other tasks not plotted.` : '.'),
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
       width: 230,
@@ -110,10 +136,10 @@ function qualityChart(report: SuiteReport): ChartPlan | undefined {
       mark: { type: 'point', filled: true, size: 90, opacity: 0.85 },
       encoding: {
         x: {
-          field: 'params',
+          field: 'x',
           type: 'quantitative',
-          title: 'active parameters',
-          scale: { ...wideScale(values.map((v) => v.params)), nice: true, padding: 14 },
+          title: axis.title,
+          scale: { ...wideScale(values.map((v) => v.x)), nice: true, padding: 14 },
           axis: { format: '~s' },
         },
         y: { field: 'value', type: 'quantitative', title: metric, scale: { zero: false, padding: 14 } },
@@ -266,6 +292,12 @@ function heatmaps(report: SuiteReport): ChartPlan[] {
  * ```
  */
 export function planCharts(report: SuiteReport): ChartPlan[] {
-  const plans = [qualityChart(report), latencyChart(report), balanceChart(report), ...heatmaps(report)];
+  const plans = [
+    qualityChart(report, ACTIVE_AXIS),
+    qualityChart(report, STORED_AXIS),
+    latencyChart(report),
+    balanceChart(report),
+    ...heatmaps(report),
+  ];
   return plans.filter((p): p is ChartPlan => p !== undefined);
 }

@@ -3,7 +3,8 @@
  * To register a suite, import it and add it to {@link SUITES}, e.g.
  *
  * ```ts
- * import { coreSuite } from './core';
+ * import { compressionSuite } from './compression';
+import { coreSuite } from './core';
  * import { perfSuite } from './perf';
  * export const SUITES: Suite[] = [coreSuite, perfSuite];
  * ```
@@ -12,6 +13,7 @@
  */
 import type { Suite } from '../types';
 import { audioSuite } from './audio';
+import { compressionSuite } from './compression';
 import { coreSuite } from './core';
 import { designsSuite } from './designs';
 import { momaSuite } from './moma';
@@ -31,6 +33,7 @@ export const SUITES: Suite[] = [
   momeSuite,
   momaSuite,
   visionSuite,
+  compressionSuite,
   designsSuite,
 ];
 

@@ -63,6 +63,17 @@ export abstract class Module {
     return module;
   }
 
+  /**
+   * Puts `module` in place of the child registered as `name` (same name, so the state dict keys
+   * stay) and returns the child it replaced, which the caller now owns (not disposed here).
+   */
+  protected replaceChild<M extends Module>(name: string, module: M): Module {
+    const old = this.ownChildren.get(name);
+    if (!old) throw new Error(`${this.constructor.name}: no child "${name}" to replace`);
+    this.ownChildren.set(name, module);
+    return old;
+  }
+
   /** Registers a list of children as `name.0`, `name.1`, ... */
   protected childList<M extends Module>(name: string, modules: M[]): M[] {
     modules.forEach((m, i) => this.child(`${name}.${i}`, m));

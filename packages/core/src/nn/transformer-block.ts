@@ -85,7 +85,7 @@ export class TransformerBlock<A extends AttentionSlot = MultiHeadAttention> exte
   readonly ln1: LayerNorm | RMSNorm;
   readonly attn: A;
   readonly ln2: LayerNorm | RMSNorm;
-  readonly ffn: FfnSlot;
+  private ffnSlot: FfnSlot;
   readonly drop: Dropout;
   readonly dim: number;
 
@@ -99,8 +99,30 @@ export class TransformerBlock<A extends AttentionSlot = MultiHeadAttention> exte
     const attn = typeof attention === 'function' ? attention() : attention;
     this.attn = this.child('attn', (attn ?? new MultiHeadAttention(dim, heads, { dropout })) as A);
     this.ln2 = this.child('ln2', makeNorm());
-    this.ffn = this.child('ffn', typeof ffn === 'function' ? ffn() : ffn);
+    this.ffnSlot = this.child('ffn', typeof ffn === 'function' ? ffn() : ffn);
     this.drop = this.child('drop', new Dropout(dropout));
+  }
+
+  /** The FFN slot (child `ffn`). */
+  get ffn(): FfnSlot {
+    return this.ffnSlot;
+  }
+
+  /**
+   * Puts `slot` in the FFN's place (child `ffn`, so parameter names stay `ffn.*`) and returns the
+   * slot it replaced, which the caller now owns: e.g. a compressed copy of a trained MoE layer.
+   *
+   * @example
+   * ```ts
+   * const original = block.replaceFfn(await compressExperts(block.ffn as MoELayer, { rank: 8 }));
+   * ```
+   */
+  replaceFfn(slot: FfnSlot): FfnSlot {
+    if (slot === this.ffnSlot) return slot;
+    this.replaceChild('ffn', slot);
+    const old = this.ffnSlot;
+    this.ffnSlot = slot;
+    return old;
   }
 
   /**

@@ -1,0 +1,77 @@
+/**
+ * The compressed variants of an MoE layer the suite measures, each built from the trained layer,
+ * its calibration statistics and its calibration tokens (core's compress/ tools).
+ */
+import {
+  calibrateExperts,
+  compressExperts,
+  groupExperts,
+  mergeExperts,
+  pruneExperts,
+  type ExpertCalibration,
+  type FfnSlot,
+  type MoELayer,
+  type tf,
+} from '@moe-zoo/core';
+
+/** What a variant builder gets for one MoE layer. */
+export interface LayerCalibration {
+  layer: MoELayer;
+  tokens: tf.Tensor2D;
+  stats: ExpertCalibration;
+}
+
+/** A compression method at one setting. */
+export interface Variant {
+  /** Row name, e.g. `prune-saliency-6of8`. */
+  name: string;
+  /** The method's family, for the charts and claims. */
+  method: 'float' | 'prune' | 'compressed-experts' | 'subspace-merge';
+  /** A new slot replacing `c.layer` (the trained layer itself for the float reference). */
+  build(c: LayerCalibration): Promise<FfnSlot>;
+}
+
+/** The float model itself. */
+export const FLOAT: Variant = { name: 'float', method: 'float', build: async (c) => c.layer };
+
+function prune(count: number, by: 'usage' | 'saliency'): Variant {
+  return {
+    name: `prune-${by}-keep${count}`,
+    method: 'prune',
+    build: async (c) => pruneExperts(c.layer, { count, by }, c.stats).layer,
+  };
+}
+
+function compressed(rank: number): Variant {
+  return {
+    name: `compressed-experts-r${rank}`,
+    method: 'compressed-experts',
+    build: (c) => compressExperts(c.layer, { rank }),
+  };
+}
+
+function merged(groups: number, rank: number): Variant {
+  return {
+    name: `subspace-merge-${groups}groups-r${rank}`,
+    method: 'subspace-merge',
+    build: (c) => mergeExperts(c.layer, { groupOf: groupExperts(c.stats.similarity, groups), rank }),
+  };
+}
+
+/** The variants, in report order (the zoo models have 8 experts of width 48 at dim 48, top-2). */
+export const VARIANTS: readonly Variant[] = [
+  FLOAT,
+  prune(6, 'usage'),
+  prune(6, 'saliency'),
+  prune(4, 'usage'),
+  prune(4, 'saliency'),
+  compressed(8),
+  compressed(16),
+  merged(4, 24),
+  merged(4, 16),
+];
+
+/** Calibration statistics of one layer on its tokens. */
+export async function calibrate(layer: MoELayer, tokens: tf.Tensor2D): Promise<LayerCalibration> {
+  return { layer, tokens, stats: await calibrateExperts(layer, tokens) };
+}
