@@ -6,6 +6,7 @@ import { VIT_FORMAT } from './model/vmoe';
 
 /**
  * Loads a shipped vision model by name (`vmoe-fashion`: a V-MoE Fashion-MNIST classifier;
+ * `vmoe-fashion-pruned`: the same with 6 of its 8 experts, pruned after training;
  * `mova-vqa`: a MoVA visual-question system) or a folder saved with `saveViTModel` /
  * `saveMoVAModel`; returns the model, its config, its model card and its folder.
  *
@@ -19,5 +20,6 @@ import { VIT_FORMAT } from './model/vmoe';
  */
 export const loadPretrained = pretrainedLoader('@moe-zoo/vision', path.join(__dirname, '..', 'models'), {
   'vmoe-fashion': VIT_FORMAT,
+  'vmoe-fashion-pruned': VIT_FORMAT,
   'mova-vqa': MOVA_FORMAT,
 });

@@ -48,6 +48,24 @@ describe('shipped model vmoe-fashion', () => {
     model.dispose();
   });
 
+  it('ships a pruned copy: 6 of the 8 experts, its card stating the weights and the accuracy kept', async () => {
+    const { model: full } = await loadPretrained('vmoe-fashion');
+    const { model, card } = await loadPretrained('vmoe-fashion-pruned');
+    const moe = model.config.ffn.kind === 'moe' ? model.config.ffn.moe : undefined;
+    expect(moe?.numExperts).toBe(6);
+    expect(model.activeParams()).toBeLessThanOrEqual(full.activeParams());
+    const [accuracy, kept, weights] = card?.quality ?? [];
+    const { test } = loadFashion({ trainPerClass: 1, testPerClass: 1000, seed: card?.recipe.seed ?? 0 });
+    const [mine, theirs] = [evaluateViT(model, test), evaluateViT(full, test)];
+    expect(mine).toBeCloseTo(accuracy?.value ?? NaN, 6);
+    expect(kept?.metric).toBe("accuracy minus vmoe-fashion's");
+    expect(mine - theirs).toBeCloseTo(kept?.value ?? NaN, 6);
+    expect(weights?.value).toBeCloseTo(model.countParams() / full.countParams(), 9);
+    expect(weights?.value).toBeLessThan(0.9);
+    model.dispose();
+    full.dispose();
+  });
+
   it('names the shipped models when asked for an unknown one', async () => {
     await expect(loadPretrained('vmoe-mnist')).rejects.toThrow(
       /neither a model of @moe-zoo\/vision \(vmoe-fashion/,

@@ -8,12 +8,14 @@ import { MOVA_VQA } from './mova';
 import { MOIIE_DIGIT_VQA } from './multimodal';
 import { MOFME_DEWEATHER } from './restoration';
 import { VMOE_FASHION } from './vision';
+import { VMOE_FASHION_PRUNED } from './vision-pruned';
 
 /** Every shipped model, in training order. */
 export const ZOO_RECIPES: readonly ZooRecipe[] = [
   MOFME_DEWEATHER,
   SPOKEN_DIGITS_MOE,
   VMOE_FASHION,
+  VMOE_FASHION_PRUNED,
   MOVA_VQA,
   MOIIE_DIGIT_VQA,
   MOTE_DIGIT_VQA,
