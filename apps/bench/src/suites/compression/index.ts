@@ -30,7 +30,7 @@ export const compressionSuite: Suite = {
     return {
       rows,
       claims: compressionClaims(rows),
-      notes: compressionNotes(plan),
+      notes: compressionNotes(plan, rows),
       mainMetrics: ['accuracy', 'keptQuality', 'storedKB'],
     };
   },

@@ -1,14 +1,24 @@
-import type { CompressionPlan } from './plan';
+import type { BenchRow } from '../../types';
 import { PRUNE_MARGIN } from './claims';
+import type { CompressionPlan } from './plan';
 
-/** The compression suite's notes: models, data, pairing, what each method does, bytes. */
-export function compressionNotes(plan: CompressionPlan): string[] {
+/** "model variant share" for every row with routing flips. */
+function flipsLine(rows: readonly BenchRow[]): string {
+  return rows
+    .filter((r) => r.metrics.routingFlips !== undefined)
+    .map((r) => `${r.model} ${r.variant} ${(100 * r.metrics.routingFlips).toFixed(2)}%`)
+    .join('; ');
+}
+
+/** The compression suite's notes: models, data, pairing, what each method does, bytes, routing flips. */
+export function compressionNotes(plan: CompressionPlan, rows: readonly BenchRow[]): string[] {
   return [
     'Post-training compression of the shipped zoo models, no retraining: spoken-digits-moe (audio transformer, 2 MoE layers of 8 experts of width 48, top-2) on the 720 held-out clips of its own split (seed 0: voices never heard, clean and 20 / 10 / 0 dB); vmoe-fashion (V-MoE, 1 MoE layer of 8 experts, top-2) on ' +
       `${plan.visionTestPerClass * 10} Fashion-MNIST test images.`,
     `Calibration: ${plan.calibrationSamples} training samples drawn per seed; each MoE layer's input tokens are captured in one forward pass (calibrateExperts: usage, router-weighted output-norm saliency, expert output similarity). Every variant of a seed is scored on the same test items as the float model: accuracy is paired per seed and per item (McNemar; "keeps q of the quality" tests a_i - q f_i per item).`,
     "prune-<stat>-keep<n>: the n experts ranked best by usage or saliency stay, the router loses the others' columns (softmax renormalises over the kept). compressed-experts-r<r>: each token's top-1 expert runs in full, its second through a rank-r truncated SVD of that expert (the paper trains its compact modules; here they are post-training). subspace-merge-<g>groups-r<r>: experts grouped by output similarity, each group's weights through one shared rank-r basis with per-expert factors (routing unchanged).",
     `storedKB: the model's weights as float32 (4 bytes per parameter); paramsActive: parameters one token uses (moduleCosts; for merged layers an upper bound counting every group's basis); moeParams / moeActive: the same for the MoE layers alone (router included), what the claims' parameter bars are on, since attention and embeddings weigh more than the experts in these small models. keptQuality: accuracy / the float model's. The pruning margin (${PRUNE_MARGIN} accuracy) was declared before the run.`,
+    `Routing flips (router replay's routingFlips: the share of (token, layer) whose set of top-k experts differs from the float model's, on the first 256 test items; only where expert ids keep their meaning): ${flipsLine(rows)}. float-cpu-backend runs the float model on tfjs's JavaScript backend instead of wasm, float-dense-dispatch with every expert on every token (the dense dispatch path) instead of the sorted one.`,
     'Not yet measured here: quantized experts (mixed precision, sub-1-bit, nested bit widths) and a dense model of the same bytes.',
   ];
 }

@@ -2,7 +2,16 @@
  * The compression suite's loop: per zoo model and seed, calibration tokens of every MoE layer,
  * then every variant put in place of the layers, scored on the same test items, and taken out.
  */
-import { evaluateInBatches, moduleCosts, tf, type FfnSlot } from '@moe-zoo/core';
+import {
+  evaluateInBatches,
+  initBackend,
+  moduleCosts,
+  recordRouting,
+  routingFlips,
+  tf,
+  type FfnSlot,
+  type RoutingTrace,
+} from '@moe-zoo/core';
 import { seedRunsRow, type SeedRun } from '../../stats';
 import type { BenchRow, SuiteContext } from '../../types';
 import { captureMoeInputs } from './capture';
@@ -25,19 +34,46 @@ function correctness(task: ZooTask): number[] {
   return predictions.map((p, i) => (p === task.testLabels[i] ? 1 : 0));
 }
 
+/** Test items whose routing is recorded to count flips against the float model's. */
+const FLIP_ITEMS = 256;
+
+/** The experts every routed layer chose for the first {@link FLIP_ITEMS} test items. */
+async function routingTrace(task: ZooTask): Promise<RoutingTrace> {
+  const n = Math.min(FLIP_ITEMS, task.testLabels.length);
+  const x = task.testInputs(Array.from({ length: n }, (_, i) => i));
+  try {
+    const { trace } = await recordRouting(task.model, () => {
+      tf.tidy(() => {
+        task.model.forward(x);
+      });
+    });
+    return trace;
+  } finally {
+    x.dispose();
+  }
+}
+
 interface Measured {
   run: SeedRun;
   total: number;
   active: number;
   flops: number;
+  trace: RoutingTrace;
 }
 
-/** Puts each layer's variant in place, measures, puts the trained layers back and frees the copies. */
+/**
+ * Puts each layer's variant in place (on the variant's backend), measures, puts the trained layers
+ * back and frees the copies. Routing flips are counted against `reference` (the float model's
+ * trace) when the variant keeps the expert ids.
+ */
 async function measure(
+  ctx: SuiteContext,
   task: ZooTask,
   layers: { blockIndex: number; c: LayerCalibration }[],
   v: Variant,
+  reference: RoutingTrace | undefined,
 ): Promise<Measured> {
+  if (v.backend) await initBackend({ backend: v.backend });
   const slots: FfnSlot[] = [];
   for (const { blockIndex, c } of layers) {
     const slot = await v.build(c);
@@ -49,13 +85,18 @@ async function measure(
     const moe = slots.map((slot) => moduleCosts(slot));
     const items = correctness(task);
     const accuracy = items.reduce((a, b) => a + b, 0) / items.length;
+    const trace = await routingTrace(task);
+    const flips: Record<string, number> =
+      reference && v.sameExperts ? { routingFlips: routingFlips(reference, trace).share } : {};
     return {
+      trace,
       run: {
         metrics: {
           accuracy,
           storedKB: storedBytes(task) / 1024,
           moeParams: moe.reduce((s, c) => s + c.total, 0),
           moeActive: moe.reduce((s, c) => s + c.active, 0),
+          ...flips,
         },
         items: { accuracy: items },
         latencyMs: 0,
@@ -70,6 +111,7 @@ async function measure(
       task.model.blocks[blockIndex].replaceFfn(c.layer);
       if (slots[i] !== c.layer) slots[i].dispose();
     });
+    if (v.backend) await initBackend({ backend: ctx.backend.name, threads: ctx.backend.threads });
   }
 }
 
@@ -92,7 +134,7 @@ export async function runTask(
     const bar = ctx.progress(`compression ${task.name} seed ${seed}`, variants.length);
     try {
       for (const [i, v] of variants.entries()) {
-        const m = await measure(task, layers, v);
+        const m = await measure(ctx, task, layers, v, i === 0 ? undefined : runs[0].at(-1)?.trace);
         runs[i].push(m);
         bar.tick(1, { variant: v.name });
         ctx.log(

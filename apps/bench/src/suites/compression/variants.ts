@@ -3,6 +3,7 @@
  * its calibration statistics and its calibration tokens (core's compress/ tools).
  */
 import {
+  MoELayer,
   calibrateExperts,
   compressExperts,
   groupExperts,
@@ -10,7 +11,6 @@ import {
   pruneExperts,
   type ExpertCalibration,
   type FfnSlot,
-  type MoELayer,
   type tf,
 } from '@moe-zoo/core';
 
@@ -29,16 +29,41 @@ export interface Variant {
   method: 'float' | 'prune' | 'compressed-experts' | 'subspace-merge';
   /** A new slot replacing `c.layer` (the trained layer itself for the float reference). */
   build(c: LayerCalibration): Promise<FfnSlot>;
+  /** Whether expert ids mean what they mean in the float model (not after pruning): routing flips are comparable. */
+  sameExperts: boolean;
+  /** Run this variant on another backend than the suite's (e.g. `cpu` against wasm). */
+  backend?: 'cpu';
 }
 
 /** The float model itself. */
-export const FLOAT: Variant = { name: 'float', method: 'float', build: async (c) => c.layer };
+export const FLOAT: Variant = {
+  name: 'float',
+  method: 'float',
+  build: async (c) => c.layer,
+  sameExperts: true,
+};
+
+/** The float model on tfjs's plain JavaScript backend: what a change of backend does to the routing. */
+const FLOAT_CPU: Variant = { ...FLOAT, name: 'float-cpu-backend', backend: 'cpu' };
+
+/** The float weights with the dense dispatch path (every expert on every token, then combined). */
+const FLOAT_DENSE_DISPATCH: Variant = {
+  name: 'float-dense-dispatch',
+  method: 'float',
+  sameExperts: true,
+  build: async (c) => {
+    const layer = new MoELayer({ ...c.layer.config, dispatch: 'dense' });
+    layer.loadStateDict(c.layer.stateDict());
+    return layer.eval();
+  },
+};
 
 function prune(count: number, by: 'usage' | 'saliency'): Variant {
   return {
     name: `prune-${by}-keep${count}`,
     method: 'prune',
     build: async (c) => pruneExperts(c.layer, { count, by }, c.stats).layer,
+    sameExperts: false,
   };
 }
 
@@ -47,6 +72,8 @@ function compressed(rank: number): Variant {
     name: `compressed-experts-r${rank}`,
     method: 'compressed-experts',
     build: (c) => compressExperts(c.layer, { rank }),
+    // The second choice's id points into the compact bank (e + E): the same expert, another id.
+    sameExperts: false,
   };
 }
 
@@ -55,12 +82,15 @@ function merged(groups: number, rank: number): Variant {
     name: `subspace-merge-${groups}groups-r${rank}`,
     method: 'subspace-merge',
     build: (c) => mergeExperts(c.layer, { groupOf: groupExperts(c.stats.similarity, groups), rank }),
+    sameExperts: true,
   };
 }
 
 /** The variants, in report order (the zoo models have 8 experts of width 48 at dim 48, top-2). */
 export const VARIANTS: readonly Variant[] = [
   FLOAT,
+  FLOAT_CPU,
+  FLOAT_DENSE_DISPATCH,
   prune(6, 'usage'),
   prune(6, 'saliency'),
   prune(4, 'usage'),
