@@ -3,7 +3,7 @@
  * column per token; a chosen (token, expert) cell is filled with the expert's colour at the
  * router's probability, the others show that probability faintly in grey.
  */
-import type { TokenLayerRouting } from '../shared/digit-routing';
+import type { TokenLayerRouting } from '../shared/token-routing';
 import { expertCss } from '../shared/palette';
 import { el } from './dom';
 

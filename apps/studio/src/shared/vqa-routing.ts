@@ -5,7 +5,7 @@
  * intra-modality (only one modality's router may pick it: MoIIE's V and L) or inter-modality
  * (both routers may: S1, S2).
  */
-import { routingMetricsAsync, tf, type MoEAux } from '@moe-zoo/core';
+import { tf } from '@moe-zoo/core';
 import {
   answerOf,
   checkDigitPixels,
@@ -17,7 +17,7 @@ import {
   type DigitVqaModel,
   type VqaAnswerResult,
 } from '@moe-zoo/multimodal';
-import type { TokenLayerRouting } from './digit-routing';
+import { forwardWithRouting, type TokenLayerRouting } from './token-routing';
 
 /** What an expert is to the two routers of a group-routed layer. */
 export type ExpertRole = 'image only' | 'text only' | 'shared' | 'unused';
@@ -85,60 +85,36 @@ export async function answerWithRouting(
     ...Array.from(ids, (id) => (id === 0 ? TOKEN_KIND.pad : TOKEN_KIND.text)),
   ];
   model.eval();
-  const kept = tf.tidy(() => {
-    const { logits, aux } = model.forward({
+  const { probs, layers: routed } = await forwardWithRouting(() =>
+    model.forward({
       images: tf.tensor4d(x, [1, DIGIT_SIDE, DIGIT_SIDE, 1]),
       question: tf.tensor2d(ids, [1, ids.length], 'int32'),
-    });
-    return [tf.softmax(logits), ...aux.flatMap((a) => [a.indices, a.probs, a.counts, a.dropped])];
+    }),
+  );
+  const slots = (c.ffn ?? []).filter((s) => s.kind !== 'dense');
+  const layers = routed.map((layer, l): VqaLayerRouting => {
+    const slot = slots[l];
+    const roles = expertRoles(layer.numExperts, slot?.kind === 'group' ? slot.group.groups : undefined);
+    const stats = new ModalityRoutingStats(layer.numExperts);
+    const choices = (role: ExpertRole) => roles.filter((r) => r === role || r === 'shared').length;
+    stats.add(
+      {
+        probs: layer.probs,
+        indices: layer.indices,
+        choices: { image: choices('image only'), text: choices('text only') },
+      },
+      kinds,
+    );
+    const { usage } = stats.result();
+    return {
+      ...layer,
+      roles,
+      usage,
+      shares: {
+        image: sharesOf(usage.image, roles, 'image only'),
+        text: sharesOf(usage.text, roles, 'text only'),
+      },
+    };
   });
-  const [probsTensor, ...routing] = kept;
-  try {
-    const probs = Array.from(await probsTensor.data());
-    const slots = (c.ffn ?? []).filter((s) => s.kind !== 'dense');
-    const layers: VqaLayerRouting[] = [];
-    for (let l = 0; l < routing.length; l += 4) {
-      const aux: MoEAux = {
-        losses: {},
-        indices: routing[l] as tf.Tensor2D,
-        probs: routing[l + 1] as tf.Tensor2D,
-        counts: routing[l + 2] as tf.Tensor1D,
-        dropped: routing[l + 3] as tf.Scalar,
-      };
-      const [tokens, k] = aux.indices.shape;
-      const numExperts = aux.counts.shape[0];
-      const indices = (await aux.indices.data()) as Int32Array;
-      const routerProbs = (await aux.probs.data()) as Float32Array;
-      const slot = slots[l / 4];
-      const roles = expertRoles(numExperts, slot?.kind === 'group' ? slot.group.groups : undefined);
-      const stats = new ModalityRoutingStats(numExperts);
-      const choices = (role: ExpertRole) => roles.filter((r) => r === role || r === 'shared').length;
-      stats.add(
-        {
-          probs: routerProbs,
-          indices,
-          choices: { image: choices('image only'), text: choices('text only') },
-        },
-        kinds,
-      );
-      const { usage } = stats.result();
-      layers.push({
-        indices,
-        probs: routerProbs,
-        tokens,
-        k,
-        numExperts,
-        metrics: await routingMetricsAsync(aux),
-        roles,
-        usage,
-        shares: {
-          image: sharesOf(usage.image, roles, 'image only'),
-          text: sharesOf(usage.text, roles, 'text only'),
-        },
-      });
-    }
-    return { ...answerOf(probs), kinds, layers };
-  } finally {
-    tf.dispose(kept);
-  }
+  return { ...answerOf(probs), kinds, layers };
 }
