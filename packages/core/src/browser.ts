@@ -243,6 +243,25 @@ export {
   type PackedTernaryTensor,
 } from './quant/packing';
 export { ternaryBytes, float32Bytes, int8Bytes, bitsPerWeight } from './quant/bytes';
+export {
+  packBits,
+  unpackBits,
+  packedBitsBytes,
+  packBase3,
+  unpackBase3,
+  base3Bytes,
+} from './quant/bit-packing';
+export {
+  TERNARY_BITS,
+  quantizeChannels,
+  dequantizeChannels,
+  truncateChannels,
+  packChannelCodes,
+  unpackChannelCodes,
+  channelQuantizedBytes,
+  type ChannelQuantized,
+} from './quant/channel-quant';
+export { encodeTernaryHuffman, decodeTernaryHuffman, ternaryHuffmanBytes } from './quant/ternary-huffman';
 
 // Compressing a trained MoE layer: calibration, expert pruning, compressed experts, subspace merging
 export { svd, lowRankFactors, type ThinSvd, type LowRankFactors } from './compress/svd';
@@ -269,6 +288,39 @@ export { CompressedExpertsLayer, compressExperts } from './compress/compressed-l
 export { SubspaceMergedExperts } from './compress/subspace-bank';
 export { groupExperts } from './compress/group-experts';
 export { mergeExperts } from './compress/merge';
+// Post-training quantization of experts: mixed precision + online pruning, QMoE coding, nested widths
+export {
+  ExpertBitsSchema,
+  MixedPrecisionOptionsSchema,
+  TopAnyPruningOptionsSchema,
+  EntropyCodedOptionsSchema,
+  NestedViewSchema,
+  NestedBitOptionsSchema,
+  type MixedPrecisionOptions,
+  type TopAnyPruningOptions,
+  type EntropyCodedOptions,
+  type NestedBitOptions,
+} from './compress/quant-options';
+export { bankStoredBytes, isStoredBytesReporter, type StoredBytesReporter } from './compress/stored-bytes';
+export { DequantizedFfnBank, ffnWeightsOf, type FfnWeights } from './compress/dequantized-bank';
+export { expertImportance, allocateExpertBits } from './compress/bit-allocation';
+export {
+  MixedPrecisionExperts,
+  mixedPrecisionExperts,
+  mixedPrecisionExpertBytes,
+  type PackedMatrix,
+  type PackedFfnExpert,
+} from './compress/mixed-precision-bank';
+export { SkipExpertBank } from './compress/skip-bank';
+export { TopAnyPrunedLayer } from './compress/top-any-layer';
+export {
+  EntropyCodedTernaryExperts,
+  entropyCodedTernaryExperts,
+  type EntropyCodedStore,
+} from './compress/entropy-coded-bank';
+export { NestedBitExperts } from './compress/nested-bank';
+export { NestedBitMoELayer, type NestedServingCost } from './compress/nested-layer';
+export { bytesTable, type CompressedVariant, type BytesTableRow } from './compress/bytes-table';
 
 // Training steps and evaluation (the Trainer, with file checkpoints and progress bars, is Node-only)
 export { AdamW, defaultNoDecay, type AdamWOptions, type NamedVariables } from './train/adamw';

@@ -13,6 +13,7 @@ import {
   tf,
   type MoELayerConfigInput,
 } from '../src';
+import { smallMoeLayer } from './helpers/small-moe';
 import { checkBankGradients } from './helpers/bank-gradients';
 
 beforeAll(async () => {
@@ -24,23 +25,16 @@ const H = 10;
 const E = 5;
 
 function makeLayer(extra: Partial<MoELayerConfigInput> = {}, seed = 2): MoELayer {
-  setSeed(seed);
-  const layer = new MoELayer({
-    dim: D,
-    hidden: H,
-    numExperts: E,
-    topK: 2,
-    router: { type: 'softmax', bias: true },
-    dispatch: 'sorted',
-    ...extra,
-  } as MoELayerConfigInput);
-  if (!(layer.experts instanceof FfnExperts)) return layer.eval();
-  tf.tidy(() => {
-    const bank = layer.experts as FfnExperts;
-    bank.b1.assign(tf.randomNormal(bank.b1.shape, 0, 0.3, 'float32', seed + 1));
-    bank.b2.assign(tf.randomNormal(bank.b2.shape, 0, 0.3, 'float32', seed + 2));
-  });
-  return layer.eval();
+  return smallMoeLayer(
+    {
+      dim: D,
+      hidden: H,
+      numExperts: E,
+      router: { type: 'softmax', bias: true },
+      ...extra,
+    } as MoELayerConfigInput,
+    seed,
+  );
 }
 
 const tokens = (t: number, seed: number) => tf.randomNormal([t, D], 0, 1, 'float32', seed) as tf.Tensor2D;

@@ -12,6 +12,7 @@ import {
   tf,
   type MoELayerConfigInput,
 } from '../src';
+import { smallMoeLayer } from './helpers/small-moe';
 import { checkBankGradients } from './helpers/bank-gradients';
 
 beforeAll(async () => {
@@ -24,28 +25,26 @@ const E = 4;
 
 /** An MoE layer whose expert 2 is a copy of expert 0 and expert 3 a copy of expert 1 (when `twins`). */
 function makeLayer(twins: boolean, extra: Partial<MoELayerConfigInput> = {}, seed = 3): MoELayer {
-  setSeed(seed);
-  const layer = new MoELayer({
-    dim: D,
-    hidden: H,
-    numExperts: E,
-    topK: 2,
-    router: { type: 'softmax', bias: true },
-    dispatch: 'sorted',
-    ...extra,
-  } as MoELayerConfigInput);
+  const layer = smallMoeLayer(
+    {
+      dim: D,
+      hidden: H,
+      numExperts: E,
+      router: { type: 'softmax', bias: true },
+      ...extra,
+    } as MoELayerConfigInput,
+    seed,
+  );
   const bank = layer.experts as FfnExperts;
-  tf.tidy(() => {
-    bank.b1.assign(tf.randomNormal(bank.b1.shape, 0, 0.3, 'float32', seed + 1));
-    bank.b2.assign(tf.randomNormal(bank.b2.shape, 0, 0.3, 'float32', seed + 2));
-    if (twins) {
+  if (twins) {
+    tf.tidy(() => {
       for (const v of [bank.w1, bank.b1, bank.w2, bank.b2]) {
         const pair = tf.slice(v, [0], [2]);
         v.assign(tf.concat([pair, pair], 0));
       }
-    }
-  });
-  return layer.eval();
+    });
+  }
+  return layer;
 }
 
 const tokens = (t: number, seed: number) => tf.randomNormal([t, D], 0, 1, 'float32', seed) as tf.Tensor2D;

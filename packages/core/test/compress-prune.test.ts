@@ -7,11 +7,11 @@ import {
   pruneExperts,
   recordRouting,
   selectExperts,
-  setSeed,
   SoftmaxTopKRouter,
   tf,
   type MoELayerConfigInput,
 } from '../src';
+import { smallMoeLayer } from './helpers/small-moe';
 
 beforeAll(async () => {
   await initBackend();
@@ -23,17 +23,17 @@ const E = 6;
 
 /** A relu MoE layer with a router bias set to non-zero values (so dropping its entries matters). */
 function makeLayer(extra: Partial<MoELayerConfigInput> = {}, seed = 1): MoELayer {
-  setSeed(seed);
-  const layer = new MoELayer({
-    dim: D,
-    hidden: H,
-    numExperts: E,
-    topK: 2,
-    activation: 'relu',
-    router: { type: 'softmax', bias: true },
-    dispatch: 'sorted',
-    ...extra,
-  } as MoELayerConfigInput);
+  const layer = smallMoeLayer(
+    {
+      dim: D,
+      hidden: H,
+      numExperts: E,
+      activation: 'relu',
+      router: { type: 'softmax', bias: true },
+      ...extra,
+    } as MoELayerConfigInput,
+    seed,
+  );
   const router = layer.router as SoftmaxTopKRouter;
   if (router.bias) {
     tf.tidy(() => {
@@ -41,12 +41,7 @@ function makeLayer(extra: Partial<MoELayerConfigInput> = {}, seed = 1): MoELayer
       router.bias!.centred.assign(tf.scalar(1));
     });
   }
-  tf.tidy(() => {
-    const bank = layer.experts as FfnExperts;
-    bank.b1.assign(tf.randomNormal(bank.b1.shape, 0, 0.3, 'float32', seed + 200));
-    bank.b2.assign(tf.randomNormal(bank.b2.shape, 0, 0.3, 'float32', seed + 300));
-  });
-  return layer.eval();
+  return layer;
 }
 
 const tokens = (t: number, seed: number) => tf.randomNormal([t, D], 0, 1, 'float32', seed) as tf.Tensor2D;
