@@ -301,7 +301,12 @@ export {
   type EntropyCodedOptions,
   type NestedBitOptions,
 } from './compress/quant-options';
-export { bankStoredBytes, isStoredBytesReporter, type StoredBytesReporter } from './compress/stored-bytes';
+export {
+  bankStoredBytes,
+  moduleStoredBytes,
+  isStoredBytesReporter,
+  type StoredBytesReporter,
+} from './compress/stored-bytes';
 export { DequantizedFfnBank, ffnWeightsOf, type FfnWeights } from './compress/dequantized-bank';
 export { expertImportance, allocateExpertBits } from './compress/bit-allocation';
 export {

@@ -1,17 +1,24 @@
-import { compressionClaims, PRUNE_MARGIN } from '../../src/suites/compression/claims';
+import { compressionClaims, PRUNE_MARGIN, SUB_BIT_MARGIN } from '../../src/suites/compression/claims';
 import type { BenchRow } from '../../src/types';
 import { outcomes, seedRow } from '../fixtures/rows';
 
 const N = 1000;
 
 /** A compression row of one model: accuracy from `right` correct items per seed (items [0, right)). */
-function row(variant: string, right: number[], moe: { moeParams: number; moeActive: number }): BenchRow {
+function row(
+  variant: string,
+  right: number[],
+  moe: { moeParams: number; moeActive: number },
+  extra: Record<string, number> = {},
+): BenchRow {
+  const perSeed = (v: number) => right.map(() => v);
   return seedRow(
     { model: 'zoo-model', variant, task: 'audio' },
     {
       accuracy: right.map((r) => r / N),
-      moeParams: right.map(() => moe.moeParams),
-      moeActive: right.map(() => moe.moeActive),
+      moeParams: perSeed(moe.moeParams),
+      moeActive: perSeed(moe.moeActive),
+      ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, perSeed(v)])),
     },
     { accuracy: outcomes(N, right) },
   );
@@ -34,6 +41,11 @@ function rows(o: {
     }),
     row('prune-saliency-keep6', o.pruned ?? float, { moeParams: 750, moeActive: 300 }),
     row('subspace-merge-4groups-r24', o.merged ?? float, { moeParams: 760, moeActive: 300 }),
+    row('mixed-precision-2.5bit', o.mixed ?? float, FLOAT_MOE, { moeBitsPerParam: 4 }),
+    row('qmoe-ternary-huffman', o.ternary ?? float, FLOAT_MOE, {
+      moeBitsPerParam: 3,
+      codeBitsPerWeight: o.codeBits ?? 0.9,
+    }),
   ];
 }
 
@@ -79,6 +91,28 @@ describe('compression suite claims', () => {
     expect(claim.verdict).toBe('holds');
     expect(claim.parts.map((p) => p.verdict)).toEqual(['holds', 'holds']);
     expect(byId(compressionClaims(rows({ merged: [600, 600] })), 'subspace-merge-audio').verdict).toBe(
+      'fails',
+    );
+  });
+
+  it('mixed precision: 96% of the quality at the 2.5-bit budget', () => {
+    expect(byId(compressionClaims(rows({ mixed: [790, 792] })), 'mixed-precision-audio').verdict).toBe(
+      'holds',
+    );
+    expect(byId(compressionClaims(rows({ mixed: [700, 700] })), 'mixed-precision-audio').verdict).toBe(
+      'fails',
+    );
+  });
+
+  it(`QMoE: below 1 code bit per weight and within ${SUB_BIT_MARGIN} of the float accuracy`, () => {
+    expect(byId(compressionClaims(rows({ ternary: [800, 800] })), 'qmoe-sub-1-bit-audio').verdict).toBe(
+      'holds',
+    );
+    // 1.6 bits per weight (dense ternary codes): the exact part fails whatever the accuracy.
+    expect(
+      byId(compressionClaims(rows({ ternary: [800, 800], codeBits: 1.6 })), 'qmoe-sub-1-bit-audio').verdict,
+    ).toBe('fails');
+    expect(byId(compressionClaims(rows({ ternary: [700, 700] })), 'qmoe-sub-1-bit-audio').verdict).toBe(
       'fails',
     );
   });

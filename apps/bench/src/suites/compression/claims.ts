@@ -5,13 +5,16 @@
  * expert parameters keeps 96% of it. Quality kept is tested per item: `a_i - q * f_i` > 0 over
  * the same test items (and seeds) as the float model's outcomes `f_i`.
  */
-import { exactPart, findRow, makeClaim, pairedPart, seedValues } from '../../claims';
+import { comparePart, exactPart, findRow, makeClaim, pairedPart, seedValues } from '../../claims';
 import type { BenchRow, Claim, ClaimPart } from '../../types';
 
 const SUPERIOR = { kind: 'superiority' } as const;
 
 /** Declared before the run: pruning 2 of 8 experts may cost at most this much accuracy. */
 export const PRUNE_MARGIN = 0.02;
+
+/** Declared before the run: sub-1-bit ternary experts may cost at most this much accuracy. */
+export const SUB_BIT_MARGIN = 0.02;
 
 /** The part "a keeps at least `share` of the float model's accuracy", paired per seed and per item. */
 function keepsPart(a: BenchRow, float: BenchRow, share: number): ClaimPart {
@@ -35,6 +38,8 @@ function modelClaims(rows: readonly BenchRow[], task: string): Claim[] {
   const compressed = findRow(rows, 'compressed-experts-r8', task);
   const pruned = findRow(rows, 'prune-saliency-keep6', task);
   const merged = findRow(rows, 'subspace-merge-4groups-r24', task);
+  const mixed = findRow(rows, 'mixed-precision-2.5bit', task);
+  const qmoe = findRow(rows, 'qmoe-ternary-huffman', task);
   const model = float.model;
   return [
     makeClaim({
@@ -59,16 +64,12 @@ function modelClaims(rows: readonly BenchRow[], task: string): Claim[] {
       paper: 'Not All Experts are Equal (Lu et al. 2024, arXiv:2402.14800)',
       statement: `${model}: pruning 2 of the 8 experts of every MoE layer, chosen by calibration saliency (router-weighted output norm), costs less than ${PRUNE_MARGIN} accuracy (margin declared before the run)`,
       parts: [
-        pairedPart(
-          'accuracy: pruned - float',
-          { kind: 'parity', margin: PRUNE_MARGIN },
-          {
-            perSeed: [seedValues(pruned, 'accuracy'), seedValues(float, 'accuracy')],
-            ...(pruned.items?.accuracy && float.items?.accuracy
-              ? { items: [pruned.items.accuracy, float.items.accuracy] as [number[][], number[][]] }
-              : {}),
-          },
-        ),
+        comparePart({
+          a: pruned,
+          b: float,
+          metric: 'accuracy',
+          rule: { kind: 'parity', margin: PRUNE_MARGIN },
+        }),
       ],
       evidence: `accuracy ${pruned.metrics.accuracy.toFixed(4)} vs float ${float.metrics.accuracy.toFixed(4)}; parameters ${pruned.paramsTotal} vs ${float.paramsTotal}`,
     }),
@@ -84,6 +85,28 @@ function modelClaims(rows: readonly BenchRow[], task: string): Claim[] {
         }),
       ],
       evidence: `accuracy ${merged.metrics.accuracy.toFixed(4)} vs float ${float.metrics.accuracy.toFixed(4)}; MoE-layer parameters ${merged.metrics.moeParams} vs ${float.metrics.moeParams} (whole model ${merged.paramsTotal} vs ${float.paramsTotal})`,
+    }),
+    makeClaim({
+      id: `mixed-precision-${task}`,
+      paper: 'MC-MoE / MC# (Huang et al. 2024, arXiv:2410.06270; 2025)',
+      statement: `${model}: experts quantized at widths from {1.58, 2, 4, 8} bits chosen per expert by calibration importance, at the budget of 2.5 bits per weight on average, keep at least 96% of the float model's accuracy (the paper: 2.54 bits, 3.8% accuracy lost)`,
+      parts: [keepsPart(mixed, float, 0.96)],
+      evidence: `accuracy ${mixed.metrics.accuracy.toFixed(4)} vs float ${float.metrics.accuracy.toFixed(4)}; MoE-layer stored bits per parameter ${mixed.metrics.moeBitsPerParam.toFixed(2)} (router, scales and biases included) vs 32`,
+    }),
+    makeClaim({
+      id: `qmoe-sub-1-bit-${task}`,
+      paper: 'QMoE (Frantar & Alistarh 2023, arXiv:2310.16795)',
+      statement: `${model}: ternary experts in an entropy-coded store take less than 1 bit per weight and cost less than ${SUB_BIT_MARGIN} accuracy (margin declared before the run)`,
+      parts: [
+        exactPart('expert code bits per weight', qmoe.metrics.codeBitsPerWeight, { kind: 'at-most', bar: 1 }),
+        comparePart({
+          a: qmoe,
+          b: float,
+          metric: 'accuracy',
+          rule: { kind: 'parity', margin: SUB_BIT_MARGIN },
+        }),
+      ],
+      evidence: `code bits per weight ${qmoe.metrics.codeBitsPerWeight.toFixed(3)}; accuracy ${qmoe.metrics.accuracy.toFixed(4)} vs float ${float.metrics.accuracy.toFixed(4)}; MoE-layer stored bits per parameter ${qmoe.metrics.moeBitsPerParam.toFixed(2)}`,
     }),
   ];
 }

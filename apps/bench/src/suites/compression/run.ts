@@ -6,6 +6,9 @@ import {
   evaluateInBatches,
   initBackend,
   moduleCosts,
+  moduleStoredBytes,
+  EntropyCodedTernaryExperts,
+  RoutedLayer,
   recordRouting,
   routingFlips,
   tf,
@@ -18,11 +21,6 @@ import { captureMoeInputs } from './capture';
 import type { CompressionPlan } from './plan';
 import type { ZooTask } from './tasks';
 import { calibrate, FLOAT, type LayerCalibration, type Variant } from './variants';
-
-/** Bytes of the model's weights as stored: 4 per parameter (every variant here keeps float32 weights). */
-function storedBytes(task: ZooTask): number {
-  return moduleCosts(task.model).total * 4;
-}
 
 /** Per-item correctness of the model on the task's test items. */
 function correctness(task: ZooTask): number[] {
@@ -83,6 +81,12 @@ async function measure(
   try {
     const costs = moduleCosts(task.model);
     const moe = slots.map((slot) => moduleCosts(slot));
+    const moeBytes = slots.reduce((sum, slot) => sum + moduleStoredBytes(slot), 0);
+    const coded = slots.flatMap((slot) =>
+      slot instanceof RoutedLayer && slot.experts instanceof EntropyCodedTernaryExperts
+        ? [slot.experts.codeBitsPerWeight()]
+        : [],
+    );
     const items = correctness(task);
     const accuracy = items.reduce((a, b) => a + b, 0) / items.length;
     const trace = await routingTrace(task);
@@ -93,10 +97,12 @@ async function measure(
       run: {
         metrics: {
           accuracy,
-          storedKB: storedBytes(task) / 1024,
+          storedKB: moduleStoredBytes(task.model) / 1024,
+          moeBitsPerParam: (8 * moeBytes) / moe.reduce((sum, c) => sum + c.total, 0),
           moeParams: moe.reduce((s, c) => s + c.total, 0),
           moeActive: moe.reduce((s, c) => s + c.active, 0),
           ...flips,
+          ...(coded.length ? { codeBitsPerWeight: coded.reduce((a, b) => a + b, 0) / coded.length } : {}),
         },
         items: { accuracy: items },
         latencyMs: 0,

@@ -4,11 +4,18 @@
  */
 import {
   MoELayer,
+  NestedBitMoELayer,
+  RebankedMoELayer,
+  TopAnyPrunedLayer,
   calibrateExperts,
   compressExperts,
+  entropyCodedTernaryExperts,
   groupExperts,
   mergeExperts,
+  mixedPrecisionExpertBytes,
+  mixedPrecisionExperts,
   pruneExperts,
+  type FfnExperts,
   type ExpertCalibration,
   type FfnSlot,
   type tf,
@@ -26,7 +33,7 @@ export interface Variant {
   /** Row name, e.g. `prune-saliency-6of8`. */
   name: string;
   /** The method's family, for the charts and claims. */
-  method: 'float' | 'prune' | 'compressed-experts' | 'subspace-merge';
+  method: 'float' | 'prune' | 'compressed-experts' | 'subspace-merge' | 'quantize';
   /** A new slot replacing `c.layer` (the trained layer itself for the float reference). */
   build(c: LayerCalibration): Promise<FfnSlot>;
   /** Whether expert ids mean what they mean in the float model (not after pruning): routing flips are comparable. */
@@ -86,6 +93,68 @@ function merged(groups: number, rank: number): Variant {
   };
 }
 
+/** The byte budget of a layer's experts quantized at `bits` per weight on average (codes, scales, biases). */
+function budgetAt(layer: MoELayer, bits: number): number {
+  const bank = layer.experts as FfnExperts;
+  const at = (b: number) => mixedPrecisionExpertBytes(bank.dim, bank.hidden, b);
+  const lo = Math.floor(bits);
+  const perExpert = lo === bits ? at(bits) : at(lo) + (bits - lo) * (at(lo + 1) - at(lo));
+  return Math.floor(bank.numExperts * perExpert);
+}
+
+/**
+ * MC-MoE / MC#: widths per expert from {1.58, 2, 4, 8} by calibration importance under the budget
+ * of `bits` per weight on average; with `threshold`, online top-any pruning of minor experts too.
+ */
+function mixed(bits: number, threshold?: number): Variant {
+  return {
+    name: `mixed-precision-${bits}bit${threshold === undefined ? '' : `-topany${threshold}`}`,
+    method: 'quantize',
+    sameExperts: threshold === undefined,
+    build: async (c) => {
+      const bank = mixedPrecisionExperts(c.layer.experts as FfnExperts, c.stats, {
+        budgetBytes: budgetAt(c.layer, bits),
+      });
+      return threshold === undefined
+        ? new RebankedMoELayer(c.layer, bank)
+        : new TopAnyPrunedLayer(c.layer, bank, { threshold });
+    },
+  };
+}
+
+/** Every expert at 8 bits per weight (per output channel scales). */
+const INT8: Variant = {
+  name: 'int8',
+  method: 'quantize',
+  sameExperts: true,
+  build: async (c) =>
+    new RebankedMoELayer(
+      c.layer,
+      mixedPrecisionExperts(c.layer.experts as FfnExperts, c.stats, {
+        budgetBytes: budgetAt(c.layer, 8),
+        widths: [8],
+      }),
+    ),
+};
+
+/** QMoE: ternary experts in one Huffman-coded store. */
+const QMOE: Variant = {
+  name: 'qmoe-ternary-huffman',
+  method: 'quantize',
+  sameExperts: true,
+  build: async (c) =>
+    new RebankedMoELayer(c.layer, entropyCodedTernaryExperts(c.layer.experts as FfnExperts)),
+};
+
+/** D²-MoE-style nested widths: one 8-bit store, each (token, expert) served at 8 / 4 / 2 bits by its gate share. */
+const NESTED: Variant = {
+  name: 'nested-8-4-2bit',
+  method: 'quantize',
+  // A pair's id is view-major (v · E + e): the same expert under another id.
+  sameExperts: false,
+  build: async (c) => new NestedBitMoELayer(c.layer),
+};
+
 /** The variants, in report order (the zoo models have 8 experts of width 48 at dim 48, top-2). */
 export const VARIANTS: readonly Variant[] = [
   FLOAT,
@@ -99,6 +168,12 @@ export const VARIANTS: readonly Variant[] = [
   compressed(16),
   merged(4, 24),
   merged(4, 16),
+  INT8,
+  mixed(4),
+  mixed(2.5),
+  mixed(2.5, 0.3),
+  QMOE,
+  NESTED,
 ];
 
 /** Calibration statistics of one layer on its tokens. */
