@@ -54,7 +54,19 @@ const OUTPUT: Record<string, (stdout: string) => void> = {
   // "An MoE layer in a few lines" trains: the printed loss falls.
   'README.md#1': (out) => expect(losses(out).at(-1)).toBeLessThan(losses(out)[0] * 0.3),
   'packages/core/README.md#1': (out) => expect(losses(out).at(-1)).toBeLessThan(losses(out)[0] * 0.3),
-  'packages/core/README.md#3': (out) => expect(out).toMatch(/^notes\.txt on \w+\n$/),
+  // Compressing: the pruned and the quantized layers store fewer bytes, compressed experts use fewer parameters.
+  'packages/core/README.md#2': (out) => {
+    const [float, pruned, mixed] = (/bytes: float (\d+), pruned (\d+), mixed (\d+)/.exec(out) ?? [])
+      .slice(1)
+      .map(Number);
+    expect(pruned).toBeLessThan(float);
+    expect(mixed).toBeLessThan(float);
+    const [full, compact] = (/active params: float (\d+), compressed experts (\d+)/.exec(out) ?? [])
+      .slice(1)
+      .map(Number);
+    expect(compact).toBeLessThan(full);
+  },
+  'packages/core/README.md#4': (out) => expect(out).toMatch(/^notes\.txt on \w+\n$/),
   'packages/data/README.md#1': (out) =>
     expect(out.split('\n')).toEqual(['mnist 8000 630 28 28 0', 'image 56 56 1', 'webp 784', '']),
   // The shipped examples: the clip is "seven", the restored photo is closer to the clean one.
