@@ -50,6 +50,7 @@ export {
   JetMoeAttentionOptionsSchema,
   type JetMoeAttentionOptions,
 } from './nn/jetmoe-attention';
+export { createAttention } from './nn/create-attention';
 export { GeluFFN, SwiGLU, type GeluFFNOptions, type SwiGLUOptions } from './nn/ffn';
 export type { FfnSlot, SlotContext } from './nn/ffn-slot';
 export {
@@ -95,6 +96,14 @@ export {
   type MoESlotOptions,
   type MoESlotOptionsInput,
 } from './config/moe';
+export {
+  AttentionSlotConfigSchema,
+  attentionSlotValues,
+  refineAttentionSlot,
+  jetMoeHeadShape,
+  type AttentionSlotConfig,
+  type AttentionSlotConfigInput,
+} from './config/attention';
 
 // Routers
 export {
@@ -162,6 +171,7 @@ export {
 } from './moe/routing-replay';
 export { MoELayer, type MoEForwardOptions } from './moe/layer';
 export type { MoEAux, FfnOutput, RoutingMetrics } from './moe/types';
+export { ffnAux, attentionAux } from './moe/aux-source';
 export { upcycle, type DenseFfnWeights } from './moe/upcycle';
 export { diversifyExperts } from './moe/diversify';
 export { AdaptiveAuxCoefficient, adaptiveAuxStep, type AdaptiveAuxOptions } from './moe/adaptive-aux';
@@ -184,6 +194,17 @@ export type { SharedRouterParts } from './moe/routers';
 export { tsallisEntropy, tsallisEntropyLoss } from './moe/tsallis';
 export { LoraBankOptionsSchema } from './moe/experts/options';
 export { LoraExperts, type LoraBankOptions } from './moe/experts/lora-bank';
+export { MpoBankOptionsSchema } from './moe/experts/mpo-options';
+export { MpoExperts, type MpoBankOptions } from './moe/experts/mpo-bank';
+export { mpoExpertsFromFfn, type MpoFromFfnOptions } from './moe/experts/mpo-from-ffn';
+export {
+  mpoFromDense,
+  mpoToDense,
+  mpoBonds,
+  balancedFactors,
+  type Mpo,
+  type MpoLayout,
+} from './moe/experts/mpo';
 export {
   MixLoraConfigSchema,
   DynMoleConfigSchema,

@@ -31,6 +31,9 @@ function rows(o: {
   compressedActive?: number;
   pruned?: number[];
   merged?: number[];
+  mixed?: number[];
+  ternary?: number[];
+  codeBits?: number;
 }): BenchRow[] {
   const float = [800, 800];
   return [

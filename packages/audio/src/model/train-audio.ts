@@ -2,6 +2,7 @@
 import {
   ConfigError,
   evaluateInBatches,
+  ffnAux,
   fitShuffled,
   functionField,
   LearningRateSchema,
@@ -110,7 +111,8 @@ export function evaluateAudio(model: TokenClassifier, set: AudioSet, batchSize =
       if (pred[i] === labels[i]) correct++;
     }
     if (!usage) return;
-    out.aux.forEach((aux, l) => {
+    // One aux per MoE FFN layer, in block order; a routed attention's (`source: 'attention'`) is not one.
+    ffnAux(out.aux).forEach((aux, l) => {
       // Token choice: indices [T, k] hold experts; expert choice: [E, C] hold the tokens each expert took.
       const ind = aux.indices.dataSync();
       const [rows, cols] = aux.indices.shape;

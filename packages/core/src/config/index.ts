@@ -3,3 +3,4 @@ export * from './moe';
 export * from './bounds';
 export * from './fields';
 export * from './lora';
+export * from './attention';

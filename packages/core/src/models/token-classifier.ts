@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { LIMITS, refineParamBudget, sizeField } from '../config/bounds';
 import {
-  attentionBlockValues,
-  ffnSlotValues,
-  FfnSlotConfigSchema,
-  type FfnSlotConfigInput,
-} from '../config/moe';
+  AttentionSlotConfigSchema,
+  attentionSlotValues,
+  refineAttentionSlot,
+  type AttentionSlotConfigInput,
+} from '../config/attention';
+import { LIMITS, refineParamBudget, sizeField } from '../config/bounds';
+import { ffnSlotValues, FfnSlotConfigSchema, type FfnSlotConfigInput } from '../config/moe';
 import { ConfigError, parseConfig } from '../config/parse';
 import type { SizeCheck } from '../io/header-check';
 import { moduleCosts } from '../metrics/costs';
@@ -15,6 +16,9 @@ import { GeluFFN } from '../nn/ffn';
 import { GruCell } from '../nn/gru-cell';
 import { LayerNorm } from '../nn/layer-norm';
 import { Linear } from '../nn/linear';
+import { MultiHeadAttention } from '../nn/attention';
+import type { AttentionSlot } from '../nn/attention-slot';
+import { createAttention } from '../nn/create-attention';
 import { Module } from '../nn/module';
 import { PositionalEmbedding } from '../nn/positional';
 import type { FfnSlot } from '../nn/ffn-slot';
@@ -40,6 +44,13 @@ export const TokenClassifierConfigSchema = z.strictObject({
   /** Dense FFN hidden width of the blocks without MoE (default: the MoE active hidden width). */
   denseHidden: sizeField(LIMITS.hidden).optional(),
   dropout: z.number().min(0).max(0.9).default(0),
+  /**
+   * The attention of every block (absent: multi-head attention, as `{ kind: 'mha' }`): `moh`
+   * (MoH over `heads`: `sharedHeads` always on, `topK` of the others per token) or `jetmoe`
+   * (JetMoE's attention experts). A routed attention's aux follows its block's FFN aux, marked
+   * `source: 'attention'` (`ffnAux` leaves it out). See `AttentionSlotConfigSchema`.
+   */
+  attention: AttentionSlotConfigSchema.optional(),
 });
 
 /**
@@ -60,29 +71,40 @@ export function tokenClassifierValues(c: {
   numClasses: number;
   ffn: FfnSlotConfigInput;
   denseHidden?: number;
+  heads?: number;
+  attention?: AttentionSlotConfigInput;
 }): number {
   const d = c.dim;
   const dense = 3 * d * (c.denseHidden ?? 0);
-  const block = attentionBlockValues(d) + Math.max(ffnSlotValues(c.ffn, d), dense);
+  const attention = attentionSlotValues(c.attention, d, c.heads ?? 1) + 4 * d; // + the two norms
+  const block = attention + Math.max(ffnSlotValues(c.ffn, d), dense);
   return (c.inputDim + c.tokens + c.numClasses + 4) * d + c.depth * block + c.numClasses;
 }
 
-/** The cross-field rules of a token classifier config: heads divide dim; bounded total size. */
+/**
+ * The cross-field rules of a token classifier config: heads divide dim; the attention slot fits
+ * the heads (`refineAttentionSlot`); bounded total size.
+ */
 export function refineTokenClassifier(
   c: z.output<typeof TokenClassifierConfigSchema>,
   ctx: z.RefinementCtx,
 ): void {
   refineHeads(c, ctx);
+  refineAttentionSlot(c, ctx);
   refineParamBudget(tokenClassifierValues, 'depth')(c, ctx);
 }
 
 /**
  * Where a token classifier's weights show its size fields (`sizeChecks` of a `ModelFormat`): the
- * number of blocks, `dim`, `inputDim`, `tokens`, `numClasses`, and the last block's experts.
+ * number of blocks, `dim`, `inputDim`, `tokens`, `numClasses`, the last block's experts and its
+ * attention experts (JetMoE) or shared heads (MoH, through its routed heads).
  * `fieldPrefix` is the config path of the classifier's fields (e.g. `''`).
  */
 export function tokenClassifierSizeChecks(
-  c: Pick<TokenClassifierConfig, 'inputDim' | 'tokens' | 'dim' | 'depth' | 'numClasses' | 'ffn'>,
+  c: Pick<
+    TokenClassifierConfig,
+    'inputDim' | 'tokens' | 'dim' | 'depth' | 'numClasses' | 'ffn' | 'heads' | 'attention'
+  >,
   fieldPrefix = '',
 ): SizeCheck[] {
   const f = (name: string): string => `${fieldPrefix}${name}`;
@@ -100,6 +122,14 @@ export function tokenClassifierSizeChecks(
       { field: f('ffn.moe.hidden'), value: c.ffn.moe.hidden, tensor: w1, axis: 2 },
     );
   }
+  const attn = `blocks.${c.depth - 1}.attn`;
+  if (c.attention?.kind === 'jetmoe') {
+    const value = c.attention.numExperts;
+    checks.push({ field: f('attention.numExperts'), value, tensor: `${attn}.qWeight`, axis: 0 });
+  } else if (c.attention?.kind === 'moh') {
+    const value = c.heads - c.attention.sharedHeads;
+    checks.push({ field: f('attention.sharedHeads'), value, tensor: `${attn}.router.weight`, axis: 1 });
+  }
   return checks;
 }
 
@@ -112,7 +142,9 @@ export type TokenClassifierOptions = z.input<typeof TokenClassifierConfigSchema>
 /**
  * A small pre-norm transformer over token features with a mean-pooled classification head:
  * the common test bed of core (patch classifiers for images, frame classifiers for audio).
- * FFN slots are dense or MoE, so dense and MoE twins differ only there.
+ * FFN slots are dense or MoE, so dense and MoE twins differ only there; the attention is
+ * multi-head attention or, with `attention`, MoH's routed heads or JetMoE's attention experts
+ * (their aux after the FFN slots', marked `source: 'attention'`).
  *
  * @example
  * ```ts
@@ -126,7 +158,7 @@ export type TokenClassifierOptions = z.input<typeof TokenClassifierConfigSchema>
 export class TokenClassifier extends Module {
   readonly embed: Linear;
   readonly pos: PositionalEmbedding;
-  readonly blocks: TransformerBlock[];
+  readonly blocks: TransformerBlock<AttentionSlot>[];
   readonly norm: LayerNorm;
   readonly head: Linear;
   readonly options: TokenClassifierConfig;
@@ -149,10 +181,12 @@ export class TokenClassifier extends Module {
       'blocks',
       Array.from({ length: o.depth }, (_, i) => {
         const moe = o.ffn.kind === 'moe' && (o.depth - 1 - i) % every === 0;
-        return new TransformerBlock({
+        return new TransformerBlock<AttentionSlot>({
           dim: o.dim,
           heads: o.heads,
           ffn: this.ffnFor(moe),
+          attention: () =>
+            createAttention(o.attention, o) ?? new MultiHeadAttention(o.dim, o.heads, { dropout: o.dropout }),
           dropout: o.dropout,
         });
       }),
@@ -172,8 +206,9 @@ export class TokenClassifier extends Module {
   }
 
   /**
-   * x [B, L, inputDim] -> class logits [B, numClasses] and the MoE layers' aux. A routed layer's
-   * routing state (`aux.routerState`, RMoE) is handed to the next routed layer.
+   * x [B, L, inputDim] -> class logits [B, numClasses] and the aux of every block: its MoE
+   * layer's, then its routed attention's (`source: 'attention'`). A routed layer's routing state
+   * (`aux.routerState`, RMoE) is handed to the next routed layer.
    */
   forward(x: tf.Tensor): { logits: tf.Tensor2D; aux: MoEAux[] } {
     const aux: MoEAux[] = [];

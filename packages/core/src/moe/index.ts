@@ -15,3 +15,4 @@ export * from './scmoe';
 export * from './tsallis';
 export * from './mixlora';
 export * from './dynmole';
+export * from './aux-source';

@@ -43,6 +43,13 @@ export interface MoEAux {
    * (RMoE's GRU state; see `RecurrentRouter`); absent for other routers.
    */
   routerState?: tf.Tensor2D;
+  /**
+   * `'attention'` when a routed attention made it (MoH's routed heads, JetMoE's attention experts:
+   * `counts` and `probs` are over heads / attention experts); absent for FFN slots. A block lists
+   * its FFN slot's aux first, then its attention's, so code that pairs aux with the MoE FFN layers
+   * (`moeLayers()[l]`) reads `ffnAux(aux)`.
+   */
+  source?: 'attention';
 }
 
 /** Output of any FFN slot: a dense FFN returns a tensor, a routed layer returns `{ y, aux }`. */

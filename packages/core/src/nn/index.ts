@@ -16,3 +16,4 @@ export * from './ffn-slot';
 export * from './transformer-block';
 export * from './positional';
 export * from './gru-cell';
+export * from './create-attention';

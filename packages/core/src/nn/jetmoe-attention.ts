@@ -217,7 +217,14 @@ export class JetMoeAttention extends Module implements CostReporter {
         aux: tf.mul(switchAuxLoss(route.probs, counts, ctx.valid), this.coefficients.aux) as tf.Scalar,
       };
       if (this.coefficients.z > 0) losses.z = tf.mul(zLoss(route.logits), this.coefficients.z) as tf.Scalar;
-      const aux: MoEAux = { losses, counts, probs: route.probs, dropped: tf.scalar(0), indices };
+      const aux: MoEAux = {
+        losses,
+        counts,
+        probs: route.probs,
+        dropped: tf.scalar(0),
+        indices,
+        source: 'attention',
+      };
       if (ctx.valid) aux.valid = tf.clone(ctx.valid);
       return { y, aux } as unknown as tf.TensorContainer;
     });

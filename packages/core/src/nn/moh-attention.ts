@@ -186,6 +186,7 @@ export class MoHAttention extends Module implements CostReporter {
         probs: route.probs,
         dropped: tf.scalar(0),
         indices,
+        source: 'attention',
       };
       if (ctx.valid) aux.valid = tf.clone(ctx.valid);
       return { y, aux } as unknown as tf.TensorContainer;

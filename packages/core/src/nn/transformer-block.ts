@@ -62,7 +62,10 @@ export type BlockContext = Omit<SlotContext, 'residual' | 'seqLen'>;
 /** Output of {@link TransformerBlock.forward}. */
 export interface TransformerBlockOutput {
   y: tf.Tensor;
-  /** Aux of the FFN slot when it is a routed layer, then of the attention when it is routed; else empty. */
+  /**
+   * Aux of the FFN slot when it is a routed layer, then of the attention when it is routed (marked
+   * `source: 'attention'`); else empty.
+   */
   aux: MoEAux[];
 }
 
@@ -135,7 +138,9 @@ export class TransformerBlock<A extends AttentionSlot = MultiHeadAttention> exte
     const normed = this.ln1.forward(x);
     const attended = this.attn.forward(normed, undefined, mask, { valid: ctx.valid });
     normed.dispose();
-    const [a, attnAux] = 'aux' in attended ? [attended.y, [attended.aux]] : [attended, []];
+    // Marked, whatever attention made it, so that it is never read as an FFN layer's (`ffnAux`).
+    const [a, attnAux]: [tf.Tensor, MoEAux[]] =
+      'aux' in attended ? [attended.y, [{ ...attended.aux, source: 'attention' }]] : [attended, []];
     const h = tf.tidy(() => tf.add(x, this.drop.forward(a)));
     a.dispose();
     const tokens = tf.tidy(() => tf.reshape(this.ln2.forward(h), [-1, this.dim])) as tf.Tensor2D;

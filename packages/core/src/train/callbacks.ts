@@ -17,7 +17,10 @@ export interface StepRecord {
   lr: number;
   /** Global gradient norm before clipping. */
   gradNorm: number;
-  /** Routing metrics averaged over the MoE layers; absent for models without MoE aux. */
+  /**
+   * Routing metrics averaged over the MoE FFN layers (a routed attention's aux, `source:
+   * 'attention'`, is left out); absent for models without MoE FFN aux.
+   */
   routing?: RoutingMetrics;
 }
 

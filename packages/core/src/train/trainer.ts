@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CheckpointError, loadCheckpoint, saveCheckpoint, type AtomicWriteOptions } from '../io';
+import { ffnAux } from '../moe/aux-source';
 import { averageMetrics, routingMetricsAsync } from '../moe/metrics';
 import type { MoEAux } from '../moe/types';
 import type { Module } from '../nn/module';
@@ -345,7 +346,8 @@ export class Trainer<B, M extends Module = Module> {
             const terms = sumAuxTerms(out.aux ?? []);
             auxNames = [...terms.keys()];
             parts = keep(kept, tf.stack([out.loss, ...terms.values()]) as tf.Tensor1D);
-            auxes = (out.aux ?? []).map((a) => ({
+            // Routing metrics of the MoE FFN layers only; a routed attention's losses are still added.
+            auxes = ffnAux(out.aux ?? []).map((a) => ({
               losses: {},
               counts: keep(kept, tf.clone(a.counts)),
               probs: keep(kept, tf.clone(a.probs)),

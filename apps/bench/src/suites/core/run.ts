@@ -1,5 +1,5 @@
 /** The core suite's training loop: every arm over every seed, rows with per-seed and per-image outcomes. */
-import { evaluateInBatchesAsync, imagePatches, setSeed, tf, TokenClassifier } from '@moe-zoo/core';
+import { evaluateInBatchesAsync, ffnAux, imagePatches, setSeed, tf, TokenClassifier } from '@moe-zoo/core';
 import type { ImageSet, loadFashionMnist } from '../../data/fashion-mnist';
 import { mean, seedRunsRow, type SeedRun } from '../../stats';
 import { classifierRowHead, runClassifier } from '../../train/classifier-run';
@@ -27,7 +27,7 @@ async function expertLoadPoints(
   let counts: Float64Array[] = [];
   await evaluateInBatchesAsync(model, set.n, 500, async ({ from, size: n }) => {
     const images = tf.tensor3d(set.x.subarray(from * size, (from + n) * size), [n, set.height, set.width]);
-    const { aux } = model.forward(imagePatches(images, PATCH));
+    const aux = ffnAux(model.forward(imagePatches(images, PATCH)).aux); // one per MoE FFN layer
     if (counts.length === 0) counts = aux.map((a) => new Float64Array(a.counts.size));
     const read = await Promise.all(aux.map((a) => a.counts.data()));
     read.forEach((values, layer) => values.forEach((c, e) => (counts[layer][e] += c)));

@@ -1,4 +1,4 @@
-import type { FfnSlotConfigInput, MoESlotOptionsInput } from '@moe-zoo/core';
+import type { AttentionSlotConfigInput, FfnSlotConfigInput, MoESlotOptionsInput } from '@moe-zoo/core';
 import { MODEL, MOE, stepsPerEpoch, type DesignsPlan } from './plan';
 
 /** One configuration of the designs suite's token classifier. */
@@ -7,8 +7,10 @@ export interface Arm {
   ffn: FfnSlotConfigInput;
   /** EvoMoE's start: epochs on one shared expert, then diversified with this mask ratio. */
   shared?: { epochs: number; maskRatio: number };
-  /** Model fields that differ from the suite's `MODEL` (RMoE's arms are deeper). */
-  model?: { depth: number };
+  /** Model fields that differ from the suite's `MODEL` (RMoE's arms are deeper, MoH's have 8 heads). */
+  model?: { depth?: number; heads?: number };
+  /** The blocks' attention (default multi-head attention): MoH's routed heads, JetMoE's attention experts. */
+  attention?: AttentionSlotConfigInput;
 }
 
 /** Skywork-MoE's λ in the bench: logits with per-token standard deviation 2 before the softmax. */

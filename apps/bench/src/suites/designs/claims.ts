@@ -2,6 +2,7 @@ import { comparePart, findRow, makeClaim } from '../../claims';
 import { fmt } from '../../stats';
 import type { BenchRow, Claim } from '../../types';
 import { BASELINE, matchingMlpHidden } from './arms';
+import { bamClaim, jetMoeClaim, mohClaim } from './attention-claims';
 import { LORA_TASKS } from './lora-data';
 
 const SUPERIOR = { kind: 'superiority' } as const;
@@ -20,15 +21,23 @@ const tasks = (r: BenchRow): string =>
  * Skywork-MoE's gating logit normalisation against the softmax top-2 baseline, its adaptive aux
  * coefficient against a fixed one, EvoMoE's dense-to-sparse start against a sparse gate from the
  * start (the same baseline), RMoE's recurrent router against independent routers with at least
- * its router parameters, MixLoRA against one LoRA of at least its trainable parameters, and
- * DynMoLE against MixLoRA.
+ * its router parameters, MoH against multi-head attention, JetMoE's attention and FFN experts
+ * against a dense block of equal active parameters, BAM against FFN-only upcycling, MixLoRA against
+ * one LoRA of at least its trainable parameters, and DynMoLE against MixLoRA.
  */
 export function designsClaims(rows: readonly BenchRow[]): Claim[] {
   const base = findRow(rows, BASELINE.variant);
   const norm = findRow(rows, 'skywork-norm');
   const adaptive = findRow(rows, 'skywork-norm-adaptive');
   const evo = findRow(rows, 'evomoe-dts');
-  return [...routingClaims(base, norm, adaptive, evo), rmoeClaim(rows), ...loraClaims(rows)];
+  return [
+    ...routingClaims(base, norm, adaptive, evo),
+    rmoeClaim(rows),
+    mohClaim(rows),
+    jetMoeClaim(rows),
+    bamClaim(rows),
+    ...loraClaims(rows),
+  ];
 }
 
 function routingClaims(base: BenchRow, norm: BenchRow, adaptive: BenchRow, evo: BenchRow): Claim[] {

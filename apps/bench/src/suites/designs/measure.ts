@@ -1,5 +1,12 @@
 /** What the designs suite measures on a trained model: quality, routing sharpness, expert diversity, drops. */
-import { evaluateInBatches, imagePatches, tf, type MoELayer, type TokenClassifier } from '@moe-zoo/core';
+import {
+  evaluateInBatches,
+  ffnAux,
+  imagePatches,
+  tf,
+  type MoELayer,
+  type TokenClassifier,
+} from '@moe-zoo/core';
 import type { ImageSet } from '../../data/fashion-mnist';
 import { batch } from '../../train/classifier-run';
 import { PATCH, TOKENS } from './plan';
@@ -10,7 +17,7 @@ export interface DesignEvaluation {
   correct: number[];
   /** Cross-entropy of each image. */
   loss: number[];
-  /** Entropy (nats) of the routing distribution, averaged over the image's tokens and the MoE layers. */
+  /** Entropy (nats) of the routing distribution, averaged over the image's tokens and the MoE layers (0 without). */
   entropy: number[];
   /**
    * Expert similarity: the mean cosine similarity of the outputs of every pair of experts on the
@@ -104,11 +111,16 @@ export function evaluateDesign(model: TokenClassifier, set: ImageSet): DesignEva
     const n = indices.length;
     const { images, labels } = batch(set, indices);
     const sims: tf.Tensor[] = [];
-    const { logits, aux } = watchingInputs(
+    const out = watchingInputs(
       model,
       (layer, x) => sims.push(tf.reshape(outputSimilarity(layer, x), [n, TOKENS])),
       () => model.forward(imagePatches(images, PATCH)),
     );
+    const logits = out.logits;
+    // The MoE FFN layers' routing only (a routed attention's aux routes heads, not FFN experts).
+    const aux = ffnAux(out.aux);
+    const perImage = (perLayer: tf.Tensor[]): tf.Tensor =>
+      perLayer.length > 0 ? tf.mean(tf.stack(perLayer), [0, 2]) : tf.zeros([n]);
     const right = tf.cast(tf.equal(tf.argMax(logits, -1), labels), 'int32');
     const loss = tf.losses.softmaxCrossEntropy(
       tf.oneHot(labels, 10),
@@ -121,9 +133,9 @@ export function evaluateDesign(model: TokenClassifier, set: ImageSet): DesignEva
       const h = tf.neg(tf.sum(tf.mul(a.probs, tf.log(tf.add(a.probs, 1e-12))), -1));
       return tf.reshape(h, [n, TOKENS]);
     });
-    const entropy = tf.mean(tf.stack(perLayer), [0, 2]);
-    const expertSim = tf.mean(tf.stack(sims), [0, 2]);
-    const dropped = tf.addN(aux.map((a) => a.dropped));
+    const entropy = perImage(perLayer);
+    const expertSim = perImage(sims);
+    const dropped = aux.length > 0 ? tf.addN(aux.map((a) => a.dropped)) : tf.scalar(0);
     const top1 = aux.map((a) => Array.from(tf.slice(a.indices, [0, 0], [-1, 1]).dataSync()));
     return {
       top1,

@@ -88,3 +88,12 @@ export function loraPlan(quick: boolean): LoraPlan {
     ? { trainPerClass: 30, testPerClass: 30, epochs: 4, batchSize: 50, lr: 1e-2 }
     : { trainPerClass: 120, testPerClass: 100, epochs: 6, batchSize: 64, lr: 1e-2 };
 }
+
+/**
+ * Upcycling (sparse upcycling's FFN-only MoE against BAM): the trained dense model (MHA, dense FFN
+ * of hidden {@link LORA_BASE_HIDDEN}, trained on the suite's plan) becomes MoE models of 4 FFN
+ * experts of its width, top-2, dropless; BAM's attention has 4 experts with soft routing (every
+ * expert, weighted by the router's softmax). Both are tuned for the plan's epochs (the same steps
+ * and batches as the dense model's training) at a third of its peak learning rate.
+ */
+export const UPCYCLE = { numExperts: 4, topK: 2, lrScale: 1 / 3 } as const;

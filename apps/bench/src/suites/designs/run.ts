@@ -1,5 +1,5 @@
 /** The designs suite's runs: every arm over every seed, rows with per-seed and per-image outcomes. */
-import { setSeed, TokenClassifier, type StepInfo } from '@moe-zoo/core';
+import { MoHAttention, setSeed, TokenClassifier, type StepInfo } from '@moe-zoo/core';
 import type { ImageSet } from '../../data/fashion-mnist';
 import { mean, seedRunsRow, type SeedRun } from '../../stats';
 import type { BenchRow, SuiteContext } from '../../types';
@@ -26,7 +26,12 @@ async function trainArm(
 ): Promise<TokenClassifier> {
   // Every arm starts from the same weights for a seed: a paired comparison.
   setSeed(seed);
-  const model = new TokenClassifier({ ...MODEL, ...arm.model, ffn: arm.ffn });
+  const model = new TokenClassifier({
+    ...MODEL,
+    ...arm.model,
+    ffn: arm.ffn,
+    ...(arm.attention ? { attention: arm.attention } : {}),
+  });
   let from = 0;
   if (arm.shared) {
     const shared = sharedExpertModel(model, () => new TokenClassifier({ ...MODEL, ffn: SHARED_EXPERT }));
@@ -40,6 +45,62 @@ async function trainArm(
   }
   await trainEpochs(model, train, plan, seed, { from, to: plan.epochs, onStep });
   return model;
+}
+
+/** Heads a token uses as a share of all heads: MoH's `activeHeadFraction`, 1 for multi-head attention. */
+function activeHeadFraction(model: TokenClassifier): number {
+  const attn = model.blocks[0]?.attn;
+  return attn instanceof MoHAttention ? attn.activeHeadFraction : 1;
+}
+
+/** What a training run recorded: its per-step losses and drop rates, and when it started (ms). */
+export interface RunRecord {
+  losses: number[];
+  drops: number[];
+  start: number;
+}
+
+/**
+ * Evaluates a trained model of the suite on the test set into one seed's run: accuracy, test loss,
+ * routing entropy and expert similarity per test image, drop rates, early / final training loss,
+ * routing MI, router parameters, the share of heads a token uses; logs one line named `label`.
+ */
+export function measureRun(
+  ctx: SuiteContext,
+  label: string,
+  model: TokenClassifier,
+  test: ImageSet,
+  record: RunRecord,
+): SeedRun {
+  const { losses, drops } = record;
+  const trainSeconds = (Date.now() - record.start) / 1000;
+  const ev = evaluateDesign(model, test);
+  const accuracy = mean(ev.correct);
+  const metrics = {
+    accuracy,
+    testLoss: mean(ev.loss),
+    entropy: mean(ev.entropy),
+    expertSim: mean(ev.expertSim),
+    weightSim: expertWeightSimilarity(model),
+    dropRate: ev.dropRate,
+    trainDropRate: mean(drops.slice(Math.floor(drops.length * 0.75))),
+    earlyLoss: mean(losses.slice(0, Math.ceil(losses.length / 2))),
+    finalLoss: mean(losses.slice(-Math.max(1, Math.floor(losses.length / 10)))),
+    routingMI: crossLayerMutualInformation(ev.top1, model.moeLayers()[0]?.experts.numExperts ?? 1),
+    routerParams: routerParams(model),
+    activeHeadFraction: activeHeadFraction(model),
+  };
+  ctx.log(
+    `${label}: accuracy ${accuracy.toFixed(3)}, test loss ${metrics.testLoss.toFixed(3)}, entropy ${metrics.entropy.toFixed(3)}, ` +
+      `expertSim ${metrics.expertSim.toFixed(3)}, drop ${metrics.dropRate.toFixed(3)}, earlyLoss ${metrics.earlyLoss.toFixed(3)}, ` +
+      `routing MI ${metrics.routingMI.toFixed(3)} bits`,
+  );
+  return {
+    metrics,
+    items: { accuracy: ev.correct, testLoss: ev.loss, entropy: ev.entropy, expertSim: ev.expertSim },
+    latencyMs: 0,
+    trainSeconds,
+  };
 }
 
 /** Trains and evaluates `arms` over the suite's seeds into one row each. */
@@ -69,33 +130,9 @@ export async function runArms(
       });
       progress.done();
       if (seed === ctx.seeds[0]) firstLosses = losses;
-      const trainSeconds = (Date.now() - start) / 1000;
       last = model;
-      const ev = evaluateDesign(model, data.test);
-      const accuracy = mean(ev.correct);
-      const metrics = {
-        accuracy,
-        testLoss: mean(ev.loss),
-        entropy: mean(ev.entropy),
-        expertSim: mean(ev.expertSim),
-        weightSim: expertWeightSimilarity(model),
-        dropRate: ev.dropRate,
-        trainDropRate: mean(drops.slice(Math.floor(drops.length * 0.75))),
-        earlyLoss: mean(losses.slice(0, Math.ceil(losses.length / 2))),
-        finalLoss: mean(losses.slice(-Math.max(1, Math.floor(losses.length / 10)))),
-        routingMI: crossLayerMutualInformation(ev.top1, model.moeLayers()[0]?.experts.numExperts ?? 1),
-        routerParams: routerParams(model),
-      };
-      runs.push({
-        metrics,
-        items: { accuracy: ev.correct, testLoss: ev.loss, entropy: ev.entropy, expertSim: ev.expertSim },
-        latencyMs: 0,
-        trainSeconds,
-      });
-      ctx.log(
-        `${task} ${arm.variant} seed ${seed}: accuracy ${accuracy.toFixed(3)}, entropy ${metrics.entropy.toFixed(3)}, ` +
-          `expertSim ${metrics.expertSim.toFixed(3)}, drop ${metrics.dropRate.toFixed(3)}, earlyLoss ${metrics.earlyLoss.toFixed(3)}, ` +
-          `routing MI ${metrics.routingMI.toFixed(3)} bits`,
+      runs.push(
+        measureRun(ctx, `${task} ${arm.variant} seed ${seed}`, model, data.test, { losses, drops, start }),
       );
     }
     const m = last as TokenClassifier;

@@ -1,0 +1,99 @@
+/**
+ * Upcycling a trained dense classifier (Komatsuzaki et al. 2023, sparse upcycling: FFN experts
+ * copied from the dense FFN) and BAM (Zhang et al. 2024, "BAM! Just Like That: Simple and
+ * Efficient Parameter Upcycling for Mixture of Attention Experts", arXiv 2408.08274: attention
+ * experts copied from the dense attention as well).
+ */
+import {
+  GeluFFN,
+  JetMoeAttention,
+  MoELayer,
+  MultiHeadAttention,
+  tf,
+  upcycle,
+  type FfnSlotConfigInput,
+  type TokenClassifier,
+  type TokenClassifierOptions,
+} from '@moe-zoo/core';
+import { copyMatching } from './evomoe';
+import { LORA_BASE_HIDDEN, MODEL, UPCYCLE } from './plan';
+
+/** The dense seed model: the suite's classifier with a dense FFN of hidden {@link LORA_BASE_HIDDEN}. */
+export const DENSE_SEED: TokenClassifierOptions = {
+  ...MODEL,
+  ffn: { kind: 'dense', hidden: LORA_BASE_HIDDEN },
+};
+
+/** The upcycled FFN slot: 4 experts of the dense FFN's width, softmax top-2, Switch aux 0.01, dropless. */
+const UPCYCLED_FFN: FfnSlotConfigInput = {
+  kind: 'moe',
+  moe: {
+    hidden: LORA_BASE_HIDDEN,
+    numExperts: UPCYCLE.numExperts,
+    topK: UPCYCLE.topK,
+    router: { type: 'softmax' },
+    dispatch: 'sorted',
+    losses: { aux: 0.01 },
+  },
+};
+
+/** Sparse upcycling's model: the dense seed with MoE FFNs. */
+export const FFN_UPCYCLED: TokenClassifierOptions = { ...MODEL, ffn: UPCYCLED_FFN };
+
+/**
+ * BAM's model: the MoE FFNs plus attention experts of the dense attention's shape (its heads, keys
+ * and values shared: BAM's KV-sharing variant), soft routing (top-k = every expert) and no balance
+ * loss (every expert runs every token).
+ */
+export const BAM: TokenClassifierOptions = {
+  ...FFN_UPCYCLED,
+  attention: { kind: 'jetmoe', numExperts: UPCYCLE.numExperts, topK: UPCYCLE.numExperts, auxLoss: 0 },
+};
+
+/**
+ * Sparse upcycling: `moe` takes every tensor of the trained `dense` model with the same name and
+ * shape (embedding, positions, attention, norms, head), and every expert of each MoE layer becomes
+ * a copy of the block's dense FFN (core's `upcycle`, no noise). Routers keep their initialisation.
+ */
+export function upcycleFfns(dense: TokenClassifier, moe: TokenClassifier): void {
+  copyMatching(dense, moe);
+  moe.blocks.forEach((block, l) => {
+    const ffn = dense.blocks[l].ffn;
+    if (!(block.ffn instanceof MoELayer) || !(ffn instanceof GeluFFN)) {
+      throw new Error(`block ${l}: upcycling needs a dense FFN and an MoE layer`);
+    }
+    const { fc1, fc2 } = ffn;
+    upcycle(block.ffn.experts, { w1: fc1.weight, b1: fc1.bias, w2: fc2.weight, b2: fc2.bias });
+  });
+}
+
+/** `target` [E, ...shape] set to E copies of `source` [...shape]. */
+function copyIntoEvery(target: tf.Variable, source: tf.Tensor | undefined, name: string): void {
+  if (!source) throw new Error(`BAM: the dense attention has no ${name}`);
+  if (!tf.util.arraysEqual(target.shape.slice(1), source.shape)) {
+    throw new Error(`BAM: ${name} [${source.shape}] does not fit the experts' [${target.shape}]`);
+  }
+  tf.tidy(() => target.assign(tf.broadcastTo(tf.expandDims(source, 0), target.shape)));
+}
+
+/**
+ * BAM's attention upcycling: each block's attention experts (a `JetMoeAttention` of the dense
+ * attention's width) take the dense attention's query and output projections, every expert the
+ * same copy; its shared keys and values take the dense keys and values. With soft routing the
+ * upcycled attention then computes the dense attention exactly (the gates sum to 1).
+ */
+export function upcycleAttention(dense: TokenClassifier, bam: TokenClassifier): void {
+  bam.blocks.forEach((block, l) => {
+    const attn = block.attn;
+    const src = dense.blocks[l].attn;
+    if (!(attn instanceof JetMoeAttention) || !(src instanceof MultiHeadAttention)) {
+      throw new Error(`block ${l}: BAM needs multi-head attention and attention experts`);
+    }
+    copyIntoEvery(attn.qWeight, src.q.weight, 'query weight');
+    copyIntoEvery(attn.outWeight, src.out.weight, 'output weight');
+    if (attn.qBias) copyIntoEvery(attn.qBias, src.q.bias, 'query bias');
+    if (attn.outBias) copyIntoEvery(attn.outBias, src.out.bias, 'output bias');
+    attn.k.loadStateDict(src.k.stateDict());
+    attn.v.loadStateDict(src.v.stateDict());
+  });
+}
