@@ -12,6 +12,7 @@ import {
   initBackend,
   moduleCosts,
   mpoBonds,
+  MoELayer,
   MpoExperts,
   mpoExpertsFromFfn,
   mpoFromDense,
@@ -327,5 +328,24 @@ describe('MPO experts in a routed layer', () => {
     tf.dispose([x, target]);
     layer.dispose();
     source.dispose();
+  });
+});
+
+describe("MoELayer with expert: 'mpo'", () => {
+  it('builds MPO experts from the layer config, with fewer parameters than FFN experts, and refuses a bad layout by name', () => {
+    const base = { dim: 32, hidden: 32, numExperts: 8, topK: 2 } as const;
+    setSeed(4);
+    const ffn = new MoELayer(base);
+    const mpo = new MoELayer({ ...base, expert: 'mpo', mpo: { cores: 3, bondDim: 8 } });
+    expect(mpo.experts).toBeInstanceOf(MpoExperts);
+    expect(mpo.countParams()).toBeLessThan(ffn.countParams() / 2);
+    const x = tf.randomNormal([10, 32], 0, 1, 'float32', 5) as tf.Tensor2D;
+    const { y } = mpo.forward(x);
+    expect(y.shape).toEqual([10, 32]);
+    expect(Array.from(y.dataSync()).every(Number.isFinite)).toBe(true);
+    expect(() => new MoELayer({ ...base, expert: 'mpo', mpo: { cores: 4 } })).toThrow(/cores/);
+    tf.dispose([x, y]);
+    ffn.dispose();
+    mpo.dispose();
   });
 });

@@ -27,6 +27,8 @@ const BASE: Seeds = {
 /** Overrides of the later arms' per-seed metrics (and MoH's active head share, JetMoE's active parameters). */
 interface Later {
   rmoe?: Record<string, number[]>;
+  mpo?: Record<string, number[]>;
+  mpoParams?: number;
   moh?: Record<string, number[]>;
   jet?: Record<string, number[]>;
   jetActive?: number;
@@ -98,6 +100,12 @@ function laterRows(o: Later): BenchRow[] {
       ...o.rmoe,
     }),
     recurrent('independent-mlp', { ...routing, accuracy: [0.8, 0.81, 0.8], testLoss: [0.6, 0.62, 0.61] }),
+    seedRow(
+      { model: 'token-classifier', variant: 'mpo-experts', task: 'routing' },
+      { ...BASE, ...o.mpo },
+      undefined,
+      { paramsTotal: o.mpoParams ?? 55 },
+    ),
     ...attentionRows(o),
     lora('lora-single', { accuracy: [0.6, 0.61, 0.6] }),
     lora('mixlora', { accuracy: [0.65, 0.66, 0.65], ...o.mix }),
@@ -131,13 +139,14 @@ describe('designs suite claims', () => {
       'skywork-adaptive-aux',
       'evomoe-dense-to-sparse',
       'rmoe-recurrent-router',
+      'mpo-experts',
       'moh-heads',
       'jetmoe-attention-ffn-experts',
       'bam-vs-ffn-upcycling',
       'mixlora-vs-lora',
       'dynmole-vs-mixlora',
     ]);
-    expect(verdicts(rows({}))).toEqual(Array(9).fill('holds'));
+    expect(verdicts(rows({}))).toEqual(Array(10).fill('holds'));
   });
 
   it('fail when the paired difference goes the other way', () => {
@@ -146,13 +155,14 @@ describe('designs suite claims', () => {
       adaptive: { accuracy: [0.7, 0.71, 0.7] },
       evo: { earlyLoss: [1.4, 1.45, 1.42] },
       rmoe: { testLoss: [0.7, 0.72, 0.71] },
+      mpo: { accuracy: [0.7, 0.71, 0.7] },
       moh: { accuracy: [0.7, 0.71, 0.7] },
       jet: { accuracy: [0.7, 0.71, 0.7] },
       bam: { testLoss: [0.7, 0.72, 0.71] },
       mix: { accuracy: [0.5, 0.51, 0.5] },
       dyn: { accuracy: [0.4, 0.41, 0.4] },
     });
-    expect(verdicts(r)).toEqual(Array(9).fill('fails'));
+    expect(verdicts(r)).toEqual(Array(10).fill('fails'));
   });
 
   it('are inconclusive on a noisy difference', () => {
@@ -161,13 +171,14 @@ describe('designs suite claims', () => {
       adaptive: { dropRate: [0.1, 0.2, 0.05] },
       evo: { testLoss: [0.5, 0.7, 0.6] },
       rmoe: { accuracy: [0.7, 0.9, 0.8] },
+      mpo: { accuracy: [0.7, 0.9, 0.75] },
       moh: { accuracy: [0.7, 0.9, 0.75] },
       jet: { accuracy: [0.75, 0.95, 0.8] },
       bam: { accuracy: [0.75, 0.95, 0.8] },
       mix: { accuracy: [0.55, 0.75, 0.62] },
       dyn: { accuracy: [0.6, 0.72, 0.6] },
     });
-    expect(verdicts(r)).toEqual(Array(9).fill('inconclusive'));
+    expect(verdicts(r)).toEqual(Array(10).fill('inconclusive'));
   });
 
   it('one seed: only the per-item tests decide, seed-only parts stay inconclusive', () => {
@@ -183,11 +194,25 @@ describe('designs suite claims', () => {
       row('skywork-norm', one({ ...BASE, entropy: [0.9] }), items(outcomes(100, [80]), 0.9)),
       row('skywork-norm-adaptive', one(BASE), items(outcomes(100, [80]), 0.9)),
       row('evomoe-dts', one(BASE), items(outcomes(100, [80]), 1.5)),
-      ...laterRows({}),
+      ...laterRows({}).filter((r) => r.variant !== 'mpo-experts'),
+      seedRow(
+        { model: 'token-classifier', variant: 'mpo-experts', task: 'routing' },
+        { ...one(BASE) },
+        undefined,
+        {
+          paramsTotal: 55,
+        },
+      ),
     ];
     const claims = designsClaims(r);
     expect(claims[0].parts.map((p) => p.verdict)).toEqual(['holds', 'inconclusive', 'holds']);
     expect(claims[0].verdict).toBe('inconclusive');
+  });
+
+  it('MPO experts: the parameter ratio decides alone when it is above 0.6x', () => {
+    const claim = designsClaims(rows({ mpoParams: 70 })).find((c) => c.id === 'mpo-experts');
+    expect(claim?.parts.map((p) => p.verdict)).toEqual(['holds', 'fails']);
+    expect(claim?.verdict).toBe('fails');
   });
 
   it('counted parts decide alone: more than 90% of the heads or 5% more active parameters fail', () => {

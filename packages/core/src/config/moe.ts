@@ -134,7 +134,21 @@ export const MoESlotOptionsSchema = z.strictObject({
   hidden: sizeField(LIMITS.hidden),
   numExperts: sizeField(LIMITS.numExperts),
   topK: sizeField(LIMITS.numExperts),
-  expert: z.enum(['ffn', 'swiglu']).default('ffn'),
+  /** `ffn` (GELU/ReLU/SiLU FFN), `swiglu`, or `mpo`: FFN experts as MPOs sharing a central tensor (MPOE). */
+  expert: z.enum(['ffn', 'swiglu', 'mpo']).default('ffn'),
+  /** The MPO layout of `expert: 'mpo'` (see `MpoExperts`); ignored by the other kinds. */
+  mpo: z
+    .strictObject({
+      /** Cores per weight, odd (default 5). */
+      cores: z.number().int().min(3).max(9).optional(),
+      /** Largest bond dimension (default: exact). */
+      bondDim: sizeField(LIMITS.hidden).optional(),
+      /** One central tensor for every expert (default true). */
+      shareCentral: z.boolean().optional(),
+      /** MPOE's gradient mask: the central tensors' gradient times this (default 1). */
+      centralGradScale: z.number().min(0).max(1e4).optional(),
+    })
+    .optional(),
   activation: z.enum(['gelu', 'relu', 'silu']).default('gelu'),
   router: RouterConfigSchema.prefault({ type: 'softmax' }),
   dispatch: z.enum(['dense', 'sorted', 'capacity']).default('sorted'),

@@ -4,6 +4,7 @@ import type { SlotContext } from '../nn/ffn-slot';
 import { tf } from '../tf';
 import type { ExpertBank } from './experts/bank';
 import { FfnExperts } from './experts/ffn-bank';
+import { MpoExperts } from './experts/mpo-bank';
 import { SwiGluExperts } from './experts/swiglu-bank';
 import { topkIndices } from './ops';
 import { RoutedLayer, type Routing } from './routed-layer';
@@ -19,9 +20,10 @@ export interface MoEForwardOptions extends SlotContext {
 }
 
 function buildExperts(c: MoELayerConfig, numExperts: number, hidden: number): ExpertBank {
-  return c.expert === 'swiglu'
-    ? new SwiGluExperts({ numExperts, dim: c.dim, hidden })
-    : new FfnExperts({ numExperts, dim: c.dim, hidden, activation: c.activation });
+  if (c.expert === 'swiglu') return new SwiGluExperts({ numExperts, dim: c.dim, hidden });
+  if (c.expert === 'mpo')
+    return new MpoExperts({ numExperts, dim: c.dim, hidden, activation: c.activation, ...c.mpo });
+  return new FfnExperts({ numExperts, dim: c.dim, hidden, activation: c.activation });
 }
 
 /**

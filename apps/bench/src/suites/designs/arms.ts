@@ -55,6 +55,15 @@ export function evoMoeArm(plan: DesignsPlan): Arm {
   };
 }
 
+/** MPOE's layout in the bench: each expert weight an MPO of 3 cores, bond dimension 16, the central core shared. */
+export const MPO_LAYOUT = { cores: 3, bondDim: 16 } as const;
+
+/** (d) MPOE: the baseline's experts as MPOs sharing their central tensor (Gao et al. 2022). */
+export const MPO_EXPERTS: Arm = {
+  variant: 'mpo-experts',
+  ffn: moe({ router: { type: 'softmax' }, expert: 'mpo', mpo: MPO_LAYOUT }),
+};
+
 /** EvoMoE's first phase: the same blocks with one shared expert (a dense FFN of one expert's width). */
 export const SHARED_EXPERT: FfnSlotConfigInput = { kind: 'dense', hidden: MOE.hidden };
 

@@ -1,13 +1,17 @@
-import { comparePart, findRow, makeClaim } from '../../claims';
+import { comparePart, exactPart, findRow, makeClaim } from '../../claims';
 import { fmt } from '../../stats';
 import type { BenchRow, Claim } from '../../types';
-import { BASELINE, matchingMlpHidden } from './arms';
+import { BASELINE, matchingMlpHidden, MPO_EXPERTS, MPO_LAYOUT } from './arms';
 import { bamClaim, jetMoeClaim, mohClaim } from './attention-claims';
 import { LORA_TASKS } from './lora-data';
 
 const SUPERIOR = { kind: 'superiority' } as const;
 /** "Equal or better quality": accuracy no more than one point below (declared before the run). */
 const ACCURACY_PARITY = { kind: 'parity', margin: 0.01 } as const;
+/** MPOE's "comparable quality": accuracy no more than two points below full experts (declared before the run). */
+export const MPO_ACCURACY_PARITY = { kind: 'parity', margin: 0.02 } as const;
+/** MPOE's "far fewer parameters": the whole model at most 0.6x the full-expert model's. */
+export const MPO_MAX_PARAM_RATIO = 0.6;
 /** "Not more drops": the test drop rate no more than one point above. */
 const DROP_PARITY = { kind: 'parity', margin: 0.01 } as const;
 
@@ -33,11 +37,29 @@ export function designsClaims(rows: readonly BenchRow[]): Claim[] {
   return [
     ...routingClaims(base, norm, adaptive, evo),
     rmoeClaim(rows),
+    mpoClaim(base, findRow(rows, MPO_EXPERTS.variant)),
     mohClaim(rows),
     jetMoeClaim(rows),
     bamClaim(rows),
     ...loraClaims(rows),
   ];
+}
+
+/** MPOE: experts sharing the central tensor of their MPOs against the same full experts. */
+function mpoClaim(base: BenchRow, mpo: BenchRow): Claim {
+  return makeClaim({
+    id: 'mpo-experts',
+    paper: 'MPOE (Gao et al. 2022, arXiv 2203.01104)',
+    statement: `experts as matrix-product operators sharing their central tensor (${MPO_LAYOUT.cores} cores, bond dimension ${MPO_LAYOUT.bondDim}) reach the accuracy of full FFN experts (margin ${MPO_ACCURACY_PARITY.margin}) with at most ${MPO_MAX_PARAM_RATIO}x the parameters`,
+    parts: [
+      comparePart({ a: mpo, b: base, metric: 'accuracy', rule: MPO_ACCURACY_PARITY }),
+      exactPart('parameters: MPO experts model / full experts model', mpo.paramsTotal / base.paramsTotal, {
+        kind: 'at-most',
+        bar: MPO_MAX_PARAM_RATIO,
+      }),
+    ],
+    evidence: `accuracy ${show(mpo, 'accuracy')} vs ${show(base, 'accuracy')}; test loss ${show(mpo, 'testLoss')} vs ${show(base, 'testLoss')}; parameters ${mpo.paramsTotal} vs ${base.paramsTotal} (active ${mpo.paramsActive} vs ${base.paramsActive})`,
+  });
 }
 
 function routingClaims(base: BenchRow, norm: BenchRow, adaptive: BenchRow, evo: BenchRow): Claim[] {

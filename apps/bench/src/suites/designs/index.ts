@@ -1,6 +1,6 @@
 import type { Suite } from '../../types';
 import { loadFashionMnist } from '../../data/fashion-mnist';
-import { BASELINE, evoMoeArm, rmoeArms, SKYWORK } from './arms';
+import { BASELINE, evoMoeArm, MPO_EXPERTS, rmoeArms, SKYWORK } from './arms';
 import { jetMoeArm, mohArms } from './attention-arms';
 import { designsClaims } from './claims';
 import { loraTaskSets } from './lora-data';
@@ -28,7 +28,13 @@ export const designsSuite: Suite = {
   async run(ctx) {
     const plan = designsPlan(ctx.quick);
     const data = loadFashionMnist(plan.trainPerClass, plan.testPerClass);
-    const routing = await runArms(ctx, plan, 'routing', [BASELINE, ...SKYWORK, evoMoeArm(plan)], data);
+    const routing = await runArms(
+      ctx,
+      plan,
+      'routing',
+      [BASELINE, ...SKYWORK, evoMoeArm(plan), MPO_EXPERTS],
+      data,
+    );
     const rmoe = await runArms(ctx, plan, 'recurrent-routing', rmoeArms(), data);
     const attention = await runArms(ctx, plan, 'routed-attention', [...mohArms(), jetMoeArm()], data);
     const upcycling = await runUpcyclingArms(ctx, plan, data);
