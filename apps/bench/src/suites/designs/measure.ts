@@ -170,7 +170,7 @@ export function expertWeightSimilarity(model: TokenClassifier): number {
       const e = layer.experts.numExperts;
       const mats = layer.experts
         .namedParameters()
-        .filter(([, v]) => v.rank === 3)
+        .filter(([, v]) => v.rank >= 3 && v.shape[0] === e) // per-expert tensors (not MPO's shared central one)
         .map(([, v]) => tf.reshape(v, [e, -1]));
       const flat = tf.concat(mats, 1);
       const unit = tf.div(flat, tf.add(tf.norm(flat, 'euclidean', 1, true), 1e-12));
