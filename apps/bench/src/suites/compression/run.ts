@@ -3,7 +3,7 @@
  * then every variant put in place of the layers, scored on the same test items, and taken out.
  */
 import {
-  evaluateInBatches,
+  evaluateInBatchesAsync,
   initBackend,
   moduleCosts,
   moduleStoredBytes,
@@ -22,13 +22,14 @@ import type { CompressionPlan } from './plan';
 import type { ZooTask } from './tasks';
 import { calibrate, FLOAT, type LayerCalibration, type Variant } from './variants';
 
-/** Per-item correctness of the model on the task's test items. */
-function correctness(task: ZooTask): number[] {
+/** Per-item correctness of the model on the task's test items (read back with `await data()`: any backend). */
+async function correctness(task: ZooTask): Promise<number[]> {
   const n = task.testLabels.length;
-  const predictions = evaluateInBatches(task.model, n, 250, ({ indices }) => {
+  const batches = await evaluateInBatchesAsync(task.model, n, 250, async ({ indices }) => {
     const x = task.testInputs(indices);
-    return Array.from(tf.argMax(task.model.forward(x).logits, -1).dataSync());
-  }).flat();
+    return Array.from(await tf.argMax(task.model.forward(x).logits, -1).data());
+  });
+  const predictions = batches.flat();
   return predictions.map((p, i) => (p === task.testLabels[i] ? 1 : 0));
 }
 
@@ -87,7 +88,7 @@ async function measure(
         ? [slot.experts.codeBitsPerWeight()]
         : [],
     );
-    const items = correctness(task);
+    const items = await correctness(task);
     const accuracy = items.reduce((a, b) => a + b, 0) / items.length;
     const trace = await routingTrace(task);
     const flips: Record<string, number> =
