@@ -8,6 +8,7 @@ import { SoftmaxTopKRouter } from '../moe/routers/softmax-topk';
 import type { MoEAux } from '../moe/types';
 import { tf } from '../tf';
 import { additiveMask, attendHeads, matMulBT } from './attention-ops';
+import { routedAttentionAux, routeQueries } from './routed-attention';
 import type { AttentionContext } from './attention-slot';
 import { Dropout } from './dropout';
 import { fanInUniform } from './init';
@@ -150,28 +151,11 @@ export class JetMoeAttention extends Module implements CostReporter {
     mask?: tf.Tensor,
     ctx: AttentionContext = {},
   ): { y: tf.Tensor; aux: MoEAux } {
-    if ((x.rank !== 2 && x.rank !== 3) || kv.rank !== x.rank) {
-      throw new Error(
-        `JetMoeAttention: x [${x.shape}] and kv [${kv.shape}] must both be [B, L, D] or [L, D]`,
-      );
-    }
     const result = tf.tidy(() => {
-      const x3: tf.Tensor3D = x.rank === 2 ? tf.expandDims(x, 0) : (x as tf.Tensor3D);
-      const kv3: tf.Tensor3D = kv.rank === 2 ? tf.expandDims(kv, 0) : (kv as tf.Tensor3D);
-      const [b, lq] = x3.shape;
-      const lk = kv3.shape[1];
+      const call = routeQueries('JetMoeAttention', this.router, this.dim, x, kv, ctx.valid);
+      const { kv3, b, lq, lk, tokens, route, indices, weights } = call;
       const t = b * lq;
       const { numExperts: e, topK: k, heads: h, headDim: hd, inner } = this;
-      if (kv3.shape[0] !== b)
-        throw new Error(`JetMoeAttention: batch of x [${x.shape}] and kv [${kv.shape}] differ`);
-      if (ctx.valid && ctx.valid.size !== t) {
-        throw new Error(`JetMoeAttention: ctx.valid has ${ctx.valid.size} entries for ${t} tokens`);
-      }
-      const tokens = tf.reshape(x3, [t, this.dim]) as tf.Tensor2D;
-      const route = this.router.route(tokens, { valid: ctx.valid });
-      if (route.assignment.kind !== 'token')
-        throw new Error('JetMoeAttention: the router must be token choice');
-      const { indices, weights } = route.assignment;
       const chosen = oneHotFloat(indices, e); // [T, k, E]
 
       // Queries of every expert in one product, then each token's k chosen ones [T, k, inner].
@@ -217,15 +201,7 @@ export class JetMoeAttention extends Module implements CostReporter {
         aux: tf.mul(switchAuxLoss(route.probs, counts, ctx.valid), this.coefficients.aux) as tf.Scalar,
       };
       if (this.coefficients.z > 0) losses.z = tf.mul(zLoss(route.logits), this.coefficients.z) as tf.Scalar;
-      const aux: MoEAux = {
-        losses,
-        counts,
-        probs: route.probs,
-        dropped: tf.scalar(0),
-        indices,
-        source: 'attention',
-      };
-      if (ctx.valid) aux.valid = tf.clone(ctx.valid);
+      const aux = routedAttentionAux(call, counts, losses, ctx.valid);
       return { y, aux } as unknown as tf.TensorContainer;
     });
     return result as unknown as { y: tf.Tensor; aux: MoEAux };

@@ -8,6 +8,7 @@ import { SoftmaxTopKRouter } from '../moe/routers/softmax-topk';
 import type { MoEAux } from '../moe/types';
 import { tf } from '../tf';
 import { additiveMask, attendHeads } from './attention-ops';
+import { routedAttentionAux, routeQueries } from './routed-attention';
 import type { AttentionContext } from './attention-slot';
 import { Dropout } from './dropout';
 import { Linear } from './linear';
@@ -147,24 +148,9 @@ export class MoHAttention extends Module implements CostReporter {
     mask?: tf.Tensor,
     ctx: AttentionContext = {},
   ): { y: tf.Tensor; aux: MoEAux } {
-    if ((x.rank !== 2 && x.rank !== 3) || kv.rank !== x.rank) {
-      throw new Error(`MoHAttention: x [${x.shape}] and kv [${kv.shape}] must both be [B, L, D] or [L, D]`);
-    }
     const result = tf.tidy(() => {
-      const x3: tf.Tensor3D = x.rank === 2 ? tf.expandDims(x, 0) : (x as tf.Tensor3D);
-      const kv3: tf.Tensor3D = kv.rank === 2 ? tf.expandDims(kv, 0) : (kv as tf.Tensor3D);
-      const [b, lq] = x3.shape;
-      const lk = kv3.shape[1];
-      if (kv3.shape[0] !== b)
-        throw new Error(`MoHAttention: batch of x [${x.shape}] and kv [${kv.shape}] differ`);
-      const tokens = tf.reshape(x3, [b * lq, this.dim]) as tf.Tensor2D;
-      if (ctx.valid && ctx.valid.size !== b * lq) {
-        throw new Error(`MoHAttention: ctx.valid has ${ctx.valid.size} entries for ${b * lq} tokens`);
-      }
-      const route = this.router.route(tokens, { valid: ctx.valid });
-      if (route.assignment.kind !== 'token')
-        throw new Error('MoHAttention: the head router must be token choice');
-      const { indices, weights } = route.assignment;
+      const call = routeQueries('MoHAttention', this.router, this.dim, x, kv, ctx.valid);
+      const { x3, kv3, b, lq, lk, tokens, route, indices, weights } = call;
       const gates = this.headGates(tokens, indices, weights); // [T, H]
 
       const split = (t: tf.Tensor, len: number, perm: number[]) =>
@@ -180,15 +166,12 @@ export class MoHAttention extends Module implements CostReporter {
 
       const counts = countAssignments(indices, this.routedHeads, ctx.valid);
       const balance = switchAuxLoss(route.probs, counts, ctx.valid, this.routedHeads * this.topK);
-      const aux: MoEAux = {
-        losses: { aux: tf.mul(balance, this.auxLoss) as tf.Scalar },
+      const aux = routedAttentionAux(
+        call,
         counts,
-        probs: route.probs,
-        dropped: tf.scalar(0),
-        indices,
-        source: 'attention',
-      };
-      if (ctx.valid) aux.valid = tf.clone(ctx.valid);
+        { aux: tf.mul(balance, this.auxLoss) as tf.Scalar },
+        ctx.valid,
+      );
       return { y, aux } as unknown as tf.TensorContainer;
     });
     return result as unknown as { y: tf.Tensor; aux: MoEAux };
