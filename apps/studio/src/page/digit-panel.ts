@@ -5,11 +5,12 @@
 import { DIGIT_WORDS, type AudioSignal } from '@moe-zoo/audio';
 import type { DigitSample, SampleCatalog } from '../shared/catalog';
 import { classifyWithRouting } from '../shared/digit-routing';
+import { layerReport } from '../shared/report';
 import { decodeAudio } from './audio-decode';
 import type { BalanceView } from './balance-view';
 import { renderLanes } from './digit-lanes';
 import { byId, el, onFileDrop, setStatus } from './dom';
-import { taskRunner } from './task-runner';
+import { coldNote, taskRunner } from './task-runner';
 import { digitModel } from './models';
 import { report } from './studio-report';
 
@@ -67,21 +68,12 @@ export function setupDigitPanel(catalog: SampleCatalog, balance: BalanceView): v
       word: result.word,
       probs: result.probs,
       tokens: result.layers[0]?.tokens ?? 0,
-      layers: result.layers.map((l) => ({
-        indices: Array.from(l.indices),
-        k: l.k,
-        numExperts: l.numExperts,
-        metrics: l.metrics,
-      })),
+      layers: result.layers.map(layerReport),
       ms,
       cold,
     };
     report.digitRuns++;
-    setStatus(
-      status,
-      'done',
-      `“${result.word}” in ${ms.toFixed(0)} ms` + (cold ? ' (first run: includes loading the model)' : ''),
-    );
+    setStatus(status, 'done', `“${result.word}” in ${ms.toFixed(0)} ms${coldNote(cold)}`);
   };
 
   const guarded = taskRunner({

@@ -6,11 +6,11 @@
 import { tf } from '@moe-zoo/core';
 import { psnr, type RestorationNet, type RgbImage } from '@moe-zoo/restoration';
 import type { PhotoSample, SampleCatalog } from '../shared/catalog';
-import type { LayerReport } from '../shared/report';
+import { layerReport } from '../shared/report';
 import { restoreWithRouting, type RoutedRestore } from '../shared/restore-with-routing';
 import type { BalanceView } from './balance-view';
 import { byId, el, nextFrame, onFileDrop, setStatus } from './dom';
-import { taskRunner } from './task-runner';
+import { coldNote, taskRunner } from './task-runner';
 import { clearCanvas, decodeImageBlob, drawImage, fetchImage, MAX_DROPPED_SIDE } from './images';
 import { restorationModel } from './models';
 import { renderLegend, renderOverlays } from './routing-overlay';
@@ -54,15 +54,6 @@ function dispatchOf(net: RestorationNet): string {
   const { ffn } = net.config;
   if (ffn.kind === 'mofme') return ffn.mofme.dispatch;
   return ffn.kind === 'moe' ? ffn.moe.dispatch : 'dense';
-}
-
-function layerReports(routed: RoutedRestore): LayerReport[] {
-  return routed.layers.map((l) => ({
-    indices: Array.from(l.indices),
-    k: l.k,
-    numExperts: l.numExperts,
-    metrics: l.metrics,
-  }));
 }
 
 /** Wires the restore section of the page. */
@@ -144,7 +135,7 @@ export function setupRestorePanel(catalog: SampleCatalog, balance: BalanceView):
       tile: routed.layout.tile,
       patch: routed.layout.patch,
       calls: routed.calls,
-      layers: layerReports(routed),
+      layers: routed.layers.map(layerReport),
       ms,
       cold,
       modelMs,
@@ -164,7 +155,7 @@ export function setupRestorePanel(catalog: SampleCatalog, balance: BalanceView):
       status,
       'done',
       `Restored ${input.degraded.width}×${input.degraded.height} (${tiles} tiles) in ${ms.toFixed(0)} ms` +
-        (cold ? ' (first run: includes loading the model)' : '') +
+        coldNote(cold) +
         (tf.getBackend() === 'webgpu' ? WEBGPU_NOTE : ''),
     );
   };

@@ -2,6 +2,11 @@
 import { messageOf, nextFrame, setStatus } from './dom';
 import { report } from './studio-report';
 
+/** What a finished run's status adds when its time includes loading the model. */
+export function coldNote(cold: boolean): string {
+  return cold ? ' (first run: includes loading the model)' : '';
+}
+
 /** What {@link taskRunner} needs to know about a panel. */
 export interface TaskRunnerOptions {
   /** The task's name in `window.studio.errors` (`restore`, `digit`, `vqa`). */

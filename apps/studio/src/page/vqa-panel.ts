@@ -5,6 +5,7 @@
  * text-only or shared between the two routers), and the experts each token chose as lanes.
  */
 import type { SampleCatalog, VqaSample } from '../shared/catalog';
+import { layerReport } from '../shared/report';
 import { answerWithRouting, type RoutedAnswer, type VqaLayerRouting } from '../shared/vqa-routing';
 import type { BalanceView } from './balance-view';
 import { renderLanes } from './digit-lanes';
@@ -13,7 +14,7 @@ import { digitPixelsOf } from './digit-image';
 import { columnLoad } from './load-bars';
 import { vqaModel } from './models';
 import { report } from './studio-report';
-import { taskRunner } from './task-runner';
+import { coldNote, taskRunner } from './task-runner';
 
 function pct(v: number): string {
   return `${(100 * v).toFixed(1)}%`;
@@ -123,23 +124,12 @@ export function setupVqaPanel(catalog: SampleCatalog, balance: BalanceView): voi
       answer: result.answer,
       probs: result.probs,
       kinds: result.kinds,
-      layers: result.layers.map((l) => ({
-        indices: Array.from(l.indices),
-        k: l.k,
-        numExperts: l.numExperts,
-        metrics: l.metrics,
-        roles: l.roles,
-        shares: l.shares,
-      })),
+      layers: result.layers.map((l) => ({ ...layerReport(l), roles: l.roles, shares: l.shares })),
       ms,
       cold,
     };
     report.vqaRuns++;
-    setStatus(
-      status,
-      'done',
-      `“${result.answer}” in ${ms.toFixed(0)} ms` + (cold ? ' (first run: includes loading the model)' : ''),
-    );
+    setStatus(status, 'done', `“${result.answer}” in ${ms.toFixed(0)} ms${coldNote(cold)}`);
   };
 
   const guarded = taskRunner({

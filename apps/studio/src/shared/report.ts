@@ -13,6 +13,16 @@ export interface LayerReport {
   metrics: RoutingMetrics;
 }
 
+/** The report of one routed layer's routing (the indices copied into a plain array). */
+export function layerReport(l: {
+  indices: ArrayLike<number>;
+  k: number;
+  numExperts: number;
+  metrics: RoutingMetrics;
+}): LayerReport {
+  return { indices: Array.from(l.indices), k: l.k, numExperts: l.numExperts, metrics: l.metrics };
+}
+
 /** A finished restore. */
 export interface RestoreReport {
   input: string;
