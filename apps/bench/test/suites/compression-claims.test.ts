@@ -34,8 +34,12 @@ function rows(o: {
   mixed?: number[];
   ternary?: number[];
   codeBits?: number;
+  dense?: { right: number[]; storedKB: number };
 }): BenchRow[] {
   const float = [800, 800];
+  const dense = o.dense
+    ? [row('dense-40-equal-bytes', o.dense.right, FLOAT_MOE, { storedKB: o.dense.storedKB })]
+    : [];
   return [
     row('float', float, FLOAT_MOE),
     row('compressed-experts-r8', o.compressed ?? float, {
@@ -44,11 +48,12 @@ function rows(o: {
     }),
     row('prune-saliency-keep6', o.pruned ?? float, { moeParams: 750, moeActive: 300 }),
     row('subspace-merge-4groups-r24', o.merged ?? float, { moeParams: 760, moeActive: 300 }),
-    row('mixed-precision-2.5bit', o.mixed ?? float, FLOAT_MOE, { moeBitsPerParam: 4 }),
+    row('mixed-precision-2.5bit', o.mixed ?? float, FLOAT_MOE, { moeBitsPerParam: 4, storedKB: 100 }),
     row('qmoe-ternary-huffman', o.ternary ?? float, FLOAT_MOE, {
       moeBitsPerParam: 3,
       codeBitsPerWeight: o.codeBits ?? 0.9,
     }),
+    ...dense,
   ];
 }
 
@@ -118,5 +123,19 @@ describe('compression suite claims', () => {
     expect(byId(compressionClaims(rows({ ternary: [700, 700] })), 'qmoe-sub-1-bit-audio').verdict).toBe(
       'fails',
     );
+  });
+
+  it('compressed vs dense of equal bytes: superiority per item, and the dense model no larger', () => {
+    expect(compressionClaims(rows({})).some((c) => c.id === 'compressed-beats-dense-audio')).toBe(false);
+    const claim = (dense: { right: number[]; storedKB: number }, mixed?: number[]) =>
+      byId(compressionClaims(rows({ dense, mixed })), 'compressed-beats-dense-audio');
+    expect(claim({ right: [700, 700], storedKB: 99 }).verdict).toBe('holds');
+    expect(claim({ right: [800, 800], storedKB: 99 }, [700, 700]).verdict).toBe('fails');
+    expect(claim({ right: [795, 795], storedKB: 99 }, [800, 790]).verdict).toBe('inconclusive');
+    // A dense model larger than the compressed one is no reference: the bytes part fails.
+    expect(claim({ right: [700, 700], storedKB: 101 }).parts.map((p) => p.verdict)).toEqual([
+      'holds',
+      'fails',
+    ]);
   });
 });

@@ -7,6 +7,7 @@
  */
 import { comparePart, exactPart, findRow, makeClaim, pairedPart, seedValues } from '../../claims';
 import type { BenchRow, Claim, ClaimPart } from '../../types';
+import { DENSE_REFERENCE_BYTES_OF, isDenseReference } from './dense-reference';
 
 const SUPERIOR = { kind: 'superiority' } as const;
 
@@ -41,6 +42,7 @@ function modelClaims(rows: readonly BenchRow[], task: string): Claim[] {
   const mixed = findRow(rows, 'mixed-precision-2.5bit', task);
   const qmoe = findRow(rows, 'qmoe-ternary-huffman', task);
   const model = float.model;
+  const dense = rows.find((r) => r.task === task && isDenseReference(r.variant));
   return [
     makeClaim({
       id: `compressed-experts-${task}`,
@@ -108,7 +110,27 @@ function modelClaims(rows: readonly BenchRow[], task: string): Claim[] {
       ],
       evidence: `code bits per weight ${qmoe.metrics.codeBitsPerWeight.toFixed(3)}; accuracy ${qmoe.metrics.accuracy.toFixed(4)} vs float ${float.metrics.accuracy.toFixed(4)}; MoE-layer stored bits per parameter ${qmoe.metrics.moeBitsPerParam.toFixed(2)}`,
     }),
+    ...(dense ? [beatsDenseClaim(model, task, mixed, dense)] : []),
   ];
+}
+
+/** MC#: the compressed MoE against a full-precision dense model of no more bytes trained by the same recipe. */
+function beatsDenseClaim(model: string, task: string, compressed: BenchRow, dense: BenchRow): Claim {
+  return makeClaim({
+    id: `compressed-beats-dense-${task}`,
+    paper:
+      'MC# (Huang et al. 2025, arXiv:2510.10962): compressed MoE models outperform equal-sized full-precision models',
+    statement: `${model}: the MoE with experts at ${DENSE_REFERENCE_BYTES_OF.replace('mixed-precision-', '')} mixed precision is more accurate than a full-precision dense model (${dense.variant}) of no more stored bytes, trained by the zoo model's recipe`,
+    parts: [
+      comparePart({ a: compressed, b: dense, metric: 'accuracy', rule: SUPERIOR }),
+      exactPart(
+        `stored bytes: ${dense.variant} / ${compressed.variant}`,
+        dense.metrics.storedKB / compressed.metrics.storedKB,
+        { kind: 'at-most', bar: 1 },
+      ),
+    ],
+    evidence: `accuracy ${compressed.metrics.accuracy.toFixed(4)} (${compressed.metrics.storedKB.toFixed(1)} KB) vs dense ${dense.metrics.accuracy.toFixed(4)} (${dense.metrics.storedKB.toFixed(1)} KB, ${dense.paramsActive} active parameters vs ${compressed.paramsActive})`,
+  });
 }
 
 /** Every model's claims. */

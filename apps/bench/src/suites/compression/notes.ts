@@ -1,5 +1,6 @@
 import type { BenchRow } from '../../types';
 import { PRUNE_MARGIN, SUB_BIT_MARGIN } from './claims';
+import { DENSE_REFERENCE_BYTES_OF, isDenseReference } from './dense-reference';
 import type { CompressionPlan } from './plan';
 
 /** "model variant share" for every row with routing flips. */
@@ -7,6 +8,17 @@ function flipsLine(rows: readonly BenchRow[]): string {
   return rows
     .filter((r) => r.metrics.routingFlips !== undefined)
     .map((r) => `${r.model} ${r.variant} ${(100 * r.metrics.routingFlips).toFixed(2)}%`)
+    .join('; ');
+}
+
+/** "model variant: KB, trained in s" for every dense reference row. */
+function denseLine(rows: readonly BenchRow[]): string {
+  return rows
+    .filter((r) => isDenseReference(r.variant))
+    .map(
+      (r) =>
+        `${r.model} ${r.variant}: ${r.metrics.storedKB.toFixed(1)} KB, trained in ${Math.round(r.trainSeconds)} s`,
+    )
     .join('; ');
 }
 
@@ -21,6 +33,6 @@ export function compressionNotes(plan: CompressionPlan, rows: readonly BenchRow[
     `storedKB: the model's weights as float32 (4 bytes per parameter); paramsActive: parameters one token uses (moduleCosts; for merged layers an upper bound counting every group's basis); moeParams / moeActive: the same for the MoE layers alone (router included), what the claims' parameter bars are on, since attention and embeddings weigh more than the experts in these small models. keptQuality: accuracy / the float model's. The pruning margin (${PRUNE_MARGIN} accuracy) was declared before the run.`,
     `Routing flips (router replay's routingFlips: the share of (token, layer) whose set of top-k experts differs from the float model's, on the first 256 test items; only where expert ids keep their meaning): ${flipsLine(rows)}. float-cpu-backend runs the float model on tfjs's JavaScript backend instead of wasm, float-dense-dispatch with every expert on every token (the dense dispatch path) instead of the sorted one.`,
     `Quantized experts (per output channel scales, float32 biases; the router stays float32): int8; mixed-precision-<b>bit: widths from {1.58, 2, 4, 8} per expert by calibration importance (usage x saliency) under the byte budget of b bits per weight on average (MC-MoE / MC#), -topany<t>: plus MC#'s online pruning of a token's minor experts whose gate share is below t; qmoe-ternary-huffman: ternary codes (absmean, per expert) in one canonical-Huffman store (QMoE); nested-8-4-2bit: one 8-bit store served per (token, expert) at 8 / 4 / 2 bits by the gate share (>= 0.6 / >= 0.3 / below; D2-MoE-style). moeBitsPerParam: the MoE layers' stored bits per parameter, router, scales and biases included (at dim 48 they weigh: int8 is 9.4); codeBitsPerWeight: the Huffman store's bits per expert weight. The sub-1-bit margin (${SUB_BIT_MARGIN} accuracy) was declared before the run.`,
-    'Not measured here: a dense model trained to the same bytes (every variant is compared with the float model it came from).',
+    `Dense references (${denseLine(rows)}): the zoo model's architecture with a dense FFN of one width in every block, the widest whose float32 weights store no more bytes than the model's ${DENSE_REFERENCE_BYTES_OF} variant, trained by the zoo model's own recipe (same data, epochs, batch size and seed; kept in the bench cache once trained). One trained model, so the same on every seed: its per-item McNemar test against a variant is what decides.`,
   ];
 }

@@ -14,20 +14,22 @@ import {
   tf,
   type FfnSlot,
   type RoutingTrace,
+  type TokenClassifier,
 } from '@moe-zoo/core';
 import { seedRunsRow, type SeedRun } from '../../stats';
 import type { BenchRow, SuiteContext } from '../../types';
 import { captureMoeInputs } from './capture';
+import { DENSE_REFERENCE_BYTES_OF, denseReference, denseVariantName, denseWidthFor } from './dense-reference';
 import type { CompressionPlan } from './plan';
 import type { ZooTask } from './tasks';
 import { calibrate, FLOAT, type LayerCalibration, type Variant } from './variants';
 
-/** Per-item correctness of the model on the task's test items (read back with `await data()`: any backend). */
-async function correctness(task: ZooTask): Promise<number[]> {
+/** Per-item correctness of `model` (default the task's) on the task's test items (read back with `await data()`: any backend). */
+async function correctness(task: ZooTask, model: TokenClassifier = task.model): Promise<number[]> {
   const n = task.testLabels.length;
-  const batches = await evaluateInBatchesAsync(task.model, n, 250, async ({ indices }) => {
+  const batches = await evaluateInBatchesAsync(model, n, 250, async ({ indices }) => {
     const x = task.testInputs(indices);
-    return Array.from(await tf.argMax(task.model.forward(x).logits, -1).data());
+    return Array.from(await tf.argMax(model.forward(x).logits, -1).data());
   });
   const predictions = batches.flat();
   return predictions.map((p, i) => (p === task.testLabels[i] ? 1 : 0));
@@ -154,12 +156,13 @@ export async function runTask(
     }
   }
   const floatAccuracy = runs[0].map((m) => m.run.metrics.accuracy);
-  return variants.map((v, i) => {
+  const keptQuality = (run: SeedRun, s: number): SeedRun => ({
+    ...run,
+    metrics: { ...run.metrics, keptQuality: run.metrics.accuracy / floatAccuracy[s] },
+  });
+  const rows = variants.map((v, i) => {
     const last = runs[i][runs[i].length - 1];
-    const seedRuns = runs[i].map((m, s) => ({
-      ...m.run,
-      metrics: { ...m.run.metrics, keptQuality: m.run.metrics.accuracy / floatAccuracy[s] },
-    }));
+    const seedRuns = runs[i].map((m, s) => keptQuality(m.run, s));
     return seedRunsRow(
       {
         model: task.name,
@@ -172,4 +175,42 @@ export async function runTask(
       seedRuns,
     );
   });
+  const target = variants.findIndex((v) => v.name === DENSE_REFERENCE_BYTES_OF);
+  if (target < 0) return rows;
+  const bytes = Math.min(...runs[target].map((m) => m.run.metrics.storedKB * 1024));
+  const dense = await denseReference(ctx, task, denseWidthFor(task, bytes));
+  try {
+    const items = await correctness(task, dense.model);
+    const run: SeedRun = {
+      metrics: {
+        accuracy: items.reduce((a, b) => a + b, 0) / items.length,
+        storedKB: moduleStoredBytes(dense.model) / 1024,
+      },
+      items: { accuracy: items },
+      latencyMs: 0,
+      trainSeconds: dense.trainSeconds,
+    };
+    ctx.log(
+      `compression ${task.name} dense-${dense.hidden}${dense.cached ? ' (cached)' : ''}: accuracy ${run.metrics.accuracy.toFixed(4)}, ${run.metrics.storedKB.toFixed(1)} KB`,
+    );
+    // One trained dense model, the same on every seed (seeds vary only the calibration sample).
+    const seedRuns = ctx.seeds.map((_, s) => keptQuality(run, s));
+    const costs = moduleCosts(dense.model);
+    rows.push(
+      seedRunsRow(
+        {
+          model: task.name,
+          variant: denseVariantName(dense.hidden),
+          task: task.modality,
+          paramsTotal: costs.total,
+          paramsActive: costs.active,
+          flopsPerSample: dense.model.flopsPerSample(),
+        },
+        seedRuns,
+      ),
+    );
+  } finally {
+    dense.model.dispose();
+  }
+  return rows;
 }

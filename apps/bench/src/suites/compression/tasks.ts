@@ -5,20 +5,35 @@
  * model's training split, drawn per seed.
  */
 import {
-  loadPretrained as loadAudioModel,
+  AudioTransformer,
+  loadAudioModel,
+  loadPretrained as loadAudioPretrained,
   loadSpokenDigits,
+  saveAudioModel,
   type AudioSet,
-  type AudioTransformer,
 } from '@moe-zoo/audio';
-import { imagePatches, makeRng, permutation, tf, type TokenClassifier } from '@moe-zoo/core';
+import {
+  imagePatches,
+  makeRng,
+  permutation,
+  tf,
+  type ProgressHandle,
+  type TokenClassifier,
+} from '@moe-zoo/core';
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
 import {
   loadFashion,
-  loadPretrained as loadVisionModel,
+  loadPretrained as loadVisionPretrained,
+  loadViTModel,
+  saveViTModel,
+  ViT,
   type LabelledImages,
-  type ViT,
 } from '@moe-zoo/vision';
+import { SPOKEN_DIGITS_MOE, trainSpokenDigitsModel } from '../../zoo/recipes/audio';
+import { trainFashionViT, VMOE_FASHION } from '../../zoo/recipes/vision';
 import type { CompressionPlan } from './plan';
+
+type Progress = (label: string, total: number) => ProgressHandle;
 
 /** One model and its data. */
 export interface ZooTask {
@@ -31,7 +46,35 @@ export interface ZooTask {
   testInputs(indices: ArrayLike<number>): tf.Tensor3D;
   /** `count` training samples drawn with `seed`, as model inputs [count, L, inputDim]. */
   calibrationInputs(seed: number, count: number): tf.Tensor3D;
+  /** The zoo recipe the model was trained by: its settings and seed (from the model's card). */
+  recipe: { settings: Record<string, string | number | boolean>; seed: number };
+  /** An untrained model of the shipped architecture with a dense FFN of width `hidden` in every block. */
+  denseModel(hidden: number): TokenClassifier;
+  /** That dense model trained by the recipe (same data, epochs, batch, seed). */
+  trainDense(hidden: number, progress: Progress): Promise<{ model: TokenClassifier; seconds: number }>;
+  saveDense(dir: string, model: TokenClassifier): Promise<void>;
+  loadDense(dir: string): Promise<TokenClassifier>;
   dispose(): void;
+}
+
+/** The recipe the shipped model was trained by, checked against the recipe's current settings. */
+function recipeOf(
+  name: string,
+  card: { recipe: { settings: Record<string, string | number | boolean>; seed: number } } | undefined,
+  settings: Record<string, string | number | boolean>,
+): ZooTask['recipe'] {
+  if (!card) throw new Error(`${name}: the shipped model has no card (card.json) to read its recipe from`);
+  const shipped = JSON.stringify(card.recipe.settings);
+  if (shipped !== JSON.stringify(settings))
+    throw new Error(
+      `${name}: the shipped model was trained with ${shipped}, its recipe now says ${JSON.stringify(settings)}: retrain it (npm run zoo -- ${name}) first`,
+    );
+  return { settings, seed: card.recipe.seed };
+}
+
+function asModel<T extends TokenClassifier>(model: TokenClassifier, kind: new (...args: never[]) => T): T {
+  if (!(model instanceof kind)) throw new Error(`expected a ${kind.name}, got a ${model.constructor.name}`);
+  return model;
 }
 
 function drawn(n: number, count: number, seed: number): number[] {
@@ -56,23 +99,32 @@ function imageInputs(set: LabelledImages, indices: ArrayLike<number>, patch: num
 
 /** `spoken-digits-moe` on the test clips of its own split (seed 0: voices it never heard, every SNR). */
 export async function audioTask(): Promise<ZooTask> {
-  const { model } = await loadAudioModel('spoken-digits-moe');
+  const loaded = await loadAudioPretrained('spoken-digits-moe');
+  const model = asModel(loaded.model, AudioTransformer);
+  const recipe = recipeOf('spoken-digits-moe', loaded.card, SPOKEN_DIGITS_MOE.card.settings);
   const data = loadSpokenDigits(ensureSpokenDigits({ seed: 0 }), { seed: 0 });
   return {
     name: 'spoken-digits-moe',
     modality: 'audio',
-    model: model as AudioTransformer,
+    model,
     testLabels: data.test.y,
     testInputs: (indices) => audioInputs(data.test, indices),
     calibrationInputs: (seed, count) => audioInputs(data.train, drawn(data.train.n, count, seed)),
+    recipe,
+    denseModel: (hidden) => new AudioTransformer({ ...model.config, ffn: { kind: 'dense', hidden } }),
+    trainDense: (hidden, progress) =>
+      trainSpokenDigitsModel({ kind: 'dense', hidden }, recipe.seed, progress),
+    saveDense: (dir, dense) => saveAudioModel(dir, asModel(dense, AudioTransformer)),
+    loadDense: async (dir) => (await loadAudioModel(dir)).model,
     dispose: () => model.dispose(),
   };
 }
 
 /** `vmoe-fashion` on `plan.visionTestPerClass` test images per class (the same images every seed). */
 export async function visionTask(plan: CompressionPlan): Promise<ZooTask> {
-  const { model } = await loadVisionModel('vmoe-fashion');
-  const vit = model as ViT;
+  const loaded = await loadVisionPretrained('vmoe-fashion');
+  const vit = asModel(loaded.model, ViT);
+  const recipe = recipeOf('vmoe-fashion', loaded.card, VMOE_FASHION.card.settings);
   const { test } = loadFashion({ trainPerClass: 1, testPerClass: plan.visionTestPerClass, seed: 0 });
   const patch = vit.config.patch;
   return {
@@ -89,6 +141,11 @@ export async function visionTask(plan: CompressionPlan): Promise<ZooTask> {
       });
       return imageInputs(train, drawn(train.n, count, seed), patch);
     },
+    recipe,
+    denseModel: (hidden) => new ViT({ ...vit.config, ffn: { kind: 'dense', hidden } }),
+    trainDense: (hidden, progress) => trainFashionViT({ kind: 'dense', hidden }, recipe.seed, progress),
+    saveDense: (dir, dense) => saveViTModel(dir, asModel(dense, ViT)),
+    loadDense: async (dir) => (await loadViTModel(dir)).model,
     dispose: () => vit.dispose(),
   };
 }

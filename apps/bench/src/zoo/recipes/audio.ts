@@ -11,7 +11,7 @@ import {
   trainAudioClassifier,
   type AudioSet,
 } from '@moe-zoo/audio';
-import { setSeed, type TokenClassifier } from '@moe-zoo/core';
+import { setSeed, type FfnSlotConfigInput, type ProgressHandle, type TokenClassifier } from '@moe-zoo/core';
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
 import { MOE } from '../../suites/audio/arms';
 import { previousTraining } from '../previous';
@@ -34,6 +34,37 @@ function measure(model: TokenClassifier, test: AudioSet): ZooMeasurement['qualit
   return [
     accuracyQuality(correct, `${test.n} held-out synthetic spoken-digit clips (unseen voices and noise)`),
   ];
+}
+
+/**
+ * The recipe's training: an audio transformer with `ffn` for {@link EPOCHS} epochs on the spoken
+ * digits of `seed` (the shipped model's `ffn` is the audio suite's MoE arm; the compression suite
+ * trains dense references the same way).
+ */
+export async function trainSpokenDigitsModel(
+  ffn: FfnSlotConfigInput,
+  seed: number,
+  progress: (label: string, total: number) => ProgressHandle,
+): Promise<{ model: AudioTransformer; steps: number; seconds: number; test: AudioSet }> {
+  const { train, test } = testSet(seed);
+  setSeed(seed);
+  const model = new AudioTransformer({ ffn });
+  const steps = EPOCHS * Math.floor(train.n / BATCH);
+  const bar = progress('training', steps);
+  try {
+    const run = await trainAudioClassifier(model, train, {
+      epochs: EPOCHS,
+      batchSize: BATCH,
+      seed,
+      onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),
+    });
+    return { model, steps, seconds: run.seconds, test };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  } finally {
+    bar.done();
+  }
 }
 
 /** The shipped spoken-digit classifier of @moe-zoo/audio. */
@@ -60,22 +91,11 @@ export const SPOKEN_DIGITS_MOE: ZooRecipe = {
     settings: { arm: MOE.variant, epochs: EPOCHS, batchSize: BATCH },
   },
   async train(ctx: ZooContext) {
-    const { train, test } = testSet(ctx.seed);
-    setSeed(ctx.seed);
-    const model = new AudioTransformer({ ffn: MOE.ffn });
-    const steps = EPOCHS * Math.floor(train.n / BATCH);
-    const bar = ctx.progress('training', steps);
-    const run = await trainAudioClassifier(model, train, {
-      epochs: EPOCHS,
-      batchSize: BATCH,
-      seed: ctx.seed,
-      onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),
-    });
-    bar.done();
+    const { model, steps, seconds, test } = await trainSpokenDigitsModel(MOE.ffn, ctx.seed, ctx.progress);
     return {
       params: { total: model.countParams(), active: model.activeParams() },
       steps,
-      trainSeconds: run.seconds,
+      trainSeconds: seconds,
       quality: measure(model, test),
       save: (dir) => saveAudioModel(dir, model),
       dispose: () => model.dispose(),

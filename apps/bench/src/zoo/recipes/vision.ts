@@ -1,6 +1,6 @@
 /** `vmoe-fashion`: the vision suite's V-MoE arm on a larger Fashion-MNIST split, trained longer. */
 import * as path from 'path';
-import { setSeed } from '@moe-zoo/core';
+import { setSeed, type FfnSlotConfigInput, type ProgressHandle } from '@moe-zoo/core';
 import {
   loadFashion,
   loadViTModel,
@@ -42,6 +42,36 @@ function sizeOf(model: ViT) {
   return { total: model.countParams(), active: model.activeParams() };
 }
 
+/**
+ * The recipe's training: a ViT of depth {@link DEPTH} with `ffn` for {@link EPOCHS} epochs on the
+ * Fashion-MNIST split of `seed` (the shipped model's `ffn` is the vision suite's V-MoE arm; the
+ * compression suite trains dense references the same way).
+ */
+export async function trainFashionViT(
+  ffn: FfnSlotConfigInput,
+  seed: number,
+  progress: (label: string, total: number) => ProgressHandle,
+): Promise<{ model: ViT; steps: number; seconds: number; test: LabelledImages }> {
+  const { train, test } = data(seed);
+  setSeed(seed);
+  const model = new ViT({ ffn, depth: DEPTH, patch: VIT_PATCH });
+  const steps = EPOCHS * Math.floor(train.n / 64);
+  const bar = progress('training', steps);
+  try {
+    const run = await trainViT(model, train, {
+      epochs: EPOCHS,
+      seed,
+      onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),
+    });
+    return { model, steps, seconds: run.seconds, test };
+  } catch (e) {
+    model.dispose();
+    throw e;
+  } finally {
+    bar.done();
+  }
+}
+
 /** The shipped Fashion-MNIST V-MoE of @moe-zoo/vision. */
 export const VMOE_FASHION: ZooRecipe = {
   name: 'vmoe-fashion',
@@ -73,21 +103,11 @@ export const VMOE_FASHION: ZooRecipe = {
   },
   async train(ctx: ZooContext) {
     if (!ARM) throw new Error('the vision suite has no V-MoE arm');
-    const { train, test } = data(ctx.seed);
-    setSeed(ctx.seed);
-    const model = new ViT({ ffn: ARM.ffn, depth: DEPTH, patch: VIT_PATCH });
-    const steps = EPOCHS * Math.floor(train.n / 64);
-    const bar = ctx.progress('training', steps);
-    const run = await trainViT(model, train, {
-      epochs: EPOCHS,
-      seed: ctx.seed,
-      onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),
-    });
-    bar.done();
+    const { model, steps, seconds, test } = await trainFashionViT(ARM.ffn, ctx.seed, ctx.progress);
     return {
       params: sizeOf(model),
       steps,
-      trainSeconds: run.seconds,
+      trainSeconds: seconds,
       quality: await measure(model, test),
       save: (dir) => saveViTModel(dir, model),
       dispose: () => model.dispose(),
