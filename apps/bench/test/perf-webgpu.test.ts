@@ -1,8 +1,9 @@
 /**
- * `moe-bench perf --backend webgpu --tiny` end to end, in a child Node process (Jest cannot load
- * the ESM-only `webgpu` package), on the built dist. Without a WebGPU adapter (no Mesa lavapipe,
- * no GPU) it is skipped with the reason; `.ci/run` installs lavapipe so that it runs in CI. No
- * timing is asserted: the machine is shared and lavapipe is a software rasteriser.
+ * `moe-bench perf --backend webgpu --tiny` end to end, and one model suite (`run audio`: training
+ * through core's Trainer, evaluation with awaited reads, latency), in a child Node process (Jest
+ * cannot load the ESM-only `webgpu` package), on the built dist. Without a WebGPU adapter (no Mesa
+ * lavapipe, no GPU) they are skipped with the reason; `.ci/run` installs lavapipe so that they run
+ * in CI. No timing is asserted: the machine is shared and lavapipe is a software rasteriser.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -79,6 +80,44 @@ describe('moe-bench perf on webgpu', () => {
         // --tiny never measures the GPU targets, whatever the adapter.
         for (const c of gpuClaims) expect(c.evidence).toMatch(/^not measured/);
         expect(report.notes?.join('\n')).toMatch(/GPU targets .*not measured/);
+      } finally {
+        fs.rmSync(out, { recursive: true, force: true });
+      }
+    },
+    320_000,
+  );
+});
+
+describe('moe-bench run audio on webgpu', () => {
+  onGpu(
+    'trains and evaluates both arms at tiny sizes with no synchronous read',
+    () => {
+      const out = fs.mkdtempSync(path.join(os.tmpdir(), 'moe-bench-audio-webgpu-'));
+      try {
+        const r = spawnSync(
+          process.execPath,
+          [BIN, 'run', 'audio', '--backend', 'webgpu', '--tiny', '--out', out],
+          {
+            cwd: BENCH,
+            encoding: 'utf8',
+            env: { ...process.env, MOE_BACKEND: '' },
+            timeout: 300_000,
+            maxBuffer: 64 << 20,
+          },
+        );
+        if (r.status !== 0)
+          throw new Error(`moe-bench exited ${r.status} (${r.signal}):\n${r.stderr.slice(-4000)}`);
+        const report = JSON.parse(fs.readFileSync(path.join(out, 'audio.json'), 'utf8')) as SuiteReport;
+        expect(report.backend).toBe('webgpu');
+        expect(report.rows.map((x) => x.variant).sort()).toEqual(['dense-96', 'moe-8x48-top2']);
+        for (const row of report.rows) {
+          expect(row.metrics.accuracy).toBeGreaterThanOrEqual(0);
+          expect(row.metrics.accuracy).toBeLessThanOrEqual(1);
+          expect(row.latencyMsPerBatch).toBeGreaterThan(0);
+        }
+        const moe = report.rows.find((x) => x.variant === 'moe-8x48-top2');
+        expect(Number.isFinite(moe?.metrics.tvDigit)).toBe(true); // the routing was read back
+        expect(report.notes?.[0]).toMatch(/^Tiny sizes \(--tiny/);
       } finally {
         fs.rmSync(out, { recursive: true, force: true });
       }

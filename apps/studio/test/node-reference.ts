@@ -21,7 +21,7 @@ export async function restoreInNode(degradedFile: string, cleanFile: string): Pr
   const { model } = await loadRestorationModel('mofme-deweather');
   try {
     const routed = await restoreWithRouting(model, await readImageFile(degradedFile));
-    return { ...routed, psnr: scoreImage(routed.restored, await readImageFile(cleanFile)).psnr };
+    return { ...routed, psnr: (await scoreImage(routed.restored, await readImageFile(cleanFile))).psnr };
   } finally {
     model.dispose();
   }

@@ -63,7 +63,7 @@ describe('spoken digits + audio transformer', () => {
     expect(Math.abs(model.activeParams() - dense.activeParams()) / dense.activeParams()).toBeLessThan(0.03);
     dense.dispose();
     await trainAudioClassifier(model, data.train, { epochs: 3, batchSize: 32, seed: 0 });
-    const ev = evaluateAudio(model, data.test);
+    const ev = await evaluateAudio(model, data.test);
     expect(ev.accuracy).toBeGreaterThan(0.4); // chance is 0.1
     expect(ev.usage).toBeDefined();
     const usage = ev.usage as Float64Array;
@@ -129,7 +129,7 @@ describe('audio model config', () => {
     ).toThrow(/audio model config: ffn\.moe\.topK: topK \(3\) exceeds numExperts \(2\)/);
   });
 
-  it('counts expert usage per sample for token-choice and expert-choice routers', () => {
+  it('counts expert usage per sample for token-choice and expert-choice routers', async () => {
     const set = randomSet(12);
     const tokens = set.tokens;
     for (const router of [
@@ -140,7 +140,7 @@ describe('audio model config', () => {
       const model = new AudioTransformer({
         ffn: { kind: 'moe', moe: { hidden: 16, numExperts: 4, topK: 2, router } },
       });
-      const ev = evaluateAudio(model, set, 5); // batches of 5, 5, 2
+      const ev = await evaluateAudio(model, set, 5); // batches of 5, 5, 2
       const usage = ev.usage as Float64Array;
       expect(model.training).toBe(true); // restored after evaluation
       expect(ev.numExperts).toBe(4);

@@ -16,7 +16,7 @@ describe('shipped model spoken-digits-moe', () => {
     const { model, card } = await loadPretrained('spoken-digits-moe');
     const quality = card?.quality[0];
     const { test } = loadSpokenDigits(dir, { seed: card?.recipe.seed ?? 0 });
-    const { accuracy } = evaluateAudio(model, test);
+    const { accuracy } = await evaluateAudio(model, test);
     expect(accuracy).toBeCloseTo(quality?.value ?? NaN, 9);
     expect(accuracy).toBeGreaterThan(quality?.lo ?? 1);
     expect(accuracy).toBeGreaterThan(0.6); // chance is 0.1

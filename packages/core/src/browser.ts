@@ -215,6 +215,42 @@ export {
 } from './config/lora';
 export { MixLoraLayer } from './moe/mixlora';
 export { DynMoleLayer } from './moe/dynmole';
+// Duo-LLM: small / big / skip FFN slot, its router, the exhaustive pattern oracle
+export {
+  DuoFfnConfigSchema,
+  DuoSlotOptionsSchema,
+  DuoRoutingSchema,
+  duoSlotValues,
+  type DuoFfnConfig,
+  type DuoFfnConfigInput,
+  type DuoSlotOptions,
+  type DuoSlotOptionsInput,
+  type DuoRouting,
+} from './config/duo';
+export {
+  DuoFfn,
+  DuoExperts,
+  DuoRouter,
+  DUO_SKIP,
+  DUO_SMALL,
+  DUO_BIG,
+  DUO_CHOICES,
+  duoPatterns,
+  patternCompute,
+  withDuoPattern,
+  sweepDuoPatterns,
+  selectDuoOracle,
+  duoOracle,
+  type DuoCosts,
+  type DuoExpertsOptions,
+  type DuoRouterOptions,
+  type DuoRouteContext,
+  type DuoLayerLike,
+  type DuoOutcomes,
+  type DuoSweep,
+  type DuoOracleOptions,
+  type DuoOracleResult,
+} from './moe/duo';
 
 // Balancing losses and routing metrics
 export {

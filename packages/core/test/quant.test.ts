@@ -277,9 +277,9 @@ describe('ternary packing', () => {
     expect(() => unpackTernary(new Uint8Array([0]), -1)).toThrow(/n must be/);
   });
 
-  it('packTernaryTensor -> unpackTernaryTensor equals the ternarySTE forward bit for bit', () => {
+  it('packTernaryTensor -> unpackTernaryTensor equals the ternarySTE forward bit for bit', async () => {
     const w = seededNormal([7, 13], 13);
-    const p = packTernaryTensor(w);
+    const p = await packTernaryTensor(w);
     expect(typeof p.scale).toBe('number');
     expect(p.shape).toEqual([7, 13]);
     expect(p.packed.length).toBe(Math.ceil(91 / 4));
@@ -290,10 +290,10 @@ describe('ternary packing', () => {
     tf.dispose([w, back, ste]);
   });
 
-  it('per-expert packTernaryTensor round-trips to ternarySTEPerExpert bit for bit', () => {
+  it('per-expert packTernaryTensor round-trips to ternarySTEPerExpert bit for bit', async () => {
     const w = tf.mul(seededNormal([4, 6, 5], 14), tf.tensor3d([0.01, 1, 5, 0.2], [4, 1, 1]));
     const before = tf.memory().numTensors;
-    const p = packTernaryTensor(w, { perExpert: true });
+    const p = await packTernaryTensor(w, { perExpert: true });
     expect(tf.memory().numTensors).toBe(before);
     expect(p.scale).toBeInstanceOf(Float32Array);
     expect((p.scale as Float32Array).length).toBe(4);
@@ -322,9 +322,9 @@ describe('byte accounting', () => {
     expect(bitsPerWeight(float32Bytes(10), 10)).toBe(32);
   });
 
-  it('matches the size of a packed tensor', () => {
+  it('matches the size of a packed tensor', async () => {
     const w = seededNormal([3, 10, 7], 15);
-    const p = packTernaryTensor(w, { perExpert: true });
+    const p = await packTernaryTensor(w, { perExpert: true });
     expect(p.packed.length + 4 * (p.scale as Float32Array).length).toBe(ternaryBytes(210, 3));
     w.dispose();
   });

@@ -37,17 +37,17 @@ describe('digit VQA recipe (MoIIE, MoTE)', () => {
     const tokens = (set: VqaSet) => withEncoderTokens(set, encoder);
     const all = ['parity', 'compare', 'ink', 'digit'] as const;
     const text = makeVqaSet(undefined, { n: 1200, seed: 1, tokenizer: tok, families: all });
-    const captions = tokens(
+    const captions = await tokens(
       makeVqaSet(pool, { n: 320, seed: 2, tokenizer: tok, families: ['digit', 'ink'] }),
     );
-    const train = tokens(makeVqaSet(pool, { n: 320, seed: 3, tokenizer: tok }));
-    const test = tokens(makeVqaSet(loadDigitImages(800, 20), { n: 200, seed: 4, tokenizer: tok }));
+    const train = await tokens(makeVqaSet(pool, { n: 320, seed: 3, tokenizer: tok }));
+    const test = await tokens(makeVqaSet(loadDigitImages(800, 20), { n: 200, seed: 4, tokenizer: tok }));
     const textTest = makeVqaSet(undefined, { n: 300, seed: 5, tokenizer: tok });
 
     // Stage 0: the text-only "LLM" answers from the caption words.
     const base = new VqaTransformer({ vocabSize: tok.vocabSize, dim: 32, hidden: 64 });
     await pretrainLanguageModel(base, text, { epochs: 3, lr: 1e-2, batchSize: 32 });
-    const lm = evaluateVqa(base, textTest, { mode: 'caption' });
+    const lm = await evaluateVqa(base, textTest, { mode: 'caption' });
     expect(lm.byType.ink).toBeGreaterThan(0.9);
     expect(lm.accuracy).toBeGreaterThan(0.6); // a question-only model: 0.5
 
@@ -65,7 +65,7 @@ describe('digit VQA recipe (MoIIE, MoTE)', () => {
     const moiie = upcycleArm(base, 'moiie');
     const s2 = await instructionTune(moiie, train, { epochs: 2, batchSize: 32 });
     expect(Object.keys(s2.auxLosses).sort()).toEqual(['aux_txt', 'aux_vis']);
-    const ev = evaluateVqa(moiie, test);
+    const ev = await evaluateVqa(moiie, test);
     expect(ev.usage?.image[3]).toBe(0);
     expect(ev.usage?.text[0]).toBe(0);
     expect(ev.usage?.image[0]).toBeGreaterThan(0);
@@ -73,18 +73,18 @@ describe('digit VQA recipe (MoIIE, MoTE)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'moiie-readme-'));
     await saveVqaModel(dir, moiie, { accuracy: ev.accuracy });
     const { model: again } = await loadVqaModel(dir);
-    expect(evaluateVqa(again, test).accuracy).toBe(ev.accuracy);
+    expect((await evaluateVqa(again, test)).accuracy).toBe(ev.accuracy);
     again.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
 
     // MoTE on the dense arm: only the MoE layer trains, the accuracy stays close to the source.
     const dense = upcycleArm(base, 'dense');
     await instructionTune(dense, train, { epochs: 2, batchSize: 32 });
-    const denseAcc = evaluateVqa(dense, test).accuracy;
+    const denseAcc = (await evaluateVqa(dense, test)).accuracy;
     const mote = buildMote(dense, { numExperts: 4 });
     const r = await trainVqa(mote, train, { epochs: 1, batchSize: 32 });
     expect(r.losses.length).toBe(10);
-    expect(evaluateVqa(mote, test).accuracy).toBeGreaterThan(denseAcc - 0.1);
+    expect((await evaluateVqa(mote, test)).accuracy).toBeGreaterThan(denseAcc - 0.1);
     for (const m of [encoder, base, moiie, dense, mote]) m.dispose();
   });
 });

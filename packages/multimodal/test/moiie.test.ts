@@ -333,15 +333,15 @@ describe('MoIIE arms', () => {
     dense.dispose();
   });
 
-  it('evaluates routing by modality: disjoint experts for the modality MoE, entropy in [0, 1]', () => {
+  it('evaluates routing by modality: disjoint experts for the modality MoE, entropy in [0, 1]', async () => {
     setSeed(4);
     const dense = upcycleArm(base, 'dense');
-    expect(evaluateVqa(dense, set).entropy).toBeUndefined();
+    expect((await evaluateVqa(dense, set)).entropy).toBeUndefined();
     dense.dispose();
     for (const arm of ['modality', 'moiie'] as const) {
       setSeed(4);
       const model = upcycleArm(base, arm);
-      const ev = evaluateVqa(model, set);
+      const ev = await evaluateVqa(model, set);
       const { usage, entropy } = ev;
       if (!usage || !entropy) throw new Error('no routing');
       const outside = arm === 'modality' ? { image: [2, 3], text: [0, 1] } : { image: [3], text: [0] };

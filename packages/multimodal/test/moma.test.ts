@@ -45,7 +45,7 @@ describe('ModalityGroupedMoE (MoMa layer)', () => {
   ];
   const codesTensor = (m: ArrayLike<number>) => tf.tensor1d(Int32Array.from(m), 'int32');
 
-  it('routes each modality only to its group, with exact expert-choice capacity', () => {
+  it('routes each modality only to its group, with exact expert-choice capacity', async () => {
     setSeed(1);
     const moe = new ModalityGroupedMoE({ dim: 8, hidden: 16, groups });
     expect(moe.layers.every((l) => l instanceof RoutedLayer)).toBe(true);
@@ -55,7 +55,7 @@ describe('ModalityGroupedMoE (MoMa layer)', () => {
     const collect: CollectedRouting[] = [];
     const { y, aux } = moe.forward(x, { modality, routing: 'ec', collect });
     // capacity = round(T_M / |E_M|): text round(14/4) = 4, image round(30/4) = 8 (Math.round(7.5) = 8).
-    expect(moe.groupStats(aux, codes)).toEqual([
+    expect(await moe.groupStats(aux, codes)).toEqual([
       { group: 'text', tokens: 14, pairs: 16 },
       { group: 'image', tokens: 30, pairs: 32 },
     ]);
@@ -63,12 +63,16 @@ describe('ModalityGroupedMoE (MoMa layer)', () => {
       [collect[0], 4],
       [collect[1], 8],
     ] as const) {
+      expect(c.chosen.shape).toEqual([c.tokens, 4]);
+      expect(c.inputs.shape).toEqual([c.tokens, 8]);
+      const chosen = c.chosen.dataSync();
       for (let e = 0; e < 4; e++) {
         let load = 0;
-        for (let t = 0; t < c.tokens; t++) load += c.chosen[t * 4 + e];
+        for (let t = 0; t < c.tokens; t++) load += chosen[t * 4 + e];
         expect(load).toBe(cap);
       }
     }
+    tf.dispose(collect.flatMap((c) => [c.inputs, c.chosen]));
     // The merged aux: loads per expert of both groups, each expert's chosen rows (global, -1-padded),
     // probabilities only in the row's group columns, padding rows unrouted.
     expect(Array.from(aux.counts.dataSync())).toEqual([4, 4, 4, 4, 8, 8, 8, 8]);
@@ -135,7 +139,7 @@ describe('ModalityGroupedMoE (MoMa layer)', () => {
     tf.dispose([x, y, modality, textOnlyCodes, ...Object.values(aux)]);
   });
 
-  it('routes causally with the auxiliary routers: experts whose aux logit is positive, weighted by the main score', () => {
+  it('routes causally with the auxiliary routers: experts whose aux logit is positive, weighted by the main score', async () => {
     setSeed(3);
     const moe = new ModalityGroupedMoE({ dim: 8, hidden: 16, groups });
     const codes = modalities();
@@ -167,7 +171,7 @@ describe('ModalityGroupedMoE (MoMa layer)', () => {
       });
     });
     codes.forEach((m, r) => m === 0 && expect(ids[r]).toEqual([-1, -1, -1, -1]));
-    expect(moe.groupStats(aux, codes).map((s) => s.pairs)).toEqual(pairs);
+    expect((await moe.groupStats(aux, codes)).map((s) => s.pairs)).toEqual(pairs);
     expect(pairs[0] + pairs[1]).toBeGreaterThan(0);
     tf.dispose(kept.filter((t) => t !== undefined));
     expect(tf.memory().numTensors).toBe(n0);
@@ -175,7 +179,7 @@ describe('ModalityGroupedMoE (MoMa layer)', () => {
     tf.dispose([x, modality]);
   });
 
-  it('mixed experts share one expert-choice pool over all modalities', () => {
+  it('mixed experts share one expert-choice pool over all modalities', async () => {
     setSeed(2);
     const moe = new ModalityGroupedMoE({
       dim: 8,
@@ -186,7 +190,7 @@ describe('ModalityGroupedMoE (MoMa layer)', () => {
     const codes = modalities();
     const modality = codesTensor(codes);
     const { y, aux } = moe.forward(x, { modality, routing: 'ec' });
-    expect(moe.groupStats(aux, codes)).toEqual([{ group: 'mixed', tokens: 44, pairs: 8 * 6 }]); // round(44/8) = 6
+    expect(await moe.groupStats(aux, codes)).toEqual([{ group: 'mixed', tokens: 44, pairs: 8 * 6 }]); // round(44/8) = 6
     moe.dispose();
     tf.dispose([x, y, modality, ...Object.values(aux)]);
   });
@@ -211,9 +215,9 @@ describe('interleaved LM with MoMa', () => {
       });
     };
     const lm = make();
-    const before = evaluateLm(lm, held);
+    const before = await evaluateLm(lm, held);
     const curves = await trainLm(lm, train, { epochs: 4, seed: 0, lr: 1e-2 });
-    const after = evaluateLm(lm, held);
+    const after = await evaluateLm(lm, held);
     // Per-sequence losses average (weighted by tokens, equal here up to padding) to the total.
     const seqMean = after.perSequence.image.reduce((a, v) => a + v, 0) / held.n;
     expect(seqMean).toBeCloseTo(after.lossImage, 4);
@@ -222,7 +226,7 @@ describe('interleaved LM with MoMa', () => {
     expect(after.lossImage).toBeLessThan(before.lossImage - 1);
     expect(after.expertsPerToken).toEqual({ text: expect.closeTo(1, 1), image: expect.closeTo(1, 1) });
     const n0 = tf.memory().numTensors;
-    evaluateLm(lm, held);
+    await evaluateLm(lm, held);
     expect(tf.memory().numTensors).toBe(n0);
 
     const again = make();
@@ -236,9 +240,9 @@ describe('interleaved LM with MoMa', () => {
     const aux = await trainAuxRouters(lm, train, { epochs: 4, seed: 0, lr: 1e-2 });
     expect(lm.blocks[0].attn.q.weight.dataSync()).toEqual(frozen); // main model frozen
     expect(movingAverage(aux.losses, 4).at(-1)).toBeLessThan(aux.losses[0] * 0.8);
-    const agreement = auxRouterAgreement(lm, held);
+    const agreement = await auxRouterAgreement(lm, held);
     expect(agreement.accuracy).toBeGreaterThan(0.75); // all-"no" would score 0.75 (1 of 4 experts per token)
-    const causal = evaluateLm(lm, held, { routing: 'aux' });
+    const causal = await evaluateLm(lm, held, { routing: 'aux' });
     expect(Number.isFinite(causal.loss)).toBe(true);
     expect(causal.loss).toBeLessThan(before.loss - 1);
 
@@ -248,7 +252,7 @@ describe('interleaved LM with MoMa', () => {
     const loaded = await loadMomaModel(dir);
     expect(loaded.extra).toEqual({ steps: curves.loss.length });
     expect(loaded.config).toEqual(lm.config);
-    expect(evaluateLm(loaded.model, held, { routing: 'aux' }).loss).toBe(causal.loss);
+    expect((await evaluateLm(loaded.model, held, { routing: 'aux' })).loss).toBe(causal.loss);
     loaded.model.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
     lm.dispose();

@@ -104,7 +104,7 @@ describe('MoME adapters', () => {
     const pre = new AvModel();
     const preRun = await trainAvModel(pre, av.train, { rates: [FULL_RATE], epochs: 6, seed: 0 });
     expect(preRun.losses.at(-1)).toBeLessThan(preRun.losses[0] * 0.7);
-    const base = evaluateAvModel(pre, av.test, [FULL_RATE]);
+    const base = await evaluateAvModel(pre, av.test, [FULL_RATE]);
     expect(base.a1v1.accuracy).toBeGreaterThan(0.3); // chance 0.1
 
     const make = () => {
@@ -125,7 +125,7 @@ describe('MoME adapters', () => {
     const expert = m.adapters[0] as MomeAdapter;
     expect(tf.max(tf.abs(expert.experts.w2)).dataSync()[0]).toBeGreaterThan(0);
     const n0 = tf.memory().numTensors;
-    const ev = evaluateAvModel(m, av.test, MOME_RATES);
+    const ev = await evaluateAvModel(m, av.test, MOME_RATES);
     expect(tf.memory().numTensors).toBe(n0);
     expect(ev.a8v2.accuracy).toBeGreaterThan(0.3);
     expect(ev.a8v2.routes).toHaveLength(2);
@@ -140,7 +140,7 @@ describe('MoME adapters', () => {
     await saveMomeModel(saved, m);
     const loaded = await loadMomeModel(saved);
     expect(loaded.config).toEqual(m.config);
-    expect(evaluateAvModel(loaded.model, av.test, MOME_RATES).a8v2.accuracy).toBe(ev.a8v2.accuracy);
+    expect((await evaluateAvModel(loaded.model, av.test, MOME_RATES)).a8v2.accuracy).toBe(ev.a8v2.accuracy);
     loaded.model.dispose();
     fs.rmSync(saved, { recursive: true, force: true });
 

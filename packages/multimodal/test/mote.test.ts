@@ -45,29 +45,32 @@ describe('ternary experts', () => {
   it.each([
     [3, 8, 12],
     [2, 5, 7],
-  ])('pack at 2 bits per weight and unpack to exactly the forward weights (E=%i, D=%i, H=%i)', (e, d, h) => {
-    setSeed(1);
-    const bank = new QuantFfnExperts({ numExperts: e, dim: d, hidden: h });
-    const packed = packTernaryExperts(bank);
-    const { w1, w2 } = unpackTernaryExperts(packed);
-    expect(w1.arraySync()).toEqual(tf.tidy(() => bank.quantized(bank.w1).arraySync()));
-    expect(w2.arraySync()).toEqual(tf.tidy(() => bank.quantized(bank.w2).arraySync()));
-    // Every expert matrix holds only {-γ, 0, +γ}.
-    const q = tf.tidy(() => ternarySTEPerExpert(bank.w1).arraySync()) as number[][][];
-    for (const m of q) expect(new Set(m.flat().map(Math.abs)).size).toBeLessThanOrEqual(2);
-    // Bytes: ceil(E·D·H / 4) codes per matrix, one float32 γ per expert and matrix, float32 biases.
-    expect(packed.w1.packed.length).toBe(Math.ceil((e * d * h) / 4));
-    const byHand = 2 * Math.ceil((e * d * h) / 4) + 4 * 2 * e + 4 * e * (h + d);
-    expect(packedBytes(packed)).toBe(byHand);
-    expect(quantBankBytes(bank)).toBe(byHand);
-    expect(quantBankBytes(bank)).toBe(2 * ternaryBytes(e * d * h, e) + 4 * e * (h + d));
-    const binary = new QuantFfnExperts({ numExperts: e, dim: d, hidden: h, format: 'binary' });
-    expect(quantBankBytes(binary)).toBe(2 * (Math.ceil((e * d * h) / 8) + 4 * e) + 4 * e * (h + d));
-    expect(() => packTernaryExperts(binary)).toThrow(/binary/);
-    tf.dispose([w1, w2]);
-    bank.dispose();
-    binary.dispose();
-  });
+  ])(
+    'pack at 2 bits per weight and unpack to exactly the forward weights (E=%i, D=%i, H=%i)',
+    async (e, d, h) => {
+      setSeed(1);
+      const bank = new QuantFfnExperts({ numExperts: e, dim: d, hidden: h });
+      const packed = await packTernaryExperts(bank);
+      const { w1, w2 } = unpackTernaryExperts(packed);
+      expect(w1.arraySync()).toEqual(tf.tidy(() => bank.quantized(bank.w1).arraySync()));
+      expect(w2.arraySync()).toEqual(tf.tidy(() => bank.quantized(bank.w2).arraySync()));
+      // Every expert matrix holds only {-γ, 0, +γ}.
+      const q = tf.tidy(() => ternarySTEPerExpert(bank.w1).arraySync()) as number[][][];
+      for (const m of q) expect(new Set(m.flat().map(Math.abs)).size).toBeLessThanOrEqual(2);
+      // Bytes: ceil(E·D·H / 4) codes per matrix, one float32 γ per expert and matrix, float32 biases.
+      expect(packed.w1.packed.length).toBe(Math.ceil((e * d * h) / 4));
+      const byHand = 2 * Math.ceil((e * d * h) / 4) + 4 * 2 * e + 4 * e * (h + d);
+      expect(packedBytes(packed)).toBe(byHand);
+      expect(quantBankBytes(bank)).toBe(byHand);
+      expect(quantBankBytes(bank)).toBe(2 * ternaryBytes(e * d * h, e) + 4 * e * (h + d));
+      const binary = new QuantFfnExperts({ numExperts: e, dim: d, hidden: h, format: 'binary' });
+      expect(quantBankBytes(binary)).toBe(2 * (Math.ceil((e * d * h) / 8) + 4 * e) + 4 * e * (h + d));
+      await expect(packTernaryExperts(binary)).rejects.toThrow(/binary/);
+      tf.dispose([w1, w2]);
+      bank.dispose();
+      binary.dispose();
+    },
+  );
 
   it('passes gradients straight through the ternary and binary quantizers', () => {
     for (const format of ['ternary', 'binary'] as const) {

@@ -74,7 +74,7 @@ describe('GroupRoutedMoE.choicesFor', () => {
 });
 
 describe('expertOutputCosine', () => {
-  it('is 1 for copies and -1/3 when one of three experts is the negated copy', () => {
+  it('is 1 for copies and -1/3 when one of three experts is the negated copy', async () => {
     const experts = new FfnExperts({ numExperts: 3, dim: 4, hidden: 5 });
     const p = Object.fromEntries(experts.namedParameters());
     const x = tf.randomNormal([6, 4], 0, 1, 'float32', 1) as tf.Tensor2D;
@@ -86,13 +86,13 @@ describe('expertOutputCosine', () => {
       p.b2.assign(tf.zeros(p.b2.shape));
       p.w2.assign(tf.stack([w2, w2, w2]));
     });
-    expect(expertOutputCosine(experts, x)).toBeCloseTo(1, 5);
+    expect(await expertOutputCosine(experts, x)).toBeCloseTo(1, 5);
     // Pairs (0,1) = 1, (0,2) = (1,2) = -1.
     tf.tidy(() => {
       const [a, b] = tf.unstack(p.w2);
       p.w2.assign(tf.stack([a, b, tf.neg(b)]));
     });
-    expect(expertOutputCosine(experts, x)).toBeCloseTo(-1 / 3, 5);
+    expect(await expertOutputCosine(experts, x)).toBeCloseTo(-1 / 3, 5);
     experts.dispose();
     x.dispose();
   });

@@ -31,11 +31,11 @@ describe('the shipped moiie-digit-vqa', () => {
     expect(fromFile.probs.seven).toBeCloseTo(fromPixels.probs.seven, 6);
   });
 
-  it('re-measures to the accuracy its card states', () => {
+  it('re-measures to the accuracy its card states', async () => {
     expect(card?.name).toBe('moiie-digit-vqa');
     const stated = card?.quality[0];
     expect(stated?.metric).toBe('accuracy');
-    const { correct } = evaluateDigitVqa(model, { seed: 0 });
+    const { correct } = await evaluateDigitVqa(model, { seed: 0 });
     expect(correct).toHaveLength(2000);
     const accuracy = correct.reduce((s, c) => s + c, 0) / correct.length;
     expect(accuracy).toBeCloseTo(stated?.value ?? NaN, 3);

@@ -43,7 +43,7 @@ describe('the shipped moma-digit-lm', () => {
     expect(accuracy).toBeGreaterThan(0.5); // chance 0.1
   });
 
-  it('sends text tokens only to text experts and image tokens only to image experts', () => {
+  it('sends text tokens only to text experts and image tokens only to image experts', async () => {
     const [seven] = drawDigits(model, 7);
     const tok = interleavedTokenizer();
     const prompt = [tok.bosId, tok.idOf('seven'), tok.imgId];
@@ -52,7 +52,9 @@ describe('the shipped moma-digit-lm', () => {
     model.eval();
     const input = tf.tensor2d(ids, [1, ids.length], 'int32');
     const { logits, aux } = model.lm.forward(input, modality, { routing: 'aux' });
-    const stats = model.lm.moeLayers().map((layer, l) => layer.groupStats(aux[l], modality));
+    const stats = await Promise.all(
+      model.lm.moeLayers().map((layer, l) => layer.groupStats(aux[l], modality)),
+    );
     tf.dispose([
       logits,
       ...aux.flatMap((a) => [a.counts, a.probs, a.dropped, a.indices, ...Object.values(a.losses)]),

@@ -42,11 +42,11 @@ describe('the shipped mome-av-digits', () => {
     await expect(classifyAvDigit(model, input, { audio: 5, video: 1 })).rejects.toThrow(/rate/);
   });
 
-  it('re-measures to the accuracies its card states', () => {
+  it('re-measures to the accuracies its card states', async () => {
     expect(card?.name).toBe('mome-av-digits');
     const av = makeAvDigits(ensureSpokenDigits({ seed: 0 }), { seed: 0 });
     const rates = [FULL_RATE, DEFAULT_AV_RATE];
-    const evals = evaluateAvModel(model, av.test, rates);
+    const evals = await evaluateAvModel(model, av.test, rates);
     for (const r of rates) {
       const stated = card?.quality.find((q) => q.metric === `accuracy (${rateKey(r)})`);
       expect(stated).toBeDefined();

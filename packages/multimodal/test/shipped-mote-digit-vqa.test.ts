@@ -45,8 +45,8 @@ function moteLayers(m: DigitVqaModel): MoTELayer[] {
 }
 
 /** Everything a ternary bank stores: packed 2-bit codes, scales and biases. */
-function packedState(layer: MoTELayer) {
-  const p = packTernaryExperts(layer.experts);
+async function packedState(layer: MoTELayer) {
+  const p = await packTernaryExperts(layer.experts);
   return {
     w1: Array.from(p.w1.packed),
     s1: typeof p.w1.scale === 'number' ? [p.w1.scale] : Array.from(p.w1.scale),
@@ -75,7 +75,7 @@ describe('DIGIT_VQA_FORMAT with MoTE slots', () => {
           values: Array.from(v.dataSync()),
         });
       const [a, b] = [moteLayers(small), moteLayers(loaded.model)];
-      expect(b.map(packedState)).toEqual(a.map(packedState));
+      expect(await Promise.all(b.map(packedState))).toEqual(await Promise.all(a.map(packedState)));
       expect(b.map((l) => l.expertBytes())).toEqual(a.map((l) => l.expertBytes()));
       small.eval();
       loaded.model.eval();
@@ -143,7 +143,7 @@ describe('the shipped mote-digit-vqa', () => {
       expect(l.experts.format).toBe('ternary');
       // expertBytes = float32 shared FFN + the packed ternary bank.
       const shared = 4 * (2 * l.config.dim * l.config.hidden + l.config.dim + l.config.hidden);
-      expect(l.expertBytes()).toBe(shared + packedBytes(packTernaryExperts(l.experts)));
+      expect(l.expertBytes()).toBe(shared + packedBytes(await packTernaryExperts(l.experts)));
     }
     const total = layers.reduce((s, l) => s + l.expertBytes(), 0);
     expect(card?.limits.join(' ')).toContain(`(${total} B) (MoTELayer.expertBytes())`);
@@ -151,7 +151,9 @@ describe('the shipped mote-digit-vqa', () => {
     await saveDigitVqaModel(dir, model);
     const again = await loadDigitVqaModel(dir);
     try {
-      expect(moteLayers(again.model).map(packedState)).toEqual(layers.map(packedState));
+      expect(await Promise.all(moteLayers(again.model).map(packedState))).toEqual(
+        await Promise.all(layers.map(packedState)),
+      );
     } finally {
       again.model.dispose();
     }
@@ -168,11 +170,11 @@ describe('the shipped mote-digit-vqa', () => {
     expect((await answerQuestion(model, file, 'what is the digit ?')).answer).toBe('seven');
   });
 
-  it('re-measures to the accuracy its card states', () => {
+  it('re-measures to the accuracy its card states', async () => {
     expect(card?.name).toBe('mote-digit-vqa');
     const stated = card?.quality[0];
     expect(stated?.metric).toBe('accuracy');
-    const { correct } = evaluateDigitVqa(model, { seed: 0 });
+    const { correct } = await evaluateDigitVqa(model, { seed: 0 });
     expect(correct).toHaveLength(2000);
     const accuracy = correct.reduce((s, c) => s + c, 0) / correct.length;
     expect(accuracy).toBeCloseTo(stated?.value ?? NaN, 3);

@@ -143,9 +143,9 @@ describe('VqaTransformer', () => {
     const encoder = new DigitEncoder({ channels1: 8, channels: 16 });
     const r = await pretrainDigitEncoder(encoder, loadDigitImages(0, 200), { epochs: 6, seed: 0 });
     expect(r.losses.at(-1)).toBeLessThan(r.losses[0]);
-    expect(encoderAccuracy(encoder, loadDigitImages(800, 30))).toBeGreaterThan(0.3); // chance 0.1
+    expect(await encoderAccuracy(encoder, loadDigitImages(800, 30))).toBeGreaterThan(0.3); // chance 0.1
     expect(encoder.parameters().length).toBe(0); // frozen after pre-training
-    const set = withEncoderTokens(
+    const set = await withEncoderTokens(
       makeVqaSet(loadDigitImages(0, 1), { n: 3, seed: 0, tokenizer: tok }),
       encoder,
     );
@@ -172,7 +172,7 @@ describe('VqaTransformer', () => {
       return { model, r, counts };
     };
     const a = await run(train, 4);
-    const ev = evaluateVqa(a.model, test);
+    const ev = await evaluateVqa(a.model, test);
     // The question names two halves: a model that ignores the image scores 0.5 on ink questions.
     expect(ev.byType.ink).toBeGreaterThan(0.7);
     expect(a.r.losses.at(-1)).toBeLessThan(a.r.losses[0] * 0.5);
@@ -183,7 +183,9 @@ describe('VqaTransformer', () => {
     const [b, c] = [await run(small, 1), await run(small, 1)];
     expect(c.r.losses).toEqual(b.r.losses);
     const t0 = tf.memory().numTensors;
-    expect(evaluateVqa(c.model, test).predictions).toEqual(evaluateVqa(b.model, test).predictions);
+    expect((await evaluateVqa(c.model, test)).predictions).toEqual(
+      (await evaluateVqa(b.model, test)).predictions,
+    );
     expect(tf.memory().numTensors).toBe(t0);
     b.model.dispose();
     c.model.dispose();

@@ -13,7 +13,7 @@ import {
 } from '@moe-zoo/core';
 import { readImageFile, writeImageFile } from './image-io';
 import { DEFAULT_RESTORATION_MODEL, loadPretrained } from './pretrained';
-import { DEFAULT_MAX_TILES, restoreImage } from './restore';
+import { DEFAULT_MAX_TILES, restoreImageAsync } from './restore';
 
 interface RestoreFlags extends CommonFlags {
   model: string;
@@ -63,7 +63,7 @@ export function createRestoreCli(io?: CliIO): Cli {
         let bar: ProgressHandle | undefined;
         let shown = 0;
         try {
-          const restored = restoreImage(model, img, {
+          const restored = await restoreImageAsync(model, img, {
             maxPixels: flags.maxPixels,
             maxTiles: flags.maxTiles,
             onProgress: ({ done, total }) => {

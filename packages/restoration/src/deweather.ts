@@ -119,9 +119,9 @@ export async function trainDeweather(
       }
     },
   });
-  const patches = evaluateRestoration(net, test);
-  const pairs = makePhotoPairs({ downscaleFactor: o.photoScale });
-  const photos = evaluatePhotos(net, pairs);
+  const patches = await evaluateRestoration(net, test);
+  const pairs = await makePhotoPairs({ downscaleFactor: o.photoScale });
+  const photos = await evaluatePhotos(net, pairs);
   const record = {
     command: `moe-train-deweather ${Object.entries(o)
       .map(([k, v]) => `--${k} ${v}`)

@@ -17,20 +17,29 @@ function checkPair(a: tf.Tensor, b: tf.Tensor, what: string): void {
   }
 }
 
+/** Reads a per-image result back (awaited: works on every backend) and disposes it. */
+async function readAndDispose(values: tf.Tensor): Promise<number[]> {
+  try {
+    return Array.from(await values.data());
+  } finally {
+    values.dispose();
+  }
+}
+
 /**
  * Peak signal-to-noise ratio per image, `10 log10(max^2 / MSE)`, for images in [0, max]
- * ([H, W, C] or [B, H, W, C]). Identical images give `Infinity`.
+ * ([H, W, C] or [B, H, W, C]). Identical images give `Infinity`. The values are read back with
+ * an awaited read, so it runs on every backend (webgpu in Node included).
  *
  * @example
  * ```ts
- * const [db] = psnr(restored, clean); // restored, clean: [H, W, 3] in [0, 1]
+ * const [db] = await psnr(restored, clean); // restored, clean: [H, W, 3] in [0, 1]
  * ```
  */
-export function psnr(a: tf.Tensor, b: tf.Tensor, maxValue = 1): number[] {
+export async function psnr(a: tf.Tensor, b: tf.Tensor, maxValue = 1): Promise<number[]> {
   checkPair(a, b, 'psnr');
   const mse = tf.tidy(() => tf.mean(tf.squaredDifference(asBatch(a), asBatch(b)), [1, 2, 3]));
-  const values = Array.from(mse.dataSync());
-  mse.dispose();
+  const values = await readAndDispose(mse);
   return values.map((m) => (m === 0 ? Infinity : 10 * Math.log10((maxValue * maxValue) / m)));
 }
 
@@ -56,14 +65,14 @@ export interface SsimOptions {
  * Structural similarity per image (Wang et al. 2004): Gaussian window 11, sigma 1.5,
  * C1 = (0.01 L)^2, C2 = (0.03 L)^2, statistics over valid window positions of each channel, the
  * SSIM map averaged over positions and channels. Images [H, W, C] or [B, H, W, C], at least as
- * large as the window.
+ * large as the window. Read back with an awaited read, as {@link psnr}.
  *
  * @example
  * ```ts
- * const [s] = ssim(restored, clean); // 1 for identical images
+ * const [s] = await ssim(restored, clean); // 1 for identical images
  * ```
  */
-export function ssim(a: tf.Tensor, b: tf.Tensor, options: SsimOptions = {}): number[] {
+export async function ssim(a: tf.Tensor, b: tf.Tensor, options: SsimOptions = {}): Promise<number[]> {
   checkPair(a, b, 'ssim');
   const { windowSize = 11, sigma = 1.5, maxValue = 1 } = options;
   const x = asBatch(a);
@@ -94,7 +103,5 @@ export function ssim(a: tf.Tensor, b: tf.Tensor, options: SsimOptions = {}): num
     );
     return tf.mean(tf.div(num, den), [1, 2, 3]);
   });
-  const out = Array.from(values.dataSync());
-  values.dispose();
-  return out;
+  return readAndDispose(values);
 }

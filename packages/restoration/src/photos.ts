@@ -4,7 +4,7 @@ import { loadPhoto, TEST_PHOTOS, type PhotoName } from './data';
 import { cropImage, downscale, type RgbImage } from './image';
 import { psnr, ssim } from './metrics';
 import type { RestorationNet } from './model';
-import { restoreImage, type RestoreOptions } from './restore';
+import { restoreImageAsync, type RestoreOptions } from './restore';
 import { scoresByTask, type TaskScores } from './train';
 import { degrade, weatherTaskId, WEATHER_TYPES, type WeatherType } from './weather';
 
@@ -30,39 +30,45 @@ export interface PhotoPairOptions {
 
 /**
  * Every photo degraded by every weather type (photo-major, weather in task order), deterministic
- * for a seed, with the degraded photo's own scores.
+ * for a seed, with the degraded photo's own scores (read back with awaited reads: every backend).
  *
  * @example
  * ```ts
- * const pairs = makePhotoPairs(); // 2 test photos x 4 weather types at full resolution
+ * const pairs = await makePhotoPairs(); // 2 test photos x 4 weather types at full resolution
  * ```
  */
-export function makePhotoPairs(o: PhotoPairOptions = {}): PhotoPair[] {
+export async function makePhotoPairs(o: PhotoPairOptions = {}): Promise<PhotoPair[]> {
   const factor = o.downscaleFactor ?? 1;
   const seed = o.seed ?? 0;
-  return (o.photos ?? TEST_PHOTOS).flatMap((photo, p) => {
+  const pairs: PhotoPair[] = [];
+  for (const [p, photo] of (o.photos ?? TEST_PHOTOS).entries()) {
     const full = loadPhoto(photo);
     const clean = factor === 1 ? full : downscale(full, factor);
-    return WEATHER_TYPES.map((weather, w) => {
+    for (const [w, weather] of WEATHER_TYPES.entries()) {
       const degraded = degrade(clean, weather, seed * 1009 + p * 31 + w);
-      return { photo, weather, clean, degraded, input: scoreImage(degraded, clean) };
-    });
-  });
+      pairs.push({ photo, weather, clean, degraded, input: await scoreImage(degraded, clean) });
+    }
+  }
+  return pairs;
 }
 
 /**
- * PSNR (dB) and SSIM of `a` against the reference `b`, whole images in [0, 1] of one size.
+ * PSNR (dB) and SSIM of `a` against the reference `b`, whole images in [0, 1] of one size (read
+ * back with awaited reads: every backend).
  *
  * @example
  * ```ts
- * const { psnr } = scoreImage(restoreImage(model, rainy), clean);
+ * const { psnr } = await scoreImage(restoreImage(model, rainy), clean);
  * ```
  */
-export function scoreImage(a: RgbImage, b: RgbImage): { psnr: number; ssim: number } {
+export async function scoreImage(a: RgbImage, b: RgbImage): Promise<{ psnr: number; ssim: number }> {
   const [ta, tb] = [a, b].map((im) => tf.tensor4d(im.data, [1, im.height, im.width, 3]));
-  const scores = { psnr: psnr(ta, tb)[0], ssim: ssim(ta, tb)[0] };
-  tf.dispose([ta, tb]);
-  return scores;
+  try {
+    const [p, s] = await Promise.all([psnr(ta, tb), ssim(ta, tb)]);
+    return { psnr: p[0], ssim: s[0] };
+  } finally {
+    tf.dispose([ta, tb]);
+  }
 }
 
 /** What {@link evaluatePhotos} returns. */
@@ -74,16 +80,24 @@ export interface PhotoEvaluation {
 }
 
 /**
- * Restores every pair's degraded photo whole (`restoreImage`: overlapping tiles) and scores it
- * against the clean photo, next to the degraded input's own scores, per weather type and overall.
+ * Restores every pair's degraded photo whole (`restoreImageAsync`: overlapping tiles) and scores
+ * it against the clean photo, next to the degraded input's own scores, per weather type and
+ * overall. Reads are awaited, so it runs on every backend.
+ *
+ * @example
+ * ```ts
+ * const { byTask, restored } = await evaluatePhotos(net, await makePhotoPairs({ downscaleFactor: 4 }));
+ * ```
  */
-export function evaluatePhotos(
+export async function evaluatePhotos(
   model: RestorationNet,
   pairs: readonly PhotoPair[],
   options: RestoreOptions = {},
-): PhotoEvaluation {
-  const restored = pairs.map((p) => restoreImage(model, p.degraded, options));
-  const out = pairs.map((p, i) => scoreImage(restored[i], p.clean));
+): Promise<PhotoEvaluation> {
+  const restored: RgbImage[] = [];
+  for (const p of pairs) restored.push(await restoreImageAsync(model, p.degraded, options));
+  const out: { psnr: number; ssim: number }[] = [];
+  for (const [i, p] of pairs.entries()) out.push(await scoreImage(restored[i], p.clean));
   const byTask = scoresByTask(
     {
       psnr: out.map((o) => o.psnr),

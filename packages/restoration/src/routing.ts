@@ -13,7 +13,7 @@ import { groupInformation, labelPermutationTest, usageByGroup, type LabelPermuta
  *
  * @example
  * ```ts
- * const ev = evaluateRestoration(net, test);
+ * const ev = await evaluateRestoration(net, test);
  * weatherInformation(ev.assignments[ev.assignments.length - 1], test.tasks);
  * ```
  */

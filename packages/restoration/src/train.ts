@@ -1,5 +1,5 @@
 import {
-  evaluateInBatches,
+  evaluateInBatchesAsync,
   fitShuffled,
   functionField,
   instanceField,
@@ -191,9 +191,19 @@ function patchAssignments(indices: number[][], patches: number, experts: number)
  * Restores every patch of `set` in eval mode (outputs clipped to [0, 1]) and reports PSNR/SSIM
  * per weather type and overall, for the output and for the degraded input, the PSNR of every
  * patch, each expert's share of the assignments and each patch's assignments per expert. Runs on
- * core's `evaluateInBatches`: the model's training flag is restored afterwards.
+ * core's `evaluateInBatchesAsync` (the model's training flag is restored afterwards) with awaited
+ * reads, so it runs on every backend.
+ *
+ * @example
+ * ```ts
+ * const { byTask, patchPsnr } = await evaluateRestoration(net, data.test);
+ * ```
  */
-export function evaluateRestoration(model: RestorationNet, set: PatchSet, batchSize = 100): RestorationEval {
+export async function evaluateRestoration(
+  model: RestorationNet,
+  set: PatchSet,
+  batchSize = 100,
+): Promise<RestorationEval> {
   const out: number[] = [];
   const outS: number[] = [];
   const inP: number[] = [];
@@ -201,17 +211,22 @@ export function evaluateRestoration(model: RestorationNet, set: PatchSet, batchS
   const layers = model.routedLayers().length;
   const perPatch: number[][][] = Array.from({ length: layers }, () => []);
   // Every tensor a batch makes (inputs, outputs, aux) is freed when its step returns.
-  evaluateInBatches(model, set.n, batchSize, ({ indices: idx }) => {
+  await evaluateInBatchesAsync(model, set.n, batchSize, async ({ indices: idx }) => {
     const { x, y } = patchBatch(set, idx);
     const { y: pred, aux } = model.forward(x);
     const clipped = tf.clipByValue(pred, 0, 1);
-    out.push(...psnr(clipped, y));
-    outS.push(...ssim(clipped, y));
-    inP.push(...psnr(x, y));
-    inS.push(...ssim(x, y));
-    aux.forEach((a, li) =>
-      perPatch[li].push(...patchAssignments(a.indices.arraySync(), idx.length, a.counts.size)),
-    );
+    const [p, s, pIn, sIn, chosen] = await Promise.all([
+      psnr(clipped, y),
+      ssim(clipped, y),
+      psnr(x, y),
+      ssim(x, y),
+      Promise.all(aux.map((a) => a.indices.array() as Promise<number[][]>)),
+    ]);
+    out.push(...p);
+    outS.push(...s);
+    inP.push(...pIn);
+    inS.push(...sIn);
+    aux.forEach((a, li) => perPatch[li].push(...patchAssignments(chosen[li], idx.length, a.counts.size)));
   });
   const byTask = scoresByTask({ psnr: out, ssim: outS, inputPsnr: inP, inputSsim: inS }, set.tasks);
   const load = perPatch.map((rows) => {

@@ -22,7 +22,7 @@ export async function run() {
   for (let i = 0; i < img.data.length; i++) img.data[i] = (i % 97) / 97;
   const out = restoreImage(net, img);
   const [a, b] = [tf.tensor(out.data, [36, 40, 3]), tf.tensor(img.data, [36, 40, 3])];
-  const [score] = psnr(a, b);
+  const [score] = await psnr(a, b);
   tf.dispose([a, b]);
   net.dispose();
   return { backend: info.name, width: out.width, height: out.height, values: out.data.length, finite: out.data.every(Number.isFinite), score };

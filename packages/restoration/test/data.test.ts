@@ -29,7 +29,7 @@ function smallPhoto(): RgbImage {
 const toTensor = (img: RgbImage) => tf.tensor3d(img.data, [img.height, img.width, 3]);
 
 describe('weather synthesis', () => {
-  it('is deterministic per seed, differs across seeds, stays in [0, 1] and degrades', () => {
+  it('is deterministic per seed, differs across seeds, stays in [0, 1] and degrades', async () => {
     const clean = smallPhoto();
     for (const type of WEATHER_TYPES) {
       const a = degrade(clean, type, 7);
@@ -39,7 +39,7 @@ describe('weather synthesis', () => {
       expect(Array.from(a.data)).not.toEqual(Array.from(c.data));
       expect(Math.min(...a.data)).toBeGreaterThanOrEqual(0);
       expect(Math.max(...a.data)).toBeLessThanOrEqual(1);
-      const db = psnr(toTensor(a), toTensor(clean))[0];
+      const db = (await psnr(toTensor(a), toTensor(clean)))[0];
       expect(db).toBeLessThan(35);
       expect(db).toBeGreaterThan(5);
     }
@@ -71,7 +71,7 @@ describe('patch sets', () => {
 });
 
 describe('image decoding', () => {
-  it('round-trips PNG and JPEG and reads sizes without decoding', () => {
+  it('round-trips PNG and JPEG and reads sizes without decoding', async () => {
     const img = smallPhoto();
     const png = encodeImage(img, 'png');
     expect(peekSize(png)).toEqual({ width: 48, height: 40 });
@@ -79,7 +79,7 @@ describe('image decoding', () => {
     expect(Math.max(...back.data.map((v, i) => Math.abs(v - img.data[i])))).toBeLessThan(1 / 255 + 1e-6);
     const jpg = encodeImage(img, 'jpeg', 95);
     expect(peekSize(jpg)).toEqual({ width: 48, height: 40 });
-    expect(psnr(toTensor(decodeImage(jpg)), toTensor(img))[0]).toBeGreaterThan(28);
+    expect((await psnr(toTensor(decodeImage(jpg)), toTensor(img)))[0]).toBeGreaterThan(28);
   });
 
   it('fails clearly on unsupported, corrupt and over-limit files', () => {

@@ -51,17 +51,17 @@ describe('weather routing information', () => {
 });
 
 describe('whole photos', () => {
-  it('pairs every test photo with every weather type, deterministically, and scores restorations', () => {
-    const pairs = makePhotoPairs({ downscaleFactor: 8 });
+  it('pairs every test photo with every weather type, deterministically, and scores restorations', async () => {
+    const pairs = await makePhotoPairs({ downscaleFactor: 8 });
     expect(pairs.map((p) => p.weather)).toEqual([...WEATHER_TYPES, ...WEATHER_TYPES]);
     expect(pairs[0].clean.width).toBe(128);
-    expect(makePhotoPairs({ downscaleFactor: 8 })[1].degraded.data).toEqual(pairs[1].degraded.data);
-    expect(makePhotoPairs({ downscaleFactor: 8, seed: 1 })[1].degraded.data).not.toEqual(
+    expect((await makePhotoPairs({ downscaleFactor: 8 }))[1].degraded.data).toEqual(pairs[1].degraded.data);
+    expect((await makePhotoPairs({ downscaleFactor: 8, seed: 1 }))[1].degraded.data).not.toEqual(
       pairs[1].degraded.data,
     );
     // An untrained net (zero-initialised output conv) returns its input: output scores = input scores.
     const net = new RestorationNet({ dim: 16, heads: 2, channels: 8, ffn: { kind: 'dense', hidden: 32 } });
-    const ev = evaluatePhotos(net, pairs);
+    const ev = await evaluatePhotos(net, pairs);
     expect(Object.keys(ev.byTask)).toEqual(['all', ...WEATHER_TYPES]);
     expect(ev.byTask.rain.n).toBe(2);
     for (const s of Object.values(ev.byTask)) {
@@ -72,8 +72,8 @@ describe('whole photos', () => {
     net.dispose();
   });
 
-  it('crops to a box moved inside the photo, and lays crops out as degraded | columns | clean', () => {
-    const pairs = makePhotoPairs({ downscaleFactor: 8 }).slice(0, 2);
+  it('crops to a box moved inside the photo, and lays crops out as degraded | columns | clean', async () => {
+    const pairs = (await makePhotoPairs({ downscaleFactor: 8 })).slice(0, 2);
     const crop = cropToBox(pairs[0].clean, { x: 120, y: 50, width: 20, height: 10 });
     expect([crop.width, crop.height]).toEqual([20, 10]);
     expect(crop.data.slice(0, 3)).toEqual(

@@ -305,13 +305,13 @@ describe('RestorationNet', () => {
       channels: 12,
       ffn: { kind: 'mofme', mofme: { numExperts: 4, topK: 2 } },
     });
-    const untrained = evaluateRestoration(net, test).byTask.all;
+    const untrained = (await evaluateRestoration(net, test)).byTask.all;
     expect(untrained.psnr).toBeCloseTo(untrained.inputPsnr, 6); // zero-initialised output conv: the identity
     const { losses } = await trainRestoration({ model: net, train, epochs: 3, batchSize: 32, lr: 3e-3 });
     const third = Math.floor(losses.length / 3);
     const meanOf = (v: number[]) => v.reduce((a, b) => a + b) / v.length;
     expect(meanOf(losses.slice(-third))).toBeLessThan(meanOf(losses.slice(0, third)));
-    const ev = evaluateRestoration(net, test);
+    const ev = await evaluateRestoration(net, test);
     // Starting from the identity (zero-initialised output conv), training gains on the input.
     expect(ev.byTask.all.psnr).toBeGreaterThan(ev.byTask.all.inputPsnr + 0.2);
     expect(ev.assignments.length).toBe(2);
@@ -352,12 +352,14 @@ describe('RestorationNet', () => {
     const hazy = degrade(clean, 'haze', 7);
     const fixed = restoreImage(net, hazy, { batchTiles: 4 });
     const asTensor = (im: typeof clean) => tf.tensor3d(im.data, [im.height, im.width, 3]);
-    const [before, after] = [hazy, fixed].map((im) => {
-      const [a, b] = [asTensor(im), asTensor(clean)];
-      const value = psnr(a, b)[0];
-      tf.dispose([a, b]);
-      return value;
-    });
+    const [before, after] = await Promise.all(
+      [hazy, fixed].map(async (im) => {
+        const [a, b] = [asTensor(im), asTensor(clean)];
+        const value = (await psnr(a, b))[0];
+        tf.dispose([a, b]);
+        return value;
+      }),
+    );
     expect(after).toBeGreaterThan(before);
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'resto-ckpt-'));

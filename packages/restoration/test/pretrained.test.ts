@@ -32,7 +32,9 @@ describe('shipped model mofme-deweather', () => {
     const before = tf.memory().numTensors;
     for (const [i, w] of WEATHER_TYPES.entries()) {
       const degraded = degrade(clean, w, 11 + i);
-      const gain = scoreImage(restoreImage(model, degraded), clean).psnr - scoreImage(degraded, clean).psnr;
+      const gain =
+        (await scoreImage(restoreImage(model, degraded), clean)).psnr -
+        (await scoreImage(degraded, clean)).psnr;
       expect(gain).toBeGreaterThan(1);
     }
     expect(tf.memory().numTensors).toBe(before);

@@ -40,7 +40,7 @@ async function trainTinySystem(data: VisionData): Promise<MoVASystem> {
     await pretrainEncoder(expert, type, data.pretrain, { epochs: 1, batchSize: 8 });
     experts.push(expert.setTrainable(false));
   }
-  const bank = buildFeatureBank(base, experts, data.train);
+  const bank = await buildFeatureBank(base, experts, data.train);
   const all = allIndices(data.train.n);
   const labels = ownTypeRouting(data.train);
   const router = new CoarseRouter({
@@ -153,19 +153,19 @@ describe('saving and loading a MoVA system', () => {
     // One batch: the same routing (and router probabilities), logits and expert runs.
     const { images, words } = batchOf(data.test, 12);
     const pooled = tf.tidy(() => tf.mean(system.base.forward(images), 1) as tf.Tensor2D);
-    const r0 = system.route(pooled, words);
-    const r1 = loaded.route(pooled, words);
+    const r0 = await system.route(pooled, words);
+    const r1 = await loaded.route(pooled, words);
     expect(Array.from(r1.probs)).toEqual(Array.from(r0.probs));
     expect(Array.from(r1.routed)).toEqual(Array.from(r0.routed));
-    const a = system.answerSystem().predict(images, words);
-    const b = loaded.answerSystem().predict(images, words);
+    const a = await system.answerSystem().predict(images, words);
+    const b = await loaded.answerSystem().predict(images, words);
     // As the system was put together by hand before it could be saved (README example).
     const { base, experts, router, model } = system;
-    const byHand = movaSystem({
+    const byHand = await movaSystem({
       base,
       experts,
       model,
-      route: (p, w) => routeBatch(router, p, w, DESCRIPTIONS, { threshold: 0.3 }).routed,
+      route: async (p, w) => (await routeBatch(router, p, w, DESCRIPTIONS, { threshold: 0.3 })).routed,
     }).predict(images, words);
     expect(a.expertRuns).toBeGreaterThan(0); // the routing is not empty, so experts are compared too
     for (const out of [b, byHand]) {
@@ -177,14 +177,14 @@ describe('saving and loading a MoVA system', () => {
     // The comparison can fail: an untrained system of the same config answers differently.
     setSeed(99);
     const fresh = MOVA_FORMAT.build(config);
-    const c = fresh.answerSystem().predict(images, words);
+    const c = await fresh.answerSystem().predict(images, words);
     expect(Array.from(c.logits.dataSync())).not.toEqual(Array.from(a.logits.dataSync()));
     tf.dispose([images, words, pooled, a.logits, b.logits, byHand.logits, c.logits]);
     fresh.dispose();
 
     // The whole test split through evaluateSystem.
-    const e0 = evaluateSystem(system.answerSystem(), data.test, 16);
-    const e1 = evaluateSystem(loaded.answerSystem(), data.test, 16);
+    const e0 = await evaluateSystem(system.answerSystem(), data.test, 16);
+    const e1 = await evaluateSystem(loaded.answerSystem(), data.test, 16);
     expect(Array.from(e1.predictions)).toEqual(Array.from(e0.predictions));
     expect(Array.from(e1.routed ?? [])).toEqual(Array.from(e0.routed ?? []));
     expect(e1.accuracy).toBe(e0.accuracy);

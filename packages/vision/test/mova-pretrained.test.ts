@@ -43,7 +43,7 @@ describe('shipped model mova-vqa', () => {
       trainPerType: Number(settings.trainPerType),
       testPerType: Number(settings.testPerType ?? 500),
     });
-    const ev = evaluateSystem(system.answerSystem(), test);
+    const ev = await evaluateSystem(system.answerSystem(), test);
     const byMetric = new Map(card?.quality.map((q) => [q.metric, q]));
     const overall = byMetric.get('accuracy');
     expect(ev.accuracy).toBeCloseTo(overall?.value ?? NaN, 6);

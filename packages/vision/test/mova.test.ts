@@ -18,6 +18,7 @@ import {
   WORDS,
   type RoutedExpertTokens,
 } from '../src';
+import { selectTopKOnDevice } from '../src/model/gating';
 
 function makeMoVA(seed = 1, gating: 'learned' | 'uniform' = 'learned'): MoVA {
   setSeed(seed);
@@ -146,7 +147,8 @@ describe('MoVA building blocks', () => {
       [4, 4],
     );
     const routed = Uint8Array.from([1, 1, 1, 1, 0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0]);
-    const { weights, selected } = maskedTopKGate(logits, routed, 3);
+    const { weights, selected, pairs } = maskedTopKGate(logits, routed, 3);
+    expect(pairs).toBe(6); // min(3, routed) per row: 3 + 2 + 0 + 1
     const w = weights.arraySync();
     // Row 0: 4 routed -> top-3 (experts 0, 1, 2), renormalised softmax over them.
     const z = Math.exp(2) + Math.exp(1) + Math.exp(0);
@@ -173,6 +175,42 @@ describe('MoVA building blocks', () => {
     const tie = selectTopK(new Float32Array(8).fill(0.25), new Uint8Array(8).fill(1), 4, 3);
     expect(Array.from(tie)).toEqual([1, 1, 1, 0, 0, 1, 1, 1]);
     tf.dispose([logits, weights]);
+  });
+
+  it('selects on the device (no readback: webgpu) exactly what the host selects, ties included', () => {
+    const [b, e] = [12, 4];
+    // Integer logits: several experts of a row tie, and the rows' tie orders differ.
+    const logits = tf.tensor2d(
+      Float32Array.from({ length: b * e }, (_, i) => ((i * 7) % 5) - 2),
+      [b, e],
+    );
+    const routed = Uint8Array.from({ length: b * e }, (_, i) => ((i * 3) % 7 < 5 ? 1 : 0));
+    const penalty = (mask: ArrayLike<number>) =>
+      tf.tensor2d(
+        Float32Array.from(mask, (m) => (m ? 0 : -1e9)),
+        [b, e],
+      );
+    for (const k of [1, 2, 3]) {
+      const probs = tf.tidy(() => tf.softmax(tf.add(logits, penalty(routed))).dataSync());
+      const host = selectTopK(probs, routed, e, k);
+      const device = tf.tidy(() => selectTopKOnDevice(logits, routed, k).dataSync());
+      expect(Array.from(device)).toEqual(Array.from(host));
+      // The gate's weights from the device's selection (its penalty (s - 1) * 1e9) are the host's.
+      const hostWeights = maskedTopKGate(logits, routed, k);
+      const fromDevice = tf.tidy(() =>
+        tf.softmax(tf.add(logits, tf.mul(tf.sub(selectTopKOnDevice(logits, routed, k), 1), 1e9))).dataSync(),
+      );
+      const w = hostWeights.weights.dataSync();
+      routed.forEach((_, i) => {
+        const rowRouted = routed.subarray(i - (i % e), i - (i % e) + e).some((m) => m === 1);
+        expect(rowRouted ? fromDevice[i] : 0).toBe(w[i]);
+      });
+      hostWeights.weights.dispose();
+    }
+    // The selection is a constant: no gradient flows through it.
+    const g = tf.grad((l: tf.Tensor) => tf.sum(selectTopKOnDevice(l as tf.Tensor2D, routed, 2)))(logits);
+    expect(Array.from(g.dataSync()).every((v) => v === 0)).toBe(true);
+    tf.dispose([logits, g]);
   });
 
   it('grouped cross-attention equals one attention per expert, for pairs in any order', () => {

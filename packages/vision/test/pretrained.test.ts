@@ -15,7 +15,7 @@ describe('shipped model vmoe-fashion', () => {
     const quality = card?.quality[0];
     expect(quality?.metric).toBe('accuracy');
     const { test } = loadFashion({ trainPerClass: 1, testPerClass: 1000, seed: card?.recipe.seed ?? 0 });
-    const acc = evaluateViT(model, test);
+    const acc = await evaluateViT(model, test);
     expect(acc).toBeCloseTo(quality?.value ?? NaN, 6);
     expect(acc).toBeGreaterThan(quality?.lo ?? 1);
     expect(acc).toBeGreaterThan(0.8); // chance is 0.1
@@ -56,7 +56,7 @@ describe('shipped model vmoe-fashion', () => {
     expect(model.activeParams()).toBeLessThanOrEqual(full.activeParams());
     const [accuracy, kept, weights] = card?.quality ?? [];
     const { test } = loadFashion({ trainPerClass: 1, testPerClass: 1000, seed: card?.recipe.seed ?? 0 });
-    const [mine, theirs] = [evaluateViT(model, test), evaluateViT(full, test)];
+    const [mine, theirs] = [await evaluateViT(model, test), await evaluateViT(full, test)];
     expect(mine).toBeCloseTo(accuracy?.value ?? NaN, 6);
     expect(kept?.metric).toBe("accuracy minus vmoe-fashion's");
     expect(mine - theirs).toBeCloseTo(kept?.value ?? NaN, 6);

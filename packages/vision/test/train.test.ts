@@ -93,7 +93,7 @@ describe('training: encoders, routing labels, router, MoVA', () => {
       return e.setTrainable(false);
     });
     images.dispose();
-    train = buildFeatureBank(base, experts, data.train);
+    train = await buildFeatureBank(base, experts, data.train);
   });
 
   afterAll(() => {
@@ -158,7 +158,7 @@ describe('training: encoders, routing labels, router, MoVA', () => {
     const system = movaSystem({ base, experts, model: a.mova, route: byQuestionType });
     expect(system.modules).toEqual([base, ...experts, a.mova]);
     const modes: boolean[] = [];
-    const ev = evaluateSystem(
+    const ev = await evaluateSystem(
       {
         modules: system.modules,
         predict: (images, words) => {
@@ -182,8 +182,8 @@ describe('training: encoders, routing labels, router, MoVA', () => {
   });
 
   it('builds routing labels from paired answerers and trains a router on them', async () => {
-    const pre = buildFeatureBank(base, experts, data.pretrain);
-    const test = buildFeatureBank(base, experts, data.test);
+    const pre = await buildFeatureBank(base, experts, data.pretrain);
+    const test = await buildFeatureBank(base, experts, data.test);
     const { labels } = await buildRoutingLabels(
       { bank: pre, set: data.pretrain },
       [
@@ -227,7 +227,7 @@ describe('training: encoders, routing labels, router, MoVA', () => {
       [data.test.n, data.test.tokens.length / data.test.n],
       'int32',
     );
-    const { routed } = routeBatch(router, pooled, words, DESCRIPTIONS);
+    const { routed } = await routeBatch(router, pooled, words, DESCRIPTIONS);
     const ag = routingAgreement(routed, ownTypeRouting(data.test), 4);
     expect(ag.precision).toBeGreaterThan(0.9);
     expect(ag.recall).toBeGreaterThan(0.9);
@@ -235,9 +235,9 @@ describe('training: encoders, routing labels, router, MoVA', () => {
     router.dispose();
   });
 
-  it('warns when the router selects no expert, and not when it selects one per sample', () => {
+  it('warns when the router selects no expert, and not when it selects one per sample', async () => {
     const mova = newMoVA(6);
-    const nothing = evaluateSystem(
+    const nothing = await evaluateSystem(
       movaSystem({ base, experts, model: mova, route: (pooled) => new Uint8Array(pooled.shape[0] * 4) }),
       data.test,
       100,
@@ -247,7 +247,7 @@ describe('training: encoders, routing labels, router, MoVA', () => {
     expect(nothing.warnings).toEqual([
       expect.stringMatching(new RegExp(`router selected 0 experts for all ${data.test.n} samples`)),
     ]);
-    const routed = evaluateSystem(
+    const routed = await evaluateSystem(
       movaSystem({ base, experts, model: mova, route: byQuestionType }),
       data.test,
       100,
@@ -258,7 +258,7 @@ describe('training: encoders, routing labels, router, MoVA', () => {
     mova.dispose();
   });
 
-  it('runs each expert encoder only on the images routed to it', () => {
+  it('runs each expert encoder only on the images routed to it', async () => {
     const mova = newMoVA(3);
     const seen = experts.map(() => 0);
     const spied = experts.map((e, j) => {
@@ -277,7 +277,7 @@ describe('training: encoders, routing labels, router, MoVA', () => {
       [3, data.test.tokens.length / data.test.n],
       'int32',
     );
-    const out = system.predict(images, words);
+    const out = await system.predict(images, words);
     expect(seen).toEqual([1, 0, 1, 1]);
     expect(out.expertRuns).toBe(3);
     expect(out.crossRows).toBe(3);

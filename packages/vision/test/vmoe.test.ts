@@ -27,7 +27,7 @@ describe('V-MoE vs dense ViT', () => {
       setSeed(3);
       const model = new ViT({ ffn: VMOE });
       const r = await trainViT(model, data.train, { epochs: 3, batchSize: 40, lr: 3e-3, seed: 0 });
-      const acc = evaluateViT(model, data.test);
+      const acc = await evaluateViT(model, data.test);
       return { r, acc, model };
     };
     const a = await run();
@@ -43,7 +43,7 @@ describe('V-MoE vs dense ViT', () => {
     const loaded = await loadViTModel(dir);
     expect(loaded.config).toEqual(a.model.config);
     expect(loaded.extra).toEqual({ accuracy: a.acc });
-    expect(evaluateViT(loaded.model, data.test)).toBe(a.acc);
+    expect(await evaluateViT(loaded.model, data.test)).toBe(a.acc);
     loaded.model.dispose();
     a.model.dispose();
     fs.rmSync(dir, { recursive: true, force: true });

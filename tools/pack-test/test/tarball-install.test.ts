@@ -209,7 +209,8 @@ Promise.all([
       `const r = require('@moe-zoo/restoration');
 require('@moe-zoo/core').initBackend().then(async () => {
   const [clean, rainy, restored] = await Promise.all(['clean.png', 'rainy.png', 'restored.png'].map((f) => r.readImageFile(f)));
-  console.log(JSON.stringify({ before: r.scoreImage(rainy, clean).psnr, after: r.scoreImage(restored, clean).psnr }));
+  const [before, after] = [await r.scoreImage(rainy, clean), await r.scoreImage(restored, clean)];
+  console.log(JSON.stringify({ before: before.psnr, after: after.psnr }));
 });
 `,
     );

@@ -13,7 +13,7 @@ export async function writePhotoSamples(appDir: string): Promise<PhotoSample[]> 
   const dir = path.join(appDir, 'samples', 'photos');
   await fsp.mkdir(dir, { recursive: true });
   const out: PhotoSample[] = [];
-  for (const pair of makePhotoPairs({ downscaleFactor: PHOTO_DOWNSCALE })) {
+  for (const pair of await makePhotoPairs({ downscaleFactor: PHOTO_DOWNSCALE })) {
     const clean = `${pair.photo}-clean.png`;
     const degraded = `${pair.photo}-${pair.weather}.png`;
     const cleanPng = encodeImage(pair.clean, 'png');
@@ -21,7 +21,7 @@ export async function writePhotoSamples(appDir: string): Promise<PhotoSample[]> 
     await fsp.writeFile(path.join(dir, clean), cleanPng);
     await fsp.writeFile(path.join(dir, degraded), degradedPng);
     // Scored on the 8-bit PNGs, as the page sees them.
-    const input = scoreImage(decodeImage(degradedPng), decodeImage(cleanPng));
+    const input = await scoreImage(decodeImage(degradedPng), decodeImage(cleanPng));
     out.push({
       id: `${pair.photo}-${pair.weather}`,
       photo: pair.photo,

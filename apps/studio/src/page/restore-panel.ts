@@ -26,19 +26,20 @@ interface RestoreInput {
 }
 
 /**
- * The restore reads its tiles back asynchronously (`restoreImageAsync`), but restoration's PSNR
- * reads synchronously, which headless Chromium's WebGPU answers with zeros. The wasm path is the
- * tested one.
+ * The restore and its PSNR read back asynchronously (`restoreImageAsync`, restoration's `psnr`),
+ * but only the wasm path is checked against Node's results in headless Chromium.
  */
-const WEBGPU_NOTE =
-  '. Note: on WebGPU the restore is not verified here (the PSNR is read synchronously); ?backend=wasm is the tested path.';
+const WEBGPU_NOTE = '. Note: on WebGPU the restore is not verified here; ?backend=wasm is the tested path.';
 
 /** PSNR (dB) of `a` against `b`, as restoration's `scoreImage` computes it in Node. */
-function psnrOf(a: RgbImage, b: RgbImage): number {
+async function psnrOf(a: RgbImage, b: RgbImage): Promise<number> {
   const [ta, tb] = [a, b].map((im) => tf.tensor4d(im.data, [1, im.height, im.width, 3]));
-  const [value] = psnr(ta, tb);
-  tf.dispose([ta, tb]);
-  return value;
+  try {
+    const [value] = await psnr(ta, tb);
+    return value;
+  } finally {
+    tf.dispose([ta, tb]);
+  }
 }
 
 /**
@@ -95,8 +96,8 @@ export function setupRestorePanel(catalog: SampleCatalog, balance: BalanceView):
     const routed = await restoreWithRouting(net, input.degraded, {
       batchTiles: batchTilesFor(tf.getBackend()),
     });
-    const restoredPsnr = input.clean ? psnrOf(routed.restored, input.clean) : undefined;
-    const inputPsnr = input.clean ? psnrOf(input.degraded, input.clean) : undefined;
+    const restoredPsnr = input.clean ? await psnrOf(routed.restored, input.clean) : undefined;
+    const inputPsnr = input.clean ? await psnrOf(input.degraded, input.clean) : undefined;
     drawImage(byId('degraded-canvas', HTMLCanvasElement), input.degraded);
     drawImage(byId('restored-canvas', HTMLCanvasElement), routed.restored);
     const cleanCanvas = byId('clean-canvas', HTMLCanvasElement);

@@ -1,7 +1,7 @@
 /** Training and evaluation of audio classifiers (core's Trainer: Node only). */
 import {
   ConfigError,
-  evaluateInBatches,
+  evaluateInBatchesAsync,
   ffnAux,
   fitShuffled,
   functionField,
@@ -92,29 +92,44 @@ export interface AudioEvaluation {
 }
 
 /**
- * Evaluates in batches in eval mode (core's `evaluateInBatches`; the training flag is restored
- * afterwards), reading back the MoE routing of each batch for the expert usage.
+ * Evaluates in batches in eval mode (core's `evaluateInBatchesAsync`; the training flag is
+ * restored afterwards), reading back the predictions and, for MoE models, the routing of each
+ * batch for the expert usage. The reads are awaited, so it runs on every backend (webgpu in Node
+ * included).
+ *
+ * @example
+ * ```ts
+ * const { accuracy, usage } = await evaluateAudio(model, data.test);
+ * ```
  */
-export function evaluateAudio(model: TokenClassifier, set: AudioSet, batchSize = 256): AudioEvaluation {
+export async function evaluateAudio(
+  model: TokenClassifier,
+  set: AudioSet,
+  batchSize = 256,
+): Promise<AudioEvaluation> {
   const layers = model.moeLayers();
   const numExperts = layers.length ? layers[0].config.numExperts : 0;
   const predictions = new Int32Array(set.n);
   const usage = layers.length ? new Float64Array(set.n * numExperts) : undefined;
   let correct = 0;
-  evaluateInBatches(model, set.n, batchSize, ({ from, size, indices }) => {
+  await evaluateInBatchesAsync(model, set.n, batchSize, async ({ from, size, indices }) => {
     const { x, y } = batchOf(set, indices);
     const out = model.forward(x);
-    const pred = tf.argMax(out.logits, -1).dataSync();
-    const labels = y.dataSync();
+    // One aux per MoE FFN layer, in block order; a routed attention's (`source: 'attention'`) is not one.
+    const auxes = usage ? ffnAux(out.aux) : [];
+    const [pred, labels, ...routes] = await Promise.all([
+      tf.argMax(out.logits, -1).data(),
+      y.data(),
+      ...auxes.map((aux) => aux.indices.data()),
+    ]);
     for (let i = 0; i < size; i++) {
       predictions[from + i] = pred[i];
       if (pred[i] === labels[i]) correct++;
     }
     if (!usage) return;
-    // One aux per MoE FFN layer, in block order; a routed attention's (`source: 'attention'`) is not one.
-    ffnAux(out.aux).forEach((aux, l) => {
+    auxes.forEach((aux, l) => {
       // Token choice: indices [T, k] hold experts; expert choice: [E, C] hold the tokens each expert took.
-      const ind = aux.indices.dataSync();
+      const ind = routes[l];
       const [rows, cols] = aux.indices.shape;
       const expertChoice = layers[l].config.router.type === 'expert-choice';
       for (let r = 0; r < rows; r++) {

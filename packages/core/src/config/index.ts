@@ -4,3 +4,4 @@ export * from './bounds';
 export * from './fields';
 export * from './lora';
 export * from './attention';
+export * from './duo';

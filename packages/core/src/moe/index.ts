@@ -16,3 +16,4 @@ export * from './tsallis';
 export * from './mixlora';
 export * from './dynmole';
 export * from './aux-source';
+export * from './duo';

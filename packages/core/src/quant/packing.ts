@@ -67,25 +67,26 @@ export function unpackTernary(packed: Uint8Array, n: number): Int8Array {
 
 /**
  * Quantizes a float weight with {@link absmeanTernary} (or {@link absmeanTernaryPerExpert} when
- * `perExpert`) and packs it at 2 bits per weight plus one float32 scale per tensor or expert.
+ * `perExpert`) and packs it at 2 bits per weight plus one float32 scale per tensor or expert. The
+ * codes and scales are read back with awaited reads, so it runs on every backend.
  *
  * @example
  * ```ts
- * const p = packTernaryTensor(expertW1, { perExpert: true }); // expertW1: [E, D, H]
+ * const p = await packTernaryTensor(expertW1, { perExpert: true }); // expertW1: [E, D, H]
  * const w = unpackTernaryTensor(p); // equals ternarySTEPerExpert(expertW1) bit for bit
  * ```
  */
-export function packTernaryTensor(
+export async function packTernaryTensor(
   w: tf.Tensor,
   options: { perExpert?: boolean; eps?: number } = {},
-): PackedTernaryTensor {
+): Promise<PackedTernaryTensor> {
   const { q, scale } = options.perExpert
     ? absmeanTernaryPerExpert(w, options.eps)
     : absmeanTernary(w, options.eps);
   try {
-    const scales = scale.dataSync() as Float32Array;
+    const [scales, codes] = (await Promise.all([scale.data(), q.data()])) as Float32Array[];
     return {
-      packed: packTernary(q.dataSync() as Float32Array),
+      packed: packTernary(codes),
       scale: options.perExpert ? Float32Array.from(scales) : scales[0],
       shape: [...w.shape],
     };

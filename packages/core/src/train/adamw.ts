@@ -196,7 +196,10 @@ export class AdamW {
         loss,
         named.map(([, v]) => v),
       );
-      this.step(Object.fromEntries(named.map(([n, v]) => [n, grads[v.name]])));
+      // A parameter the loss did not reach (a module no token was routed to) has no gradient.
+      this.step(
+        Object.fromEntries(named.filter(([, v]) => grads[v.name]).map(([n, v]) => [n, grads[v.name]])),
+      );
       return value;
     });
   }

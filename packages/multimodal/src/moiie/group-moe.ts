@@ -1,4 +1,5 @@
 import {
+  backendCapabilities,
   countAssignments,
   FfnExperts,
   gatherRows,
@@ -161,10 +162,14 @@ export class GroupRoutedMoE extends RoutedLayer {
     if (!modality) throw new Error('GroupRoutedMoE: ctx.modality (the modality of every token) is required');
     if (modality.size !== t)
       throw new Error(`GroupRoutedMoE: ctx.modality has ${modality.size} entries for ${t} tokens`);
-    const covered = new Set(this.config.groups.flatMap((g) => g.modalities));
-    const missing = Array.from(modality.dataSync()).find((m) => !covered.has(m));
-    if (missing !== undefined)
-      throw new Error(`GroupRoutedMoE: some tokens have a modality no routing group covers (${missing})`);
+    // A check of the caller's modality codes, read back to the host: only where reads are synchronous
+    // and cheap (not on webgpu, where a forward pass reads nothing back).
+    if (backendCapabilities().syncReadback) {
+      const covered = new Set(this.config.groups.flatMap((g) => g.modalities));
+      const missing = Array.from(modality.dataSync()).find((m) => !covered.has(m));
+      if (missing !== undefined)
+        throw new Error(`GroupRoutedMoE: some tokens have a modality no routing group covers (${missing})`);
+    }
     return super.forward(x, ctx);
   }
 
@@ -182,7 +187,12 @@ export class GroupRoutedMoE extends RoutedLayer {
     const losses: Record<string, tf.Scalar> = {};
     c.groups.forEach((g, gi) => {
       const { probs: local } = this.routers[gi].route(c.routerGain === 1 ? x : tf.mul(x, c.routerGain)); // [T, S]
-      const select = tf.oneHot(tf.tensor1d(g.experts, 'int32'), c.numExperts); // [S, E]
+      // [S, E]; times a float 1, so that it is float32 on every backend (webgpu sums int32 wrongly,
+      // architecture.md section 3; wasm's one-hot ignores a dtype).
+      const select = tf.mul(
+        tf.oneHot(tf.tensor1d(g.experts, 'int32'), c.numExperts),
+        tf.scalar(1, 'float32'),
+      );
       const full = tf.matMul(local, select) as tf.Tensor2D; // [T, E]
       const outside = tf.sub(tf.sum(select, 0), 1); // 0 inside the subset, -1 outside
       const chosen = topkIndices(tf.add(full, outside) as tf.Tensor2D, c.topK); // [T, k] global

@@ -90,7 +90,7 @@ export async function prepareVqaBase(
     seed,
     onStep: (loss) => onStep?.('encoder', loss),
   });
-  const encAcc = encoderAccuracy(encoder, images.test);
+  const encAcc = await encoderAccuracy(encoder, images.test);
   const withTokens = (s: VqaSet) => withEncoderTokens(s, encoder);
   const text = makeVqaSet(undefined, {
     n: plan.textSamples,
@@ -98,7 +98,7 @@ export async function prepareVqaBase(
     tokenizer: tok,
     families: ['parity', 'compare', 'ink', 'digit'],
   });
-  const align = withTokens(
+  const align = await withTokens(
     makeVqaSet(images.pool, {
       n: plan.alignSamples,
       seed: seed * 10 + 2,
@@ -107,10 +107,10 @@ export async function prepareVqaBase(
     }),
   );
   const families = plan.families ?? CROSS_MODAL_TYPES;
-  const trainAll = withTokens(
+  const trainAll = await withTokens(
     makeVqaSet(images.pool, { n: plan.trainSamples, seed: seed * 10 + 3, tokenizer: tok, families }),
   );
-  const test = withTokens(
+  const test = await withTokens(
     makeVqaSet(images.test, { n: plan.testSamples, seed: 1000 + seed, tokenizer: tok, families }),
   );
 
@@ -143,7 +143,7 @@ export async function prepareVqaBase(
       encoderSeconds: enc.seconds,
       textSeconds: s0.seconds,
       alignSeconds: s1.seconds,
-      baseAccuracy: evaluateVqa(base, test).accuracy,
+      baseAccuracy: (await evaluateVqa(base, test)).accuracy,
       questionOnly: questionOnlyAccuracy(trainAll, test),
     },
   };

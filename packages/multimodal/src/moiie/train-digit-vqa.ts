@@ -158,13 +158,13 @@ function defaultImages(): { pool: DigitImages; test: DigitImages } {
  * @example
  * ```ts
  * const { model } = await loadPretrained('moiie-digit-vqa');
- * const { evaluation } = evaluateDigitVqa(model, { seed: 0 }); // evaluation.accuracy, .byType
+ * const { evaluation } = await evaluateDigitVqa(model, { seed: 0 }); // evaluation.accuracy, .byType
  * ```
  */
-export function evaluateDigitVqa(
+export async function evaluateDigitVqa(
   model: DigitVqaModel,
   o: { seed: number; recipe?: DigitVqaRecipeInput; testImages?: DigitImages },
-): DigitVqaScore {
+): Promise<DigitVqaScore> {
   const recipe = parseConfig(DigitVqaRecipeSchema, o.recipe ?? {}, 'digit VQA recipe');
   const images = o.testImages ?? defaultImages().test;
   const questions = makeVqaSet(images, {
@@ -173,8 +173,8 @@ export function evaluateDigitVqa(
     tokenizer: vqaTokenizer(),
     families: recipe.families,
   });
-  const test = withEncoderTokens(questions, model.encoder);
-  const evaluation = evaluateVqa(model.vqa, test);
+  const test = await withEncoderTokens(questions, model.encoder);
+  const evaluation = await evaluateVqa(model.vqa, test);
   const correct = Array.from(evaluation.predictions, (p, i) => (p === test.answer[i] ? 1 : 0));
   return { test, correct, evaluation };
 }
@@ -202,7 +202,7 @@ function upcycleBase(
 }
 
 /** The trained model measured on the held-out questions, with its step count and time. */
-function scored(
+async function scored(
   model: DigitVqaModel,
   o: TrainDigitVqaOptions,
   recipe: DigitVqaRecipe,
@@ -210,8 +210,8 @@ function scored(
   images: { pool: DigitImages; test: DigitImages },
   seconds: number,
   stages: VqaStageReport,
-): TrainedDigitVqa {
-  const score = evaluateDigitVqa(model, { seed: o.seed, recipe, testImages: images.test });
+): Promise<TrainedDigitVqa> {
+  const score = await evaluateDigitVqa(model, { seed: o.seed, recipe, testImages: images.test });
   const steps = Object.values(digitVqaSteps(recipe, images.pool.n, arm)).reduce((a, b) => a + b, 0);
   return { model, recipe, ...score, steps, seconds, stages };
 }
@@ -258,7 +258,7 @@ export async function trainDigitVqa(options: TrainDigitVqaOptions): Promise<Trai
       epochs: recipe.epochs,
       onStep: (loss) => o.onStep?.('tune', loss),
     });
-    return scored(model, o, recipe, arm, images, stageSeconds(report) + tuned.seconds, report);
+    return await scored(model, o, recipe, arm, images, stageSeconds(report) + tuned.seconds, report);
   } catch (e) {
     model.dispose();
     throw e;
@@ -304,7 +304,7 @@ async function trainMoteDigitVqa(o: TrainDigitVqaOptions, recipe: DigitVqaRecipe
       epochs: moteEpochs,
       onStep: (loss) => o.onStep?.('mote', loss),
     });
-    return scored(model, o, recipe, 'mote', images, seconds + r.seconds, report);
+    return await scored(model, o, recipe, 'mote', images, seconds + r.seconds, report);
   } catch (e) {
     model.dispose();
     throw e;

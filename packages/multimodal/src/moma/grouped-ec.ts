@@ -76,17 +76,21 @@ export interface GroupRoutingStats {
   pairs: number;
 }
 
-/** Router inputs and expert-choice decisions of one group, for training the auxiliary routers. */
+/**
+ * Router inputs and expert-choice decisions of one group, for training the auxiliary routers. They
+ * stay on the device (no readback inside the forward pass): the tensors belong to the caller, who
+ * disposes them (or collects inside `tf.tidy` and returns them from it).
+ */
 export interface CollectedRouting {
   group: string;
-  /** [tokens × dim] router inputs. */
-  inputs: Float32Array;
-  /** [tokens × experts] 1 where the expert chose the token. */
-  chosen: Float32Array;
+  /** [tokens, dim] router inputs. */
+  inputs: tf.Tensor2D;
+  /** [tokens, experts] float32, 1 where the expert chose the token. */
+  chosen: tf.Tensor2D;
   tokens: number;
   experts: number;
-  /** [tokens × experts] auxiliary-router logits (only when asked). */
-  auxLogits?: Float32Array;
+  /** [tokens, experts] auxiliary-router logits (only when asked). */
+  auxLogits?: tf.Tensor2D;
 }
 
 /** Context of one {@link ExpertChoiceGroup} call: the slot context plus the routing mode. */
@@ -97,6 +101,12 @@ export interface ExpertGroupContext extends SlotContext {
 
 /** Per-call context of {@link ModalityGroupedMoE.forward}: `modality` (required) and the routing mode. */
 export interface GroupedMoEContext extends ExpertGroupContext {
+  /**
+   * The values of `modality` on the host, when the caller has them: the layer splits the rows by
+   * group from these instead of reading `modality` back (which needs a synchronous read, missing
+   * on webgpu in Node).
+   */
+  modalityCodes?: ArrayLike<number>;
   /** With `ec` routing: push each group's router inputs and decisions here. */
   collect?: CollectedRouting[];
   /** With `collect`: also record the auxiliary routers' logits. */
@@ -174,8 +184,8 @@ export class ExpertChoiceGroup extends RoutedLayer<ExpertGroupContext> {
  * ```ts
  * const moe = new ModalityGroupedMoE({ dim: 32, hidden: 64, groups: [
  *   { name: 'text', modalities: [1], experts: 4 }, { name: 'image', modalities: [2], experts: 4 }] });
- * const { y, aux } = moe.forward(x, { modality, routing: 'ec' }); // x [T, 32], modality [T] int32
- * moe.groupStats(aux, modalityCodes); // [{ group: 'text', tokens, pairs }, ...]
+ * const { y, aux } = moe.forward(x, { modality, modalityCodes, routing: 'ec' }); // x [T, 32], modality [T] int32
+ * await moe.groupStats(aux, modalityCodes); // [{ group: 'text', tokens, pairs }, ...]
  * ```
  */
 export class ModalityGroupedMoE extends Module implements FfnSlot, CostReporter {
@@ -249,8 +259,12 @@ export class ModalityGroupedMoE extends Module implements FfnSlot, CostReporter 
       throw new Error(`ModalityGroupedMoE: modality has ${ctx.modality.size} entries for ${t} rows`);
     if (ctx.valid && ctx.valid.size !== t)
       throw new Error(`ModalityGroupedMoE: valid has ${ctx.valid.size} entries for ${t} rows`);
+    if (ctx.modalityCodes && ctx.modalityCodes.length !== t)
+      throw new Error(
+        `ModalityGroupedMoE: modalityCodes has ${ctx.modalityCodes.length} entries for ${t} rows`,
+      );
     const routing = ctx.routing ?? 'ec';
-    const codes = ctx.modality.dataSync();
+    const codes = ctx.modalityCodes ?? ctx.modality.dataSync();
     const rows = this.split(codes);
     const x2 = tf.reshape(x, [-1, d]) as tf.Tensor2D;
     const position = new Int32Array(t);
@@ -270,7 +284,7 @@ export class ModalityGroupedMoE extends Module implements FfnSlot, CostReporter 
     });
     // Padding rows read a zero row appended after the groups' rows.
     for (let r = 0; r < t; r++) if (!this.groupOf.has(codes[r])) position[r] = offset;
-    const routed = Float32Array.from(codes, (m) => (this.groupOf.has(m) ? 1 : 0));
+    const routed = Float32Array.from(codes, (m: number) => (this.groupOf.has(m) ? 1 : 0));
     const merged = tf.tidy(() => this.merge(parts, position, routed, routing, ctx.valid));
     const y = tf.tidy(() => tf.reshape(merged.y, x.shape));
     const used = parts.flatMap((p) => [
@@ -287,23 +301,23 @@ export class ModalityGroupedMoE extends Module implements FfnSlot, CostReporter 
     return { y, aux: { losses: merged.losses, counts, probs, dropped, indices, valid } };
   }
 
-  /** The group's router inputs and expert-choice decisions (host arrays). */
+  /** The group's router inputs and expert-choice decisions (new tensors, on the device). */
   private collected(g: number, xg: tf.Tensor2D, aux: MoEAux, withAux = false): CollectedRouting {
     const tokens = xg.shape[0];
-    const e = this.groups[g].experts;
-    const mask = new Float32Array(tokens * e);
-    const ids = aux.indices.dataSync();
-    const cap = aux.indices.shape[1];
-    for (let j = 0; j < e; j++) for (let c = 0; c < cap; c++) mask[ids[j * cap + c] * e + j] = 1;
+    // Expert j's chosen rows (aux.indices [E, C]) as a [tokens, E] 0/1 mask; the one-hots times a
+    // float 1, so that they are float32 on every backend (webgpu sums int32 wrongly, and wasm's
+    // one-hot ignores a dtype).
+    const chosen = tf.tidy(() => {
+      const hits = tf.sum(tf.mul(tf.oneHot(aux.indices, tokens), tf.scalar(1, 'float32')), 1); // [E, tokens]
+      return tf.transpose(tf.minimum(hits, 1)) as tf.Tensor2D;
+    });
     return {
       group: this.groups[g].name,
-      inputs: xg.dataSync() as Float32Array,
-      chosen: mask,
+      inputs: tf.clone(xg),
+      chosen,
       tokens,
-      experts: e,
-      auxLogits: withAux
-        ? (tf.tidy(() => this.auxRouters[g].logits(xg).dataSync()) as Float32Array)
-        : undefined,
+      experts: this.groups[g].experts,
+      auxLogits: withAux ? tf.tidy(() => this.auxRouters[g].logits(xg) as tf.Tensor2D) : undefined,
     };
   }
 
@@ -382,10 +396,10 @@ export class ModalityGroupedMoE extends Module implements FfnSlot, CostReporter 
 
   /**
    * Tokens and (token, expert) pairs per group of one call, from its aux (pairs: the group's
-   * counts) and the rows' modality codes (tokens).
+   * counts, read back with an awaited read) and the rows' modality codes (tokens).
    */
-  groupStats(aux: MoEAux, modality: ArrayLike<number>): GroupRoutingStats[] {
-    const counts = Array.from(aux.counts.dataSync());
+  async groupStats(aux: MoEAux, modality: ArrayLike<number>): Promise<GroupRoutingStats[]> {
+    const counts = Array.from(await aux.counts.data());
     const rows = this.split(modality);
     return this.groups.map((g, i) => ({
       group: g.name,

@@ -193,6 +193,7 @@ export class InterleavedLM extends Module {
       const collected: CollectedRouting[] | undefined = o.collect ? [] : undefined;
       const ctx: GroupedMoEContext = {
         modality: codes,
+        modalityCodes: modality,
         routing: o.routing ?? 'ec',
         collect: collected,
         collectAux: o.collectAux,

@@ -1,6 +1,6 @@
 import {
   ConfigError,
-  evaluateInBatches,
+  evaluateInBatchesAsync,
   fitShuffled,
   functionField,
   parseConfig,
@@ -119,38 +119,50 @@ export async function trainLm(
     throw new Error(`trainLm: set vocabulary ${set.vocabSize} != model vocabSize ${model.config.vocabSize}`);
   model.trainAuxRoutersOnly(false);
   const curves: LmCurves = { loss: [], text: [], image: [], seconds: 0 };
-  const { seconds } = await fitShuffled<LmBatch, InterleavedLM>({
-    model,
-    samples: set.n,
-    makeBatch: (idx) => lmBatch(set, idx),
-    epochs: o.epochs,
-    batchSize,
-    lr: o.lr ?? 3e-3,
-    seed: o.seed ?? 0,
-    loss: (b, m) => {
-      const { logits } = m.forward(b.input, b.inputModality, { routing: 'ec' });
-      const sums = lossSums(logits, b);
-      const [ts, tn, is, iN] = sums.dataSync();
-      curves.text.push(ts / Math.max(tn, 1));
-      curves.image.push(is / Math.max(iN, 1));
-      const loss = tf.div(
-        tf.add(sums.gather(0), sums.gather(2)),
-        tf.maximum(tf.add(sums.gather(1), sums.gather(3)), 1),
-      );
-      return { loss: loss as tf.Scalar };
-    },
-    callbacks: {
-      onStep: (s) => {
-        curves.loss.push(s.loss);
-        o.onStep?.({
-          loss: s.loss,
-          text: curves.text[curves.text.length - 1],
-          image: curves.image[curves.image.length - 1],
-        });
+  // The step's per-modality sums [textSum, textN, imageSum, imageN], kept past the gradient tape
+  // and read back (awaited) in `onStep`: no synchronous read inside the loss.
+  const step: { sums?: tf.Tensor1D } = {};
+  try {
+    const { seconds } = await fitShuffled<LmBatch, InterleavedLM>({
+      model,
+      samples: set.n,
+      makeBatch: (idx) => lmBatch(set, idx),
+      epochs: o.epochs,
+      batchSize,
+      lr: o.lr ?? 3e-3,
+      seed: o.seed ?? 0,
+      loss: (b, m) => {
+        const { logits } = m.forward(b.input, b.inputModality, { routing: 'ec' });
+        const sums = lossSums(logits, b);
+        step.sums?.dispose();
+        step.sums = tf.keep(tf.clone(sums));
+        const loss = tf.div(
+          tf.add(sums.gather(0), sums.gather(2)),
+          tf.maximum(tf.add(sums.gather(1), sums.gather(3)), 1),
+        );
+        return { loss: loss as tf.Scalar };
       },
-    },
-  });
-  curves.seconds = seconds;
+      callbacks: {
+        onStep: async (s) => {
+          const read = step.sums as tf.Tensor1D;
+          step.sums = undefined;
+          const [ts, tn, is, iN] = await read.data();
+          read.dispose();
+          curves.text.push(ts / Math.max(tn, 1));
+          curves.image.push(is / Math.max(iN, 1));
+          curves.loss.push(s.loss);
+          o.onStep?.({
+            loss: s.loss,
+            text: curves.text[curves.text.length - 1],
+            image: curves.image[curves.image.length - 1],
+          });
+        },
+      },
+    });
+    curves.seconds = seconds;
+  } finally {
+    step.sums?.dispose(); // left by a step that failed
+  }
   return curves;
 }
 
@@ -169,12 +181,18 @@ export interface LmEvaluation {
 /**
  * Evaluates in eval mode, in batches of `batchSize` sequences (expert choice picks its tokens
  * within each batch, as in training, so use the training batch size), with the given routing.
+ * Reads are awaited, so it runs on every backend.
+ *
+ * @example
+ * ```ts
+ * const { loss, lossText, lossImage } = await evaluateLm(lm, val, { routing: 'ec' });
+ * ```
  */
-export function evaluateLm(
+export async function evaluateLm(
   model: InterleavedLM,
   set: InterleavedSet,
   o: { routing?: LmRouting; batchSize?: number } = {},
-): LmEvaluation {
+): Promise<LmEvaluation> {
   const batchSize = o.batchSize ?? 32;
   const sums = [0, 0, 0, 0];
   const perSequence = {
@@ -184,10 +202,13 @@ export function evaluateLm(
   };
   const pairs: Record<string, [number, number]> = {};
   const layers = model.moeLayers();
-  evaluateInBatches(model, set.n, batchSize, ({ from, indices }) => {
+  await evaluateInBatchesAsync(model, set.n, batchSize, async ({ from, indices }) => {
     const b = lmBatch(set, indices);
     const out = model.forward(b.input, b.inputModality, { routing: o.routing ?? 'ec' });
-    const s = rowLossSums(out.logits, b).dataSync();
+    const [s, stats] = await Promise.all([
+      rowLossSums(out.logits, b).data(),
+      Promise.all(out.aux.map((aux, l) => layers[l].groupStats(aux, b.inputModality))),
+    ]);
     for (let i = 0; i < indices.length; i++) {
       const [ts, tn, is, iN] = s.subarray(i * 4, i * 4 + 4);
       sums[0] += ts;
@@ -198,13 +219,13 @@ export function evaluateLm(
       perSequence.text[from + i] = ts / Math.max(tn, 1);
       perSequence.image[from + i] = is / Math.max(iN, 1);
     }
-    out.aux.forEach((aux, l) => {
-      for (const g of layers[l].groupStats(aux, b.inputModality)) {
+    for (const layer of stats) {
+      for (const g of layer) {
         const p = (pairs[g.group] ??= [0, 0]);
         p[0] += g.pairs;
         p[1] += g.tokens;
       }
-    });
+    }
   });
   return {
     loss: (sums[0] + sums[2]) / Math.max(sums[1] + sums[3], 1),
@@ -220,11 +241,16 @@ interface AuxBatch {
   parts: { layer: number; group: number; x: tf.Tensor2D; chosen: tf.Tensor2D }[];
 }
 
-/** Expert-choice decisions of the frozen model on a batch, per layer and group (host arrays). */
+/**
+ * Expert-choice decisions of the frozen model on a batch, per layer and group: tensors that
+ * outlive the forward pass's own ones and belong to the enclosing scope (dispose them otherwise).
+ */
 function collectRouting(model: InterleavedLM, b: LmBatch, collectAux = false): CollectedRouting[][] {
   const collect: CollectedRouting[][] = [];
   tf.tidy(() => {
     model.forward(b.input, b.inputModality, { routing: 'ec', collect, collectAux });
+    // Returned from the tidy: everything else the forward pass made is freed.
+    return collect.flat().flatMap((c) => [c.inputs, c.chosen, ...(c.auxLogits ? [c.auxLogits] : [])]);
   });
   return collect;
 }
@@ -266,12 +292,7 @@ export async function trainAuxRouters(
         collected.forEach((layer, l) =>
           layer.forEach((c) => {
             const g = layers[l].groups.findIndex((s) => s.name === c.group);
-            parts.push({
-              layer: l,
-              group: g,
-              x: tf.tensor2d(c.inputs, [c.tokens, layers[l].dim]),
-              chosen: tf.tensor2d(c.chosen, [c.tokens, c.experts]),
-            });
+            parts.push({ layer: l, group: g, x: c.inputs, chosen: c.chosen });
           }),
         );
         return { parts };
@@ -301,31 +322,38 @@ export async function trainAuxRouters(
 /**
  * How well the auxiliary routers reproduce expert choice on held-out batches: accuracy of the
  * (token, expert) decisions `p > 0.5` against the EC assignment, and recall of the EC-chosen pairs.
+ * Reads are awaited, so it runs on every backend.
+ *
+ * @example
+ * ```ts
+ * const { accuracy, recall } = await auxRouterAgreement(lm, val);
+ * ```
  */
-export function auxRouterAgreement(
+export async function auxRouterAgreement(
   model: InterleavedLM,
   set: InterleavedSet,
   batchSize = 32,
-): { accuracy: number; recall: number } {
+): Promise<{ accuracy: number; recall: number }> {
   let agree = 0;
   let total = 0;
   let hit = 0;
   let chosen = 0;
   // Whole batches only (expert choice picks within a batch, as in training).
   const full = Math.floor(set.n / batchSize) * batchSize;
-  evaluateInBatches(model, full, batchSize, ({ indices }) => {
+  await evaluateInBatchesAsync(model, full, batchSize, async ({ indices }) => {
     const b = lmBatch(set, indices);
-    for (const layer of collectRouting(model, b, true)) {
-      for (const c of layer) {
-        const aux = c.auxLogits as Float32Array;
-        for (let i = 0; i < c.chosen.length; i++) {
-          const pick = aux[i] > 0 ? 1 : 0;
-          if (pick === c.chosen[i]) agree++;
-          total++;
-          if (c.chosen[i] === 1) {
-            chosen++;
-            hit += pick;
-          }
+    const groups = collectRouting(model, b, true).flat();
+    const read = await Promise.all(
+      groups.map((c) => Promise.all([c.chosen.data(), (c.auxLogits as tf.Tensor2D).data()])),
+    );
+    for (const [picked, aux] of read) {
+      for (let i = 0; i < picked.length; i++) {
+        const pick = aux[i] > 0 ? 1 : 0;
+        if (pick === picked[i]) agree++;
+        total++;
+        if (picked[i] === 1) {
+          chosen++;
+          hit += pick;
         }
       }
     }

@@ -130,7 +130,9 @@ export class MomeAdapter extends Module implements CostReporter {
     const indices = topkIndices(probs, k);
     const counts = countAssignments(indices, e);
     const y = tf.tidy(() => {
-      const mask = tf.sum(tf.oneHot(indices, e), 1); // [T, E], constant
+      // [T, E], constant. The one-hots times a float 1, so that they are float32 on every backend:
+      // webgpu sums int32 wrongly (architecture.md section 3), and wasm's one-hot ignores a dtype.
+      const mask = tf.sum(tf.mul(tf.oneHot(indices, e), tf.scalar(1, 'float32')), 1);
       const gates = normalizeRows(tf.mul(probs, mask) as tf.Tensor2D); // renormalised top-k
       const d = this.options.dim;
       const w1 = tf.reshape(tf.transpose(this.experts.w1, [1, 0, 2]), [d, e * hidden]);

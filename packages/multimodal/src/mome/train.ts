@@ -1,6 +1,6 @@
 import {
   ConfigError,
-  evaluateInBatches,
+  evaluateInBatchesAsync,
   fitShuffled,
   functionField,
   parseConfig,
@@ -179,14 +179,19 @@ export interface AvRateEvaluation {
 
 /**
  * Accuracy (and, for MoME, the chosen experts) of a model at each rate pair, in eval mode and in
- * batches; keyed by {@link rateKey}.
+ * batches; keyed by {@link rateKey}. Reads are awaited, so it runs on every backend.
+ *
+ * @example
+ * ```ts
+ * const evals = await evaluateAvModel(model, av.test, MOME_RATES); // evals.a4v1.accuracy, ...
+ * ```
  */
-export function evaluateAvModel(
+export async function evaluateAvModel(
   model: AvModel,
   set: AvSet,
   rates: readonly RatePair[],
   batchSize = 128,
-): Record<string, AvRateEvaluation> {
+): Promise<Record<string, AvRateEvaluation>> {
   const out: Record<string, AvRateEvaluation> = {};
   for (const rate of rates) {
     const [la, lv] = model.backbone.tokensAt(rate);
@@ -194,10 +199,13 @@ export function evaluateAvModel(
     const predictions = new Int32Array(set.n);
     let routes: LayerRoutes[] = [];
     let correct = 0;
-    evaluateInBatches(model, set.n, batchSize, ({ from, indices: idx }) => {
+    await evaluateInBatchesAsync(model, set.n, batchSize, async ({ from, indices: idx }) => {
       const batch = avBatch(set, idx);
       const r = model.forward(batch.audio, batch.video, rate);
-      const pred = tf.argMax(r.logits, -1).dataSync();
+      const [pred, ...chosen] = await Promise.all([
+        tf.argMax(r.logits, -1).data(),
+        ...r.aux.map((a) => a.indices.data()),
+      ]);
       if (from === 0)
         routes = r.aux.map((a) => ({
           n: set.n,
@@ -205,7 +213,7 @@ export function evaluateAvModel(
           k: a.indices.shape[1],
           indices: new Int32Array(set.n * tokens * a.indices.shape[1]),
         }));
-      r.aux.forEach((a, l) => routes[l].indices.set(a.indices.dataSync(), from * tokens * routes[l].k));
+      r.aux.forEach((_, l) => routes[l].indices.set(chosen[l], from * tokens * routes[l].k));
       for (let i = 0; i < idx.length; i++) {
         predictions[from + i] = pred[i];
         if (pred[i] === set.y[from + i]) correct++;

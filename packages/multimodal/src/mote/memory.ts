@@ -30,17 +30,24 @@ export interface PackedTernaryExperts {
 /**
  * Packs a ternary {@link QuantFfnExperts} bank for storage: `w1` and `w2` at 2 bits per weight with
  * one float32 scale per expert and matrix (core's `packTernaryTensor` with `perExpert`), biases as
- * float32. Unpacking reproduces the forward pass's quantized weights bit for bit.
+ * float32. Unpacking reproduces the forward pass's quantized weights bit for bit. Reads are awaited,
+ * so it runs on every backend.
+ *
+ * @example
+ * ```ts
+ * const bytes = packedBytes(await packTernaryExperts(layer.experts)); // layer: a MoTELayer
+ * ```
  */
-export function packTernaryExperts(bank: QuantFfnExperts): PackedTernaryExperts {
+export async function packTernaryExperts(bank: QuantFfnExperts): Promise<PackedTernaryExperts> {
   if (bank.format !== 'ternary')
     throw new Error(`packTernaryExperts: the bank is ${bank.format}, not ternary`);
-  return {
-    w1: packTernaryTensor(bank.w1, { perExpert: true }),
-    w2: packTernaryTensor(bank.w2, { perExpert: true }),
-    b1: Float32Array.from(bank.b1.dataSync()),
-    b2: Float32Array.from(bank.b2.dataSync()),
-  };
+  const [w1, w2, b1, b2] = await Promise.all([
+    packTernaryTensor(bank.w1, { perExpert: true }),
+    packTernaryTensor(bank.w2, { perExpert: true }),
+    bank.b1.data(),
+    bank.b2.data(),
+  ]);
+  return { w1, w2, b1: Float32Array.from(b1), b2: Float32Array.from(b2) };
 }
 
 /** The dequantized weights `{ w1, w2 }` of a packed bank (float32 tensors). */

@@ -1,6 +1,6 @@
 import {
   ConfigError,
-  evaluateInBatches,
+  evaluateInBatchesAsync,
   fitShuffled,
   functionField,
   parseConfig,
@@ -19,8 +19,8 @@ import { ModalityRoutingStats, TOKEN_KIND } from './routing-stats';
 export const TrainVqaOptionsSchema = TrainOptionsSchema.extend({
   /** 'image' (default) trains on images, 'caption' on the text captions (text-only stage). */
   mode: z.enum(['image', 'caption']).optional(),
-  /** Called after every step with the task loss and (MoE) MaxVio. */
-  onStep: functionField<(loss: number, maxVio: number | undefined) => void>('a step callback').optional(),
+  /** Called after every step with the task loss and (MoE) MaxVio; training waits for a returned promise. */
+  onStep: functionField<(loss: number, maxVio: number | undefined) => unknown>('a step callback').optional(),
 });
 /** Options of {@link trainVqa}. */
 export type TrainVqaOptions = z.input<typeof TrainVqaOptionsSchema>;
@@ -72,11 +72,11 @@ export async function trainVqa(
       };
     },
     callbacks: {
-      onStep: (s) => {
+      onStep: async (s) => {
         losses.push(s.loss);
         if (s.routing) maxVio.push(s.routing.maxVio);
         for (const [name, v] of Object.entries(s.auxLosses)) (auxLosses[name] ??= []).push(v);
-        o.onStep?.(s.loss, s.routing?.maxVio);
+        await o.onStep?.(s.loss, s.routing?.maxVio);
       },
     },
   });
@@ -103,12 +103,20 @@ function routedSlots(model: VqaTransformer): RoutedLayer[] {
   return model.blocks.map((b) => b.ffn).filter((s): s is RoutedLayer => s instanceof RoutedLayer);
 }
 
-/** Evaluates in eval mode and batches (image mode; `mode: 'caption'` for a text-only set). */
-export function evaluateVqa(
+/**
+ * Evaluates in eval mode and batches (image mode; `mode: 'caption'` for a text-only set). Reads
+ * are awaited, so it runs on every backend.
+ *
+ * @example
+ * ```ts
+ * const { accuracy, byType, usage } = await evaluateVqa(model, test);
+ * ```
+ */
+export async function evaluateVqa(
   model: VqaTransformer,
   set: VqaSet,
   o: { batchSize?: number; mode?: 'image' | 'caption' } = {},
-): VqaEvaluation {
+): Promise<VqaEvaluation> {
   const batchSize = o.batchSize ?? 250;
   const mode = o.mode ?? 'image';
   if (mode === 'image' && !set.tokens) throw new Error('evaluateVqa: the set has no visual tokens');
@@ -117,9 +125,13 @@ export function evaluateVqa(
   const predictions = new Int32Array(set.n);
   const slots = routedSlots(model);
   let stats: ModalityRoutingStats | undefined;
-  evaluateInBatches(model, set.n, batchSize, ({ from, indices: idx }) => {
+  await evaluateInBatchesAsync(model, set.n, batchSize, async ({ from, indices: idx }) => {
     const out = model.forward(vqaBatch(set, idx, mode));
-    predictions.set(tf.argMax(out.logits, -1).dataSync(), from);
+    const [pred, routes] = await Promise.all([
+      tf.argMax(out.logits, -1).data(),
+      Promise.all(out.aux.map((a) => Promise.all([a.probs.data(), a.indices.data()]))),
+    ]);
+    predictions.set(pred, from);
     if (out.aux.length === 0) return;
     const kind = new Int8Array(idx.length * len);
     for (let t = 0; t < kind.length; t++) {
@@ -137,8 +149,8 @@ export function evaluateVqa(
       const choices = (m: number) => (slot instanceof GroupRoutedMoE ? slot.choicesFor(m) : e);
       stats.add(
         {
-          probs: a.probs.dataSync(),
-          indices: a.indices.dataSync(),
+          probs: routes[i][0],
+          indices: routes[i][1],
           choices: { image: choices(1), text: choices(0) },
         },
         kind,

@@ -1,6 +1,6 @@
 import {
   Conv2d,
-  evaluateInBatches,
+  evaluateInBatchesAsync,
   fitShuffled,
   functionField,
   Linear,
@@ -144,22 +144,46 @@ export async function pretrainDigitEncoder(
   return { seconds, losses };
 }
 
-/** Digit accuracy of the encoder's pre-training head on unshifted images. */
-export function encoderAccuracy(encoder: DigitEncoder, images: DigitImages, batchSize = 500): number {
-  const correct = evaluateInBatches(encoder, images.n, batchSize, ({ indices }) => {
-    const pred = tf.argMax(encoder.forward(imageBatch(images.x, indices)), -1).dataSync();
+/**
+ * Digit accuracy of the encoder's pre-training head on unshifted images (awaited reads: every
+ * backend).
+ *
+ * @example
+ * ```ts
+ * const accuracy = await encoderAccuracy(encoder, images.test);
+ * ```
+ */
+export async function encoderAccuracy(
+  encoder: DigitEncoder,
+  images: DigitImages,
+  batchSize = 500,
+): Promise<number> {
+  const correct = await evaluateInBatchesAsync(encoder, images.n, batchSize, async ({ indices }) => {
+    const pred = await tf.argMax(encoder.forward(imageBatch(images.x, indices)), -1).data();
     return indices.reduce((s, j, i) => s + (pred[i] === images.y[j] ? 1 : 0), 0);
   });
   return correct.reduce((a, b) => a + b, 0) / images.n;
 }
 
-/** The set with the (frozen) encoder's visual tokens computed for every image. */
-export function withEncoderTokens(set: VqaSet, encoder: DigitEncoder, batchSize = 500): VqaSet {
+/**
+ * The set with the (frozen) encoder's visual tokens computed for every image (awaited reads:
+ * every backend).
+ *
+ * @example
+ * ```ts
+ * const test = await withEncoderTokens(questions, encoder); // questions: a VqaSet with images
+ * ```
+ */
+export async function withEncoderTokens(
+  set: VqaSet,
+  encoder: DigitEncoder,
+  batchSize = 500,
+): Promise<VqaSet> {
   if (set.pixels.length === 0) throw new Error('withEncoderTokens: this is a text-only set (no images)');
   const per = encoder.count * encoder.channels;
   const data = new Float32Array(set.n * per);
-  evaluateInBatches(encoder, set.n, batchSize, ({ from, indices }) =>
-    data.set(encoder.tokens(imageBatch(set.pixels, indices)).dataSync(), from * per),
+  await evaluateInBatchesAsync(encoder, set.n, batchSize, async ({ from, indices }) =>
+    data.set(await encoder.tokens(imageBatch(set.pixels, indices)).data(), from * per),
   );
   return { ...set, tokens: { count: encoder.count, dim: encoder.channels, data } };
 }

@@ -120,8 +120,9 @@ export class MoVAdapterBlock extends Module {
     const [b, l, d] = x.shape;
     const e = this.numExperts;
     return tf.tidy(() => {
-      const { weights, selected } = maskedTopKGate(this.gateLogits(x, q), routed, this.options.topK);
-      // The selected (row, expert) pairs and where each finds its expert tokens.
+      const { weights, selected, pairs } = maskedTopKGate(this.gateLogits(x, q), routed, this.options.topK);
+      // The selected (row, expert) pairs and where each finds its expert tokens (on webgpu with more
+      // than top-k routed, every routed pair: those left out have weight 0).
       const rows: number[] = [];
       const which: number[] = [];
       const at: number[] = [];
@@ -140,7 +141,7 @@ export class MoVAdapterBlock extends Module {
       }
       let h: tf.Tensor = x;
       if (rows.length) {
-        if (stats) stats.crossRows += rows.length;
+        if (stats) stats.crossRows += pairs; // the selected pairs: rows.length where the host selected
         const rowIdx = tf.tensor1d(rows, 'int32');
         const qx = tf.gather(this.lnX.forward(x), rowIdx);
         const kv = tf.gather(experts.tokens as tf.Tensor3D, tf.tensor1d(at, 'int32'));

@@ -75,20 +75,20 @@ export async function answerVisualQuestion(
   answerer.modules.forEach((m) => m.eval());
   const wasRouterTraining = system.router.training;
   system.router.eval();
+  const images = tf.tensor3d(x, [1, size, size]);
+  const wordIds = tf.tensor2d(words, [1, words.length], 'int32');
   try {
-    let routed: Uint8Array | undefined;
-    const probs = tf.tidy(() => {
-      const out = answerer.predict(
-        tf.tensor3d(x, [1, size, size]),
-        tf.tensor2d(words, [1, words.length], 'int32'),
-      );
-      routed = out.routed;
-      return Array.from(tf.softmax(out.logits).dataSync());
-    });
+    const out = await answerer.predict(images, wordIds);
+    const routed = out.routed;
+    const soft = tf.tidy(() => tf.softmax(out.logits));
+    out.logits.dispose();
+    const probs = Array.from(await soft.data());
+    soft.dispose();
     const best = probs.indexOf(Math.max(...probs));
     const experts = CONTENT_TYPES.filter((_, j) => routed?.[j] === 1);
     return { answer: ANSWERS[best], probs, experts };
   } finally {
+    tf.dispose([images, wordIds]);
     answerer.modules.forEach((m, i) => m.train(wasTraining[i]));
     system.router.train(wasRouterTraining);
   }

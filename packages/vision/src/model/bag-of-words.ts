@@ -23,7 +23,9 @@ export class BagOfWords extends Module {
 
   forward(ids: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const mask = tf.expandDims(tf.cast(tf.notEqual(ids, 0), 'float32'), -1); // [..., W, 1]
+      // [..., W, 1]; times 1 so that it is stored as float32: webgpu's cast of a bool is a relabel,
+      // and its sum over the words (a rank-3 transpose) then reads it wrongly.
+      const mask = tf.expandDims(tf.mul(tf.cast(tf.notEqual(ids, 0), 'float32'), 1), -1);
       const sum = tf.sum(tf.mul(this.embed.forward(ids), mask), -2);
       return tf.div(sum, tf.maximum(tf.sum(mask, -2), 1));
     });

@@ -48,13 +48,11 @@ export async function classifyImage(
   const wasTraining = model.training;
   model.eval();
   try {
-    const probs = tf.tidy(() =>
-      Array.from(
-        tf
-          .softmax(model.forward(imagePatches(tf.tensor3d(x, [1, imageSize, imageSize]), patch)).logits)
-          .dataSync(),
-      ),
+    const soft = tf.tidy(() =>
+      tf.softmax(model.forward(imagePatches(tf.tensor3d(x, [1, imageSize, imageSize]), patch)).logits),
     );
+    const probs = Array.from(await soft.data());
+    soft.dispose();
     const label = probs.indexOf(Math.max(...probs));
     return { label, name: classNames[label] ?? String(label), probs };
   } finally {

@@ -1,11 +1,18 @@
-import { tf } from '@moe-zoo/core';
+import { backendCapabilities, tf } from '@moe-zoo/core';
 
 /** Result of {@link maskedTopKGate}. */
 export interface GateOutput {
   /** [B, E]: softmax over the selected experts of each row (rows sum to 1), 0 elsewhere; all 0 for a row with none. */
   weights: tf.Tensor2D;
-  /** [B × E] row-major, 1 where an expert is selected (routed and among the row's top-k). */
+  /**
+   * [B × E] row-major, 1 where an expert may carry weight: the selected experts (routed and among
+   * the row's top-k). On a backend without synchronous reads (webgpu), when some row has more
+   * than k routed experts, the selection is made on the device and this is the routing mask (a
+   * superset: the routed experts left out have weight exactly 0).
+   */
   selected: Uint8Array;
+  /** Selected (row, expert) pairs, Σ_r min(k, experts routed for row r), on every backend. */
+  pairs: number;
 }
 
 /**
@@ -32,7 +39,9 @@ export function selectTopK(probs: ArrayLike<number>, mask: Uint8Array, e: number
  * The MoV-Adapter's dynamic gate: `P = softmax(logits + (1 − r)·(−1e9))` over the routed
  * experts `r`, keep the top-k of P, renormalise (equivalently, a softmax over the kept
  * logits). Gradients flow through the softmax only; the selection is a constant. The host reads
- * the probabilities back only when some row has more than k routed experts.
+ * the probabilities back only when some row has more than k routed experts, and only where the
+ * backend reads synchronously; elsewhere (webgpu) the same selection is made on the device
+ * ({@link selectTopKOnDevice}) and `selected` is the routing mask (see {@link GateOutput}).
  *
  * @param logits gate logits [B, E]
  * @param routed [B × E] row-major 0/1 routing mask
@@ -48,26 +57,72 @@ export function maskedTopKGate(logits: tf.Tensor2D, routed: Uint8Array, k: numbe
   if (routed.length !== b * e)
     throw new Error(`maskedTopKGate: routing mask has ${routed.length} entries, logits are [${b}, ${e}]`);
   if (!Number.isInteger(k) || k < 1) throw new Error(`maskedTopKGate: k must be an integer >= 1, got ${k}`);
-  let selected = routed;
-  let over = false;
-  for (let r = 0; r < b && !over; r++) {
+  const counts = Array.from({ length: b }, (_, r) => {
     let c = 0;
     for (let j = 0; j < e; j++) c += routed[r * e + j];
-    over = c > k;
-  }
-  if (over) {
-    const probs = tf.tidy(() => tf.softmax(tf.add(logits, maskPenalty(routed, b, e)))).dataSync();
-    selected = selectTopK(probs, routed, e, k);
-  } else {
+    return c;
+  });
+  const over = counts.some((c) => c > k);
+  const pairs = counts.reduce((s, c) => s + Math.min(k, c), 0);
+  let selected: Uint8Array;
+  let penalty: () => tf.Tensor2D;
+  if (over && !backendCapabilities().syncReadback) {
+    // No synchronous read: the selection stays on the device.
     selected = routed.slice();
+    penalty = () => tf.mul(tf.sub(selectTopKOnDevice(logits, routed, k), 1), 1e9) as tf.Tensor2D;
+  } else {
+    if (over) {
+      const probs = tf.tidy(() => tf.softmax(tf.add(logits, maskPenalty(routed, b, e)))).dataSync();
+      selected = selectTopK(probs, routed, e, k);
+    } else {
+      selected = routed.slice();
+    }
+    penalty = () => maskPenalty(selected, b, e);
   }
   const weights = tf.tidy(() => {
-    const any = new Float32Array(b);
-    for (let r = 0; r < b; r++) for (let j = 0; j < e; j++) any[r] = Math.max(any[r], selected[r * e + j]);
-    const p = tf.softmax(tf.add(logits, maskPenalty(selected, b, e)));
+    // A row keeps min(k, routed) experts: it has weight exactly when something is routed.
+    const any = Float32Array.from(counts, (c) => (c > 0 ? 1 : 0));
+    const p = tf.softmax(tf.add(logits, penalty()));
     return tf.mul(p, tf.tensor2d(any, [b, 1])) as tf.Tensor2D;
   });
-  return { weights, selected };
+  return { weights, selected, pairs };
+}
+
+/**
+ * {@link selectTopK} of the masked softmax of `logits` on the device: [B, E] float32, 1 where
+ * the expert is routed and fewer than `k` routed experts of its row precede it (higher
+ * probability, or equal probability and earlier in the row's tie order). The same selection as
+ * the host's, without a readback; no gradient flows through it.
+ */
+export function selectTopKOnDevice(logits: tf.Tensor2D, routed: Uint8Array, k: number): tf.Tensor2D {
+  const [b, e] = logits.shape;
+  // ahead[r, a, j] = 1 where expert a precedes expert j in row r's tie order (see selectTopK).
+  const ahead = new Float32Array(b * e * e);
+  for (let r = 0; r < b; r++) {
+    const rank = (j: number) => (j - (r % e) + e) % e;
+    for (let a = 0; a < e; a++)
+      for (let j = 0; j < e; j++) ahead[(r * e + a) * e + j] = rank(a) < rank(j) ? 1 : 0;
+  }
+  const select = tf.customGrad((...inputs: Array<tf.Tensor | ((save: tf.Tensor[]) => void)>) => {
+    const x = inputs[0] as tf.Tensor;
+    return {
+      value: tf.tidy(() => {
+        const mask = tf.tensor2d(Float32Array.from(routed), [b, e]);
+        const p = tf.softmax(tf.add(x, maskPenalty(routed, b, e)));
+        const pa = tf.expandDims(p, 2); // [B, E (a), 1]
+        const pj = tf.expandDims(p, 1); // [B, 1, E (j)]
+        const beats = tf.add(
+          tf.cast(tf.greater(pa, pj), 'float32'),
+          tf.mul(tf.cast(tf.equal(pa, pj), 'float32'), tf.tensor3d(ahead, [b, e, e])),
+        );
+        // Float sums (webgpu sums int32 wrongly): the routed experts ahead of each expert.
+        const before = tf.sum(tf.mul(beats, tf.expandDims(mask, 2)), 1); // [B, E]
+        return tf.mul(mask, tf.cast(tf.less(before, k), 'float32'));
+      }),
+      gradFunc: () => tf.zerosLike(x),
+    };
+  });
+  return select(logits) as tf.Tensor2D;
 }
 
 function maskPenalty(mask: Uint8Array, b: number, e: number): tf.Tensor2D {

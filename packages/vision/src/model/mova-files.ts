@@ -85,7 +85,7 @@ export const MOVA_FORMAT: ModelFormat<MoVASystem, typeof MoVASystemConfigSchema>
  * const system = new MoVASystem({ base, experts, router, model: mova, routing: { descriptions } });
  * await saveMoVAModel('runs/mova', system, { accuracy: 0.83 });
  * const { model, config, extra } = await loadMoVAModel('runs/mova');
- * const result = evaluateSystem(model.answerSystem(), data.test);
+ * const result = await evaluateSystem(model.answerSystem(), data.test);
  * ```
  */
 export async function saveMoVAModel(

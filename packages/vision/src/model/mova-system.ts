@@ -135,7 +135,7 @@ export interface MoVASystemParts {
  * @example
  * ```ts
  * const system = new MoVASystem({ base, experts, router, model: mova, routing: { descriptions } });
- * const result = evaluateSystem(system.answerSystem(), data.test);
+ * const result = await evaluateSystem(system.answerSystem(), data.test);
  * ```
  */
 export class MoVASystem extends Module {
@@ -193,7 +193,7 @@ export class MoVASystem extends Module {
    * @param pooled mean base token of each image [B, baseDim]
    * @param words question word ids [B, W] (int32)
    */
-  route(pooled: tf.Tensor2D, words: tf.Tensor2D): { routed: Uint8Array; probs: Float32Array } {
+  route(pooled: tf.Tensor2D, words: tf.Tensor2D): Promise<{ routed: Uint8Array; probs: Float32Array }> {
     const { descriptions, threshold, maxExperts } = this.config.routing;
     return routeBatch(this.router, pooled, words, descriptions, { threshold, maxExperts });
   }
@@ -207,7 +207,7 @@ export class MoVASystem extends Module {
       base: this.base,
       experts: this.experts,
       model: this.model,
-      route: (pooled, words) => this.route(pooled, words).routed,
+      route: async (pooled, words) => (await this.route(pooled, words)).routed,
     });
   }
 }

@@ -1,5 +1,5 @@
 import {
-  evaluateInBatches,
+  evaluateInBatchesAsync,
   fitShuffled,
   imagePatches,
   loadModel,
@@ -225,13 +225,22 @@ export async function trainViT(
   return { seconds, losses, maxVio };
 }
 
-/** Test accuracy (eval mode, batches of 250; core's `evaluateInBatches`). */
-export function evaluateViT(model: ViT, set: LabelledImages): number {
+/**
+ * Test accuracy (eval mode, batches of 250; core's `evaluateInBatchesAsync`, awaited reads: every
+ * backend).
+ *
+ * @example
+ * ```ts
+ * const accuracy = await evaluateViT(model, data.test);
+ * ```
+ */
+export async function evaluateViT(model: ViT, set: LabelledImages): Promise<number> {
   const { patch } = model.config;
-  const correct = evaluateInBatches(model, set.n, 250, ({ indices }) => {
+  const correct = await evaluateInBatchesAsync(model, set.n, 250, async ({ indices }) => {
     const { x, y } = batch(set, indices, patch);
     const pred = tf.argMax(model.forward(x).logits, -1);
-    return tf.sum(tf.cast(tf.equal(pred, y), 'int32')).dataSync()[0];
+    // Float sum of the hits (webgpu sums int32 wrongly); exact for batch-sized counts.
+    return (await tf.sum(tf.cast(tf.equal(pred, y), 'float32')).data())[0];
   });
   return correct.reduce((a, b) => a + b, 0) / set.n;
 }

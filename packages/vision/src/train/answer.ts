@@ -1,6 +1,6 @@
 import {
   ConfigError,
-  evaluateInBatches,
+  evaluateInBatchesAsync,
   fitShuffled,
   functionField,
   parseConfig,
@@ -106,21 +106,29 @@ export async function trainFusionAnswerer(
   );
 }
 
-/** Per-sample cross-entropy of a fusion answerer on `samples` (eval mode, batched), in `samples` order. */
-export function fusionLosses(
+/**
+ * Per-sample cross-entropy of a fusion answerer on `samples` (eval mode, batched), in `samples`
+ * order; read back with awaited reads, so it runs on every backend.
+ *
+ * @example
+ * ```ts
+ * const losses = await fusionLosses(answerer, bank, [BASE_SOURCE, 0], data.train);
+ * ```
+ */
+export async function fusionLosses(
   model: FusionAnswerer,
   bank: FeatureBank,
   sources: number[],
   set: VqaSet,
   samples: Int32Array = allIndices(set.n),
   batchSize = 256,
-): Float32Array {
+): Promise<Float32Array> {
   const out = new Float32Array(samples.length);
-  evaluateInBatches(model, samples.length, batchSize, ({ from, size }) => {
+  await evaluateInBatchesAsync(model, samples.length, batchSize, async ({ from, size }) => {
     const idx = samples.subarray(from, from + size);
     const logits = model.forward(fusedTokens(bank, sources, idx), wordsOf(set, idx));
     const y = tf.oneHot(answersOf(set, idx), ANSWERS.length);
-    out.set(tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), y), -1)).dataSync(), from);
+    out.set(await tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), y), -1)).data(), from);
   });
   return out;
 }

@@ -21,21 +21,36 @@ export interface FeatureBank {
 /** The source index of the base in {@link fusedTokens}; experts are 0..E-1. */
 export const BASE_SOURCE = -1;
 
-/** Runs the frozen base and experts over `set` once. All encoders must share the token grid. */
-export function buildFeatureBank(base: ConvEncoder, experts: ConvEncoder[], set: VqaSet): FeatureBank {
+/**
+ * Runs the frozen base and experts over `set` once. All encoders must share the token grid. The
+ * tokens are read back with awaited reads, so it runs on every backend.
+ *
+ * @example
+ * ```ts
+ * const bank = await buildFeatureBank(base, experts, data.train);
+ * ```
+ */
+export async function buildFeatureBank(
+  base: ConvEncoder,
+  experts: ConvEncoder[],
+  set: VqaSet,
+): Promise<FeatureBank> {
   for (const [j, e] of experts.entries()) {
     if (e.tokens !== base.tokens)
       throw new Error(
         `buildFeatureBank: expert ${j} has ${e.tokens} tokens per image, the base ${base.tokens}`,
       );
   }
+  const baseTokens = await encodeImages(base, set);
+  const expertTokens: Float32Array[] = [];
+  for (const e of experts) expertTokens.push(await encodeImages(e, set));
   return {
     n: set.n,
     tokens: base.tokens,
     baseDim: base.dim,
-    base: encodeImages(base, set),
+    base: baseTokens,
     expertDims: experts.map((e) => e.dim),
-    experts: experts.map((e) => encodeImages(e, set)),
+    experts: expertTokens,
   };
 }
 

@@ -1,6 +1,6 @@
 import {
   ConfigError,
-  evaluateInBatches,
+  evaluateInBatchesAsync,
   fitShuffled,
   functionField,
   Linear,
@@ -290,7 +290,7 @@ export async function pretrainEncoder(
         },
       },
     });
-    const score = o.evaluateOn ? scorePretrain(net, role, o.evaluateOn, baseTarget) : undefined;
+    const score = o.evaluateOn ? await scorePretrain(net, role, o.evaluateOn, baseTarget) : undefined;
     calibrateOn(encoder, set, idx);
     return { seconds, losses, score };
   } finally {
@@ -298,21 +298,28 @@ export async function pretrainEncoder(
   }
 }
 
-function scorePretrain(net: PretrainNet, role: EncoderRole, set: VqaSet, baseTarget: BaseTarget): number {
+async function scorePretrain(
+  net: PretrainNet,
+  role: EncoderRole,
+  set: VqaSet,
+  baseTarget: BaseTarget,
+): Promise<number> {
   const idx = samplesFor(role, set);
   let ok = 0;
   let total = 0;
-  evaluateInBatches(net, idx.length, 256, ({ from, size }) => {
+  await evaluateInBatchesAsync(net, idx.length, 256, async ({ from, size }) => {
     const t = targets(role, set, idx.subarray(from, from + size), baseTarget);
-    const l = net.head.forward(net.encoder.forward(t.images)).arraySync();
+    const target = (t.cls ?? t.slots ?? t.extremes) as tf.Tensor;
+    const [l, y] = await Promise.all([
+      net.head.forward(net.encoder.forward(t.images)).array() as Promise<number[][]>,
+      target.data(),
+    ]);
     if (t.cls) {
-      const y = t.cls.dataSync();
       l.forEach((row, i) => {
         ok += argmax(row) === y[i] ? 1 : 0;
         total++;
       });
     } else if (t.slots) {
-      const y = t.slots.dataSync();
       l.forEach((row, i) => {
         for (let j = 0; j < MAX_TEXT_LENGTH; j++) {
           ok +=
@@ -322,7 +329,6 @@ function scorePretrain(net: PretrainNet, role: EncoderRole, set: VqaSet, baseTar
       });
     } else {
       // Which bar is tallest / shortest (the bar count is learned perfectly and says little).
-      const y = (t.extremes as tf.Tensor2D).dataSync();
       const at = MAX_BARS + (MAX_BARS - MIN_BARS + 1);
       l.forEach((row, i) => {
         for (let k = 0; k < 2; k++) {
@@ -351,16 +357,20 @@ function argmax(xs: number[]): number {
 }
 
 /**
- * Runs a frozen encoder over every image of `set` in eval mode (core's `evaluateInBatches`; the
- * training flag is restored afterwards): tokens [n × tokens × dim] in host memory (the features
- * the answer models train on).
+ * Runs a frozen encoder over every image of `set` in eval mode (core's `evaluateInBatchesAsync`;
+ * the training flag is restored afterwards): tokens [n × tokens × dim] in host memory (the
+ * features the answer models train on), read back with awaited reads.
  */
-export function encodeImages(encoder: ConvEncoder, set: VqaSet, batchSize = 256): Float32Array {
+export async function encodeImages(
+  encoder: ConvEncoder,
+  set: VqaSet,
+  batchSize = 256,
+): Promise<Float32Array> {
   const per = set.size * set.size;
   const out = new Float32Array(set.n * encoder.tokens * encoder.dim);
-  evaluateInBatches(encoder, set.n, batchSize, ({ from, size: n }) => {
+  await evaluateInBatchesAsync(encoder, set.n, batchSize, async ({ from, size: n }) => {
     const images = tf.tensor3d(set.images.subarray(from * per, (from + n) * per), [n, set.size, set.size]);
-    out.set(encoder.forward(images).dataSync(), from * encoder.tokens * encoder.dim);
+    out.set(await encoder.forward(images).data(), from * encoder.tokens * encoder.dim);
   });
   return out;
 }

@@ -112,15 +112,21 @@ export async function trainRouter(
 /**
  * Routes a batch with the full pool in expert order (first description of each expert):
  * experts whose probability exceeds `threshold` (default 0.5), at most `maxExperts` (default 3).
- * Returns [B × E] row-major 0/1 and the probabilities.
+ * Returns [B × E] row-major 0/1 and the probabilities, read back with an awaited read (every
+ * backend).
+ *
+ * @example
+ * ```ts
+ * const { routed, probs } = await routeBatch(router, pooled, words, DESCRIPTIONS);
+ * ```
  */
-export function routeBatch(
+export async function routeBatch(
   router: CoarseRouter,
   pooled: tf.Tensor2D,
   words: tf.Tensor2D,
   descriptions: string[][],
   o: { threshold?: number; maxExperts?: number } = {},
-): { routed: Uint8Array; probs: Float32Array } {
+): Promise<{ routed: Uint8Array; probs: Float32Array }> {
   const b = pooled.shape[0];
   const e = descriptions.length;
   const desc = new Int32Array(b * e * MAX_WORDS);
@@ -138,8 +144,11 @@ export function routeBatch(
       ),
     ),
   );
-  const p = probs.dataSync() as Float32Array;
-  probs.dispose();
   router.train(wasTraining);
-  return { routed: routedFromProbs(p, e, o), probs: p };
+  try {
+    const p = (await probs.data()) as Float32Array;
+    return { routed: routedFromProbs(p, e, o), probs: p };
+  } finally {
+    probs.dispose();
+  }
 }

@@ -88,12 +88,12 @@ export async function buildRoutingLabels(
             seed: s0 + 38,
             onStep: o.onStep,
           });
-          score.forEach((s, k) => {
-            fusionLosses(model, s.bank, sources, s.set).forEach((v, i) => {
+          for (const [k, s] of score.entries()) {
+            (await fusionLosses(model, s.bank, sources, s.set)).forEach((v, i) => {
               if (c === 0) base[k][i] += v / seeds;
               else expert[k][i * e + c - 1] += v / seeds;
             });
-          });
+          }
         } finally {
           model.dispose();
         }

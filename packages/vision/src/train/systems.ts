@@ -1,4 +1,4 @@
-import { evaluateInBatches, tf, type Module } from '@moe-zoo/core';
+import { evaluateInBatchesAsync, tf, type Module } from '@moe-zoo/core';
 import { CONTENT_TYPES, QUESTIONS } from '../data/vocab';
 import type { VqaSet } from '../data/vqa';
 import type { ConvEncoder } from '../model/conv-encoder';
@@ -20,8 +20,11 @@ export interface SystemOutput {
 
 /** A complete answering system: frozen encoders plus an answer model, run from raw images. */
 export interface AnswerSystem {
-  /** images [B, H, W] in [0, 1], question word ids [B, W] (int32). */
-  predict(images: tf.Tensor3D, words: tf.Tensor2D): SystemOutput;
+  /**
+   * images [B, H, W] in [0, 1], question word ids [B, W] (int32). Asynchronous: a routed system
+   * reads its routing back (awaited) before it runs the routed experts.
+   */
+  predict(images: tf.Tensor3D, words: tf.Tensor2D): Promise<SystemOutput>;
   /** The modules `predict` runs (encoders and answer model), put in eval mode by {@link evaluateSystem}. */
   readonly modules: readonly Module[];
 }
@@ -34,7 +37,7 @@ export interface AnswerSystem {
 export function fusionSystem(encoders: ConvEncoder[], model: FusionAnswerer, experts: number): AnswerSystem {
   return {
     modules: [...encoders, model],
-    predict(images, words) {
+    async predict(images, words) {
       const logits = tf.tidy(() => {
         const feats = encoders.map((e) => e.forward(images));
         return model.forward(feats.length === 1 ? feats[0] : tf.concat(feats, -1), words);
@@ -46,9 +49,10 @@ export function fusionSystem(encoders: ConvEncoder[], model: FusionAnswerer, exp
 
 /**
  * Decides the experts of a batch from the pooled base tokens [B, baseDim] and the question
- * words: [B × E] row-major 0/1.
+ * words: [B × E] row-major 0/1 (or a promise of it, e.g. the router's probabilities read back
+ * with an awaited read, as `routeBatch` does).
  */
-export type RoutingPolicy = (pooled: tf.Tensor2D, words: tf.Tensor2D) => Uint8Array;
+export type RoutingPolicy = (pooled: tf.Tensor2D, words: tf.Tensor2D) => Uint8Array | Promise<Uint8Array>;
 
 /**
  * The full MoVA pipeline: base encoder -> routing policy (the coarse router, or an ablation) ->
@@ -62,11 +66,18 @@ export function movaSystem(o: {
 }): AnswerSystem {
   return {
     modules: [o.base, ...o.experts, o.model],
-    predict(images, words) {
+    async predict(images, words) {
       const baseTokens = o.base.forward(images);
       const pooled = tf.tidy(() => tf.mean(baseTokens, 1) as tf.Tensor2D);
-      const routed = o.route(pooled, words);
-      pooled.dispose();
+      let routed: Uint8Array;
+      try {
+        routed = await o.route(pooled, words);
+      } catch (e) {
+        baseTokens.dispose();
+        throw e;
+      } finally {
+        pooled.dispose();
+      }
       let expertRuns = 0;
       const out = o.model.forward(baseTokens, words, routed, (j, rows) => {
         expertRuns += rows.length;
@@ -100,19 +111,29 @@ export interface SystemEvaluation {
 
 /**
  * Runs a system over a set from raw images in batches, its modules in eval mode (core's
- * `evaluateInBatches`; training flags restored afterwards). For a MoVA system, `warnings` says
- * when the routing selected no expert for some or all samples.
+ * `evaluateInBatchesAsync`; training flags restored afterwards), with awaited reads, so it runs on
+ * every backend. For a MoVA system, `warnings` says when the routing selected no expert for some
+ * or all samples.
+ *
+ * @example
+ * ```ts
+ * const { accuracy, perType, expertsPerSample } = await evaluateSystem(system, data.test);
+ * ```
  */
-export function evaluateSystem(system: AnswerSystem, set: VqaSet, batchSize = 200): SystemEvaluation {
+export async function evaluateSystem(
+  system: AnswerSystem,
+  set: VqaSet,
+  batchSize = 200,
+): Promise<SystemEvaluation> {
   const per = set.size * set.size;
   const predictions = new Int32Array(set.n);
   let expertRuns = 0;
   let crossRows = 0;
   let routed: Uint8Array | undefined;
-  evaluateInBatches(system.modules, set.n, batchSize, ({ from, size: n, indices }) => {
+  await evaluateInBatchesAsync(system.modules, set.n, batchSize, async ({ from, size: n, indices }) => {
     const images = tf.tensor3d(set.images.subarray(from * per, (from + n) * per), [n, set.size, set.size]);
-    const out = system.predict(images, wordsOf(set, indices));
-    predictions.set(tf.argMax(out.logits, -1).dataSync(), from);
+    const out = await system.predict(images, wordsOf(set, indices));
+    predictions.set(await tf.argMax(out.logits, -1).data(), from);
     expertRuns += out.expertRuns;
     crossRows += out.crossRows;
     if (out.routed) {

@@ -4,6 +4,7 @@ import { audioClaims } from './claims';
 import { audioNotes } from './notes';
 import { audioPlan } from './plan';
 import { runArms } from './run';
+import { tinyNote } from '../tiny';
 
 /**
  * The `audio` suite: spoken digits (mespeak voices, disjoint train/test voices, noise at clean / 20 /
@@ -15,13 +16,22 @@ export const audioSuite: Suite = {
   description:
     'Spoken digits (mespeak, 18 voices, train/test voices disjoint, noise clean/20/10/0 dB): MoE vs dense audio transformer at equal active parameters, accuracy per SNR, expert specialisation per digit and SNR',
   async run(ctx) {
-    const plan = audioPlan(ctx.quick);
+    const plan = audioPlan(ctx.quick, ctx.tiny);
     const { rows, usageNotes } = await runArms(ctx, plan, ARMS);
     return {
       rows,
       claims: audioClaims(rows),
       mainMetrics: ['accuracy', 'acc_clean', 'acc_20dB', 'acc_10dB', 'acc_0dB', 'tvDigit', 'tvSnr'],
-      notes: audioNotes(plan, usageNotes),
+      notes: [
+        ...(ctx.tiny
+          ? [
+              tinyNote(
+                `${plan.maxTrain} / ${plan.maxTest} train / test utterances (x SNRs), ${plan.epochs} epoch`,
+              ),
+            ]
+          : []),
+        ...audioNotes(plan, usageNotes),
+      ],
     };
   },
 };

@@ -9,9 +9,13 @@ export const SHUFFLES = 50;
 export interface AudioPlan {
   epochs: number;
   batchSize: number;
+  /** At most this many utterances per split (before SNR expansion; tiny runs only, else all). */
+  maxTrain?: number;
+  maxTest?: number;
 }
 
-/** Quick: 3 epochs; full: 8 epochs; batch 32. */
-export function audioPlan(quick: boolean): AudioPlan {
+/** Quick: 3 epochs; full: 8 epochs; batch 32; tiny (`--tiny`, a smoke run): 1 epoch on 48 / 24 utterances. */
+export function audioPlan(quick: boolean, tiny = false): AudioPlan {
+  if (tiny) return { epochs: 1, batchSize: 32, maxTrain: 48, maxTest: 24 };
   return { epochs: quick ? 3 : 8, batchSize: 32 };
 }

@@ -30,7 +30,8 @@ export async function runArms(ctx: SuiteContext, plan: AudioPlan, arms: readonly
     let params = { total: 0, active: 0, flops: 0 };
     for (const seed of ctx.seeds) {
       const dir = ensureSpokenDigits({ seed });
-      const data = loadSpokenDigits(dir, { seed });
+      const sizes = plan.maxTrain ? { maxTrain: plan.maxTrain, maxTest: plan.maxTest } : {};
+      const data = loadSpokenDigits(dir, { seed, ...sizes });
       const clips = `${Array.from(data.test.y).join()}|${Array.from(data.test.snr).join()}|${data.test.voice.join()}`;
       if ((testClips.get(seed) ?? clips) !== clips)
         throw new Error(
@@ -48,7 +49,7 @@ export async function runArms(ctx: SuiteContext, plan: AudioPlan, arms: readonly
         onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),
       });
       bar.done();
-      const ev = evaluateAudio(model, data.test);
+      const ev = await evaluateAudio(model, data.test);
       const latencyMs = ctx.timing.add(await latency(model, data.test)).medianMs;
       const metrics = accuracyMetrics(data.test, ev, data.snrs);
       if (ev.usage) {

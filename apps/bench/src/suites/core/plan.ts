@@ -16,8 +16,12 @@ export interface CorePlan {
   lr: number;
 }
 
-/** Images per class (10 classes). Quick: 300 / 100 per class, 2 epochs (the quick bench budget); full: 1000 / 200 per class, 8 epochs. */
-export function corePlan(quick: boolean): CorePlan {
+/**
+ * Images per class (10 classes). Quick: 300 / 100 per class, 2 epochs (the quick bench budget);
+ * full: 1000 / 200 per class, 8 epochs; tiny (`--tiny`, a smoke run): 32 / 10 per class, 1 epoch.
+ */
+export function corePlan(quick: boolean, tiny = false): CorePlan {
+  if (tiny) return { trainPerClass: 32, testPerClass: 10, epochs: 1, batchSize: 64, lr: 3e-3 };
   return quick
     ? { trainPerClass: 300, testPerClass: 100, epochs: 2, batchSize: 64, lr: 3e-3 }
     : { trainPerClass: 1000, testPerClass: 200, epochs: 8, batchSize: 64, lr: 3e-3 };

@@ -11,6 +11,8 @@ export interface Arm {
   model?: { depth?: number; heads?: number };
   /** The blocks' attention (default multi-head attention): MoH's routed heads, JetMoE's attention experts. */
   attention?: AttentionSlotConfigInput;
+  /** Hash routing: the MoE layers get each token's patch position as its token id (`routeByPosition`). */
+  tokenIdsFromPosition?: boolean;
 }
 
 /** Skywork-MoE's λ in the bench: logits with per-token standard deviation 2 before the softmax. */

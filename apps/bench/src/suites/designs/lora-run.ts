@@ -3,7 +3,14 @@
  * Fashion-MNIST plan and frozen; every arm fine-tunes LoRA layers over it on the same mixed
  * three-task set (same batches, same learning rates) and is evaluated on the same test items.
  */
-import { evaluateInBatches, imagePatches, moduleCosts, setSeed, tf, TokenClassifier } from '@moe-zoo/core';
+import {
+  evaluateInBatchesAsync,
+  imagePatches,
+  moduleCosts,
+  setSeed,
+  tf,
+  TokenClassifier,
+} from '@moe-zoo/core';
 import type { ImageSet } from '../../data/fashion-mnist';
 import { mean, seedRunsRow, type RowHead, type SeedRun } from '../../stats';
 import type { BenchRow, SuiteContext } from '../../types';
@@ -13,9 +20,12 @@ import { LoraClassifier, type LoraArm } from './lora-model';
 import { LORA_BASE_HIDDEN, MODEL, PATCH, type DesignsPlan, type LoraPlan } from './plan';
 import { trainEpochs, type PatchClassifier } from './train';
 
-/** Per-test-item outcomes of a classifier: right/wrong and cross-entropy. */
-function evaluateItems(model: PatchClassifier, set: ImageSet): { correct: number[]; loss: number[] } {
-  const parts = evaluateInBatches(model, set.n, 250, ({ indices }) => {
+/** Per-test-item outcomes of a classifier: right/wrong and cross-entropy (awaited reads: every backend). */
+async function evaluateItems(
+  model: PatchClassifier,
+  set: ImageSet,
+): Promise<{ correct: number[]; loss: number[] }> {
+  const parts = await evaluateInBatchesAsync(model, set.n, 250, async ({ indices }) => {
     const { images, labels } = batch(set, indices);
     const { logits } = model.forward(imagePatches(images, PATCH));
     const right = tf.cast(tf.equal(tf.argMax(logits, -1), labels), 'int32');
@@ -26,7 +36,8 @@ function evaluateItems(model: PatchClassifier, set: ImageSet): { correct: number
       undefined,
       tf.Reduction.NONE,
     );
-    return { correct: Array.from(right.dataSync()), loss: Array.from(loss.dataSync()) };
+    const [r, l] = await Promise.all([right.data(), loss.data()]);
+    return { correct: Array.from(r), loss: Array.from(l) };
   });
   return { correct: parts.flatMap((p) => p.correct), loss: parts.flatMap((p) => p.loss) };
 }
@@ -70,8 +81,8 @@ export async function runLoraArms(
         onStep: () => pre.tick(1),
       });
       pre.done();
-      const baseAcc = mean(evaluateItems(base, fashion.test).correct);
-      const zeroShot = mean(evaluateItems(base, tasks.test).correct);
+      const baseAcc = mean((await evaluateItems(base, fashion.test)).correct);
+      const zeroShot = mean((await evaluateItems(base, tasks.test)).correct);
       ctx.log(
         `lora base seed ${seed}: Fashion-MNIST accuracy ${baseAcc.toFixed(3)}, tasks before fine-tuning ${zeroShot.toFixed(3)}`,
       );
@@ -92,7 +103,7 @@ export async function runLoraArms(
           });
           progress.done();
           const trainSeconds = (Date.now() - start) / 1000;
-          const ev = evaluateItems(model, tasks.test);
+          const ev = await evaluateItems(model, tasks.test);
           const metrics: Record<string, number> = {
             accuracy: mean(ev.correct),
             testLoss: mean(ev.loss),

@@ -1,6 +1,6 @@
 /** What the designs suite measures on a trained model: quality, routing sharpness, expert diversity, drops. */
 import {
-  evaluateInBatches,
+  evaluateInBatchesAsync,
   ffnAux,
   imagePatches,
   tf,
@@ -105,9 +105,9 @@ function watchingInputs<R>(
   }
 }
 
-/** Evaluates `model` (eval mode, batches of 250) on every image of `set`. */
-export function evaluateDesign(model: TokenClassifier, set: ImageSet): DesignEvaluation {
-  const parts = evaluateInBatches(model, set.n, 250, ({ indices }) => {
+/** Evaluates `model` (eval mode, batches of 250) on every image of `set`; awaited reads (every backend). */
+export async function evaluateDesign(model: TokenClassifier, set: ImageSet): Promise<DesignEvaluation> {
+  const parts = await evaluateInBatchesAsync(model, set.n, 250, async ({ indices }) => {
     const n = indices.length;
     const { images, labels } = batch(set, indices);
     const sims: tf.Tensor[] = [];
@@ -136,14 +136,18 @@ export function evaluateDesign(model: TokenClassifier, set: ImageSet): DesignEva
     const entropy = perImage(perLayer);
     const expertSim = perImage(sims);
     const dropped = aux.length > 0 ? tf.addN(aux.map((a) => a.dropped)) : tf.scalar(0);
-    const top1 = aux.map((a) => Array.from(tf.slice(a.indices, [0, 0], [-1, 1]).dataSync()));
+    const [top1, values] = await Promise.all([
+      Promise.all(aux.map((a) => tf.slice(a.indices, [0, 0], [-1, 1]).data())),
+      Promise.all([right, loss, entropy, expertSim, dropped].map((t) => t.data())),
+    ]);
+    const [correct, lossValues, entropyValues, simValues, droppedValue] = values.map((v) => Array.from(v));
     return {
-      top1,
-      correct: Array.from(right.dataSync()),
-      loss: Array.from(loss.dataSync()),
-      entropy: Array.from(entropy.dataSync()),
-      expertSim: Array.from(expertSim.dataSync()),
-      dropped: dropped.dataSync()[0],
+      top1: top1.map((t) => Array.from(t)),
+      correct,
+      loss: lossValues,
+      entropy: entropyValues,
+      expertSim: simValues,
+      dropped: droppedValue[0],
       routed: aux.reduce((s, a) => s + a.indices.size, 0),
     };
   });
@@ -161,13 +165,14 @@ export function evaluateDesign(model: TokenClassifier, set: ImageSet): DesignEva
 /**
  * Expert weight similarity: the mean cosine similarity of every pair of experts of a layer (each
  * expert's weight matrices flattened into one vector), averaged over the MoE layers. 1 = identical
- * experts; about 0 for independently initialised ones.
+ * experts; about 0 for independently initialised ones. Awaited reads (every backend).
  */
-export function expertWeightSimilarity(model: TokenClassifier): number {
+export async function expertWeightSimilarity(model: TokenClassifier): Promise<number> {
   const layers = model.moeLayers();
-  const sims = layers.map((layer) =>
-    tf.tidy(() => {
-      const e = layer.experts.numExperts;
+  const sims: number[] = [];
+  for (const layer of layers) {
+    const e = layer.experts.numExperts;
+    const offDiagonal = tf.tidy(() => {
       const mats = layer.experts
         .namedParameters()
         .filter(([, v]) => v.rank >= 3 && v.shape[0] === e) // per-expert tensors (not MPO's shared central one)
@@ -175,9 +180,11 @@ export function expertWeightSimilarity(model: TokenClassifier): number {
       const flat = tf.concat(mats, 1);
       const unit = tf.div(flat, tf.add(tf.norm(flat, 'euclidean', 1, true), 1e-12));
       const gram = tf.matMul(unit, unit, false, true);
-      const offDiagonal = tf.sub(tf.sum(gram), tf.sum(tf.mul(gram, tf.eye(e))));
-      return e > 1 ? offDiagonal.dataSync()[0] / (e * (e - 1)) : 1;
-    }),
-  );
+      return tf.sub(tf.sum(gram), tf.sum(tf.mul(gram, tf.eye(e))));
+    });
+    const value = (await offDiagonal.data())[0];
+    offDiagonal.dispose();
+    sims.push(e > 1 ? value / (e * (e - 1)) : 1);
+  }
   return sims.reduce((s, v) => s + v, 0) / Math.max(1, sims.length);
 }

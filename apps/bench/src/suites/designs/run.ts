@@ -6,6 +6,7 @@ import type { BenchRow, SuiteContext } from '../../types';
 import { SHARED_EXPERT, type Arm } from './arms';
 import { diversifyInto, sharedExpertModel } from './evomoe';
 import { crossLayerMutualInformation, evaluateDesign, expertWeightSimilarity } from './measure';
+import { routeByPosition } from './moe-context';
 import { MODEL, stepsPerEpoch, type DesignsPlan } from './plan';
 import { classifierRowHead } from '../../train/classifier-run';
 import { trainEpochs } from './train';
@@ -32,6 +33,7 @@ async function trainArm(
     ffn: arm.ffn,
     ...(arm.attention ? { attention: arm.attention } : {}),
   });
+  if (arm.tokenIdsFromPosition) routeByPosition(model);
   let from = 0;
   if (arm.shared) {
     const shared = sharedExpertModel(model, () => new TokenClassifier({ ...MODEL, ffn: SHARED_EXPERT }));
@@ -57,33 +59,39 @@ function activeHeadFraction(model: TokenClassifier): number {
 export interface RunRecord {
   losses: number[];
   drops: number[];
+  /** Per-step training MaxVio (mean over the MoE layers), when recorded. */
+  maxVios?: number[];
   start: number;
 }
 
 /**
  * Evaluates a trained model of the suite on the test set into one seed's run: accuracy, test loss,
  * routing entropy and expert similarity per test image, drop rates, early / final training loss,
- * routing MI, router parameters, the share of heads a token uses; logs one line named `label`.
+ * routing MI, router parameters, the share of heads a token uses, training MaxVio when recorded;
+ * logs one line named `label`.
  */
-export function measureRun(
+export async function measureRun(
   ctx: SuiteContext,
   label: string,
   model: TokenClassifier,
   test: ImageSet,
   record: RunRecord,
-): SeedRun {
+): Promise<SeedRun> {
   const { losses, drops } = record;
   const trainSeconds = (Date.now() - record.start) / 1000;
-  const ev = evaluateDesign(model, test);
+  const ev = await evaluateDesign(model, test);
   const accuracy = mean(ev.correct);
   const metrics = {
     accuracy,
     testLoss: mean(ev.loss),
     entropy: mean(ev.entropy),
     expertSim: mean(ev.expertSim),
-    weightSim: expertWeightSimilarity(model),
+    weightSim: await expertWeightSimilarity(model),
     dropRate: ev.dropRate,
     trainDropRate: mean(drops.slice(Math.floor(drops.length * 0.75))),
+    ...(record.maxVios
+      ? { trainMaxVio: mean(record.maxVios.slice(Math.floor(record.maxVios.length * 0.75))) }
+      : {}),
     earlyLoss: mean(losses.slice(0, Math.ceil(losses.length / 2))),
     finalLoss: mean(losses.slice(-Math.max(1, Math.floor(losses.length / 10)))),
     routingMI: crossLayerMutualInformation(ev.top1, model.moeLayers()[0]?.experts.numExperts ?? 1),
@@ -121,18 +129,25 @@ export async function runArms(
       last?.dispose();
       const losses: number[] = [];
       const drops: number[] = [];
+      const maxVios: number[] = [];
       const progress = ctx.progress(`${task} ${arm.variant} seed ${seed}`, steps);
       const start = Date.now();
       const model = await trainArm(arm, plan, data.train, seed, (s) => {
         losses.push(s.loss);
         drops.push(s.routing?.dropRate ?? 0);
+        maxVios.push(s.routing?.maxVio ?? 0);
         progress.tick(1, { loss: s.loss.toFixed(3) });
       });
       progress.done();
       if (seed === ctx.seeds[0]) firstLosses = losses;
       last = model;
       runs.push(
-        measureRun(ctx, `${task} ${arm.variant} seed ${seed}`, model, data.test, { losses, drops, start }),
+        await measureRun(ctx, `${task} ${arm.variant} seed ${seed}`, model, data.test, {
+          losses,
+          drops,
+          maxVios,
+          start,
+        }),
       );
     }
     const m = last as TokenClassifier;

@@ -79,7 +79,7 @@ export async function runUpcyclingArms(
     let pair: TokenClassifier[];
     try {
       const record = await trainRecorded(ctx, label(UPCYCLING_VARIANTS[0]), dense, data.train, plan, seed);
-      runs[0].push(measureRun(ctx, label(UPCYCLING_VARIANTS[0]), dense, data.test, record));
+      runs[0].push(await measureRun(ctx, label(UPCYCLING_VARIANTS[0]), dense, data.test, record));
       pair = upcycledPair(dense, seed);
       if (seed === ctx.seeds[0]) {
         [dense, ...pair].forEach((m, a) => (heads[a] = classifierRowHead(m, UPCYCLING_VARIANTS[a], TASK)));
@@ -91,7 +91,7 @@ export async function runUpcyclingArms(
       for (const [i, model] of pair.entries()) {
         const variant = UPCYCLING_VARIANTS[i + 1];
         const tuned = await trainRecorded(ctx, label(variant), model, data.train, tune, seed);
-        runs[i + 1].push(measureRun(ctx, label(variant), model, data.test, tuned));
+        runs[i + 1].push(await measureRun(ctx, label(variant), model, data.test, tuned));
       }
     } finally {
       for (const m of pair) m.dispose();

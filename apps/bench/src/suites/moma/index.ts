@@ -3,6 +3,7 @@ import { momaClaims } from './claims';
 import { momaNotes } from './notes';
 import { momaPlan } from './plan';
 import { runMoma } from './run';
+import { tinyNote } from '../tiny';
 
 /**
  * The `moma` suite: modality-aware expert groups (MoMa) on interleaved text + image-token language
@@ -14,12 +15,21 @@ export const momaSuite: Suite = {
   description:
     'MoMa (modality-aware expert groups, expert choice) on interleaved text/image-token LM vs a FLOP-matched dense model and 8 mixed experts; auxiliary routers for causal inference; FLOPs savings per modality',
   async run(ctx) {
-    const plan = momaPlan(ctx.quick);
+    const plan = momaPlan(ctx.quick, ctx.tiny);
     const rows = await runMoma(ctx, plan);
     return {
       rows,
       claims: momaClaims(rows),
-      notes: momaNotes(plan),
+      notes: [
+        ...(ctx.tiny
+          ? [
+              tinyNote(
+                `${plan.trainSequences} / ${plan.valSequences} train / validation sequences, ${plan.epochs} epoch`,
+              ),
+            ]
+          : []),
+        ...momaNotes(plan),
+      ],
       mainMetrics: ['loss', 'lossText', 'lossImage', 'lossCausal', 'flopsSavings'],
     };
   },

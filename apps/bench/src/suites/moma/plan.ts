@@ -29,9 +29,19 @@ export interface MomaPlan {
 /**
  * Quick: 1280 / 256 sequences, 2 epochs, aux routers 3 epochs on 640, no dense width sweep. Full:
  * 3200 / 512, 4 epochs, aux routers 4 epochs on 1600, dense models of width 128, 256 and 512 beside
- * the FLOP-matched width 64.
+ * the FLOP-matched width 64. Tiny (`--tiny`, a smoke run): 128 / 64 sequences, 1 epoch, aux routers
+ * 1 epoch on 64.
  */
-export function momaPlan(quick: boolean): MomaPlan {
+export function momaPlan(quick: boolean, tiny = false): MomaPlan {
+  if (tiny)
+    return {
+      trainSequences: 128,
+      valSequences: 64,
+      epochs: 1,
+      auxEpochs: 1,
+      auxTrainSequences: 64,
+      denseWidths: [],
+    };
   return quick
     ? {
         trainSequences: 1280,

@@ -107,7 +107,7 @@ async function trainArm(
     onStep: (s) => bar.tick(1, { text: s.text.toFixed(2), image: s.image.toFixed(2) }),
   });
   bar.done();
-  const { metrics, items } = lossOutcomes(evaluateLm(lm, val, { routing: 'ec' }));
+  const { metrics, items } = lossOutcomes(await evaluateLm(lm, val, { routing: 'ec' }));
   let seconds = curves.seconds;
   let latencyMs = await lmLatency(lm, val, 'ec', ctx.timing);
   if (arm.ffn !== 'dense') {
@@ -118,11 +118,11 @@ async function trainArm(
       lr: AUX_LR,
     });
     seconds += aux.seconds;
-    const causal = evaluateLm(lm, val, { routing: 'aux' });
+    const causal = await evaluateLm(lm, val, { routing: 'aux' });
     const causalOutcomes = lossOutcomes(causal, 'Causal');
     Object.assign(metrics, causalOutcomes.metrics);
     Object.assign(items, causalOutcomes.items);
-    const agree = auxRouterAgreement(lm, val);
+    const agree = await auxRouterAgreement(lm, val);
     const window = Math.max(5, Math.round(curves.loss.length / 10));
     const savings = (k: 'text' | 'image' | 'loss') => flopsSavings(curves[k], dense[k], window).ratio;
     Object.assign(metrics, {

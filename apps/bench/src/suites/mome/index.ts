@@ -4,6 +4,7 @@ import { momeClaims } from './claims';
 import { momeNotes } from './notes';
 import { momePlan } from './plan';
 import { runMome } from './run';
+import { tinyNote } from '../tiny';
 
 /**
  * The `mome` suite: Matryoshka multimodal experts (MoME) on audio-visual digits at several token
@@ -15,12 +16,21 @@ export const momeSuite: Suite = {
   description:
     'MoME (Matryoshka audio-visual experts) adapters on a frozen backbone for noisy audio-visual digits at audio/video compression rates, vs one adapter per rate and one for all rates; expert overlap across rates',
   async run(ctx) {
-    const plan = momePlan(ctx.quick);
+    const plan = momePlan(ctx.quick, ctx.tiny);
     const rows = await runMome(ctx, plan, momeArms(plan));
     return {
       rows,
       claims: momeClaims(rows),
-      notes: momeNotes(plan),
+      notes: [
+        ...(ctx.tiny
+          ? [
+              tinyNote(
+                `${plan.maxTrain} / ${plan.maxTest} train / test utterances (x SNRs), ${plan.preEpochs} backbone and ${plan.epochs} adapter epoch`,
+              ),
+            ]
+          : []),
+        ...momeNotes(plan),
+      ],
       mainMetrics: ['accuracy', 'acc_a8v2', 'acc_a8v1', 'jaccardAudio', 'jaccardVideo'],
     };
   },

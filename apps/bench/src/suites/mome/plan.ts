@@ -28,14 +28,27 @@ export interface MomePlan {
   perRateAllPairs: boolean;
   /** Whether the per-rate-routers ablation of MoME runs. */
   perRateRoutersAblation: boolean;
+  /** At most this many utterances per split (before SNR expansion; tiny runs only, else all). */
+  maxTrain?: number;
+  maxTest?: number;
 }
 
 /**
  * Quick: backbone 3 epochs, adapters 2, per-rate adapters only at the high-compression pairs, no
  * ablation. Full: 6 and 5 epochs, per-rate adapters at all 6 pairs, plus MoME with one router per
  * rate (about 345 s of training per seed in reports/full/multimodal.json: ~20 min for 3 seeds).
+ * Tiny (`--tiny`, a smoke run): 48 / 24 utterances per split, 1 epoch each.
  */
-export function momePlan(quick: boolean): MomePlan {
+export function momePlan(quick: boolean, tiny = false): MomePlan {
+  if (tiny)
+    return {
+      preEpochs: 1,
+      epochs: 1,
+      perRateAllPairs: false,
+      perRateRoutersAblation: false,
+      maxTrain: 48,
+      maxTest: 24,
+    };
   return quick
     ? { preEpochs: 3, epochs: 2, perRateAllPairs: false, perRateRoutersAblation: false }
     : { preEpochs: 6, epochs: 5, perRateAllPairs: true, perRateRoutersAblation: true };

@@ -57,7 +57,7 @@ async function pretrain(
   bar.done();
   const backbone = trained.model;
   const rates = [FULL_RATE, ...MOME_RATES];
-  const evals = evaluateAvModel(backbone, av.test, rates);
+  const evals = await evaluateAvModel(backbone, av.test, rates);
   const { metrics, items } = rateOutcomes(evals, av.test, rates);
   metrics.accuracy = mean(MOME_RATES.map((r) => evals[rateKey(r)].accuracy));
   const costs = moduleCosts(backbone);
@@ -121,7 +121,7 @@ async function trainArm(
     const model = trained.model;
     last = model;
     seconds += trained.seconds;
-    const evals = evaluateAvModel(model, av.test, rates);
+    const evals = await evaluateAvModel(model, av.test, rates);
     const outcomes = [rateOutcomes(evals, av.test, rates)];
     if (model.config.adapter.kind === 'mome') outcomes.push(overlapOutcomes(evals, model));
     for (const o of outcomes) {
@@ -165,7 +165,8 @@ export async function runMome(
     variants.set(head.variant, v);
   };
   for (const seed of ctx.seeds) {
-    const av = makeAvDigits(ensureSpokenDigits({ seed }), { seed });
+    const sizes = plan.maxTrain ? { maxTrain: plan.maxTrain, maxTest: plan.maxTest } : {};
+    const av = makeAvDigits(ensureSpokenDigits({ seed }), { seed, ...sizes });
     const pre = await pretrain(ctx, plan, av, seed);
     add(pre.head, pre.run);
     for (const arm of arms) {

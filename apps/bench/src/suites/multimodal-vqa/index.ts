@@ -4,6 +4,7 @@ import { multimodalVqaClaims } from './claims';
 import { moiieRoutingNote, moteMemoryNote, vqaNotes } from './notes';
 import { vqaPlan } from './plan';
 import { runVqa } from './run';
+import { tinyNote } from '../tiny';
 
 /**
  * The `multimodal-vqa` suite: MoIIE against dense / vanilla-MoE / modality-MoE arms at two
@@ -16,12 +17,19 @@ export const multimodalVqaSuite: Suite = {
   description:
     'MoIIE (intra/inter-modality experts) against dense, vanilla and modality MoEs at two training-set sizes, and MoTE (ternary upcycled experts) against full-precision MoEs at equal memory and equal expert count, on digit VQA (image tokens + question)',
   async run(ctx) {
-    const plan = vqaPlan(ctx.quick);
+    const plan = vqaPlan(ctx.quick, ctx.tiny);
     const run = await runVqa(ctx, plan);
     return {
       rows: [...run.moiie, ...MOTE_ROW_KEYS.map((k) => run.mote[k])],
       claims: multimodalVqaClaims(run),
       notes: [
+        ...(ctx.tiny
+          ? [
+              tinyNote(
+                `${plan.images?.trainPerClass} / ${plan.images?.testPerClass} MNIST images per class, sizes ${plan.sizes.join(' / ')}, ${plan.testSamples} test questions, 1 epoch per stage`,
+              ),
+            ]
+          : []),
         ...run.seedNotes,
         moiieRoutingNote(run.moiie, plan.sizes),
         moteMemoryNote(run.layout),

@@ -19,6 +19,8 @@ export interface VqaPlan extends Omit<VqaStagesPlan, 'trainSamples' | 'families'
   /** About how many points each traced run records after its first. */
   probePoints: number;
   moteEpochs: number;
+  /** MNIST images per class of the training pool and of the test images (tiny runs only; else {@link TRAIN_IMAGES}, {@link TEST_IMAGES}). */
+  images?: { trainPerClass: number; testPerClass: number };
 }
 
 /** MNIST image ranges per class: the training pool and the disjoint test images. */
@@ -77,10 +79,28 @@ const FULL: VqaPlan = {
   testSamples: 2000,
 };
 
+/** Tiny (`--tiny`, a smoke run): the quick plan's model and recipe on a few questions, 1 epoch per stage. */
+const TINY: VqaPlan = {
+  ...QUICK,
+  encoderEpochs: 1,
+  textSamples: 256,
+  textEpochs: 1,
+  alignSamples: 128,
+  alignEpochs: 1,
+  sizes: [64, 128],
+  epochs: 1,
+  probeSamples: 32,
+  probePoints: 2,
+  moteEpochs: 1,
+  testSamples: 64,
+  images: { trainPerClass: 30, testPerClass: 10 },
+};
+
 /**
  * Quick: sizes 200 / 800 (6 epochs, router gain 5), 800 test questions; full: sizes 1000 / 4000
- * (4 epochs, router gain 1), 2000 test questions.
+ * (4 epochs, router gain 1), 2000 test questions; tiny: {@link TINY}.
  */
-export function vqaPlan(quick: boolean): VqaPlan {
+export function vqaPlan(quick: boolean, tiny = false): VqaPlan {
+  if (tiny) return TINY;
   return quick ? QUICK : FULL;
 }

@@ -63,11 +63,11 @@ export async function measure(
   timing: TimingLog,
   series?: Record<string, number[]>,
 ): Promise<Measured> {
-  const ev = evaluateVqa(model, test);
+  const ev = await evaluateVqa(model, test);
   const metrics: Record<string, number> = { accuracy: ev.accuracy };
   for (const t of QUESTION_TYPES) if (Number.isFinite(ev.byType[t])) metrics[`acc_${t}`] = ev.byType[t];
   if (maxVio.length) metrics.maxVio = mean(maxVio.slice(Math.floor(maxVio.length * 0.75)));
-  Object.assign(metrics, routingSignals(model, ev));
+  Object.assign(metrics, await routingSignals(model, ev));
   const correct = Array.from(ev.predictions, (p, i) => (p === test.answer[i] ? 1 : 0));
   const { total, active } = moduleCosts(model);
   return {

@@ -49,12 +49,13 @@ export async function runMoiieGrid(
         seed === ctx.seeds[0] && arm !== 'dense'
           ? new SignalRecorder(model, probe, Math.max(1, Math.ceil(steps / plan.probePoints)), steps)
           : undefined;
+      await trace?.start();
       const r = await instructionTune(model, train, {
         batchSize: plan.batchSize,
         seed,
         epochs: plan.epochs,
-        onStep: (loss) => {
-          trace?.onStep();
+        onStep: async (loss) => {
+          await trace?.onStep();
           bar.tick(1, { loss: loss.toFixed(3) });
         },
       });

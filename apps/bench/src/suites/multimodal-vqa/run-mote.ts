@@ -47,11 +47,11 @@ function buildArm(arm: MoteArm, dense: VqaTransformer): VqaTransformer {
 }
 
 /** MoTE's memory per layer (from a probe built from `dense`) and the equal-memory FP expert width. */
-function memoryLayout(dense: VqaTransformer, dim: number): MoteMemoryLayout {
+async function memoryLayout(dense: VqaTransformer, dim: number): Promise<MoteMemoryLayout> {
   const probe = buildMote(dense, {});
   const layers = moeLayerIndices(dense.config.depth);
   const moteBytes = expertMemory(probe) / layers.length;
-  const packed = packedBytes(packTernaryExperts((probe.blocks[layers[0]].ffn as MoTELayer).experts));
+  const packed = packedBytes(await packTernaryExperts((probe.blocks[layers[0]].ffn as MoTELayer).experts));
   probe.dispose();
   const denseHidden = (dense.blocks[layers[0]].ffn as GeluFFN).hidden;
   const moteHidden = equalMemoryHidden(moteBytes, dim, 4);
@@ -84,7 +84,7 @@ export async function runMotePart(
   measured.set('source', source);
   heads.set('source', MOTE_SOURCE);
   setSeed(seed);
-  const layout = memoryLayout(dense, plan.dim);
+  const layout = await memoryLayout(dense, plan.dim);
   for (const arm of moteArms(layout.denseHidden, layout.moteHidden)) {
     setSeed(seed * 100 + 7);
     const model = buildArm(arm, dense);

@@ -24,13 +24,17 @@ const COSINE_TOKENS = 256;
 const COSINE_SEED = 17;
 
 /** Mean pairwise cosine of the expert outputs over the model's routed MoE layers (NaN without). */
-function expertCosine(model: VqaTransformer): number {
+async function expertCosine(model: VqaTransformer): Promise<number> {
   const layers = model.blocks.map((b) => b.ffn).filter((s): s is RoutedLayer => s instanceof RoutedLayer);
   if (layers.length === 0) return NaN;
   const x = tf.randomNormal([COSINE_TOKENS, model.config.dim], 0, 1, 'float32', COSINE_SEED) as tf.Tensor2D;
-  const cos = layers.map((s) => expertOutputCosine(s.experts, x));
-  x.dispose();
-  return cos.reduce((a, b) => a + b, 0) / cos.length;
+  try {
+    const cos: number[] = [];
+    for (const s of layers) cos.push(await expertOutputCosine(s.experts, x));
+    return cos.reduce((a, b) => a + b, 0) / cos.length;
+  } finally {
+    x.dispose();
+  }
 }
 
 /**
@@ -54,13 +58,16 @@ export function signalsOf(
 }
 
 /** {@link signalsOf} a routed model's evaluation `ev`, with its experts' output cosine. */
-export function routingSignals(model: VqaTransformer, ev: VqaEvaluation): Record<string, number> {
-  return ev.usage ? signalsOf(ev, expertCosine(model)) : {};
+export async function routingSignals(
+  model: VqaTransformer,
+  ev: VqaEvaluation,
+): Promise<Record<string, number>> {
+  return ev.usage ? signalsOf(ev, await expertCosine(model)) : {};
 }
 
 /**
- * Records the signals on a fixed probe set during training: before the first step, every `every`
- * steps and after the last one. `series` holds `step` and one array per signal.
+ * Records the signals on a fixed probe set during training: before the first step ({@link start}),
+ * every `every` steps and after the last one. `series` holds `step` and one array per signal.
  */
 export class SignalRecorder {
   readonly series: Record<string, number[]> = { step: [] };
@@ -73,20 +80,23 @@ export class SignalRecorder {
     private readonly probe: VqaSet,
     private readonly every: number,
     private readonly total: number,
-  ) {
-    this.record();
+  ) {}
+
+  /** Call (and await) before training: records step 0. */
+  async start(): Promise<void> {
+    await this.record();
     this.seconds = 0; // before training: not part of the run's training time
   }
 
-  /** Call after every training step. */
-  onStep(): void {
+  /** Call (and await) after every training step. */
+  async onStep(): Promise<void> {
     this.step++;
-    if (this.step % this.every === 0 || this.step === this.total) this.record();
+    if (this.step % this.every === 0 || this.step === this.total) await this.record();
   }
 
-  private record(): void {
+  private async record(): Promise<void> {
     const start = performance.now();
-    const s = routingSignals(this.model, evaluateVqa(this.model, this.probe));
+    const s = await routingSignals(this.model, await evaluateVqa(this.model, this.probe));
     this.seconds += (performance.now() - start) / 1000;
     if (!SIGNALS.every((name) => name in s)) return;
     this.series.step.push(this.step);

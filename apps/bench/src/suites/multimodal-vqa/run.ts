@@ -26,8 +26,8 @@ function collect<K>(runs: Map<K, Measured[]>, key: K, m: Measured): void {
 export async function runVqa(ctx: SuiteContext, plan: VqaPlan): Promise<VqaRun> {
   const tok = vqaTokenizer();
   const images = {
-    pool: loadDigitImages(TRAIN_IMAGES.from, TRAIN_IMAGES.perClass),
-    test: loadDigitImages(TEST_IMAGES.from, TEST_IMAGES.perClass),
+    pool: loadDigitImages(TRAIN_IMAGES.from, plan.images?.trainPerClass ?? TRAIN_IMAGES.perClass),
+    test: loadDigitImages(TEST_IMAGES.from, plan.images?.testPerClass ?? TEST_IMAGES.perClass),
   };
   const maxSize = Math.max(...plan.sizes);
   const moiieRuns = new Map<string, Measured[]>();

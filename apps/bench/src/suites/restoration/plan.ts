@@ -48,15 +48,30 @@ export interface RestorationPlan {
   vector: boolean;
   /** Whether the uncertainty-aware router arm runs. */
   uar: boolean;
+  /** Box-downscaling factor of the whole photos (tiny runs only; else full resolution). */
+  photoScale?: number;
 }
 
 /**
  * Quick: 1536 train / 1000 test patches, 2 epochs (96 steps), one whole test photo, neither the
  * vector-FM nor the UaR arm, 7 timing rounds (the quick bench's 15-minute budget). Full (3 seeds): 3072 train / 1000 test
  * patches, 6 epochs (576 steps), both whole test photos, every arm, 20 timing rounds. Whole photos
- * are scored at full resolution, degraded by each weather type.
+ * are scored at full resolution, degraded by each weather type. Tiny (`--tiny`, a smoke run): 256
+ * train / 64 test patches, 1 epoch, one test photo downscaled 8x, 2 timing rounds (the
+ * fewest a timing claim can test).
  */
-export function restorationPlan(quick: boolean): RestorationPlan {
+export function restorationPlan(quick: boolean, tiny = false): RestorationPlan {
+  if (tiny)
+    return {
+      trainPatches: 256,
+      testPatches: 64,
+      epochs: 1,
+      latencyReps: 2,
+      photos: 1,
+      vector: false,
+      uar: false,
+      photoScale: 8,
+    };
   return quick
     ? {
         trainPatches: 1536,

@@ -190,8 +190,8 @@ export async function runArm(
     bar.done();
     checkNotCollapsed(arm, seed, firstLogged);
     lossSeries = run.losses;
-    const ev = evaluateRestoration(net, test);
-    const photos = evaluatePhotos(net, data.photos);
+    const ev = await evaluateRestoration(net, test);
+    const photos = await evaluatePhotos(net, data.photos);
     const routed = ev.assignments.length > 0;
     const routing = routed
       ? weatherRoutingTest(ev.assignments[ev.assignments.length - 1], test.tasks, SHUFFLES, seed)

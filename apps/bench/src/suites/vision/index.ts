@@ -4,6 +4,7 @@ import { visionClaims } from './claims';
 import { visionNotes } from './notes';
 import { visionPlan } from './plan';
 import { runVision } from './run';
+import { tinyNote } from '../tiny';
 
 /**
  * The `vision` suite: MoVA in miniature (a low-resolution generalist base encoder, four
@@ -17,7 +18,7 @@ export const visionSuite: Suite = {
   description:
     'MoVA miniature on digits / clothing / rendered text / bar charts (base, specialists, plain fusion, adapter without routing, random routing, uniform gating, full MoVA; routing precision/recall, measured experts per sample) and V-MoE vs dense ViT on Fashion-MNIST',
   async run(ctx) {
-    const plan = visionPlan(ctx.quick);
+    const plan = visionPlan(ctx.quick, ctx.tiny);
     const { rows, seedNotes } = await runVision(ctx, plan);
     return {
       rows,
@@ -32,7 +33,17 @@ export const visionSuite: Suite = {
         'labelOffType',
         'crossAttnPerSample',
       ],
-      notes: [...visionNotes(plan), ...seedNotes],
+      notes: [
+        ...(ctx.tiny
+          ? [
+              tinyNote(
+                `${plan.pretrainPerType} pretraining images, ${plan.trainPerType} / ${plan.testPerType} train / test questions per type, ViT ${plan.vit.trainPerClass * 10} / ${plan.vit.testPerClass * 10} images, 1 epoch per stage`,
+              ),
+            ]
+          : []),
+        ...visionNotes(plan),
+        ...seedNotes,
+      ],
     };
   },
 };

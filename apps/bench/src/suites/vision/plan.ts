@@ -73,6 +73,8 @@ export interface VisionPlan {
   batchSize: number;
   lr: number;
   vit: { trainPerClass: number; testPerClass: number; epochs: number; depth: number };
+  /** Pretraining images per content type (tiny runs only; else {@link PRETRAIN_PER_TYPE}). */
+  pretrainPerType?: number;
 }
 
 const QUICK: VisionPlan = {
@@ -111,7 +113,25 @@ const FULL: VisionPlan = {
   vit: { trainPerClass: 300, testPerClass: 200, epochs: 4, depth: 2 },
 };
 
-/** The plan of a mode: quick (one seed, a few minutes) or full. */
-export function visionPlan(quick: boolean): VisionPlan {
+/** Tiny (`--tiny`, a smoke run): a few questions and images per type, 1 epoch per stage. */
+const TINY: VisionPlan = {
+  trainPerType: 32,
+  testPerType: 16,
+  answererSeeds: 1,
+  baseEpochs: 1,
+  expertEpochs: 1,
+  labelEpochs: 1,
+  routerSamples: 128,
+  routerEpochs: 1,
+  armEpochs: 1,
+  batchSize: 64,
+  lr: 1e-2,
+  vit: { trainPerClass: 8, testPerClass: 4, epochs: 1, depth: 2 },
+  pretrainPerType: 64,
+};
+
+/** The plan of a mode: quick (one seed, a few minutes), full, or tiny ({@link TINY}). */
+export function visionPlan(quick: boolean, tiny = false): VisionPlan {
+  if (tiny) return TINY;
   return quick ? QUICK : FULL;
 }

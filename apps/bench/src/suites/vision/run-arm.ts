@@ -45,7 +45,7 @@ async function latency(system: AnswerSystem, set: VqaSet, batch: number, timing:
   const words = set.tokens.length / set.n;
   const images = tf.tensor3d(set.images.subarray(0, batch * per), [batch, set.size, set.size]);
   const tokens = tf.tensor2d(set.tokens.subarray(0, batch * words), [batch, words], 'int32');
-  const run = () => settle(system.predict(images, tokens).logits);
+  const run = async () => settle((await system.predict(images, tokens)).logits);
   const wasTraining = system.modules.map((m) => m.training);
   system.modules.forEach((m) => m.eval());
   const ms = timing.add(await timeMedianAsync(run)).medianMs;
@@ -76,7 +76,7 @@ async function runFusionArm(s: SeedSetup, arm: Arm, t: ArmTraining, timing: Timi
   t.done();
   const encoders = sources.map((k) => (k === -1 ? s.base : s.experts[k]));
   const system = fusionSystem(encoders, model, sources.filter((k) => k >= 0).length);
-  const ev = evaluateSystem(system, s.test);
+  const ev = await evaluateSystem(system, s.test);
   const total = model.countParams() + encoders.reduce((a, e) => a + e.countParams(), 0);
   const baseFlops = sources.includes(-1) ? s.base.flops() : 0;
   const expertFlops = s.experts[0].flops();
@@ -121,7 +121,8 @@ async function runMovaArm(
 ): Promise<ArmResult> {
   const model = newMoVA(s, arm === 'uniform-gating' ? 'uniform' : 'learned');
   const rng = makeRng(seed * 7919 + 99);
-  const router: RoutingPolicy = (pooled, words) => routeBatch(s.router, pooled, words, DESCRIPTIONS).routed;
+  const router: RoutingPolicy = async (pooled, words) =>
+    (await routeBatch(s.router, pooled, words, DESCRIPTIONS)).routed;
   let trainRouting = s.trainLabels;
   let route = router;
   if (arm === 'adapter-no-routing') {
@@ -129,12 +130,12 @@ async function runMovaArm(
     route = (pooled) => new Uint8Array(pooled.shape[0] * EXPERTS).fill(1);
   } else if (arm === 'random-routing') {
     trainRouting = randomRouting(s.trainLabels, EXPERTS, rng);
-    route = (pooled, words) => randomRouting(router(pooled, words), EXPERTS, rng);
+    route = async (pooled, words) => randomRouting(await router(pooled, words), EXPERTS, rng);
   }
   const r = await trainMoVAModel(model, s.trainBank, s.train, trainRouting, t.opts);
   t.done();
   const system = movaSystem({ base: s.base, experts: s.experts, model, route });
-  const ev = evaluateSystem(system, s.test);
+  const ev = await evaluateSystem(system, s.test);
   const usesRouter = arm !== 'adapter-no-routing';
   const routerParams = usesRouter ? s.router.countParams() : 0;
   const routerFlops = usesRouter ? s.router.flops(EXPERTS) : 0;

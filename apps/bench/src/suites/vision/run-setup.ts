@@ -114,12 +114,14 @@ export async function setupSeed(
     seed,
     trainPerType: plan.trainPerType,
     testPerType: plan.testPerType,
-    pretrainPerType: PRETRAIN_PER_TYPE,
+    pretrainPerType: plan.pretrainPerType ?? PRETRAIN_PER_TYPE,
     questions: DETAIL_QUESTIONS,
   });
   const pre = await pretrainEncoders(ctx, plan, seed, data.pretrain, data.test);
   const [base, ...experts] = pre.encoders;
-  const banks = [data.pretrain, data.train, data.test].map((s) => buildFeatureBank(base, experts, s));
+  const banks: FeatureBank[] = [];
+  for (const s of [data.pretrain, data.train, data.test])
+    banks.push(await buildFeatureBank(base, experts, s));
   const labelSteps =
     plan.answererSeeds * (EXPERTS + 1) * plan.labelEpochs * Math.floor(data.pretrain.n / plan.batchSize);
   const lbar = ctx.progress(`vision routing labels seed ${seed}`, labelSteps);

@@ -28,8 +28,8 @@ function testSet(seed: number): { train: AudioSet; test: AudioSet } {
   return { train: data.train, test: data.test };
 }
 
-function measure(model: TokenClassifier, test: AudioSet): ZooMeasurement['quality'] {
-  const ev = evaluateAudio(model, test);
+async function measure(model: TokenClassifier, test: AudioSet): Promise<ZooMeasurement['quality']> {
+  const ev = await evaluateAudio(model, test);
   const correct = Array.from(ev.predictions, (p, i) => (p === test.y[i] ? 1 : 0));
   return [
     accuracyQuality(correct, `${test.n} held-out synthetic spoken-digit clips (unseen voices and noise)`),
@@ -96,7 +96,7 @@ export const SPOKEN_DIGITS_MOE: ZooRecipe = {
       params: { total: model.countParams(), active: model.activeParams() },
       steps,
       trainSeconds: seconds,
-      quality: measure(model, test),
+      quality: await measure(model, test),
       save: (dir) => saveAudioModel(dir, model),
       dispose: () => model.dispose(),
     };
@@ -119,7 +119,7 @@ export const SPOKEN_DIGITS_MOE: ZooRecipe = {
       return {
         params: { total: model.countParams(), active: model.activeParams() },
         ...(await previousTraining(dir)),
-        quality: measure(model, testSet(ctx.seed).test),
+        quality: await measure(model, testSet(ctx.seed).test),
       };
     } finally {
       model.dispose();

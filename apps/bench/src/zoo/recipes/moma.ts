@@ -109,7 +109,8 @@ async function measure(model: DigitLmModel, seed: number): Promise<Quality[]> {
     n: TEST_SEQUENCES,
     seed: seed * 2 + 1,
   });
-  const perSequence = evaluateLm(model.lm, set, { routing: 'aux', batchSize: BATCH_SIZE }).perSequence.image;
+  const perSequence = (await evaluateLm(model.lm, set, { routing: 'aux', batchSize: BATCH_SIZE })).perSequence
+    .image;
   const imageGain = gainQuality(
     unigramImageLoss(model, set),
     Array.from(perSequence),

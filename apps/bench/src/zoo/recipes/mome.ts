@@ -44,8 +44,8 @@ function avDigits(seed: number): AvDigits {
   return makeAvDigits(ensureSpokenDigits({ seed }), { seed });
 }
 
-function measure(model: AvModel, av: AvDigits): Quality[] {
-  const evals = evaluateAvModel(model, av.test, REPORTED_RATES);
+async function measure(model: AvModel, av: AvDigits): Promise<Quality[]> {
+  const evals = await evaluateAvModel(model, av.test, REPORTED_RATES);
   const on = (r: RatePair) =>
     `${av.test.n} held-out audio-visual pairs (voices never heard at ${av.snrs.map((s) => (Number.isFinite(s) ? `${s} dB` : 'clean')).join(' / ')}, MNIST test digits never seen with pixel noise σ ${av.imageNoise.join(' / ')}), audio tokens pooled by ${r.audio}, video by ${r.video}`;
   return REPORTED_RATES.map((r) => {
@@ -129,7 +129,7 @@ export const MOME_AV_DIGITS: ZooRecipe = {
       params: params(model),
       steps: pre.losses.length + run.losses.length,
       trainSeconds: pre.seconds + run.seconds,
-      quality: measure(model, av),
+      quality: await measure(model, av),
       save: (dir) => saveMomeModel(dir, model),
       dispose: () => model.dispose(),
     };
@@ -157,7 +157,7 @@ export const MOME_AV_DIGITS: ZooRecipe = {
       return {
         params: params(model),
         ...(await previousTraining(dir)),
-        quality: measure(model, avDigits(ctx.seed)),
+        quality: await measure(model, avDigits(ctx.seed)),
       };
     } finally {
       model.dispose();

@@ -60,8 +60,11 @@ function sizeOf(system: MoVASystem, expertsPerSample: number) {
   return { total: system.countParams(), active: Math.round(shared + expertsPerSample * perExpert) };
 }
 
-function measure(system: MoVASystem, test: VqaSet): { quality: ZooMeasurement['quality']; eps: number } {
-  const ev = evaluateSystem(system.answerSystem(), test);
+async function measure(
+  system: MoVASystem,
+  test: VqaSet,
+): Promise<{ quality: ZooMeasurement['quality']; eps: number }> {
+  const ev = await evaluateSystem(system.answerSystem(), test);
   const correct = Array.from(ev.predictions, (p, i) => (p === test.answer[i] ? 1 : 0));
   const quality = [
     accuracyQuality(
@@ -163,7 +166,7 @@ export const MOVA_VQA: ZooRecipe = {
       model,
       routing: { descriptions: DESCRIPTIONS },
     });
-    const { quality, eps } = measure(system, s.test);
+    const { quality, eps } = await measure(system, s.test);
     return {
       params: sizeOf(system, eps),
       steps,
@@ -196,7 +199,7 @@ export const MOVA_VQA: ZooRecipe = {
   async evaluate(dir, ctx) {
     const { model } = await loadMoVAModel(dir);
     try {
-      const { quality, eps } = measure(model, await testSet(ctx.seed));
+      const { quality, eps } = await measure(model, await testSet(ctx.seed));
       return { params: sizeOf(model, eps), ...(await previousTraining(dir)), quality };
     } finally {
       model.dispose();

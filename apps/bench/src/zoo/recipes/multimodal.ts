@@ -181,7 +181,9 @@ export function digitVqaRecipe(spec: DigitVqaSpec): ZooRecipe {
         return {
           params: params(model),
           ...(await previousTraining(dir)),
-          quality: measure(evaluateDigitVqa(model, { seed: ctx.seed, recipe, testImages: images().test })),
+          quality: measure(
+            await evaluateDigitVqa(model, { seed: ctx.seed, recipe, testImages: images().test }),
+          ),
         };
       } finally {
         model.dispose();

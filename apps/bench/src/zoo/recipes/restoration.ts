@@ -32,9 +32,9 @@ const OPTIONS = TrainDeweatherOptionsSchema.parse({ out: 'unused' });
 const { out: _out, ...SETTINGS } = OPTIONS;
 
 /** PSNR gain (restored minus degraded input) on the held-out patches, overall and per weather, and on whole held-out photos. */
-function measure(net: RestorationNet): Quality[] {
+async function measure(net: RestorationNet): Promise<Quality[]> {
   const test = makePatchSet({ split: 'test', n: OPTIONS.testPatches, seed: 0 });
-  const ev = evaluateRestoration(net, test);
+  const ev = await evaluateRestoration(net, test);
   const pick = (w: number) => (xs: number[]) => xs.filter((_, i) => test.tasks[i] === w);
   const patches = `held-out photo patches (32x32)`;
   const quality = [
@@ -45,7 +45,7 @@ function measure(net: RestorationNet): Quality[] {
       return gainQuality(after, of(ev.patchInputPsnr), `PSNR gain (dB), ${w}`, `${after.length} ${patches}`);
     }),
   ];
-  const photos = evaluatePhotos(net, makePhotoPairs({ downscaleFactor: OPTIONS.photoScale }));
+  const photos = await evaluatePhotos(net, await makePhotoPairs({ downscaleFactor: OPTIONS.photoScale }));
   const all = photos.byTask.all;
   quality.push({
     metric: 'PSNR gain (dB), whole photos',
@@ -91,7 +91,7 @@ export const MOFME_DEWEATHER: ZooRecipe = {
       params: sizeOf(model),
       steps: Number(record.steps),
       trainSeconds: Number(record.trainSeconds),
-      quality: measure(model),
+      quality: await measure(model),
       save: async (dir) => {
         await saveRestorationModel(dir, model, { training: record });
         fs.copyFileSync(path.join(tmp, 'photo-crops.png'), path.join(dir, 'photo-crops.png'));
@@ -123,7 +123,7 @@ export const MOFME_DEWEATHER: ZooRecipe = {
         record?.steps !== undefined && record.trainSeconds !== undefined
           ? { steps: record.steps, trainSeconds: record.trainSeconds }
           : await previousTraining(dir);
-      return { params: sizeOf(model), ...training, quality: measure(model) };
+      return { params: sizeOf(model), ...training, quality: await measure(model) };
     } finally {
       model.dispose();
     }
