@@ -5,7 +5,7 @@
  * lavapipe, no GPU) they are skipped with the reason; `.ci/run` installs lavapipe so that they run
  * in CI. No timing is asserted: the machine is shared and lavapipe is a software rasteriser.
  */
-import { spawnSync } from 'child_process';
+import { spawnSync, type SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -49,21 +49,27 @@ if (unavailable !== undefined) {
   );
 }
 
+/** Runs `moe-bench <args> --backend webgpu --tiny --out <out>` and fails with its stderr when it exits non-zero. */
+function benchOnWebgpu(args: string[], out: string): SpawnSyncReturns<string> {
+  const r = spawnSync(process.execPath, [BIN, ...args, '--backend', 'webgpu', '--tiny', '--out', out], {
+    cwd: BENCH,
+    encoding: 'utf8',
+    env: { ...process.env, MOE_BACKEND: '' },
+    timeout: 300_000,
+    maxBuffer: 64 << 20,
+  });
+  if (r.status !== 0)
+    throw new Error(`moe-bench exited ${r.status} (${r.signal}):\n${r.stderr.slice(-4000)}`);
+  return r;
+}
+
 describe('moe-bench perf on webgpu', () => {
   onGpu(
     'runs at tiny sizes, names the adapter and leaves the GPU targets "not measured" on a software adapter',
     () => {
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'moe-bench-perf-webgpu-'));
       try {
-        const r = spawnSync(process.execPath, [BIN, 'perf', '--backend', 'webgpu', '--tiny', '--out', out], {
-          cwd: BENCH,
-          encoding: 'utf8',
-          env: { ...process.env, MOE_BACKEND: '' },
-          timeout: 300_000,
-          maxBuffer: 64 << 20,
-        });
-        if (r.status !== 0)
-          throw new Error(`moe-bench exited ${r.status} (${r.signal}):\n${r.stderr.slice(-4000)}`);
+        const r = benchOnWebgpu(['perf'], out);
         expect(r.stdout).toMatch(/^backend: webgpu on /m);
         const report = JSON.parse(fs.readFileSync(path.join(out, 'perf.json'), 'utf8')) as SuiteReport;
         expect(report.backend).toBe('webgpu');
@@ -94,19 +100,7 @@ describe('moe-bench run audio on webgpu', () => {
     () => {
       const out = fs.mkdtempSync(path.join(os.tmpdir(), 'moe-bench-audio-webgpu-'));
       try {
-        const r = spawnSync(
-          process.execPath,
-          [BIN, 'run', 'audio', '--backend', 'webgpu', '--tiny', '--out', out],
-          {
-            cwd: BENCH,
-            encoding: 'utf8',
-            env: { ...process.env, MOE_BACKEND: '' },
-            timeout: 300_000,
-            maxBuffer: 64 << 20,
-          },
-        );
-        if (r.status !== 0)
-          throw new Error(`moe-bench exited ${r.status} (${r.signal}):\n${r.stderr.slice(-4000)}`);
+        benchOnWebgpu(['run', 'audio'], out);
         const report = JSON.parse(fs.readFileSync(path.join(out, 'audio.json'), 'utf8')) as SuiteReport;
         expect(report.backend).toBe('webgpu');
         expect(report.rows.map((x) => x.variant).sort()).toEqual(['dense-96', 'moe-8x48-top2']);

@@ -15,6 +15,7 @@ import { setSeed, type FfnSlotConfigInput, type ProgressHandle, type TokenClassi
 import { ensureSpokenDigits } from '@moe-zoo/spoken-digits-tool';
 import { MOE } from '../../suites/audio/arms';
 import { previousTraining } from '../previous';
+import { trainWithBar } from '../train-with-bar';
 import { accuracyQuality } from '../quality';
 import type { ZooContext, ZooMeasurement, ZooRecipe } from '../recipe';
 
@@ -48,23 +49,13 @@ export async function trainSpokenDigitsModel(
 ): Promise<{ model: AudioTransformer; steps: number; seconds: number; test: AudioSet }> {
   const { train, test } = testSet(seed);
   setSeed(seed);
-  const model = new AudioTransformer({ ffn });
-  const steps = EPOCHS * Math.floor(train.n / BATCH);
-  const bar = progress('training', steps);
-  try {
-    const run = await trainAudioClassifier(model, train, {
-      epochs: EPOCHS,
-      batchSize: BATCH,
-      seed,
-      onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),
-    });
-    return { model, steps, seconds: run.seconds, test };
-  } catch (e) {
-    model.dispose();
-    throw e;
-  } finally {
-    bar.done();
-  }
+  const trained = await trainWithBar(
+    new AudioTransformer({ ffn }),
+    EPOCHS * Math.floor(train.n / BATCH),
+    progress,
+    (model, onStep) => trainAudioClassifier(model, train, { epochs: EPOCHS, batchSize: BATCH, seed, onStep }),
+  );
+  return { ...trained, test };
 }
 
 /** The shipped spoken-digit classifier of @moe-zoo/audio. */

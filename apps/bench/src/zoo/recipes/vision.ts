@@ -14,6 +14,7 @@ import { VIT_ARMS } from '../../suites/vision/arms';
 import { VIT_PATCH } from '../../suites/vision/plan';
 import { evaluate } from '../../train/classifier-run';
 import { previousTraining } from '../previous';
+import { trainWithBar } from '../train-with-bar';
 import { accuracyQuality } from '../quality';
 import type { ZooContext, ZooMeasurement, ZooRecipe } from '../recipe';
 
@@ -54,22 +55,13 @@ export async function trainFashionViT(
 ): Promise<{ model: ViT; steps: number; seconds: number; test: LabelledImages }> {
   const { train, test } = data(seed);
   setSeed(seed);
-  const model = new ViT({ ffn, depth: DEPTH, patch: VIT_PATCH });
-  const steps = EPOCHS * Math.floor(train.n / 64);
-  const bar = progress('training', steps);
-  try {
-    const run = await trainViT(model, train, {
-      epochs: EPOCHS,
-      seed,
-      onStep: (loss) => bar.tick(1, { loss: loss.toFixed(3) }),
-    });
-    return { model, steps, seconds: run.seconds, test };
-  } catch (e) {
-    model.dispose();
-    throw e;
-  } finally {
-    bar.done();
-  }
+  const trained = await trainWithBar(
+    new ViT({ ffn, depth: DEPTH, patch: VIT_PATCH }),
+    EPOCHS * Math.floor(train.n / 64),
+    progress,
+    (model, onStep) => trainViT(model, train, { epochs: EPOCHS, seed, onStep }),
+  );
+  return { ...trained, test };
 }
 
 /** The shipped Fashion-MNIST V-MoE of @moe-zoo/vision. */
