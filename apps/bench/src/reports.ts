@@ -18,27 +18,37 @@ export async function writeReport(outDir: string, report: SuiteReport): Promise<
   return file;
 }
 
-/** Reads and validates one report; throws naming the file and the bad fields. */
-export async function readReport(file: string): Promise<SuiteReport> {
+async function readJson(file: string): Promise<unknown> {
   const text = await fsp.readFile(file, 'utf8');
-  let value: unknown;
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new Error(`${file}: not valid JSON (${(e as Error).message})`, { cause: e });
   }
-  return validateReport(value, file);
+}
+
+/** Reads and validates one report; throws naming the file and the bad fields. */
+export async function readReport(file: string): Promise<SuiteReport> {
+  return validateReport(await readJson(file), file);
+}
+
+/** Other tools' reports in the same folder (fuzz.json, webgpu-parity.json) are objects without a `suite`. */
+function isOtherReport(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !('suite' in value);
 }
 
 /** What {@link readAllReports} found. */
 export interface ReportsInDir {
   /** Valid reports, ordered by suite name. */
   reports: SuiteReport[];
-  /** One message per `.json` file that is not a valid report. */
+  /** One message per `.json` file that is not a valid report (other tools' reports are not counted). */
   skipped: string[];
 }
 
-/** Every valid report in `outDir` (a missing directory has none). */
+/**
+ * Every valid suite report in `outDir` (a missing directory has none); other tools' reports there
+ * (objects without a `suite`, such as fuzz.json) are left alone.
+ */
 export async function readAllReports(outDir: string): Promise<ReportsInDir> {
   let names: string[];
   try {
@@ -50,8 +60,10 @@ export async function readAllReports(outDir: string): Promise<ReportsInDir> {
   const reports: SuiteReport[] = [];
   const skipped: string[] = [];
   for (const name of names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort()) {
+    const file = path.join(outDir, name);
     try {
-      reports.push(await readReport(path.join(outDir, name)));
+      const value = await readJson(file);
+      if (!isOtherReport(value)) reports.push(validateReport(value, file));
     } catch (e) {
       skipped.push((e as Error).message);
     }

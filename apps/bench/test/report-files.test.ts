@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Writable } from 'stream';
 import { createProgram } from '../src/cli';
-import { readReport } from '../src/reports';
+import { readAllReports, readReport } from '../src/reports';
 import type { Claim, Suite, SuiteResult } from '../src/types';
 import { classifierReport, pictureGridPng } from './fixtures/reports';
 
@@ -137,5 +137,19 @@ describe('summary.md and index.html after every suite', () => {
     const html = await fsp.readFile(path.join(out, 'index.html'), 'utf8');
     expect(html).toContain('id="suite-toy"');
     expect(html).toContain('data-chart="toy-quality"');
+  });
+});
+
+describe('reading every report of a folder', () => {
+  it("leaves other tools' reports alone and names each broken suite report", async () => {
+    await cli([suiteReturning('toy', () => withFigure())], ['--out', out, '--backend', 'cpu']);
+    await fsp.writeFile(path.join(out, 'fuzz.json'), JSON.stringify({ seed: 1, results: [] }));
+    await fsp.writeFile(path.join(out, 'broken.json'), JSON.stringify({ suite: 'broken', rows: 3 }));
+    await fsp.writeFile(path.join(out, 'cut.json'), '{"suite": "cut", ');
+    const { reports, skipped } = await readAllReports(out);
+    expect(reports.map((r) => r.suite)).toEqual(['toy']);
+    expect(skipped).toHaveLength(2);
+    expect(skipped[0]).toContain('broken.json');
+    expect(skipped[1]).toContain('cut.json: not valid JSON');
   });
 });
