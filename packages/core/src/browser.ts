@@ -25,6 +25,7 @@ export {
   type InitBackendOptions,
 } from './backend/select';
 export { backendCapabilities, type BackendCapabilities } from './backend/capabilities';
+export { SyncReadbackError, requireSyncReadback } from './backend/readback';
 export { describeAdapter, type GpuAdapterSummary } from './backend/webgpu';
 export { watchGpuErrors, GpuValidationError, type GpuErrorWatch } from './backend/gpu-errors';
 
@@ -364,7 +365,12 @@ export {
   isStoredBytesReporter,
   type StoredBytesReporter,
 } from './compress/stored-bytes';
-export { DequantizedFfnBank, ffnWeightsOf, type FfnWeights } from './compress/dequantized-bank';
+export {
+  DequantizedFfnBank,
+  ffnWeightsOf,
+  ffnWeightsOfAsync,
+  type FfnWeights,
+} from './compress/dequantized-bank';
 export { expertImportance, allocateExpertBits } from './compress/bit-allocation';
 export {
   MixedPrecisionExperts,

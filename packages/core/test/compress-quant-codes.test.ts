@@ -1,4 +1,5 @@
 import {
+  absmeanTernaryPerExpert,
   base3Bytes,
   channelQuantizedBytes,
   decodeTernaryHuffman,
@@ -133,10 +134,35 @@ describe('quantizeChannels', () => {
     expect(() => quantizeChannels(w, rows, 7, 4)).toThrow(/128 values for a \[16, 7\] matrix/);
   });
 
-  it('leaves no tensors behind (ternary runs through tf)', () => {
+  it('leaves no tensors behind (ternary runs on the host)', () => {
     const before = tf.memory().numTensors;
     quantizeChannels(w, rows, cols, TERNARY_BITS);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("ternary codes and scales are absmeanTernaryPerExpert's on wasm, bit for bit", async () => {
+    await initBackend({ backend: 'wasm' });
+    const u = lcg(7);
+    const shapes: [number, number][] = [
+      [48, 48],
+      [48, 96],
+      [96, 48],
+      [16, 8],
+      [7, 13],
+    ];
+    for (let trial = 0; trial < 40; trial++) {
+      const [r, c] = shapes[trial % shapes.length];
+      const spread = 0.01 + 4 * u(); // from trained-weight scales to large ones
+      const m = gaussian(r * c, 1000 + trial).map((v) => Math.fround(v * spread));
+      const q = quantizeChannels(m, r, c, TERNARY_BITS);
+      const ref = tf.tidy(() => {
+        const t = absmeanTernaryPerExpert(tf.transpose(tf.tensor2d(m, [r, c])));
+        return { q: tf.transpose(t.q), scale: tf.reshape(t.scale, [c]) };
+      });
+      expect(Array.from(q.scales)).toEqual(Array.from(ref.scale.dataSync()));
+      expect(Array.from(q.codes)).toEqual(Array.from(ref.q.dataSync(), (v) => v + 0));
+      tf.dispose([ref.q, ref.scale]);
+    }
   });
 });
 

@@ -2,6 +2,7 @@ export { combineVerdicts, findRow, isLegacy, makeClaim } from './claim';
 export {
   comparePart,
   exactPart,
+  notRunPart,
   pairedPart,
   PERMUTATION_ALPHA,
   permutationPart,

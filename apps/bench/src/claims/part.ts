@@ -117,6 +117,19 @@ export function comparePart(spec: CompareSpec): ClaimPart {
   });
 }
 
+/**
+ * A part that was not run (its arm was left out, e.g. on a backend that cannot train it):
+ * inconclusive, no tests, the reason in its quantity. Never a stand-in value.
+ *
+ * @example
+ * ```ts
+ * notRunPart('accuracy: base-layers - softmax-top2', { kind: 'parity', margin: 0.02 }, 'base-layers was left out on webgpu');
+ * ```
+ */
+export function notRunPart(quantity: string, rule: ClaimKind, why: string): ClaimPart {
+  return { quantity: `${quantity} (not run: ${why})`, rule, verdict: 'inconclusive', tests: [] };
+}
+
 /** A part on an exactly known quantity (parameter share, FLOP ratio), e.g. at most 0.28. */
 export function exactPart(quantity: string, value: number, rule: ClaimKind): ClaimPart {
   const tests = [exact(value)];

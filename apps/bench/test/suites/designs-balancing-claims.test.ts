@@ -83,6 +83,36 @@ describe('designs suite balancing claims', () => {
     expect(verdicts(r)).toEqual(['inconclusive', 'inconclusive', 'inconclusive']);
   });
 
+  it('BASE left out (no synchronous reads): its parts are not run, the others decided as before', () => {
+    const why = 'its router assigns tokens in training on the host, which the webgpu backend cannot';
+    const all = rows({ hash: { accuracy: [0.7, 0.71, 0.7] } });
+    const withoutBase = all.filter((r) => r.variant !== 'base-layers');
+    const claims = balancingClaims(withoutBase, [{ variant: 'base-layers', why }]);
+    expect(claims.map((c) => c.id)).toEqual([
+      'base-layers-balanced-assignment',
+      'hash-layers-competitive',
+      'noisy-topk-balance',
+    ]);
+    const [base, hash, noisy] = claims;
+    expect(base.verdict).toBe('inconclusive');
+    for (const p of base.parts) {
+      expect(p.verdict).toBe('inconclusive');
+      expect(p.tests).toEqual([]);
+      expect(p.quantity).toMatch(new RegExp(`\\(not run: ${why}\\)$`));
+    }
+    expect(base.evidence).toBe(`not run: base-layers was left out, ${why}`);
+    // The hash claim keeps its parts against top-2 (here failing) and leaves the one against BASE out.
+    const full = balancingClaims(all).find((c) => c.id === 'hash-layers-competitive');
+    expect(hash.parts.map((p) => p.verdict)).toEqual(['fails', 'inconclusive', 'holds']);
+    expect(hash.parts[0]).toEqual(full?.parts[0]);
+    expect(hash.parts[1].quantity).toMatch(/^accuracy: hash-position - base-layers \(not run: /);
+    expect(hash.parts[1].tests).toEqual([]);
+    expect(hash.verdict).toBe('fails');
+    expect(noisy).toEqual(balancingClaims(all)[2]);
+    // Without the reason, a missing BASE row is still an error, never a silent gap.
+    expect(() => balancingClaims(withoutBase)).toThrow(/no row for variant "base-layers"/);
+  });
+
   it('one seed: accuracy is decided over the test images, training balance stays inconclusive', () => {
     const one = (s: Seeds): Seeds =>
       Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.slice(0, 1)]));

@@ -3,6 +3,7 @@
  * record of what runs and the loop that tries each candidate. How a backend starts on a platform
  * is a {@link BackendStarters} given by the entry; this file imports nothing platform-specific.
  */
+import { cacheVariablesOnHost } from './readback';
 import { describeAdapter, type GpuAdapterSummary } from './webgpu';
 
 /** Backends moe-zoo can run on, in the order {@link selectBackend} tries them. */
@@ -59,7 +60,9 @@ function parseBackend(value: string | undefined): BackendName | 'auto' {
 /**
  * Tries the backend asked for, or each in {@link BACKEND_ORDER}, with `starters`. A backend asked
  * for by name fails with an error, not a fallback. Idempotent: later calls return the first
- * result unless a different backend is asked for.
+ * result unless a different backend is asked for. Before switching from a running backend without
+ * synchronous reads (webgpu), every variable is read back ({@link cacheVariablesOnHost}), so that
+ * models can move to the new backend.
  */
 export async function selectBackend(
   options: InitBackendOptions,
@@ -67,6 +70,8 @@ export async function selectBackend(
 ): Promise<BackendInfo> {
   const wanted = parseBackend(options.backend ?? starters.envBackend());
   if (current && (wanted === 'auto' || wanted === current.name)) return current;
+  // Switching: variables on a backend without synchronous reads must be read back to move.
+  if (current) await cacheVariablesOnHost();
   const threads = options.threads ?? starters.defaultThreads();
   const candidates = wanted === 'auto' ? BACKEND_ORDER : [wanted];
   const skipped: string[] = [];

@@ -12,7 +12,8 @@ export interface FfnWeights {
 }
 
 /**
- * Reads a trained FFN bank's weights back once (copies, safe to keep).
+ * Reads a trained FFN bank's weights back once (copies, safe to keep), synchronously: on a
+ * backend without `backendCapabilities().syncReadback` (webgpu) use {@link ffnWeightsOfAsync}.
  *
  * @example
  * ```ts
@@ -22,6 +23,23 @@ export interface FfnWeights {
 export function ffnWeightsOf(bank: FfnExperts): FfnWeights {
   const read = (v: tf.Variable) => Float32Array.from(v.dataSync());
   return { w1: read(bank.w1), b1: read(bank.b1), w2: read(bank.w2), b2: read(bank.b2) };
+}
+
+/**
+ * {@link ffnWeightsOf} with awaited reads: works on every backend. The compressed banks built from
+ * a trained bank (mixed precision, entropy-coded ternary, nested bits) take these weights as their
+ * last argument, so that they are built with no synchronous read.
+ *
+ * @example
+ * ```ts
+ * const weights = await ffnWeightsOfAsync(bank);
+ * const q = entropyCodedTernaryExperts(bank, {}, weights);
+ * ```
+ */
+export async function ffnWeightsOfAsync(bank: FfnExperts): Promise<FfnWeights> {
+  const read = async (v: tf.Variable) => Float32Array.from(await v.data());
+  const [w1, b1, w2, b2] = await Promise.all([read(bank.w1), read(bank.b1), read(bank.w2), read(bank.b2)]);
+  return { w1, b1, w2, b2 };
 }
 
 /**

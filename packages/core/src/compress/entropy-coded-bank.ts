@@ -38,10 +38,11 @@ export class EntropyCodedTernaryExperts extends DequantizedFfnBank {
   readonly store: EntropyCodedStore;
   readonly group: number;
 
-  constructor(source: FfnExperts, options: EntropyCodedOptions = {}) {
+  /** `weights`: the source's weights already read back (`await ffnWeightsOfAsync(source)`: no synchronous read, for webgpu); read here (synchronously) when absent. */
+  constructor(source: FfnExperts, options: EntropyCodedOptions = {}, weights?: FfnWeights) {
     const o = parseConfig(EntropyCodedOptionsSchema, options, 'entropy-coded ternary options');
     const [e, d, h] = [source.numExperts, source.dim, source.hidden];
-    const float = ffnWeightsOf(source);
+    const float = weights ?? ffnWeightsOf(source);
     const codes = new Int8Array(2 * e * d * h);
     const scales1 = new Float32Array(e * h);
     const scales2 = new Float32Array(e * d);
@@ -99,6 +100,7 @@ function decode(store: EntropyCodedStore, e: number, d: number, h: number): FfnW
 
 /**
  * Builds an {@link EntropyCodedTernaryExperts} from a trained FFN bank (which is untouched).
+ * `weights`: the source's weights already read back (`await ffnWeightsOfAsync(source)`: no synchronous read, for webgpu); read here (synchronously) when absent.
  *
  * @example
  * ```ts
@@ -109,6 +111,7 @@ function decode(store: EntropyCodedStore, e: number, d: number, h: number): FfnW
 export function entropyCodedTernaryExperts(
   source: FfnExperts,
   options: EntropyCodedOptions = {},
+  weights?: FfnWeights,
 ): EntropyCodedTernaryExperts {
-  return new EntropyCodedTernaryExperts(source, options);
+  return new EntropyCodedTernaryExperts(source, options, weights);
 }

@@ -63,11 +63,12 @@ export class MixedPrecisionExperts extends DequantizedFfnBank {
   readonly bits: readonly number[];
   readonly store: readonly PackedFfnExpert[];
 
-  constructor(source: FfnExperts, bits: readonly number[]) {
+  /** `weights`: the source's weights already read back (`await ffnWeightsOfAsync(source)`: no synchronous read, for webgpu); read here (synchronously) when absent. */
+  constructor(source: FfnExperts, bits: readonly number[], weights?: FfnWeights) {
     const [e, d, h] = [source.numExperts, source.dim, source.hidden];
     if (bits.length !== e) throw new Error(`MixedPrecisionExperts: ${bits.length} widths for ${e} experts`);
     bits.forEach((b, i) => parseConfig(ExpertBitsSchema, b, `MixedPrecisionExperts bits[${i}]`));
-    const float = ffnWeightsOf(source);
+    const float = weights ?? ffnWeightsOf(source);
     const store = bits.map((b, i): PackedFfnExpert => {
       const pack = (w: Float32Array, rows: number, cols: number): PackedMatrix => {
         const q = quantizeChannels(w, rows, cols, b);
@@ -120,6 +121,7 @@ function decode(store: readonly PackedFfnExpert[], d: number, h: number): FfnWei
  * MC-MoE's pre-loading mixed-precision step: widths per expert from calibration importance
  * (usage × saliency, {@link expertImportance}) under a byte budget ({@link allocateExpertBits}),
  * then the {@link MixedPrecisionExperts} at those widths. `storedBytes()` ≤ `budgetBytes`.
+ * `weights`: the source's weights already read back (`await ffnWeightsOfAsync(source)`: no synchronous read, for webgpu); read here (synchronously) when absent.
  *
  * @example
  * ```ts
@@ -132,6 +134,7 @@ export function mixedPrecisionExperts(
   source: FfnExperts,
   calibration: ExpertCalibration,
   options: MixedPrecisionOptions,
+  weights?: FfnWeights,
 ): MixedPrecisionExperts {
   const o = parseConfig(MixedPrecisionOptionsSchema, options, 'mixed-precision options');
   if (calibration.usage.length !== source.numExperts) {
@@ -144,5 +147,5 @@ export function mixedPrecisionExperts(
     widths: o.widths,
     bytesAt: (b) => mixedPrecisionExpertBytes(source.dim, source.hidden, b),
   });
-  return new MixedPrecisionExperts(source, bits);
+  return new MixedPrecisionExperts(source, bits, weights);
 }

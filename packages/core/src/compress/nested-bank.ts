@@ -4,7 +4,7 @@ import type { FfnExperts } from '../moe/experts/ffn-bank';
 import { groupedMatMul } from '../moe/grouped-matmul';
 import { quantizeChannels } from '../quant/channel-quant';
 import { tf } from '../tf';
-import { ffnWeightsOf } from './dequantized-bank';
+import { ffnWeightsOf, type FfnWeights } from './dequantized-bank';
 import { matrixAt } from './layer-parts';
 import type { StoredBytesReporter } from './stored-bytes';
 
@@ -44,7 +44,8 @@ export class NestedBitExperts extends ExpertBank implements StoredBytesReporter 
   readonly scales2: tf.Variable;
   readonly b2: tf.Variable;
 
-  constructor(source: FfnExperts, views: readonly number[] = [8, 4, 2]) {
+  /** `weights`: the source's weights already read back (`await ffnWeightsOfAsync(source)`: no synchronous read, for webgpu); read here (synchronously) when absent. */
+  constructor(source: FfnExperts, views: readonly number[] = [8, 4, 2], weights?: FfnWeights) {
     super(source.numExperts * views.length, source.dim);
     views.forEach((b, i) => {
       if (!Number.isInteger(b) || b < 1 || b > CODE_BITS) {
@@ -56,7 +57,7 @@ export class NestedBitExperts extends ExpertBank implements StoredBytesReporter 
     this.sourceExperts = e;
     this.hidden = h;
     this.activation = source.activation;
-    const float = ffnWeightsOf(source);
+    const float = weights ?? ffnWeightsOf(source);
     const quantize = (w: Float32Array, rows: number, cols: number) => {
       const codes = new Float32Array(e * rows * cols);
       const scales = new Float32Array(e * cols);

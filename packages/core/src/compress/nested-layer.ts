@@ -5,6 +5,7 @@ import type { Routing } from '../moe/routed-layer';
 import type { MoEAux } from '../moe/types';
 import type { SlotContext } from '../nn/ffn-slot';
 import { tf } from '../tf';
+import type { FfnWeights } from './dequantized-bank';
 import { ffnExpertsOf } from './layer-parts';
 import { NestedBitExperts } from './nested-bank';
 import { NestedBitOptionsSchema, type NestedBitOptions } from './quant-options';
@@ -42,7 +43,11 @@ export class NestedBitMoELayer extends RebankedMoELayer {
   declare readonly experts: NestedBitExperts;
   readonly minWeights: readonly number[];
 
-  constructor(source: MoELayer, options: NestedBitOptions = {}) {
+  /**
+   * `weights`: the source experts' weights already read back (`await ffnWeightsOfAsync(bank)`: no
+   * synchronous read, for webgpu); read here (synchronously) when absent.
+   */
+  constructor(source: MoELayer, options: NestedBitOptions = {}, weights?: FfnWeights) {
     const o = parseConfig(NestedBitOptionsSchema, options, 'nested bit options');
     if (source.config.router.type === 'expert-choice') {
       throw new ConfigError('nested bit source', [
@@ -55,6 +60,7 @@ export class NestedBitMoELayer extends RebankedMoELayer {
       new NestedBitExperts(
         bank,
         o.views.map((v) => v.bits),
+        weights,
       ),
       { dispatch: o.dispatch, losses: { aux: 0, z: 0, cv2: 0, seqAux: 0 } },
     );

@@ -140,9 +140,24 @@ export abstract class Module {
       ...this.namedBuffers(),
     ]);
     checkStateDict(own, state, { strict, source });
+    const assigned = new Set<tf.Variable>();
     for (const [name, v] of Object.entries(own)) {
-      if (Object.prototype.hasOwnProperty.call(state, name)) v.assign(state[name]);
+      if (Object.prototype.hasOwnProperty.call(state, name)) {
+        v.assign(state[name]);
+        assigned.add(v);
+      }
     }
+    this.afterLoad(assigned);
+  }
+
+  /**
+   * Called by {@link loadStateDict} on this module and every module below it, after it assigned
+   * `assigned` (the variables whose values it replaced). Modules that keep a host copy of a buffer
+   * (the dense-to-sparse router's step counter) override it, forget the copy when its buffer is
+   * among `assigned`, and call `super.afterLoad(assigned)`.
+   */
+  afterLoad(assigned: ReadonlySet<tf.Variable>): void {
+    for (const c of this.ownChildren.values()) c.afterLoad(assigned);
   }
 
   /** Sets training mode on this module and all children. */

@@ -1,6 +1,4 @@
-import { tf } from '../tf';
 import { base3Bytes, packBase3, packBits, packedBitsBytes, unpackBase3, unpackBits } from './bit-packing';
-import { absmeanTernaryPerExpert } from './ternary';
 
 /** The bit width that names ternary {-1, 0, 1}·γ quantization (log2 3 ≈ 1.58). */
 export const TERNARY_BITS = 1.58;
@@ -41,8 +39,9 @@ function checkBits(fn: string, bits: number): void {
  * Per-output-channel symmetric uniform quantization at `bits` ∈ [2, 8] (a mid-rise quantizer:
  * the 2^b levels (c + 1/2)·s, s = max|W[:, j]| / 2^(b-1), tile [-max, max] evenly, so every code
  * is used and each weight is off by at most s/2), or, with `bits` = {@link TERNARY_BITS}, BitNet
- * b1.58's absmean ternary quantization per output channel (γ_j = mean|W[:, j]| + eps, reusing
- * `absmeanTernaryPerExpert` on the transposed matrix). The mid-rise codes nest: the top b' bits of
+ * b1.58's absmean ternary quantization per output channel (γ_j = mean|W[:, j]| + eps: the
+ * arithmetic of `absmeanTernaryPerExpert` on the transposed matrix, on the host). All on the
+ * host: no backend reads anything back. The mid-rise codes nest: the top b' bits of
  * a b-bit code are the b'-bit code of the same weight (see {@link truncateChannels}), which is
  * what Matryoshka-style nested serving reads. As in MC-MoE / MC# (Huang et al. 2024,
  * arXiv:2410.06270; 2025), each expert may take its own width.
@@ -76,21 +75,35 @@ export function quantizeChannels(
   return { bits, rows, cols, codes, scales };
 }
 
+/** BitNet b1.58's ε, as the float32 tfjs adds (`absmeanTernaryPerExpert`'s default). */
+const TERNARY_EPS = Math.fround(1e-5);
+
+/** Round half to even, as `tf.round`. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
+}
+
+/**
+ * Absmean ternary per output channel, on the host in float32 arithmetic (every step rounded with
+ * `Math.fround`): γ_j = (Σ_r |W[r, j]|, summed in row order) / rows + ε, q = clip(round(W / γ_j),
+ * -1, 1). The same arithmetic as `absmeanTernaryPerExpert` on the transposed matrix on wasm
+ * (whose mean sums in order in float32), so its codes and scales there are the same bit for bit;
+ * on the host, no backend reads anything back.
+ */
 function ternaryChannels(w: Float32Array, rows: number, cols: number): ChannelQuantized {
-  const { q, scale } = tf.tidy(() => {
-    const r = absmeanTernaryPerExpert(tf.transpose(tf.tensor2d(w, [rows, cols])));
-    return { q: r.q, scale: r.scale };
-  });
-  try {
-    const qt = q.dataSync();
-    const codes = new Int8Array(rows * cols);
-    for (let j = 0; j < cols; j++) {
-      for (let r = 0; r < rows; r++) codes[r * cols + j] = qt[j * rows + r];
-    }
-    return { bits: TERNARY_BITS, rows, cols, codes, scales: Float32Array.from(scale.dataSync()) };
-  } finally {
-    tf.dispose([q, scale]);
+  const f = Math.fround;
+  const scales = new Float32Array(cols);
+  for (let j = 0; j < cols; j++) {
+    let sum = 0;
+    for (let r = 0; r < rows; r++) sum = f(sum + Math.abs(w[r * cols + j]));
+    scales[j] = f(f(sum / rows) + TERNARY_EPS);
   }
+  const codes = new Int8Array(rows * cols);
+  for (let i = 0; i < codes.length; i++) {
+    codes[i] = Math.min(1, Math.max(-1, roundHalfEven(f(w[i] / scales[i % cols])))) + 0;
+  }
+  return { bits: TERNARY_BITS, rows, cols, codes, scales };
 }
 
 /**

@@ -441,6 +441,114 @@ async function checkpointRoundTrip() {
   }
 }
 
+/**
+ * The routers with a host step: hash routing by host ids and the dense-to-sparse anneal read
+ * nothing back; BASE routes on the device in evaluation, and in training reads its scores back
+ * where the backend can (a balanced assignment) and is a SyncReadbackError where it cannot.
+ */
+async function hostStepRouters() {
+  const sync = core.backendCapabilities().syncReadback;
+  const x = tf.randomNormal([32, 8], 0, 1, 'float32', 21);
+  const hash = new moe.HashRouter({ numExperts: 8, seed: 19376 });
+  const ids = Int32Array.from({ length: 32 }, (_, i) => i % 16);
+  const hashed = await read(hash.route(x, { tokenIds: ids }).assignment.indices);
+  const byPosition = Array.from({ length: 8 }, (_, e) => hashed.slice(0, 16).filter((v) => v === e).length);
+  expectEqual('hash experts per 16 positions (the balanced seed)', byPosition, [2, 2, 2, 2, 2, 2, 2, 2]);
+
+  const gate = new moe.DenseToSparseRouter({ dim: 8, numExperts: 4, k: 1, annealSteps: 2 });
+  const widths = [];
+  for (let s = 0; s < 3; s++) {
+    const a = gate.route(x).assignment;
+    widths.push(a.indices.shape[1]);
+    tf.dispose([a.indices, a.weights]);
+    gate.afterStep();
+  }
+  expectEqual('dense-to-sparse experts per token by step', widths, [4, 4, 1]);
+  expectEqual('dense-to-sparse step buffer', await read(gate.step), [3]);
+
+  core.setSeed(5);
+  const base = new moe.BalancedRouter({ dim: 8, numExperts: 4 });
+  base.eval();
+  const top1 = await read(base.route(x).assignment.indices);
+  const best = await read(tf.argMax(tf.matMul(x, base.weight), 1));
+  expectEqual('BASE evaluation: top-1 of the scores', top1, best);
+  base.train();
+  let training;
+  try {
+    const load = await read(moe.countAssignments(base.route(x).assignment.indices, 4));
+    expectEqual('BASE training load', load, [8, 8, 8, 8]);
+    training = 'balanced loads 8/8/8/8 in training';
+  } catch (e) {
+    if (sync || !(e instanceof core.SyncReadbackError)) throw e;
+    training = 'training refused with a SyncReadbackError (no syncReadback)';
+  }
+  if (!sync && training.startsWith('balanced')) throw new Error('BASE trained without syncReadback');
+  tf.dispose(x);
+  [hash, gate, base].forEach((r) => r.dispose());
+  return `hash by host ids, dense-to-sparse anneal with no read; BASE: top-1 in evaluation, ${training}`;
+}
+
+/**
+ * The compressed banks (mixed precision, entropy-coded ternary, nested bits) built from weights read
+ * back with `await`: no synchronous read, and each serves close to the float bank it came from.
+ */
+async function compressedBanksBuildWithoutSyncReads() {
+  core.setSeed(6);
+  const bank = new moe.FfnExperts({ numExperts: 4, dim: 16, hidden: 24 });
+  const weights = await core.ffnWeightsOfAsync(bank);
+  const x = tf.randomNormal([8, 16], 0, 1, 'float32', 7);
+  const float = await read(bank.forwardAll(x));
+  const banks = {
+    'int8 mixed precision': new core.MixedPrecisionExperts(bank, [8, 8, 8, 8], weights),
+    'ternary, Huffman-coded': new core.EntropyCodedTernaryExperts(bank, {}, weights),
+  };
+  const details = [];
+  for (const [name, b] of Object.entries(banks)) {
+    const y = await read(b.forwardAll(x));
+    const rel = maxRel(y, float);
+    if (!(rel < (name.startsWith('int8') ? 0.05 : 1.5)))
+      throw new Error(`${name}: off the float bank by ${rel}`);
+    details.push(`${name} ${rel.toExponential(1)}`);
+    b.dispose();
+  }
+  const nested = new core.NestedBitExperts(bank, [8, 4, 2], weights);
+  const w8 = await read(nested.weightsAt(8, 1));
+  expectClose('nested 8-bit w1', w8, Array.from(weights.w1), 0.02);
+  nested.dispose();
+  bank.dispose();
+  tf.dispose(x);
+  return `built from awaited weights; relative difference to the float bank: ${details.join(', ')}; nested 8-bit weights within 2%`;
+}
+
+/**
+ * A model made on this backend runs on cpu and back (as the compression suite's cpu variant does):
+ * initBackend reads every variable back first, so that tfjs can move them without a synchronous
+ * read. Switches backends: the last check.
+ */
+async function modelMovesToCpuAndBack() {
+  const from = tf.getBackend();
+  core.setSeed(4);
+  const model = mnistClassifier().eval();
+  const values = Float32Array.from({ length: 3 * 16 * 49 }, (_, i) => Math.sin(i));
+  const logits = async () => {
+    const x = tf.tensor3d(values, [3, 16, 49]);
+    const out = await read(model.forward(x).logits);
+    tf.dispose(x);
+    return out;
+  };
+  const here = await logits();
+  await core.initBackend({ backend: 'cpu' });
+  const onCpu = await logits();
+  await core.initBackend({ backend: from });
+  if (from === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
+  const back = await logits();
+  if (tf.getBackend() !== from) throw new Error(`back on ${tf.getBackend()}, not ${from}`);
+  const rel = expectClose(`logits on cpu vs ${from}`, onCpu, here, 1e-4);
+  expectClose(`logits back on ${from}`, back, here, 1e-6);
+  model.dispose();
+  return `${from} -> cpu -> ${from}: logits within ${rel.toExponential(1)} on cpu, the same back on ${from}`;
+}
+
 /** name -> check; each returns a detail string or throws. */
 const CHECKS = {
   'dispatch paths agree with the dense reference': dispatchPathsAgree,
@@ -451,6 +559,10 @@ const CHECKS = {
   'a small MoE learns MNIST': smallMoeLearnsMnist,
   'checkpoint round trip': checkpointRoundTrip,
   'the Trainer trains': trainerTrains,
+  'routers with a host step': hostStepRouters,
+  'compressed banks build without synchronous reads': compressedBanksBuildWithoutSyncReads,
+  // Last: it switches backends (and back).
+  'a model moves to cpu and back': modelMovesToCpuAndBack,
 };
 
 module.exports = { CHECKS };

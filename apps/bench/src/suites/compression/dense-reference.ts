@@ -66,20 +66,23 @@ function cachedDir(task: ZooTask, hidden: number): string {
 const TRAINING_FILE = 'training.json';
 
 /**
- * The dense reference of `task` at width `hidden`: loaded from the cache, or trained by the recipe
- * (with progress) and saved there; a failed training leaves no partial folder behind.
+ * The dense reference of `task` at width `hidden`: loaded from the cache, or (with `train`, the
+ * default) trained by the recipe (with progress) and saved there; a failed training leaves no
+ * partial folder behind. Undefined when it is not cached and `train` is false.
  */
 export async function denseReference(
   ctx: SuiteContext,
   task: ZooTask,
   hidden: number,
-): Promise<DenseReference> {
+  { train = true }: { train?: boolean } = {},
+): Promise<DenseReference | undefined> {
   const dir = cachedDir(task, hidden);
   const record = path.join(dir, TRAINING_FILE);
   if (fs.existsSync(record)) {
     const { trainSeconds } = JSON.parse(fs.readFileSync(record, 'utf8')) as { trainSeconds: number };
     return { model: await task.loadDense(dir), hidden, trainSeconds, cached: true };
   }
+  if (!train) return undefined;
   ctx.log(`compression ${task.name}: training the dense reference (FFN width ${hidden}) by the zoo recipe`);
   const { model, seconds } = await task.trainDense(hidden, (label, total) =>
     ctx.progress(`compression ${task.name} dense-${hidden} ${label}`, total),

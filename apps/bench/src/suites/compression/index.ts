@@ -20,9 +20,9 @@ export const compressionSuite: Suite = {
   // Opt-in, as designs: the default run of every suite is at its 15-minute budget already.
   defaultRun: false,
   async run(ctx) {
-    const plan = compressionPlan(ctx.quick);
+    const plan = compressionPlan(ctx.quick, ctx.tiny);
     const rows: BenchRow[] = [];
-    for (const load of [audioTask, () => visionTask(plan)]) {
+    for (const load of [() => audioTask(plan), () => visionTask(plan)]) {
       const task: ZooTask = await load();
       try {
         rows.push(...(await runTask(ctx, plan, task, VARIANTS)));
@@ -33,7 +33,7 @@ export const compressionSuite: Suite = {
     return {
       rows,
       claims: compressionClaims(rows),
-      notes: compressionNotes(plan, rows),
+      notes: compressionNotes(plan, rows, ctx.tiny ?? false),
       mainMetrics: ['accuracy', 'keptQuality', 'storedKB'],
     };
   },

@@ -178,7 +178,14 @@ export async function runTask(
   const target = variants.findIndex((v) => v.name === DENSE_REFERENCE_BYTES_OF);
   if (target < 0) return rows;
   const bytes = Math.min(...runs[target].map((m) => m.run.metrics.storedKB * 1024));
-  const dense = await denseReference(ctx, task, denseWidthFor(task, bytes));
+  const hidden = denseWidthFor(task, bytes);
+  const dense = await denseReference(ctx, task, hidden, { train: plan.trainDenseReference });
+  if (!dense) {
+    ctx.log(
+      `compression ${task.name} ${denseVariantName(hidden)}: not in the cache and not trained at these sizes, left out`,
+    );
+    return rows;
+  }
   try {
     const items = await correctness(task, dense.model);
     const run: SeedRun = {

@@ -31,7 +31,7 @@ import {
 } from '@moe-zoo/vision';
 import { SPOKEN_DIGITS_MOE, trainSpokenDigitsModel } from '../../zoo/recipes/audio';
 import { trainFashionViT, VMOE_FASHION } from '../../zoo/recipes/vision';
-import type { CompressionPlan } from './plan';
+import { evenlySpaced, type CompressionPlan } from './plan';
 
 type Progress = (label: string, total: number) => ProgressHandle;
 
@@ -97,18 +97,26 @@ function imageInputs(set: LabelledImages, indices: ArrayLike<number>, patch: num
   return tf.tidy(() => imagePatches(tf.tensor3d(x, [indices.length, set.size, set.size]), patch));
 }
 
-/** `spoken-digits-moe` on the test clips of its own split (seed 0: voices it never heard, every SNR). */
-export async function audioTask(): Promise<ZooTask> {
+/**
+ * `spoken-digits-moe` on the test clips of its own split (seed 0: voices it never heard, every
+ * SNR): all of them, or `plan.audioTestClips` spread evenly through the split.
+ */
+export async function audioTask(plan: CompressionPlan): Promise<ZooTask> {
   const loaded = await loadAudioPretrained('spoken-digits-moe');
   const model = asModel(loaded.model, AudioTransformer);
   const recipe = recipeOf('spoken-digits-moe', loaded.card, SPOKEN_DIGITS_MOE.card.settings);
   const data = loadSpokenDigits(ensureSpokenDigits({ seed: 0 }), { seed: 0 });
+  const clips = evenlySpaced(data.test.n, plan.audioTestClips);
   return {
     name: 'spoken-digits-moe',
     modality: 'audio',
     model,
-    testLabels: data.test.y,
-    testInputs: (indices) => audioInputs(data.test, indices),
+    testLabels: Int32Array.from(clips, (i) => data.test.y[i]),
+    testInputs: (indices) =>
+      audioInputs(
+        data.test,
+        Array.from(indices, (i) => clips[i]),
+      ),
     calibrationInputs: (seed, count) => audioInputs(data.train, drawn(data.train.n, count, seed)),
     recipe,
     denseModel: (hidden) => new AudioTransformer({ ...model.config, ffn: { kind: 'dense', hidden } }),

@@ -8,6 +8,7 @@ import {
   RebankedMoELayer,
   TopAnyPrunedLayer,
   calibrateExperts,
+  ffnWeightsOfAsync,
   compressExperts,
   entropyCodedTernaryExperts,
   groupExperts,
@@ -16,6 +17,7 @@ import {
   mixedPrecisionExperts,
   pruneExperts,
   type FfnExperts,
+  type FfnWeights,
   type ExpertCalibration,
   type FfnSlot,
   type tf,
@@ -26,6 +28,8 @@ export interface LayerCalibration {
   layer: MoELayer;
   tokens: tf.Tensor2D;
   stats: ExpertCalibration;
+  /** The layer's expert weights, read back once with `await` (the quantized banks are built from them). */
+  weights: FfnWeights;
 }
 
 /** A compression method at one setting. */
@@ -112,9 +116,12 @@ function mixed(bits: number, threshold?: number): Variant {
     method: 'quantize',
     sameExperts: threshold === undefined,
     build: async (c) => {
-      const bank = mixedPrecisionExperts(c.layer.experts as FfnExperts, c.stats, {
-        budgetBytes: budgetAt(c.layer, bits),
-      });
+      const bank = mixedPrecisionExperts(
+        c.layer.experts as FfnExperts,
+        c.stats,
+        { budgetBytes: budgetAt(c.layer, bits) },
+        c.weights,
+      );
       return threshold === undefined
         ? new RebankedMoELayer(c.layer, bank)
         : new TopAnyPrunedLayer(c.layer, bank, { threshold });
@@ -130,10 +137,12 @@ const INT8: Variant = {
   build: async (c) =>
     new RebankedMoELayer(
       c.layer,
-      mixedPrecisionExperts(c.layer.experts as FfnExperts, c.stats, {
-        budgetBytes: budgetAt(c.layer, 8),
-        widths: [8],
-      }),
+      mixedPrecisionExperts(
+        c.layer.experts as FfnExperts,
+        c.stats,
+        { budgetBytes: budgetAt(c.layer, 8), widths: [8] },
+        c.weights,
+      ),
     ),
 };
 
@@ -143,7 +152,7 @@ const QMOE: Variant = {
   method: 'quantize',
   sameExperts: true,
   build: async (c) =>
-    new RebankedMoELayer(c.layer, entropyCodedTernaryExperts(c.layer.experts as FfnExperts)),
+    new RebankedMoELayer(c.layer, entropyCodedTernaryExperts(c.layer.experts as FfnExperts, {}, c.weights)),
 };
 
 /** D²-MoE-style nested widths: one 8-bit store, each (token, expert) served at 8 / 4 / 2 bits by its gate share. */
@@ -152,7 +161,7 @@ const NESTED: Variant = {
   method: 'quantize',
   // A pair's id is view-major (v · E + e): the same expert under another id.
   sameExperts: false,
-  build: async (c) => new NestedBitMoELayer(c.layer),
+  build: async (c) => new NestedBitMoELayer(c.layer, {}, c.weights),
 };
 
 /** The variants, in report order (the zoo models have 8 experts of width 48 at dim 48, top-2). */
@@ -176,7 +185,11 @@ export const VARIANTS: readonly Variant[] = [
   NESTED,
 ];
 
-/** Calibration statistics of one layer on its tokens. */
+/** Calibration statistics of one layer on its tokens, and its expert weights (awaited reads: any backend). */
 export async function calibrate(layer: MoELayer, tokens: tf.Tensor2D): Promise<LayerCalibration> {
-  return { layer, tokens, stats: await calibrateExperts(layer, tokens) };
+  const [stats, weights] = await Promise.all([
+    calibrateExperts(layer, tokens),
+    ffnWeightsOfAsync(layer.experts as FfnExperts),
+  ]);
+  return { layer, tokens, stats, weights };
 }

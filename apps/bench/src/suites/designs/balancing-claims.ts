@@ -2,11 +2,12 @@
  * The balancing comparison's claims: BASE layers, hash layers and noisy top-k, each against the
  * softmax top-2 baseline with the aux loss trained on the same weights and batches.
  */
-import { comparePart, exactPart, findRow, makeClaim } from '../../claims';
+import { comparePart, exactPart, findRow, makeClaim, notRunPart } from '../../claims';
 import { fmt } from '../../stats';
 import type { BenchRow, Claim } from '../../types';
 import { BASELINE } from './arms';
 import { BALANCING_TASK, BASE_LAYERS, HASH_POSITION, NOISY_CV2, NOISY_TOP2 } from './balancing-arms';
+import type { LeftOutArm } from './run';
 
 /** "Quality on par": accuracy no more than two points below the baseline's (declared before the run). */
 export const BALANCING_ACCURACY_PARITY = { kind: 'parity', margin: 0.02 } as const;
@@ -86,14 +87,55 @@ function noisyTopKClaim(noisy: BenchRow, top2: BenchRow): Claim {
   });
 }
 
-/** The balancing comparison's claims, in the papers' direction (paired over seeds and test images). */
-export function balancingClaims(rows: readonly BenchRow[]): Claim[] {
+/** BASE layers' claim when its arm was left out: every part not run, the reason in the evidence. */
+function baseLayersNotRun(why: string): Claim {
+  const { margin } = BALANCING_ACCURACY_PARITY;
+  const v = BASE_LAYERS.variant;
+  return makeClaim({
+    id: 'base-layers-balanced-assignment',
+    paper: 'BASE layers (Lewis et al. 2021, arXiv 2103.16716)',
+    statement: `assigning a batch's tokens to experts as a balanced assignment in training, with no balancing loss or weight, reaches the accuracy of softmax top-2 with the aux loss (0.01) within ${margin} and balances the experts better in training; not run: ${v} was left out`,
+    parts: [
+      notRunPart(`accuracy: ${v} - ${BASELINE.variant}`, BALANCING_ACCURACY_PARITY, why),
+      notRunPart(`trainMaxVio: ${BASELINE.variant} - ${v} (lower is better)`, { kind: 'superiority' }, why),
+    ],
+    evidence: `not run: ${v} was left out, ${why}`,
+  });
+}
+
+/** The hash claim without BASE layers: its comparison with BASE not run. */
+function hashLayersClaimWithoutBase(hash: BenchRow, top2: BenchRow, why: string): Claim {
+  const claim = hashLayersClaim(hash, top2, top2);
+  const parts = claim.parts.map((p, i) =>
+    i === 1 ? notRunPart(`accuracy: ${hash.variant} - ${BASE_LAYERS.variant}`, p.rule, why) : p,
+  );
+  return makeClaim({
+    ...claim,
+    parts,
+    evidence: `${evidence(hash, top2)}; against BASE layers: not run (${BASE_LAYERS.variant} was left out, ${why})`,
+  });
+}
+
+/**
+ * The balancing comparison's claims, in the papers' direction (paired over seeds and test images).
+ * An arm in `leftOut` (BASE layers on a backend without synchronous reads) has no row: the parts
+ * that need it are reported as not run, with its reason.
+ */
+export function balancingClaims(rows: readonly BenchRow[], leftOut: readonly LeftOutArm[] = []): Claim[] {
   const top2 = findRow(rows, BASELINE.variant, 'routing');
   const arm = (a: { variant: string }): BenchRow => findRow(rows, a.variant, BALANCING_TASK);
+  const hash = arm(HASH_POSITION);
+  const baseLeftOut = leftOut.find((l) => l.variant === BASE_LAYERS.variant);
+  if (baseLeftOut)
+    return [
+      baseLayersNotRun(baseLeftOut.why),
+      hashLayersClaimWithoutBase(hash, top2, baseLeftOut.why),
+      noisyTopKClaim(arm(NOISY_TOP2), top2),
+    ];
   const base = arm(BASE_LAYERS);
   return [
     baseLayersClaim(base, top2),
-    hashLayersClaim(arm(HASH_POSITION), top2, base),
+    hashLayersClaim(hash, top2, base),
     noisyTopKClaim(arm(NOISY_TOP2), top2),
   ];
 }

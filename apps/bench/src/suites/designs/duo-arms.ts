@@ -31,8 +31,12 @@ export interface DuoPlan {
   routerLr: number;
 }
 
-/** Quick: 2 epochs (16 steps); full: 3 epochs (117 steps); peak learning rate 1e-2 for the routers alone. */
-export function duoPlan(quick: boolean): DuoPlan {
+/**
+ * Quick: 2 epochs (16 steps); full: 3 epochs (117 steps); tiny: 1 epoch (2 steps); peak learning
+ * rate 1e-2 for the routers alone.
+ */
+export function duoPlan(quick: boolean, tiny = false): DuoPlan {
+  if (tiny) return { routerEpochs: 1, routerLr: 1e-2 };
   return quick ? { routerEpochs: 2, routerLr: 1e-2 } : { routerEpochs: 3, routerLr: 1e-2 };
 }
 

@@ -4,9 +4,9 @@ import { penalty } from './duo-claims';
 import { stepsPerEpoch, type DesignsPlan } from './plan';
 
 /** The Duo-LLM study's note: its model, the three stages, the rows and metrics. */
-export function duoNote(plan: DesignsPlan, quick: boolean): string {
+export function duoNote(plan: DesignsPlan, quick: boolean, tiny = false): string {
   const steps = plan.epochs * stepsPerEpoch(plan);
-  const duo = duoPlan(quick);
+  const duo = duoPlan(quick, tiny);
   const routerSteps = duo.routerEpochs * stepsPerEpoch(plan);
   const patterns = DUO_CHOICES ** DUO.depth;
   return (

@@ -68,7 +68,7 @@ async function trainRouters(
   train: ImageSet,
   seed: number,
 ): Promise<void> {
-  const duo = duoPlan(ctx.quick);
+  const duo = duoPlan(ctx.quick, ctx.tiny);
   model.setTrainable(false);
   for (const layer of duoLayers(model)) {
     layer.setRouting('learned');

@@ -12,7 +12,7 @@ import { loraArms } from './lora-model';
 import { runLoraArms } from './lora-run';
 import { designsNotes } from './notes';
 import { designsPlan, loraPlan } from './plan';
-import { runArms } from './run';
+import { armsForBackend, runArms } from './run';
 import { scmoeClaim } from './scmoe-claims';
 import { scmoePlan } from './scmoe-plan';
 import { runScmoe } from './scmoe-run';
@@ -36,8 +36,10 @@ export const designsSuite: Suite = {
     "Fashion-MNIST patch transformer: Skywork-MoE's normalised gating (fixed / adaptive aux), EvoMoE's dense-to-sparse gate, RMoE's recurrent router; BASE, hash and noisy top-k routing against top-2 + aux; SCMoE self-contrast on multi-step arithmetic; MoH and JetMoE routed attention; BAM vs FFN-only upcycling of a trained dense model; multi-task LoRA fine-tuning of a frozen model: MixLoRA, DynMoLE; Duo-LLM's small / big / skip FFN routing: an oracle over every pattern against trained routers (opt-in: moe-bench run designs)",
   defaultRun: false,
   async run(ctx) {
-    const plan = designsPlan(ctx.quick);
+    const plan = designsPlan(ctx.quick, ctx.tiny);
     const data = loadFashionMnist(plan.trainPerClass, plan.testPerClass);
+    // BASE layers train only where the backend reads back synchronously: left out elsewhere.
+    const balancingArms = armsForBackend(BALANCING_ARMS, ctx.backend.name);
     const routing = await runArms(
       ctx,
       plan,
@@ -45,12 +47,12 @@ export const designsSuite: Suite = {
       [BASELINE, ...SKYWORK, evoMoeArm(plan), MPO_EXPERTS],
       data,
     );
-    const balancing = await runArms(ctx, plan, BALANCING_TASK, BALANCING_ARMS, data);
-    const arithmetic = await runScmoe(ctx, scmoePlan(ctx.quick));
+    const balancing = await runArms(ctx, plan, BALANCING_TASK, balancingArms.arms, data);
+    const arithmetic = await runScmoe(ctx, scmoePlan(ctx.quick, ctx.tiny));
     const rmoe = await runArms(ctx, plan, 'recurrent-routing', rmoeArms(), data);
     const attention = await runArms(ctx, plan, 'routed-attention', [...mohArms(), jetMoeArm()], data);
     const upcycling = await runUpcyclingArms(ctx, plan, data);
-    const lora = loraPlan(ctx.quick);
+    const lora = loraPlan(ctx.quick, ctx.tiny);
     const tasks = loraTaskSets(lora, plan.trainPerClass);
     const finetune = await runLoraArms(ctx, plan, lora, loraArms(), data, tasks);
     const duo = await runDuoArms(ctx, plan, data);
@@ -66,8 +68,13 @@ export const designsSuite: Suite = {
     ];
     return {
       rows,
-      claims: [...designsClaims(rows), ...balancingClaims(rows), scmoeClaim(rows), ...duoClaims(rows)],
-      notes: designsNotes(plan, lora, ctx.quick),
+      claims: [
+        ...designsClaims(rows),
+        ...balancingClaims(rows, balancingArms.leftOut),
+        scmoeClaim(rows),
+        ...duoClaims(rows),
+      ],
+      notes: designsNotes(plan, lora, ctx.quick, ctx.tiny ?? false, balancingArms.leftOut),
       mainMetrics: [
         'accuracy',
         'testLoss',

@@ -35,12 +35,23 @@ export function stepsPerEpoch(plan: DesignsPlan): number {
 }
 
 /**
- * Images per class (10 classes). Quick (tiny, about 35 s for every arm together; kept out of the
- * default `npm run bench`): 40 / 50 per class, 5 epochs of 8 steps. Full: 250 / 200 per class,
- * 10 epochs of 39 steps. EvoMoE spends the first fifth of the steps on one shared expert and the
- * next two fifths annealing.
+ * Images per class (10 classes). Quick (kept out of the default `npm run bench`): 40 / 50 per
+ * class, 5 epochs of 8 steps. Full: 250 / 200 per class, 10 epochs of 39 steps. EvoMoE spends the
+ * first fifth of the steps on one shared expert and the next two fifths annealing. Tiny (`--tiny`,
+ * a smoke run on slow backends such as software WebGPU): 10 / 5 per class, 3 epochs of 2 steps,
+ * EvoMoE one epoch per phase (shared expert, dense anneal, sparse), so every phase runs.
  */
-export function designsPlan(quick: boolean): DesignsPlan {
+export function designsPlan(quick: boolean, tiny = false): DesignsPlan {
+  if (tiny)
+    return {
+      trainPerClass: 10,
+      testPerClass: 5,
+      epochs: 3,
+      batchSize: 50,
+      lr: 3e-3,
+      sharedEpochs: 1,
+      annealEpochs: 1,
+    };
   return quick
     ? {
         trainPerClass: 40,
@@ -78,12 +89,13 @@ export interface LoraPlan {
 
 /**
  * Quick: 30 / 30 images per class and task (900 training images, 900 test items), 4 epochs of 18
- * steps. Full: 120 / 100 (3,600 training images, 3,000 test items), 6 epochs of 56 steps. Peak
- * learning rate 1e-2 (LoRA factors start at B = 0 and move slowly at the full model's 3e-3). The
- * frozen model is the dense twin of the suite's classifier trained on the suite's Fashion-MNIST
- * plan first (per seed).
+ * steps. Full: 120 / 100 (3,600 training images, 3,000 test items), 6 epochs of 56 steps. Tiny:
+ * 5 / 3 (150 training images, 90 test items), 1 epoch of 3 steps. Peak learning rate 1e-2 (LoRA
+ * factors start at B = 0 and move slowly at the full model's 3e-3). The frozen model is the dense
+ * twin of the suite's classifier trained on the suite's Fashion-MNIST plan first (per seed).
  */
-export function loraPlan(quick: boolean): LoraPlan {
+export function loraPlan(quick: boolean, tiny = false): LoraPlan {
+  if (tiny) return { trainPerClass: 5, testPerClass: 3, epochs: 1, batchSize: 50, lr: 1e-2 };
   return quick
     ? { trainPerClass: 30, testPerClass: 30, epochs: 4, batchSize: 50, lr: 1e-2 }
     : { trainPerClass: 120, testPerClass: 100, epochs: 6, batchSize: 64, lr: 1e-2 };

@@ -1,5 +1,5 @@
 /** The designs suite's runs: every arm over every seed, rows with per-seed and per-image outcomes. */
-import { MoHAttention, setSeed, TokenClassifier, type StepInfo } from '@moe-zoo/core';
+import { backendCapabilities, MoHAttention, setSeed, TokenClassifier, type StepInfo } from '@moe-zoo/core';
 import type { ImageSet } from '../../data/fashion-mnist';
 import { mean, seedRunsRow, type SeedRun } from '../../stats';
 import type { BenchRow, SuiteContext } from '../../types';
@@ -17,6 +17,49 @@ function routerParams(model: TokenClassifier): number {
   return routers + (model.routerCell?.countParams() ?? 0);
 }
 
+/** The untrained token classifier of `arm` (at the global seed's next draws). */
+function armModel(arm: Arm): TokenClassifier {
+  return new TokenClassifier({
+    ...MODEL,
+    ...arm.model,
+    ffn: arm.ffn,
+    ...(arm.attention ? { attention: arm.attention } : {}),
+  });
+}
+
+/** An arm a run left out, and why (a note and the claims that needed it say so). */
+export interface LeftOutArm {
+  variant: string;
+  why: string;
+}
+
+/**
+ * The arms of `arms` that train on the active backend (`backend` names it in the reason), and
+ * those left out: an arm with a router that reads device values back synchronously in training
+ * (`Router.needsSyncReadbackToTrain`: BASE layers' host-side balanced assignment) needs
+ * `backendCapabilities().syncReadback`. Where the backend has it, every arm, untouched.
+ */
+export function armsForBackend(
+  arms: readonly Arm[],
+  backend: string,
+): { arms: Arm[]; leftOut: LeftOutArm[] } {
+  if (backendCapabilities().syncReadback) return { arms: [...arms], leftOut: [] };
+  const kept: Arm[] = [];
+  const leftOut: LeftOutArm[] = [];
+  for (const arm of arms) {
+    const model = armModel(arm);
+    const needs = model.moeLayers().some((l) => l.router.needsSyncReadbackToTrain);
+    model.dispose();
+    if (!needs) kept.push(arm);
+    else
+      leftOut.push({
+        variant: arm.variant,
+        why: `its router assigns tokens in training on the host from a synchronous read of the scores, which the ${backend} backend does not offer (backendCapabilities().syncReadback is false)`,
+      });
+  }
+  return { arms: kept, leftOut };
+}
+
 /** Trains one arm for one seed (EvoMoE in its two stages) and returns the trained model. */
 async function trainArm(
   arm: Arm,
@@ -27,12 +70,7 @@ async function trainArm(
 ): Promise<TokenClassifier> {
   // Every arm starts from the same weights for a seed: a paired comparison.
   setSeed(seed);
-  const model = new TokenClassifier({
-    ...MODEL,
-    ...arm.model,
-    ffn: arm.ffn,
-    ...(arm.attention ? { attention: arm.attention } : {}),
-  });
+  const model = armModel(arm);
   if (arm.tokenIdsFromPosition) routeByPosition(model);
   let from = 0;
   if (arm.shared) {

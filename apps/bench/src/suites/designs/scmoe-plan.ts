@@ -55,9 +55,11 @@ export interface ScmoePlan {
 
 /**
  * Quick: 4,000 training expressions, 1,000 test items, 4 epochs of 40 steps (a partly trained
- * model: indicative only). Full: 20,000 / 3,000, 8 epochs of 200 steps.
+ * model: indicative only). Full: 20,000 / 3,000, 8 epochs of 200 steps. Tiny: 300 / 150, 1 epoch
+ * of 3 steps.
  */
-export function scmoePlan(quick: boolean): ScmoePlan {
+export function scmoePlan(quick: boolean, tiny = false): ScmoePlan {
+  if (tiny) return { train: 300, test: 150, epochs: 1, batchSize: 100, lr: 1e-2 };
   return quick
     ? { train: 4000, test: 1000, epochs: 4, batchSize: 100, lr: 1e-2 }
     : { train: 20000, test: 3000, epochs: 8, batchSize: 100, lr: 1e-2 };

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { parseConfig } from '../../config/parse';
 import { fanInUniform } from '../../nn/init';
+import { requireSyncReadback } from '../../backend/readback';
 import { tf } from '../../tf';
 import { nextSeed } from '../../utils/random';
 import { gatherRows, normalizeRows } from '../ops';
@@ -37,8 +38,13 @@ export function annealedTemperature(step: number, start: number, end: number, st
  * given no weight (a high τ makes `p` near-uniform; as τ falls the weight concentrates on fewer
  * experts); from `annealSteps` on it is a sparse top-k gate on `p` with renormalised weights.
  * The dense phase runs all E experts per token (its FLOPs are E experts', which
- * `expertsPerToken()` reports). The step counter is a buffer (saved in checkpoints); the host
- * reads it once, at the first call after construction, a synchronous read.
+ * `expertsPerToken()` reports). The step counter is a buffer (saved in checkpoints) with a host
+ * copy that decides the phase and the temperature: 0 at construction and advanced by
+ * `afterStep()`, so training from scratch never reads the device. Only after `loadStateDict`
+ * assigned the buffer (a checkpoint, a copied router) does the host read it, once, at the next
+ * use: a synchronous read, which throws a `SyncReadbackError` on a backend without
+ * `backendCapabilities().syncReadback` (webgpu): there, set {@link steps} to the loaded step count
+ * instead (a setter with no read).
  *
  * @example
  * ```ts
@@ -56,8 +62,8 @@ export class DenseToSparseRouter extends Router {
   private readonly threshold: number;
   private readonly gumbel: boolean;
   private readonly dim: number;
-  /** The host's copy of `step`, read from the buffer at the first use. */
-  private hostStep: number | undefined;
+  /** The host's copy of `step`: 0 at construction, unknown (read at the next use) after a load assigned `step`. */
+  private hostStep: number | undefined = 0;
 
   constructor(options: DenseToSparseOptions) {
     const o = parseConfig(DenseToSparseOptionsSchema, options, 'dense-to-sparse router options');
@@ -72,10 +78,27 @@ export class DenseToSparseRouter extends Router {
     this.step = this.buffer('step', tf.scalar(0));
   }
 
-  /** Optimizer steps taken so far. */
+  /**
+   * Optimizer steps taken so far: the host copy, read from the buffer (synchronously) only after a
+   * state load assigned it.
+   */
   get steps(): number {
-    if (this.hostStep === undefined) this.hostStep = this.step.dataSync()[0];
+    if (this.hostStep === undefined) {
+      requireSyncReadback(
+        'dense-to-sparse router: its step counter after a state load',
+        'set router.steps to the loaded step count (the buffer "step") instead of reading it back',
+      );
+      this.hostStep = this.step.dataSync()[0];
+    }
     return this.hostStep;
+  }
+
+  /** Sets the anneal position (buffer and host copy) to `value` optimizer steps, with no read. */
+  set steps(value: number) {
+    if (!Number.isInteger(value) || value < 0)
+      throw new Error(`dense-to-sparse router: steps must be a non-negative integer, got ${value}`);
+    this.hostStep = value;
+    tf.tidy(() => this.step.assign(tf.scalar(value)));
   }
 
   /** The current Gumbel-softmax temperature τ. */
@@ -113,8 +136,13 @@ export class DenseToSparseRouter extends Router {
   /** Advances the anneal by one optimizer step. */
   override afterStep(): void {
     super.afterStep();
-    this.hostStep = this.steps + 1;
-    tf.tidy(() => this.step.assign(tf.scalar(this.hostStep as number)));
+    this.steps = this.steps + 1;
+  }
+
+  /** A load that assigned the step buffer leaves the host copy unknown until the next use reads it. */
+  override afterLoad(assigned: ReadonlySet<tf.Variable>): void {
+    super.afterLoad(assigned);
+    if (assigned.has(this.step)) this.hostStep = undefined;
   }
 
   /** All E experts while the gate is dense, k once it is sparse. */

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { parseConfig } from '../../config/parse';
 import { HashRouterOptionsSchema } from './options';
+import { requireSyncReadback } from '../../backend/readback';
 import { tf } from '../../tf';
 import { oneHotFloat } from '../ops';
 import { RouteContext, RouteResult, Router } from './router';
@@ -15,9 +16,22 @@ function mix(id: number, seed: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** Token ids given as a tensor, read back (synchronously: only where the backend can). */
+function readIds(ids: tf.Tensor1D): tf.TypedArray {
+  requireSyncReadback(
+    'hash router with token ids given as a tensor',
+    'pass the token ids as an Int32Array (RouteContext.tokenIds)',
+  );
+  return ids.dataSync();
+}
+
 /**
  * Hash routing (Roller et al. 2021): a fixed, parameter-free map from token id to one expert
- * (weight 1). Without token ids it hashes the position.
+ * (weight 1). Without token ids it hashes the position. The hash (32-bit integer mixing) runs on
+ * the host: give the ids as an `Int32Array` (the caller has them: a tokenizer's output, positions)
+ * and no backend reads anything back. Ids given as a tensor are read back synchronously, which
+ * only a backend with `backendCapabilities().syncReadback` does; elsewhere (webgpu) that is a
+ * `SyncReadbackError`.
  *
  * @example
  * ```ts
@@ -36,7 +50,7 @@ export class HashRouter extends Router {
 
   route(x: tf.Tensor2D, ctx: RouteContext = {}): RouteResult {
     const t = x.shape[0];
-    const ids = ctx.tokenIds instanceof tf.Tensor ? ctx.tokenIds.dataSync() : ctx.tokenIds;
+    const ids = ctx.tokenIds instanceof tf.Tensor ? readIds(ctx.tokenIds) : ctx.tokenIds;
     if (ids && ids.length !== t)
       throw new Error(`hash router: tokenIds has ${ids.length} entries for ${t} tokens`);
     const experts = new Int32Array(t);

@@ -98,6 +98,16 @@ export abstract class Router extends Module {
     return false;
   }
 
+  /**
+   * True when routing in training reads device values back synchronously (BASE's host-side
+   * balanced assignment): such a router trains only on a backend with
+   * `backendCapabilities().syncReadback`, and throws a `SyncReadbackError` elsewhere. Callers that
+   * pick arms per backend ask here instead of testing router types.
+   */
+  get needsSyncReadbackToTrain(): boolean {
+    return false;
+  }
+
   /** Routed experts a token runs on average: k, or the capacity factor for expert choice. */
   expertsPerToken(): number {
     return this.k;
