@@ -52,6 +52,7 @@ export {
   type JetMoeAttentionOptions,
 } from './nn/jetmoe-attention';
 export { createAttention } from './nn/create-attention';
+export { upcycleAttention } from './nn/upcycle-attention';
 export { GeluFFN, SwiGLU, type GeluFFNOptions, type SwiGLUOptions } from './nn/ffn';
 export type { FfnSlot, SlotContext } from './nn/ffn-slot';
 export {

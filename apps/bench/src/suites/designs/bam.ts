@@ -9,8 +9,8 @@ import {
   JetMoeAttention,
   MoELayer,
   MultiHeadAttention,
-  tf,
   upcycle,
+  upcycleAttention,
   type FfnSlotConfigInput,
   type TokenClassifier,
   type TokenClassifierOptions,
@@ -67,33 +67,18 @@ export function upcycleFfns(dense: TokenClassifier, moe: TokenClassifier): void 
   });
 }
 
-/** `target` [E, ...shape] set to E copies of `source` [...shape]. */
-function copyIntoEvery(target: tf.Variable, source: tf.Tensor | undefined, name: string): void {
-  if (!source) throw new Error(`BAM: the dense attention has no ${name}`);
-  if (!tf.util.arraysEqual(target.shape.slice(1), source.shape)) {
-    throw new Error(`BAM: ${name} [${source.shape}] does not fit the experts' [${target.shape}]`);
-  }
-  tf.tidy(() => target.assign(tf.broadcastTo(tf.expandDims(source, 0), target.shape)));
-}
-
 /**
- * BAM's attention upcycling: each block's attention experts (a `JetMoeAttention` of the dense
- * attention's width) take the dense attention's query and output projections, every expert the
- * same copy; its shared keys and values take the dense keys and values. With soft routing the
- * upcycled attention then computes the dense attention exactly (the gates sum to 1).
+ * BAM's attention upcycling of every block (core's `upcycleAttention`: each block's attention
+ * experts take the dense attention's query and output projections, its shared keys and values the
+ * dense ones), so that with soft routing the upcycled attention computes the dense attention.
  */
-export function upcycleAttention(dense: TokenClassifier, bam: TokenClassifier): void {
+export function upcycleAttentions(dense: TokenClassifier, bam: TokenClassifier): void {
   bam.blocks.forEach((block, l) => {
     const attn = block.attn;
     const src = dense.blocks[l].attn;
     if (!(attn instanceof JetMoeAttention) || !(src instanceof MultiHeadAttention)) {
       throw new Error(`block ${l}: BAM needs multi-head attention and attention experts`);
     }
-    copyIntoEvery(attn.qWeight, src.q.weight, 'query weight');
-    copyIntoEvery(attn.outWeight, src.out.weight, 'output weight');
-    if (attn.qBias) copyIntoEvery(attn.qBias, src.q.bias, 'query bias');
-    if (attn.outBias) copyIntoEvery(attn.outBias, src.out.bias, 'output bias');
-    attn.k.loadStateDict(src.k.stateDict());
-    attn.v.loadStateDict(src.v.stateDict());
+    upcycleAttention(attn, src);
   });
 }

@@ -10,7 +10,7 @@ import { seedRunsRow, type RowHead, type SeedRun } from '../../stats';
 import type { BenchRow, SuiteContext } from '../../types';
 import { classifierRowHead } from '../../train/classifier-run';
 import { UPCYCLING_VARIANTS } from './attention-arms';
-import { BAM, DENSE_SEED, FFN_UPCYCLED, upcycleAttention, upcycleFfns } from './bam';
+import { BAM, DENSE_SEED, FFN_UPCYCLED, upcycleAttentions, upcycleFfns } from './bam';
 import { copyMatching } from './evomoe';
 import { stepsPerEpoch, UPCYCLE, type DesignsPlan } from './plan';
 import { measureRun } from './run';
@@ -54,7 +54,7 @@ export function upcycledPair(dense: TokenClassifier, seed: number): [TokenClassi
     upcycleFfns(dense, ffnOnly);
     bam = new TokenClassifier(BAM);
     copyMatching(ffnOnly, bam);
-    upcycleAttention(dense, bam);
+    upcycleAttentions(dense, bam);
     return [ffnOnly, bam];
   } catch (e) {
     ffnOnly.dispose();
