@@ -13,7 +13,7 @@ import { tinyNote } from '../tiny';
 export const restorationSuite: Suite = {
   name: 'restoration',
   description:
-    'All-weather restoration (rain / snow / haze / mixed on @stdlib photos): dense FFN, parallel-FFN MoE, MoFME (linear and vector FM) and MoFME + uncertainty-aware router, trained on 32x32 patches, scored on 1000 test patches and on whole held-out photos at full resolution; routing vs weather type',
+    'All-weather restoration (rain / snow / haze / mixed on @stdlib photos): dense FFN, parallel-FFN MoE, MoFME (linear and vector FM) and MoFME + uncertainty-aware router, trained on 32x32 patches, scored on 1000 test patches and on whole held-out photos (full resolution in full mode); routing vs weather type',
   async run(ctx) {
     const plan = restorationPlan(ctx.quick, ctx.tiny);
     const train = makePatchSet({ split: 'train', n: plan.trainPatches, seed: 0 });
