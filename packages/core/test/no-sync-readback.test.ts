@@ -9,20 +9,17 @@
  */
 import * as capabilities from '../src/backend/capabilities';
 import {
-  AdamW,
   EntropyCodedTernaryExperts,
   ffnWeightsOf,
   ffnWeightsOfAsync,
   initBackend,
   MixedPrecisionExperts,
-  MoELayer,
   NestedBitExperts,
   requireSyncReadback,
   setSeed,
   SyncReadbackError,
   TERNARY_BITS,
   tf,
-  Trainer,
 } from '../src';
 import {
   annealedTemperature,
@@ -33,6 +30,7 @@ import {
   SoftmaxTopKRouter,
   type TokenChoice,
 } from '../src/moe';
+import { trainThroughAnneal } from './helpers/anneal';
 
 beforeAll(async () => {
   await initBackend();
@@ -160,38 +158,13 @@ describe('the dense-to-sparse gate without synchronous reads', () => {
 
   it('a layer trains through the anneal with the Trainer and capacity dispatch built on the device', async () => {
     setSeed(13);
-    const layer = new MoELayer({
-      dim: 8,
-      hidden: 16,
-      numExperts: 4,
-      topK: 1,
-      dispatch: 'capacity',
-      router: { type: 'dense-to-sparse', annealSteps: 3 },
-      losses: { aux: 0.01 },
-    });
-    const router = layer.router as DenseToSparseRouter;
-    const optimizer = new AdamW(layer, { lr: 1e-2 });
-    const x = tf.randomNormal([12, 8]);
-    const seen: number[] = [];
-    withoutSyncReads();
-    const trainer = new Trainer({
-      model: layer,
-      optimizer,
-      epochs: 1,
-      progress: false,
-      data: { numBatches: () => 4, batch: () => ({}) },
-      loss: (_b, m) => {
-        seen.push(router.expertsPerToken());
-        const { y, aux } = m.forward(x);
-        return { loss: tf.mean(tf.square(tf.sub(y, x))) as tf.Scalar, aux: [aux] };
-      },
-    });
-    const history = await trainer.fit();
+    const { layer, router, seen, losses } = await trainThroughAnneal(
+      { dispatch: 'capacity', losses: { aux: 0.01 } },
+      withoutSyncReads,
+    );
     expect(seen).toEqual([4, 4, 4, 1]);
     expect(await read(router.step)).toEqual([4]);
-    expect(history.steps.every((s) => Number.isFinite(s.loss))).toBe(true);
-    tf.dispose(x);
-    optimizer.dispose();
+    expect(losses.every(Number.isFinite)).toBe(true);
     layer.dispose();
   });
 });
