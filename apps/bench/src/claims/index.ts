@@ -1,7 +1,9 @@
 export { combineVerdicts, findRow, isLegacy, makeClaim } from './claim';
 export {
   comparePart,
+  everySeedPart,
   exactPart,
+  itemValues,
   notRunPart,
   pairedPart,
   PERMUTATION_ALPHA,

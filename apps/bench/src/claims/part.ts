@@ -65,6 +65,35 @@ export function pairedPart(quantity: string, rule: ClaimKind, evidence: PairedEv
   return { quantity, rule, verdict: verdictOf(rule, tests), tests };
 }
 
+/**
+ * A part asserting A - B under `rule` for every trained model, not for the mean over seeds: one
+ * per-item test per seed (`items[0][s]` against `items[1][s]`), in seed order. It holds only if
+ * every seed's test holds and fails if any seed's fails (an intersection-union test, valid at the
+ * tests' level without correction); anything else is inconclusive.
+ *
+ * @example
+ * ```ts
+ * everySeedPart('psnr(moe snow) - inputPsnr(degraded), each seed', { kind: 'superiority' }, [restored, degraded]);
+ * ```
+ */
+export function everySeedPart(
+  quantity: string,
+  rule: ClaimKind,
+  items: [readonly (readonly number[])[], readonly (readonly number[])[]],
+): ClaimPart {
+  const [a, b] = items;
+  if (a.length !== b.length || a.length === 0)
+    throw new Error(`${quantity}: ${a.length} seeds of A's items, ${b.length} of B's`);
+  const tests = a.map((seed, s) => pairedItems([seed], [b[s]]));
+  const verdicts = tests.map((t) => decide(rule, t));
+  const verdict: Verdict = verdicts.every((v) => v === 'holds')
+    ? 'holds'
+    : verdicts.includes('fails')
+      ? 'fails'
+      : 'inconclusive';
+  return { quantity, rule, verdict, tests };
+}
+
 /** What {@link comparePart} compares. */
 export interface CompareSpec {
   a: BenchRow;
@@ -84,6 +113,14 @@ export function seedValues(row: BenchRow, metric: string): number[] {
   const v = row.perSeed?.[metric];
   if (!v)
     throw new Error(`row ${row.model}/${row.variant}/${row.task} has no per-seed values of "${metric}"`);
+  return v;
+}
+
+/** A row's per-item values of `metric` per seed (`row.items`), or an error naming the row and the metric. */
+export function itemValues(row: BenchRow, metric: string): number[][] {
+  const v = row.items?.[metric];
+  if (!v)
+    throw new Error(`row ${row.model}/${row.variant}/${row.task} has no per-item values of "${metric}"`);
   return v;
 }
 

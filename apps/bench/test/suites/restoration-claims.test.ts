@@ -17,12 +17,16 @@ function noiseAt(arm: number, seed: number, patch: number): number {
 }
 
 /**
- * Per-patch PSNR of `seeds` seeds: a shared per-patch difficulty, plus `delta`, plus per-arm
- * noise of amplitude `noise` (`arm` tells arms apart).
+ * Per-patch PSNR of `seeds` seeds: a shared per-patch difficulty, plus `delta` (one value, or one
+ * per seed), plus per-arm noise of amplitude `noise` (`arm` tells arms apart).
  */
-function patches(seeds: number, delta: number, noise: number, arm: number): number[][] {
+function patches(seeds: number, delta: number | readonly number[], noise: number, arm: number): number[][] {
+  const shift = (s: number) => (typeof delta === 'number' ? delta : delta[s]);
   return Array.from({ length: seeds }, (_, s) =>
-    Array.from({ length: ITEMS }, (_, i) => 22 + 2 * Math.sin(0.37 * i) + delta + noise * noiseAt(arm, s, i)),
+    Array.from(
+      { length: ITEMS },
+      (_, i) => 22 + 2 * Math.sin(0.37 * i) + shift(s) + noise * noiseAt(arm, s, i),
+    ),
   );
 }
 
@@ -93,8 +97,8 @@ interface Setup {
   routing?: { uar?: Routing; others?: Routing };
   /** Timing samples of MoFME on both dispatch paths (the MoE's are {@link MOE_MS}); none = no timing. */
   fmMs?: number[];
-  /** PSNR of every arm's `rain` row relative to the clean level (the input is 1 dB below it). */
-  rain?: number;
+  /** PSNR of every arm's `rain` row relative to the clean level (the input is 1 dB below it), or one per seed. */
+  rain?: number | number[];
   seeds?: number;
 }
 
@@ -233,14 +237,27 @@ describe('restoration suite claims', () => {
     expect(one.verdict).toBe('holds');
   });
 
-  it('every arm restores every weather type: per arm and weather, restored minus degraded PSNR', () => {
+  it('every trained model restores every weather type: decided per seed on the patches, not on the mean over seeds', () => {
     const holds = claim(restorationClaims(rows({ rain: 0.5 }), IDLE), 'restores-every-weather');
     expect(holds.verdict).toBe('holds');
     expect(holds.parts).toHaveLength(5);
-    expect(holds.parts[0].quantity).toBe('psnr(dense ffn-4d rain) - inputPsnr(degraded)');
-    expect(claim(restorationClaims(rows({ rain: -2 }), IDLE), 'restores-every-weather').verdict).toBe(
-      'fails',
-    );
+    expect(holds.parts[0].quantity).toBe('psnr(dense ffn-4d rain) - inputPsnr(degraded), each seed');
+    expect(holds.parts[0].tests.map((t) => [t.test, t.seeds, t.items])).toEqual([
+      ['paired-items', 1, ITEMS],
+      ['paired-items', 1, ITEMS],
+      ['paired-items', 1, ITEMS],
+    ]);
+    // Gains of 0.05, 1 and 3 dB over the input: a t over three seeds spans 0, every model improves.
+    const spread = claim(restorationClaims(rows({ rain: [-0.95, 0, 2] }), IDLE), 'restores-every-weather');
+    expect(spread.verdict).toBe('holds');
+    expect(spread.evidence).toContain('per seed 0.05 / 1.00 / 3.00 dB');
+    // One model worse than its input on rain fails the claim, whatever the other seeds show.
+    const oneWorse = claim(restorationClaims(rows({ rain: [-2, 1, 1] }), IDLE), 'restores-every-weather');
+    expect(oneWorse.verdict).toBe('fails');
+    expect(oneWorse.parts[0].verdict).toBe('fails');
+    // One model level with its input (interval around 0) leaves it open.
+    const level = claim(restorationClaims(rows({ rain: [-1, 1, 1] }), IDLE), 'restores-every-weather');
+    expect(level.verdict).toBe('inconclusive');
   });
 
   it('leaves out the claims of arms that did not run', () => {

@@ -1,10 +1,12 @@
 import {
   comparePart,
+  everySeedPart,
   exactPart,
   makeClaim,
   pairedPart,
   PERMUTATION_ALPHA,
   permutationPart,
+  itemValues,
   seedValues,
   timingPart,
 } from '../../claims';
@@ -206,29 +208,33 @@ function routingClaim(routed: readonly BenchRow[]): Claim {
   });
 }
 
-/** Every arm restores every weather type: per arm and weather, per-patch PSNR above the degraded input's. */
+/**
+ * Every trained model restores every weather type: per arm, weather and seed, per-patch PSNR above
+ * the degraded input's. Decided per seed (every trained model), not on the mean over seeds: three
+ * seeds' spread makes a t over seeds wide even when every model improves by a clear margin.
+ */
 function beatsInputClaim(rows: readonly BenchRow[]): Claim | undefined {
   const arms = rows.filter((r) => r.task !== 'all' && r.model !== 'input');
   if (arms.length === 0) return undefined;
+  const gain = (r: BenchRow) => {
+    const [restored, degraded] = [seedValues(r, 'psnr'), seedValues(r, 'inputPsnr')];
+    return restored.map((v, s) => (v - degraded[s]).toFixed(2)).join(' / ');
+  };
   return makeClaim({
     id: 'restores-every-weather',
     paper: 'moe-zoo target',
     statement:
-      'every arm improves every weather type over its degraded input on the test patches: PSNR(restored) - PSNR(degraded) > 0 per arm and weather type (paired over seeds and test patches)',
+      'every trained model (each arm on each seed) improves every weather type over its degraded input on the test patches: on every seed, the paired per-patch interval of PSNR(restored) - PSNR(degraded) lies above 0 (an intersection-union test: it holds only if every seed holds and fails if any seed fails)',
     parts: arms.map((r) =>
-      comparePart({
-        a: r,
-        b: r,
-        metric: 'psnr',
-        metricB: 'inputPsnr',
-        rule: SUPERIOR,
-        names: [`${r.model} ${r.variant} ${r.task}`, 'degraded'],
-      }),
+      everySeedPart(`psnr(${r.model} ${r.variant} ${r.task}) - inputPsnr(degraded), each seed`, SUPERIOR, [
+        itemValues(r, 'psnr'),
+        itemValues(r, 'inputPsnr'),
+      ]),
     ),
     evidence: arms
       .map(
         (r) =>
-          `${r.model} ${r.variant} ${r.task} ${r.metrics.inputPsnr.toFixed(2)} -> ${r.metrics.psnr.toFixed(2)} dB (whole photos ${r.metrics.photoInputPsnr.toFixed(2)} -> ${r.metrics.photoPsnr.toFixed(2)})`,
+          `${r.model} ${r.variant} ${r.task} ${r.metrics.inputPsnr.toFixed(2)} -> ${r.metrics.psnr.toFixed(2)} dB (per seed ${gain(r)} dB; whole photos ${r.metrics.photoInputPsnr.toFixed(2)} -> ${r.metrics.photoPsnr.toFixed(2)})`,
       )
       .join('; '),
   });
