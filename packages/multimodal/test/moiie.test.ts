@@ -199,6 +199,32 @@ describe('GroupRoutedMoE', () => {
     layers.forEach((l) => l.dispose());
   });
 
+  it("router gain per group: only that group's router is rescaled, the routing at step 0 is unchanged", () => {
+    const { x, modality, valid } = tokens();
+    const build = (visGain?: number) => {
+      setSeed(4);
+      const [vis, txt] = armGroups('moiie');
+      return new GroupRoutedMoE({
+        dim: D,
+        hidden: 8,
+        numExperts: 4,
+        topK: 2,
+        groups: [{ ...vis, ...(visGain !== undefined ? { routerGain: visGain } : {}) }, txt],
+      });
+    };
+    const [plain, visFast] = [build(), build(5)];
+    const w = (l: GroupRoutedMoE, gi: number) => (l.routers[gi].weight.arraySync() as number[][]).flat();
+    w(visFast, 0).forEach((v, i) => expect(v).toBeCloseTo(w(plain, 0)[i] / 5, 7));
+    expect(w(visFast, 1)).toEqual(w(plain, 1));
+    const probs = [plain, visFast].map((l) =>
+      tf.tidy(() => l.forward(x, { modality, valid }).aux.probs.arraySync()),
+    );
+    probs[1].flat().forEach((v, i) => expect(v).toBeCloseTo(probs[0].flat()[i], 5));
+    expect(() => build(0)).toThrow(/routerGain/);
+    tf.dispose([x, modality, valid]);
+    [plain, visFast].forEach((l) => l.dispose());
+  });
+
   it('validates its config, naming the field', () => {
     const base = { dim: 8, hidden: 8, numExperts: 4, topK: 2 };
     expect(
@@ -328,9 +354,19 @@ describe('MoIIE arms', () => {
     const dense = upcycleArm(base, 'dense', { layers: 'all' });
     expect(dense.blocks.map((b) => (b.ffn instanceof GeluFFN ? b.ffn.hidden : 0))).toEqual([48, 48, 48, 48]);
     expect(() => upcycleArm(base, 'moiie', { layers: 'even' as never })).toThrow(/layers/);
+    const visFast = upcycleArm(base, 'moiie', { noise: 0, routerGain: { vis: 5 } });
+    const groups = (visFast.blocks[1].ffn as GroupRoutedMoE).config.groups;
+    expect(groups.map((g) => [g.name, g.routerGain])).toEqual([
+      ['vis', 5],
+      ['txt', 1],
+    ]);
+    expect(() => upcycleArm(base, 'modality', { routerGain: { text: 5 } })).toThrow(
+      /routerGain\.text: arm modality has no routing group "text" \(its groups: vis, txt\)/,
+    );
     tf.dispose([batch.image, batch.question, batch.answer].filter((t) => t !== undefined));
     model.dispose();
     dense.dispose();
+    visFast.dispose();
   });
 
   it('evaluates routing by modality: disjoint experts for the modality MoE, entropy in [0, 1]', async () => {

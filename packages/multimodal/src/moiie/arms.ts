@@ -1,4 +1,4 @@
-import { GeluFFN, nextSeed, parseConfig, tf, upcycle } from '@moe-zoo/core';
+import { ConfigError, GeluFFN, nextSeed, parseConfig, tf, upcycle } from '@moe-zoo/core';
 import { z } from 'zod';
 import type { VqaFfnSlotInput } from '../vqa/ffn-slot';
 import type { VqaTransformer } from '../vqa/model';
@@ -36,6 +36,8 @@ export function armGroups(arm: Exclude<MoiieArm, 'dense'>): GroupRoutedMoEConfig
   }
 }
 
+const GAIN = z.number().min(0.01).max(100);
+
 /** Options of {@link upcycleArm} (strict: a misspelt option is a `ConfigError` naming it). */
 export const UpcycleArmOptionsSchema = z.strictObject({
   /** Balance-loss coefficient per router (default 0.001, MoIIE's). */
@@ -48,8 +50,11 @@ export const UpcycleArmOptionsSchema = z.strictObject({
    * (every block routes, so the routers see both the early and the late token representations).
    */
   layers: z.enum(['odd', 'all']).optional(),
-  /** The routers' gain (`GroupRoutedMoE`'s `routerGain`: a router learning-rate multiplier; default 1). */
-  routerGain: z.number().min(0.01).max(100).optional(),
+  /**
+   * The routers' gain (`GroupRoutedMoE`'s `routerGain`: a router learning-rate multiplier; default
+   * 1), or one per routing group by name, e.g. `{ vis: 5 }` (groups not named keep 1).
+   */
+  routerGain: z.union([GAIN, z.record(z.string(), GAIN)]).optional(),
 });
 /** Options of {@link upcycleArm}. */
 export type UpcycleArmOptions = z.input<typeof UpcycleArmOptionsSchema>;
@@ -92,16 +97,29 @@ function widenInto(wide: GeluFFN, ffn: GeluFFN, noise: number): void {
 export function armSlot(arm: MoiieArm, hidden: number, options: UpcycleArmOptions = {}): VqaFfnSlotInput {
   const o = parseConfig(UpcycleArmOptionsSchema, options, 'upcycle arm options');
   if (arm === 'dense') return { kind: 'dense', hidden: 2 * hidden };
+  const gain = o.routerGain;
+  const groups = armGroups(arm);
+  if (typeof gain === 'object') {
+    const unknown = Object.keys(gain).find((name) => !groups.some((g) => g.name === name));
+    if (unknown !== undefined)
+      throw new ConfigError('upcycle arm options', [
+        {
+          path: `routerGain.${unknown}`,
+          message: `arm ${arm} has no routing group "${unknown}" (its groups: ${groups.map((g) => g.name).join(', ')})`,
+        },
+      ]);
+  }
   return {
     kind: 'group',
     group: {
       hidden,
       numExperts: 4,
       topK: 2,
-      groups: armGroups(arm),
+      groups:
+        typeof gain === 'object' ? groups.map((g) => ({ ...g, routerGain: gain[g.name] ?? 1 })) : groups,
       aux: o.aux ?? 0.001,
       dispatch: o.dispatch ?? 'sorted',
-      ...(o.routerGain !== undefined ? { routerGain: o.routerGain } : {}),
+      ...(typeof gain === 'number' ? { routerGain: gain } : {}),
     },
   };
 }

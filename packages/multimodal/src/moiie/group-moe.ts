@@ -32,6 +32,8 @@ export const RoutingGroupSchema = z.strictObject({
   modalities: z.array(z.number().int().min(0).max(255)).min(1).max(256),
   /** The experts (global indices) this group's router may choose from. */
   experts: z.array(z.number().int().min(0).max(LIMITS.numExperts)).min(1).max(LIMITS.numExperts),
+  /** This group's router gain (see the layer's `routerGain`, the default). */
+  routerGain: z.number().min(0.01).max(100).optional(),
 });
 
 /** The fields of a group-routed MoE without `dim`, before the cross-field checks. */
@@ -147,12 +149,19 @@ export class GroupRoutedMoE extends RoutedLayer {
         new SoftmaxTopKRouter({ dim: c.dim, numExperts: g.experts.length, k: c.topK }),
       ),
     );
-    if (c.routerGain !== 1)
-      for (const r of this.routers) tf.tidy(() => r.weight.assign(tf.div(r.weight, c.routerGain)));
+    this.routers.forEach((r, gi) => {
+      const gain = this.gainOf(gi);
+      if (gain !== 1) tf.tidy(() => r.weight.assign(tf.div(r.weight, gain)));
+    });
     this.experts = this.child(
       'experts',
       new FfnExperts({ numExperts: c.numExperts, dim: c.dim, hidden: c.hidden, activation: c.activation }),
     );
+  }
+
+  /** The router gain of group `gi`: its own, else the layer's. */
+  private gainOf(gi: number): number {
+    return this.config.groups[gi].routerGain ?? this.config.routerGain;
   }
 
   /** x [T, dim] with `ctx.modality` [T] (and optionally `ctx.valid`) → `{ y, aux }`. */
@@ -186,7 +195,8 @@ export class GroupRoutedMoE extends RoutedLayer {
     let probs: tf.Tensor2D | undefined;
     const losses: Record<string, tf.Scalar> = {};
     c.groups.forEach((g, gi) => {
-      const { probs: local } = this.routers[gi].route(c.routerGain === 1 ? x : tf.mul(x, c.routerGain)); // [T, S]
+      const gain = this.gainOf(gi);
+      const { probs: local } = this.routers[gi].route(gain === 1 ? x : tf.mul(x, gain)); // [T, S]
       // [S, E]; times a float 1, so that it is float32 on every backend (webgpu sums int32 wrongly,
       // architecture.md section 3; wasm's one-hot ignores a dtype).
       const select = tf.mul(
