@@ -42,8 +42,20 @@ const DENSE_ARM: Arm = {
 /** The released MoFME router, used by every routed arm: `Linear(D, E)` with bias on the residual stream. */
 const ROUTER = { type: 'softmax', bias: true } as const;
 
-/** MoFME's uncertainty-aware router: 5 MC-dropout samples at rate 0.1, with the same bias and input. */
-const UAR_ROUTER = { type: 'uncertainty', samples: 5, dropout: 0.1, bias: true } as const;
+/**
+ * MoFME's uncertainty-aware router: 5 MC-dropout samples at rate 0.1, with the same bias and input,
+ * in training and at inference. The released code routes with the plain router at inference; in
+ * the full run of 2026-12-05 that left four of the last layer's eight experts unused on the test
+ * patches (loads 0.38 / 0.08 / 0.11 / 0.44 on the others, the first seed) while the sampled
+ * routing it was trained with ended balanced (MaxVio 0.08).
+ */
+const UAR_ROUTER = {
+  type: 'uncertainty',
+  samples: 5,
+  dropout: 0.1,
+  bias: true,
+  sampleAtInference: true,
+} as const;
 
 function moeArm(e: number, k: number): Arm {
   const moe: MoEOptions = {

@@ -153,7 +153,7 @@ function uarClaims(uar: BenchRow, plain: BenchRow, moe: BenchRow | undefined): C
       id: 'uar-psnr',
       paper: PAPER,
       statement:
-        'the uncertainty-aware router (MC dropout in training, diagonal; the plain router at inference, as the released code) gives higher PSNR than the plain top-k router (linear FM, E=8, k=2)',
+        'the uncertainty-aware router (MC dropout, diagonal, in training and at inference; the released code routes with the plain router at inference) gives higher PSNR than the plain top-k router (linear FM, E=8, k=2)',
       parts: [comparePart({ a: uar, b: plain, metric: 'psnr', rule: SUPERIOR, names })],
       evidence: `PSNR UaR ${psnr(uar)} vs plain ${psnr(plain)} dB; ${seedsOf(uar)} seed(s) x ${itemsOf(uar)} test patches`,
     }),
