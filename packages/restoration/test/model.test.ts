@@ -51,6 +51,28 @@ describe('FiLMExperts', () => {
     fm.dispose();
   });
 
+  it.each(['linear', 'vector'] as const)('%s: sorted rows have the dense path gradients', (modulation) => {
+    setSeed(2);
+    const fm = new FiLMExperts({ numExperts: 3, dim: 6, modulation });
+    const x = tf.randomNormal([7, 6], 0, 1, 'float32', 3) as tf.Tensor2D;
+    const sizes = [2, 0, 5];
+    const owner = [0, 0, 2, 2, 2, 2, 2];
+    const gradsOf = (f: () => tf.Tensor) =>
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(() => tf.sum(tf.square(f())) as tf.Scalar, fm.parameters());
+        return Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, Array.from(g.dataSync())]));
+      });
+    const sorted = gradsOf(() => fm.forwardSorted(x, sizes));
+    const dense = gradsOf(() =>
+      tf.stack(owner.map((e, t) => tf.squeeze(tf.slice(fm.forwardAll(x), [e, t, 0], [1, 1, 6])))),
+    );
+    expect(Object.keys(sorted).sort()).toEqual(Object.keys(dense).sort());
+    for (const [name, g] of Object.entries(sorted))
+      g.forEach((v, i) => expect(v).toBeCloseTo(dense[name][i], 4));
+    tf.dispose(x);
+    fm.dispose();
+  });
+
   it('forwardAll: the fused wasm formulation and the batched one give the same values and gradients', async () => {
     const start = tf.getBackend();
     setSeed(5);
