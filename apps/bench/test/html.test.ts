@@ -99,6 +99,16 @@ describe('scopeSvgIds', () => {
 });
 
 describe('renderHtmlReport', () => {
+  it('keeps every legend entry of a chart with more series than Vega keeps by default (30)', async () => {
+    const report = classifierReport();
+    const moe = report.rows[1];
+    report.rows = Array.from({ length: 34 }, (_, i) => ({ ...moe, variant: `variant-${i}` }));
+    report.series = undefined;
+    const { html, warnings } = await renderHtmlReport({ reports: [report], machine: MACHINE });
+    expect(warnings).toEqual([]);
+    for (let i = 0; i < 34; i++) expect(html).toContain(`>variant-${i}</text>`);
+  });
+
   const figures = new Map([['pictures-picture-grid.png', pictureGridPng()]]);
 
   it('renders every chart as inline SVG, the figure as a data URI, claims and rows, with no script', async () => {

@@ -38,7 +38,8 @@ const CONFIG = {
     domainColor: '#999',
     tickColor: '#999',
   },
-  legend: { labelColor: '#333', titleColor: '#222', labelLimit: 360, titleLimit: 360 },
+  // symbolLimit: Vega drops legend entries past 30; the compression suite draws 34 variants.
+  legend: { labelColor: '#333', titleColor: '#222', labelLimit: 360, titleLimit: 360, symbolLimit: 64 },
   title: { color: '#222', fontSize: 13, anchor: 'start' as const },
 };
 
