@@ -104,7 +104,11 @@ describe('renderHtmlReport', () => {
     const moe = report.rows[1];
     report.rows = Array.from({ length: 34 }, (_, i) => ({ ...moe, variant: `variant-${i}` }));
     report.series = undefined;
-    const { html, warnings } = await renderHtmlReport({ reports: [report], machine: MACHINE });
+    const { html, warnings } = await renderHtmlReport({
+      reports: [report],
+      machine: MACHINE,
+      figures: new Map(),
+    });
     expect(warnings).toEqual([]);
     for (let i = 0; i < 34; i++) expect(html).toContain(`>variant-${i}</text>`);
   });
